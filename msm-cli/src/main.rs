@@ -1,0 +1,6 @@
+//! The `msm` command line.
+#![forbid(unsafe_code)]
+
+fn main() {
+    println!("msm: under construction");
+}

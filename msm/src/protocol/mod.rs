@@ -1,0 +1,1 @@
+//! The Modbus codec: sans-IO, zero-copy (placeholder, see issue 3).
