@@ -1,0 +1,154 @@
+//! The error type of the msm API. Every message says what is wrong, where, and how to fix it.
+
+use crate::memory::Area;
+
+/// Everything that can go wrong when using msm.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// A variable does not fit inside its area.
+    #[error(
+        "{what} at {area} address {address} needs {count} item(s), but the {area} area holds addresses {}: \
+         declare a larger area (Memory::builder()) or use an address inside it",
+        area_range(*start, *size)
+    )]
+    OutOfRange {
+        /// What was being declared (for example `u32 (2 registers)`).
+        what: String,
+        /// The area.
+        area: Area,
+        /// The first address asked for.
+        address: u32,
+        /// How many items it needs.
+        count: u32,
+        /// The area's first address.
+        start: u16,
+        /// The area's size.
+        size: u32,
+    },
+
+    /// A type that cannot live in the area it was declared on (a `u32` on coils, say).
+    #[error("a {ty} cannot be declared on {area}: {hint}")]
+    TypeMismatch {
+        /// The value type.
+        ty: &'static str,
+        /// The area.
+        area: Area,
+        /// How to declare it instead.
+        hint: &'static str,
+    },
+
+    /// A register bit number outside 0..=15.
+    #[error(
+        "bit {bit} does not exist in a 16-bit register: bits are numbered 0..=15, 0 the least significant"
+    )]
+    BitOutOfRange {
+        /// The bit asked for.
+        bit: u8,
+    },
+
+    /// A variable of zero registers, or of more than one Modbus write can carry.
+    #[error(
+        "a variable of {count} registers cannot be declared: it must span 1..={max} registers, \
+         so that it is read and written whole in one Modbus request"
+    )]
+    BadLength {
+        /// Registers asked for.
+        count: usize,
+        /// The largest size allowed.
+        max: usize,
+    },
+
+    /// An area that runs past address 65535.
+    #[error(
+        "{area} starting at {start} with {size} items would end past address 65535: \
+         an area may hold at most 65536 - start items"
+    )]
+    AreaTooLarge {
+        /// The area.
+        area: Area,
+        /// Its start address.
+        start: u16,
+        /// Its size.
+        size: u32,
+    },
+
+    /// A string longer than the registers it was declared with.
+    #[error(
+        "a string of {len} bytes does not fit in {capacity} bytes ({} registers): \
+         shorten it or declare the variable with more registers",
+        capacity / 2
+    )]
+    StringTooLong {
+        /// The string's length in bytes.
+        len: usize,
+        /// The variable's capacity in bytes.
+        capacity: usize,
+    },
+
+    /// A string with a character outside ASCII.
+    #[error(
+        "the string has {found:?} at byte {index}, which is not ASCII: Modbus strings hold ASCII only"
+    )]
+    NotAscii {
+        /// Byte position of the first offending character.
+        index: usize,
+        /// The character.
+        found: char,
+    },
+
+    /// A raw register value of the wrong length.
+    #[error(
+        "{got} registers given for a variable of {expected} registers: give exactly {expected}"
+    )]
+    LengthMismatch {
+        /// The variable's size in registers.
+        expected: usize,
+        /// What was given.
+        got: usize,
+    },
+
+    /// A local write to an area that only the slave may change.
+    #[error(
+        "{area} at address {address} are read-only on the master side: the slave owns them, \
+         so a local write would be overwritten by the next read; write holding registers or coils instead"
+    )]
+    ReadOnly {
+        /// The area.
+        area: Area,
+        /// The variable's address.
+        address: u16,
+    },
+
+    /// An area name that is not one of `coil`, `discrete`, `input`, `holding`.
+    #[error("unknown area {name:?}: use coil, discrete, input or holding")]
+    UnknownArea {
+        /// What was given.
+        name: String,
+    },
+
+    /// A word order that is not one of `ABCD`, `CDAB`, `BADC`, `DCBA`.
+    #[error("unknown word order {name:?}: use ABCD, CDAB, BADC or DCBA")]
+    UnknownOrder {
+        /// What was given.
+        name: String,
+    },
+
+    /// A byte selector that is not `low` or `high`.
+    #[error("unknown byte {name:?}: use low (bits 0..=7) or high (bits 8..=15)")]
+    UnknownByte {
+        /// What was given.
+        name: String,
+    },
+}
+
+fn area_range(start: u16, size: u32) -> String {
+    if size == 0 {
+        "none (it is empty)".to_string()
+    } else {
+        format!("{start}..={}", u32::from(start) + size - 1)
+    }
+}
+
+/// `Result` with [`Error`].
+pub type Result<T, E = Error> = std::result::Result<T, E>;

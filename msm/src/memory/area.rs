@@ -1,0 +1,374 @@
+//! The four Modbus data areas and their storage.
+//!
+//! Registers are kept as their big-endian wire image and bits packed LSB-first, exactly
+//! as FC3/FC16 and FC1/FC15 carry them, so serving a request is a copy, not a conversion.
+
+use std::fmt;
+use std::str::FromStr;
+
+use crate::error::Error;
+
+/// One of the four Modbus data areas ("tables" in the spec).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Area {
+    /// Coils: single bits, read and written by a master (FC1, FC5, FC15).
+    Coil,
+    /// Discrete inputs: single bits, read-only for a master (FC2).
+    Discrete,
+    /// Input registers: 16-bit words, read-only for a master (FC4).
+    Input,
+    /// Holding registers: 16-bit words, read and written by a master (FC3, FC6, FC16, FC22, FC23).
+    Holding,
+}
+
+impl Area {
+    /// All four areas, in table order.
+    pub const ALL: [Area; 4] = [Area::Coil, Area::Discrete, Area::Input, Area::Holding];
+
+    /// True for the bit areas (coils, discrete inputs).
+    ///
+    /// ```
+    /// assert!(msm::Area::Coil.is_bits());
+    /// assert!(!msm::Area::Holding.is_bits());
+    /// ```
+    pub fn is_bits(self) -> bool {
+        matches!(self, Area::Coil | Area::Discrete)
+    }
+
+    /// True for the areas a master may only read (discrete inputs, input registers).
+    ///
+    /// ```
+    /// assert!(msm::Area::Input.is_read_only_for_master());
+    /// assert!(!msm::Area::Coil.is_read_only_for_master());
+    /// ```
+    pub fn is_read_only_for_master(self) -> bool {
+        matches!(self, Area::Discrete | Area::Input)
+    }
+
+    /// The short name used in map files: `coil`, `discrete`, `input`, `holding`.
+    ///
+    /// ```
+    /// assert_eq!(msm::Area::Discrete.key(), "discrete");
+    /// ```
+    pub fn key(self) -> &'static str {
+        match self {
+            Area::Coil => "coil",
+            Area::Discrete => "discrete",
+            Area::Input => "input",
+            Area::Holding => "holding",
+        }
+    }
+
+    pub(crate) fn index(self) -> usize {
+        self as usize
+    }
+}
+
+impl fmt::Display for Area {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Area::Coil => "coils",
+            Area::Discrete => "discrete inputs",
+            Area::Input => "input registers",
+            Area::Holding => "holding registers",
+        })
+    }
+}
+
+impl FromStr for Area {
+    type Err = Error;
+
+    /// Accepts the map-file keys and the usual long forms (`coils`, `discrete_inputs`,
+    /// `input_registers`, `holding_registers`, `di`, `ir`, `hr`).
+    fn from_str(s: &str) -> Result<Self, Error> {
+        match s
+            .trim()
+            .to_ascii_lowercase()
+            .replace(['-', ' '], "_")
+            .as_str()
+        {
+            "coil" | "coils" => Ok(Area::Coil),
+            "discrete" | "discrete_input" | "discrete_inputs" | "di" => Ok(Area::Discrete),
+            "input" | "input_register" | "input_registers" | "ir" => Ok(Area::Input),
+            "holding" | "holding_register" | "holding_registers" | "hr" => Ok(Area::Holding),
+            _ => Err(Error::UnknownArea {
+                name: s.to_string(),
+            }),
+        }
+    }
+}
+
+/// Where an area starts and how many items it holds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct AreaSpec {
+    /// First address of the area.
+    pub start: u16,
+    /// Number of items (registers or bits), 0..=65536; `start + size` may not exceed 65536.
+    pub size: u32,
+}
+
+impl AreaSpec {
+    /// An area of `size` items starting at `start`.
+    ///
+    /// ```
+    /// let spec = msm::AreaSpec::new(1024, 1024);
+    /// assert_eq!(spec.end(), 2048);
+    /// ```
+    pub fn new(start: u16, size: u32) -> Self {
+        AreaSpec { start, size }
+    }
+
+    /// One past the last address (up to 65536).
+    pub fn end(&self) -> u32 {
+        u32::from(self.start) + self.size
+    }
+
+    pub(crate) fn check(&self, area: Area) -> Result<(), Error> {
+        if self.end() > 65536 {
+            return Err(Error::AreaTooLarge {
+                area,
+                start: self.start,
+                size: self.size,
+            });
+        }
+        Ok(())
+    }
+}
+
+/// Storage for one area: the wire image plus what the master needs to sync it
+/// (per-item stamp of the last local write, and a dirty mark).
+#[derive(Debug)]
+pub(crate) struct AreaData {
+    pub(crate) area: Area,
+    pub(crate) start: u16,
+    pub(crate) size: u32,
+    /// Registers: 2 bytes each, big-endian. Bits: packed LSB-first.
+    pub(crate) data: Vec<u8>,
+    /// Write-counter value of the last local write to each item.
+    pub(crate) stamps: Vec<u64>,
+    /// One bit per item: written locally and not yet sent to the slave.
+    pub(crate) dirty: BitSet,
+}
+
+impl AreaData {
+    pub(crate) fn new(area: Area, spec: AreaSpec) -> Self {
+        let size = spec.size as usize;
+        let bytes = if area.is_bits() {
+            size.div_ceil(8)
+        } else {
+            size * 2
+        };
+        AreaData {
+            area,
+            start: spec.start,
+            size: spec.size,
+            data: vec![0; bytes],
+            stamps: vec![0; size],
+            dirty: BitSet::new(size),
+        }
+    }
+
+    pub(crate) fn spec(&self) -> AreaSpec {
+        AreaSpec::new(self.start, self.size)
+    }
+
+    /// Index of `address` if `count` items from it lie inside the area.
+    pub(crate) fn index_of(&self, address: u32, count: u32) -> Option<usize> {
+        let start = u32::from(self.start);
+        if address < start || count > self.size || address - start > self.size - count {
+            return None;
+        }
+        Some((address - start) as usize)
+    }
+
+    pub(crate) fn registers(&self, index: usize, count: usize) -> &[u8] {
+        &self.data[index * 2..(index + count) * 2]
+    }
+
+    pub(crate) fn registers_mut(&mut self, index: usize, count: usize) -> &mut [u8] {
+        &mut self.data[index * 2..(index + count) * 2]
+    }
+
+    pub(crate) fn bit(&self, index: usize) -> bool {
+        self.data[index / 8] >> (index % 8) & 1 == 1
+    }
+
+    pub(crate) fn set_bit(&mut self, index: usize, value: bool) {
+        let mask = 1u8 << (index % 8);
+        if value {
+            self.data[index / 8] |= mask;
+        } else {
+            self.data[index / 8] &= !mask;
+        }
+    }
+
+    /// Copies `count` bits from item `index` into `out`, packed LSB-first from bit 0,
+    /// unused high bits of the last byte zero (as FC1/FC2 responses require).
+    pub(crate) fn read_bits(&self, index: usize, count: usize, out: &mut [u8]) {
+        let out = &mut out[..count.div_ceil(8)];
+        let shift = index % 8;
+        let first = index / 8;
+        for (j, byte) in out.iter_mut().enumerate() {
+            let lo = self.data.get(first + j).copied().unwrap_or(0);
+            let hi = self.data.get(first + j + 1).copied().unwrap_or(0);
+            *byte = ((u16::from(hi) << 8 | u16::from(lo)) >> shift) as u8;
+        }
+        if count % 8 != 0
+            && let Some(last) = out.last_mut()
+        {
+            *last &= (1u8 << (count % 8)) - 1;
+        }
+    }
+
+    /// Writes `count` bits packed LSB-first in `src` to items from `index` on.
+    pub(crate) fn write_bits(&mut self, index: usize, count: usize, src: &[u8]) {
+        if index % 8 == 0 {
+            let whole = count / 8;
+            let first = index / 8;
+            self.data[first..first + whole].copy_from_slice(&src[..whole]);
+            for i in whole * 8..count {
+                self.set_bit(index + i, src[i / 8] >> (i % 8) & 1 == 1);
+            }
+        } else {
+            for i in 0..count {
+                self.set_bit(index + i, src[i / 8] >> (i % 8) & 1 == 1);
+            }
+        }
+    }
+
+    /// Stamps `count` items from `index` with `generation` and marks them dirty.
+    pub(crate) fn mark_written(&mut self, index: usize, count: usize, generation: u64) {
+        self.stamps[index..index + count].fill(generation);
+        self.dirty.set_range(index, count);
+    }
+}
+
+/// A fixed-size set of item indexes, one bit each.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct BitSet {
+    words: Vec<u64>,
+    len: usize,
+}
+
+impl BitSet {
+    pub(crate) fn new(len: usize) -> Self {
+        BitSet {
+            words: vec![0; len.div_ceil(64)],
+            len,
+        }
+    }
+
+    pub(crate) fn contains(&self, i: usize) -> bool {
+        i < self.len && self.words[i / 64] >> (i % 64) & 1 == 1
+    }
+
+    pub(crate) fn insert(&mut self, i: usize) {
+        if i < self.len {
+            self.words[i / 64] |= 1 << (i % 64);
+        }
+    }
+
+    pub(crate) fn remove(&mut self, i: usize) {
+        if i < self.len {
+            self.words[i / 64] &= !(1 << (i % 64));
+        }
+    }
+
+    pub(crate) fn set_range(&mut self, start: usize, count: usize) {
+        for i in start..(start + count).min(self.len) {
+            self.insert(i);
+        }
+    }
+
+    pub(crate) fn clear_range(&mut self, start: usize, count: usize) {
+        for i in start..(start + count).min(self.len) {
+            self.remove(i);
+        }
+    }
+
+    pub(crate) fn any_in(&self, start: usize, count: usize) -> bool {
+        (start..(start + count).min(self.len)).any(|i| self.contains(i))
+    }
+
+    /// The first set index at or after `from`, skipping empty words quickly.
+    pub(crate) fn next_set(&self, from: usize) -> Option<usize> {
+        if from >= self.len {
+            return None;
+        }
+        let mut w = from / 64;
+        let mut word = self.words[w] & (u64::MAX << (from % 64));
+        loop {
+            if word != 0 {
+                let i = w * 64 + word.trailing_zeros() as usize;
+                return (i < self.len).then_some(i);
+            }
+            w += 1;
+            word = *self.words.get(w)?;
+        }
+    }
+
+    pub(crate) fn is_empty(&self) -> bool {
+        self.words.iter().all(|&w| w == 0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn index_of_checks_both_ends() {
+        let a = AreaData::new(Area::Holding, AreaSpec::new(100, 10));
+        assert_eq!(a.index_of(100, 10), Some(0));
+        assert_eq!(a.index_of(109, 1), Some(9));
+        assert_eq!(a.index_of(109, 2), None);
+        assert_eq!(a.index_of(99, 1), None);
+        assert_eq!(a.index_of(110, 1), None);
+        assert_eq!(a.index_of(100, 11), None);
+        let full = AreaData::new(Area::Holding, AreaSpec::new(0, 65536));
+        assert_eq!(full.index_of(65535, 1), Some(65535));
+        assert_eq!(full.index_of(65535, 2), None);
+    }
+
+    #[test]
+    fn bits_round_trip_at_every_offset() {
+        let mut a = AreaData::new(Area::Coil, AreaSpec::new(0, 64));
+        let src = [0b1011_0101u8, 0b0000_0011];
+        for index in 0..40 {
+            for count in 1..=10 {
+                a.data.fill(0);
+                a.write_bits(index, count, &src);
+                let mut out = [0xFFu8; 2];
+                a.read_bits(index, count, &mut out);
+                let mask = if count >= 16 {
+                    0xFFFF
+                } else {
+                    (1u16 << count) - 1
+                };
+                let want = (u16::from_le_bytes(src) & mask).to_le_bytes();
+                assert_eq!(
+                    &out[..count.div_ceil(8)],
+                    &want[..count.div_ceil(8)],
+                    "{index} {count}"
+                );
+                // Nothing outside the range was touched.
+                let ones: u32 = a.data.iter().map(|b| b.count_ones()).sum();
+                assert_eq!(ones, (u16::from_le_bytes(src) & mask).count_ones());
+            }
+        }
+    }
+
+    #[test]
+    fn bitset_next_set_walks_words() {
+        let mut s = BitSet::new(200);
+        s.insert(3);
+        s.insert(130);
+        s.insert(199);
+        assert_eq!(s.next_set(0), Some(3));
+        assert_eq!(s.next_set(4), Some(130));
+        assert_eq!(s.next_set(131), Some(199));
+        assert_eq!(s.next_set(200), None);
+        s.clear_range(0, 200);
+        assert!(s.is_empty());
+    }
+}

@@ -1,0 +1,251 @@
+//! Change notification: who changed which items, delivered to every subscriber.
+
+use std::collections::VecDeque;
+use std::fmt;
+use std::net::SocketAddr;
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, Weak};
+use std::time::{Duration, Instant};
+
+use tokio::sync::Notify;
+
+use super::Area;
+
+/// One change to memory: which items, and who made it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Change {
+    /// The area written.
+    pub area: Area,
+    /// First address written.
+    pub address: u16,
+    /// Number of items (registers or bits) written.
+    pub count: u16,
+    /// Who wrote them.
+    pub origin: Origin,
+}
+
+impl Change {
+    /// True if this change touches any of `count` items from `address` in `area`.
+    ///
+    /// ```
+    /// use msm::{Area, Change, Origin};
+    /// let c = Change { area: Area::Holding, address: 10, count: 2, origin: Origin::Local };
+    /// assert!(c.overlaps(Area::Holding, 11, 4));
+    /// assert!(!c.overlaps(Area::Holding, 12, 1));
+    /// assert!(!c.overlaps(Area::Input, 10, 1));
+    /// ```
+    pub fn overlaps(&self, area: Area, address: u16, count: u16) -> bool {
+        let (a0, a1) = (
+            u32::from(self.address),
+            u32::from(self.address) + u32::from(self.count),
+        );
+        let (b0, b1) = (u32::from(address), u32::from(address) + u32::from(count));
+        self.area == area && a0 < b1 && b0 < a1
+    }
+}
+
+/// Who made a change.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Origin {
+    /// The program itself, through a [`Var`](crate::Var).
+    Local,
+    /// A Modbus peer: a master writing to our slave, or the slave our master reads from.
+    Remote(Peer),
+}
+
+impl Origin {
+    /// True for changes made by a Modbus peer.
+    pub fn is_remote(&self) -> bool {
+        matches!(self, Origin::Remote(_))
+    }
+}
+
+/// The Modbus peer behind a remote change.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Peer {
+    /// A peer on a TCP connection.
+    Tcp(SocketAddr),
+    /// A unit on a serial line.
+    Serial {
+        /// The unit (slave) address on the line.
+        unit: u8,
+    },
+}
+
+impl fmt::Display for Peer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Peer::Tcp(addr) => write!(f, "{addr}"),
+            Peer::Serial { unit } => write!(f, "serial unit {unit}"),
+        }
+    }
+}
+
+impl fmt::Display for Origin {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Origin::Local => f.write_str("local"),
+            Origin::Remote(peer) => write!(f, "remote {peer}"),
+        }
+    }
+}
+
+/// A subscriber fell behind and `0` changes were dropped (the oldest first).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "the subscriber fell behind and missed {0} change(s): read faster or subscribe with a larger capacity"
+)]
+pub struct Lagged(pub u64);
+
+/// Why a blocking receive returned without a change.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum RecvTimeoutError {
+    /// No change arrived before the deadline.
+    #[error("no change within the timeout")]
+    Timeout,
+    /// Changes were dropped because the subscriber fell behind.
+    #[error(transparent)]
+    Lagged(#[from] Lagged),
+}
+
+struct Queue {
+    inner: Mutex<QueueInner>,
+    ready: Condvar,
+    ready_async: Notify,
+    capacity: usize,
+}
+
+struct QueueInner {
+    events: VecDeque<Change>,
+    lagged: u64,
+}
+
+impl Queue {
+    fn lock(&self) -> MutexGuard<'_, QueueInner> {
+        self.inner.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn push(&self, change: Change) {
+        let mut q = self.lock();
+        if q.events.len() >= self.capacity {
+            q.events.pop_front();
+            q.lagged += 1;
+        }
+        q.events.push_back(change);
+        drop(q);
+        self.ready.notify_all();
+        self.ready_async.notify_one();
+    }
+
+    fn take(&self, q: &mut QueueInner) -> Option<Result<Change, Lagged>> {
+        if q.lagged > 0 {
+            let n = std::mem::take(&mut q.lagged);
+            return Some(Err(Lagged(n)));
+        }
+        q.events.pop_front().map(Ok)
+    }
+}
+
+/// The set of live subscriptions of one memory.
+#[derive(Default)]
+pub(crate) struct Subscribers {
+    queues: Vec<Weak<Queue>>,
+}
+
+impl Subscribers {
+    pub(crate) fn add(&mut self, capacity: usize) -> Subscription {
+        self.queues.retain(|q| q.strong_count() > 0);
+        let queue = Arc::new(Queue {
+            inner: Mutex::new(QueueInner {
+                events: VecDeque::new(),
+                lagged: 0,
+            }),
+            ready: Condvar::new(),
+            ready_async: Notify::new(),
+            capacity: capacity.max(1),
+        });
+        self.queues.push(Arc::downgrade(&queue));
+        Subscription { queue }
+    }
+
+    pub(crate) fn publish(&mut self, change: Change) {
+        if self.queues.is_empty() {
+            return;
+        }
+        let mut dead = false;
+        for q in &self.queues {
+            match q.upgrade() {
+                Some(q) => q.push(change),
+                None => dead = true,
+            }
+        }
+        if dead {
+            self.queues.retain(|q| q.strong_count() > 0);
+        }
+    }
+}
+
+/// A stream of every [`Change`] made to a memory after the subscription was taken,
+/// in the order the changes were made. Usable from async code and from threads.
+///
+/// ```
+/// use msm::{Area, Memory, Origin, Var};
+/// use std::time::Duration;
+/// let mem = Memory::new(4);
+/// let mut changes = mem.subscribe();
+/// let v: Var<u32> = mem.holding(2)?;
+/// v.set(7)?;
+/// let c = changes.recv_timeout(Duration::from_secs(1)).expect("a change");
+/// assert_eq!((c.area, c.address, c.count, c.origin), (Area::Holding, 2, 2, Origin::Local));
+/// # Ok::<(), msm::Error>(())
+/// ```
+pub struct Subscription {
+    queue: Arc<Queue>,
+}
+
+impl Subscription {
+    /// Waits for the next change. `Err(Lagged(n))` says `n` changes were dropped because
+    /// the subscriber fell behind; the stream goes on after it.
+    pub async fn recv(&mut self) -> Result<Change, Lagged> {
+        loop {
+            let notified = self.queue.ready_async.notified();
+            if let Some(r) = self.queue.take(&mut self.queue.lock()) {
+                return r;
+            }
+            notified.await;
+        }
+    }
+
+    /// Blocks the thread until the next change or the timeout.
+    pub fn recv_timeout(&mut self, timeout: Duration) -> Result<Change, RecvTimeoutError> {
+        let deadline = Instant::now() + timeout;
+        let mut q = self.queue.lock();
+        loop {
+            if let Some(r) = self.queue.take(&mut q) {
+                return r.map_err(RecvTimeoutError::from);
+            }
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                return Err(RecvTimeoutError::Timeout);
+            }
+            q = match self.queue.ready.wait_timeout(q, left) {
+                Ok((q, _)) => q,
+                Err(e) => e.into_inner().0,
+            };
+        }
+    }
+
+    /// The next change if one is waiting, without blocking.
+    pub fn try_recv(&mut self) -> Result<Option<Change>, Lagged> {
+        self.queue.take(&mut self.queue.lock()).transpose()
+    }
+}
+
+impl fmt::Debug for Subscription {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let q = self.queue.lock();
+        f.debug_struct("Subscription")
+            .field("pending", &q.events.len())
+            .field("capacity", &self.queue.capacity)
+            .finish()
+    }
+}

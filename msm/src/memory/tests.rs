@@ -1,0 +1,226 @@
+//! Unit tests of declarations, layouts and change tracking.
+
+use super::*;
+
+fn mem() -> Memory {
+    Memory::builder()
+        .coils(16)
+        .discrete_inputs(16)
+        .input_registers(16)
+        .holding_registers(16)
+        .build()
+        .expect("valid areas")
+}
+
+#[test]
+fn declaration_range_errors_name_the_area_and_fix() {
+    let m = Memory::new(8);
+    let err = m.holding::<u32>(7).expect_err("u32 at 7 needs register 8");
+    let msg = err.to_string();
+    assert!(msg.contains("holding registers"), "{msg}");
+    assert!(msg.contains("0..=7"), "{msg}");
+    assert!(msg.contains("declare a larger area"), "{msg}");
+    assert!(m.holding::<u64>(4).is_ok());
+    assert!(m.holding::<u64>(5).is_err());
+    assert!(m.holding_string(4, 4).is_ok());
+    assert!(m.holding_string(5, 4).is_err());
+    assert!(matches!(
+        m.holding_string(0, 0),
+        Err(Error::BadLength { .. })
+    ));
+    assert!(matches!(
+        m.holding_raw(0, 124),
+        Err(Error::BadLength { .. })
+    ));
+    assert!(
+        matches!(m.coil::<bool>(0), Err(Error::OutOfRange { .. })),
+        "no coils"
+    );
+}
+
+#[test]
+fn areas_with_a_start_address() {
+    let m = Memory::builder()
+        .holding_registers_at(1000, 10)
+        .build()
+        .expect("valid");
+    assert!(m.holding::<u16>(999).is_err());
+    assert!(m.holding::<u16>(1000).is_ok());
+    assert!(m.holding::<u32>(1008).is_ok());
+    assert!(m.holding::<u32>(1009).is_err());
+    let full = Memory::builder().coils(65536).build().expect("whole space");
+    assert!(full.coil::<bool>(65535).is_ok());
+    assert!(matches!(
+        Memory::builder().holding_registers_at(1, 65536).build(),
+        Err(Error::AreaTooLarge { .. })
+    ));
+}
+
+#[test]
+fn type_area_mismatches_are_typed_errors() {
+    let m = mem();
+    for r in [
+        m.coil::<u32>(0).map(|_| ()),
+        m.discrete_input::<f32>(0).map(|_| ()),
+        m.holding::<bool>(0).map(|_| ()),
+        m.holding::<u8>(0).map(|_| ()),
+        m.holding::<String>(0).map(|_| ()),
+        m.holding::<Vec<u16>>(0).map(|_| ()),
+        m.holding_byte::<u16>(0, Byte::Low).map(|_| ()),
+        m.string(Area::Coil, 0, 2).map(|_| ()),
+        m.bit(Area::Discrete, 0, 1).map(|_| ()),
+    ] {
+        assert!(matches!(r, Err(Error::TypeMismatch { .. })), "{r:?}");
+    }
+    assert!(matches!(
+        m.holding_bit(0, 16),
+        Err(Error::BitOutOfRange { bit: 16 })
+    ));
+}
+
+#[test]
+fn original_layout_bits_bytes_and_words() {
+    // The original's server_mapper: WORK_MODE byte 0 and PROCESS_STEP byte 1 of word 0,
+    // CURRENT_VALUE u32 at 1 (CDAB), ERROR_STATE bit 0 of word 3.
+    let m = Memory::new(8);
+    let work_mode: Var<u8> = m.holding_byte(0, Byte::Low).expect("declare");
+    let step: Var<u8> = m.holding_byte(0, Byte::High).expect("declare");
+    let value: Var<u32> = m.holding(1).expect("declare").order(Order::CDAB);
+    let error: Var<bool> = m.holding_bit(3, 0).expect("declare");
+    let control: Var<u16> = m.holding(3).expect("declare");
+    let raw: Var<[u16; 4]> = m.holding(0).expect("declare");
+    work_mode.set(4).expect("set");
+    step.set(10).expect("set");
+    value.set(99_999).expect("set");
+    control.set(0x8000).expect("set");
+    error.set(true).expect("set");
+    assert_eq!(raw.get(), [0x0A04, 0x869F, 0x0001, 0x8001]);
+    assert_eq!(control.get(), 0x8001, "the bit variable overlaps the word");
+    error.set(false).expect("set");
+    assert_eq!(control.get(), 0x8000);
+    assert_eq!((work_mode.get(), step.get(), value.get()), (4, 10, 99_999));
+}
+
+#[test]
+fn signed_bytes_and_strings() {
+    let m = Memory::new(8);
+    let b: Var<i8> = m.holding_byte(0, Byte::High).expect("declare");
+    b.set(-2).expect("set");
+    let w: Var<u16> = m.holding(0).expect("declare");
+    assert_eq!(w.get(), 0xFE00);
+    assert_eq!(b.get(), -2);
+
+    let s = m.holding_string(2, 2).expect("declare");
+    s.set("AB".into()).expect("set");
+    let raw = m.holding_raw(2, 2).expect("declare");
+    assert_eq!(raw.get(), vec![0x4142, 0x0000]);
+    assert!(matches!(
+        s.set("ABCDE".into()),
+        Err(Error::StringTooLong {
+            len: 5,
+            capacity: 4
+        })
+    ));
+    assert!(matches!(
+        s.set("Aé".into()),
+        Err(Error::NotAscii { index: 1, .. })
+    ));
+    assert_eq!(s.get(), "AB", "a refused set writes nothing");
+    let swapped = m.holding_string(2, 2).expect("declare").order(Order::BADC);
+    assert_eq!(swapped.get(), "BA");
+    assert!(matches!(
+        raw.set(vec![1, 2, 3]),
+        Err(Error::LengthMismatch {
+            expected: 2,
+            got: 3
+        })
+    ));
+}
+
+#[test]
+fn bit_areas_pack_lsb_first() {
+    let m = mem();
+    for a in [0u16, 3, 9, 15] {
+        m.coil::<bool>(a).expect("declare").set(true).expect("set");
+    }
+    let st = m.lock();
+    assert_eq!(st.area(Area::Coil).data, vec![0b0000_1001, 0b1000_0010]);
+}
+
+#[test]
+fn subscription_reports_area_range_and_origin() {
+    let m = mem();
+    let mut sub = m.subscribe();
+    let v: Var<u64> = m.holding(4).expect("declare");
+    v.set(1).expect("set");
+    m.coil::<bool>(7).expect("declare").set(true).expect("set");
+    let a = sub.try_recv().expect("no lag").expect("a change");
+    assert_eq!(
+        a,
+        Change {
+            area: Area::Holding,
+            address: 4,
+            count: 4,
+            origin: Origin::Local
+        }
+    );
+    let b = sub.try_recv().expect("no lag").expect("a change");
+    assert_eq!((b.area, b.address, b.count), (Area::Coil, 7, 1));
+    assert_eq!(sub.try_recv(), Ok(None));
+}
+
+#[test]
+fn subscription_reports_lag_then_goes_on() {
+    let m = mem();
+    let mut sub = m.subscribe_with_capacity(2);
+    let v: Var<u16> = m.holding(0).expect("declare");
+    for i in 0..5 {
+        v.set(i).expect("set");
+    }
+    assert_eq!(sub.try_recv(), Err(Lagged(3)));
+    assert!(sub.try_recv().expect("after lag").is_some());
+    assert!(sub.try_recv().expect("after lag").is_some());
+    assert_eq!(sub.try_recv(), Ok(None));
+}
+
+#[test]
+fn local_writes_stamp_and_mark_dirty() {
+    let m = mem();
+    let v: Var<u32> = m.holding(2).expect("declare");
+    v.set(1).expect("set");
+    v.set(2).expect("set");
+    let st = m.lock();
+    let h = st.area(Area::Holding);
+    assert_eq!(&h.stamps[2..4], &[2, 2]);
+    assert!(h.dirty.contains(2) && h.dirty.contains(3) && !h.dirty.contains(4));
+    assert_eq!(st.generation, 2);
+    assert!(st.spans.contains(&Span {
+        area: Area::Holding,
+        index: 2,
+        count: 2
+    }));
+}
+
+#[test]
+fn input_areas_are_read_only_on_a_master_memory() {
+    let m = mem();
+    let inp: Var<u16> = m.input(0).expect("declare");
+    inp.set(5).expect("a slave-side program may set its inputs");
+    m.lock().master_attached = true;
+    assert!(matches!(
+        inp.set(6),
+        Err(Error::ReadOnly {
+            area: Area::Input,
+            ..
+        })
+    ));
+    assert!(matches!(
+        m.discrete_input::<bool>(0).expect("declare").set(true),
+        Err(Error::ReadOnly { .. })
+    ));
+    assert_eq!(inp.get(), 5);
+    m.holding::<u16>(0)
+        .expect("declare")
+        .set(1)
+        .expect("holding stays writable");
+}

@@ -1,0 +1,353 @@
+//! Typed variables: views of a memory's items that a program reads and writes.
+
+use std::fmt;
+use std::future::Future;
+use std::marker::PhantomData;
+use std::time::{Duration, Instant};
+
+use super::value::{Raw, RawMut};
+use super::{Area, Byte, Change, MAX_VAR_REGISTERS, Memory, Order, Origin, State, Value};
+use crate::error::{Error, Result};
+
+/// How a variable lies over its area's items.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Layout {
+    /// One coil or discrete input.
+    Bit,
+    /// One bit of a register.
+    RegBit { bit: u8 },
+    /// One byte of a register.
+    Byte { byte: Byte },
+    /// A number over `count` registers; the word order applies.
+    Number { count: usize },
+    /// ASCII over `count` registers; only the byte swap of the order applies.
+    Text { count: usize },
+    /// Raw registers; the order does not apply.
+    Raw { count: usize },
+}
+
+impl Layout {
+    /// Items (bits or registers) the variable covers.
+    pub(crate) fn items(self) -> usize {
+        match self {
+            Layout::Bit | Layout::RegBit { .. } | Layout::Byte { .. } => 1,
+            Layout::Number { count } | Layout::Text { count } | Layout::Raw { count } => count,
+        }
+    }
+
+    pub(crate) fn describe(self, ty: &str) -> String {
+        match self {
+            Layout::Bit => format!("a {ty}"),
+            Layout::RegBit { bit } => format!("bit {bit}"),
+            Layout::Byte { byte } => format!("the {byte} byte"),
+            Layout::Number { count } => format!("a {ty} ({count} registers)"),
+            Layout::Text { count } => format!("a string of {count} registers"),
+            Layout::Raw { count } => format!("{count} raw registers"),
+        }
+    }
+}
+
+/// What a variable's items held, copied out under the lock.
+#[derive(Clone, Copy)]
+enum Snapshot {
+    Bit(bool),
+    Byte(u8),
+    Words(usize),
+}
+
+/// A typed variable on a [`Memory`]: a view of one or more of its items.
+///
+/// Every `get`, `set` and `update` is atomic with respect to every other access to the
+/// same memory (other variables, the slave serving it, the master syncing it): a
+/// multi-register value is never seen half written. Variables may overlap, and then see
+/// each other's writes.
+///
+/// ```
+/// use msm::{Memory, Order, Var};
+/// let mem = Memory::new(8);
+/// let counter: Var<u32> = mem.holding(1)?.order(Order::CDAB);
+/// counter.set(99_999)?;
+/// assert_eq!(counter.update(|v| v + 1)?, 100_000);
+/// assert_eq!(counter.get(), 100_000);
+/// # Ok::<(), msm::Error>(())
+/// ```
+pub struct Var<T> {
+    mem: Memory,
+    area: Area,
+    address: u16,
+    index: usize,
+    layout: Layout,
+    order: Order,
+    _type: PhantomData<fn() -> T>,
+}
+
+impl<T: Value> Var<T> {
+    pub(crate) fn new(
+        mem: Memory,
+        area: Area,
+        address: u16,
+        index: usize,
+        layout: Layout,
+        order: Order,
+    ) -> Self {
+        Var {
+            mem,
+            area,
+            address,
+            index,
+            layout,
+            order,
+            _type: PhantomData,
+        }
+    }
+
+    /// The same variable with another word order (ignored by single-register and raw types,
+    /// and by strings except for the byte swap of `BADC`/`DCBA`).
+    #[must_use]
+    pub fn order(mut self, order: Order) -> Self {
+        self.order = order;
+        self
+    }
+
+    /// The variable's word order.
+    pub fn word_order(&self) -> Order {
+        self.order
+    }
+
+    /// The area the variable lives in.
+    pub fn area(&self) -> Area {
+        self.area
+    }
+
+    /// Its first address.
+    pub fn address(&self) -> u16 {
+        self.address
+    }
+
+    /// How many items (registers or bits) it covers.
+    pub fn count(&self) -> usize {
+        self.layout.items()
+    }
+
+    /// The memory it lives on.
+    pub fn memory(&self) -> &Memory {
+        &self.mem
+    }
+
+    /// The current value.
+    pub fn get(&self) -> T {
+        let mut buf = [0u8; 2 * MAX_VAR_REGISTERS];
+        let snap = self.read(&self.mem.lock(), &mut buf);
+        self.decode(snap, &mut buf)
+    }
+
+    /// Writes `value`. Fails only if the value cannot be represented (a string too long
+    /// or not ASCII, raw registers of the wrong count) or, on a memory synced by a master,
+    /// for an input area, which only the slave may change.
+    pub fn set(&self, value: T) -> Result<()> {
+        let mut buf = [0u8; 2 * MAX_VAR_REGISTERS];
+        let snap = self.encode(&value, &mut buf)?;
+        let mut st = self.mem.lock();
+        self.check_writable(&st)?;
+        self.store(&mut st, snap, &buf);
+        drop(st);
+        self.mem.wake_writer();
+        Ok(())
+    }
+
+    /// Reads, applies `f` and writes back, all under one lock: no other write can come in
+    /// between. Returns the new value. `f` must be short and must not touch the memory.
+    pub fn update(&self, f: impl FnOnce(T) -> T) -> Result<T> {
+        let mut buf = [0u8; 2 * MAX_VAR_REGISTERS];
+        let mut st = self.mem.lock();
+        self.check_writable(&st)?;
+        let snap = self.read(&st, &mut buf);
+        let new = f(self.decode(snap, &mut buf));
+        let snap = self.encode(&new, &mut buf)?;
+        self.store(&mut st, snap, &buf);
+        drop(st);
+        self.mem.wake_writer();
+        Ok(new)
+    }
+
+    /// True if `change` touched this variable's items.
+    pub fn touched_by(&self, change: &Change) -> bool {
+        change.overlaps(self.area, self.address, self.count() as u16)
+    }
+
+    /// Resolves with the new value at the next write that touches this variable: a local
+    /// `set`, a write by a remote master, or a master's read that changed it. Changes are
+    /// watched from the moment `changed` is called, not from the first poll.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), msm::Error> {
+    /// let mem = msm::Memory::new(2);
+    /// let v: msm::Var<u16> = mem.holding(0)?;
+    /// let next = v.changed();
+    /// v.set(5)?;
+    /// assert_eq!(next.await, 5);
+    /// # Ok(()) }
+    /// ```
+    pub fn changed(&self) -> impl Future<Output = T> + Send + 'static {
+        let mut changes = self.mem.subscribe();
+        let var = self.clone();
+        async move {
+            loop {
+                match changes.recv().await {
+                    Ok(c) if !var.touched_by(&c) => continue,
+                    // A lag may have hidden our change: report one rather than miss it.
+                    Ok(_) | Err(_) => return var.get(),
+                }
+            }
+        }
+    }
+
+    /// Blocks until the next write that touches this variable, or `timeout`. Returns the
+    /// new value, or `None` if the timeout passed first.
+    ///
+    /// ```
+    /// let mem = msm::Memory::new(2);
+    /// let v: msm::Var<u16> = mem.holding(0)?;
+    /// assert_eq!(v.wait_changed(std::time::Duration::from_millis(10)), None);
+    /// # Ok::<(), msm::Error>(())
+    /// ```
+    pub fn wait_changed(&self, timeout: Duration) -> Option<T> {
+        let deadline = Instant::now() + timeout;
+        let mut changes = self.mem.subscribe();
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match changes.recv_timeout(left) {
+                Ok(c) if !self.touched_by(&c) => continue,
+                Ok(_) | Err(super::RecvTimeoutError::Lagged(_)) => return Some(self.get()),
+                Err(super::RecvTimeoutError::Timeout) => return None,
+            }
+        }
+    }
+
+    fn check_writable(&self, st: &State) -> Result<()> {
+        if st.master_attached && self.area.is_read_only_for_master() {
+            return Err(Error::ReadOnly {
+                area: self.area,
+                address: self.address,
+            });
+        }
+        Ok(())
+    }
+
+    fn read(&self, st: &State, buf: &mut [u8]) -> Snapshot {
+        let data = st.area(self.area);
+        match self.layout {
+            Layout::Bit => Snapshot::Bit(data.bit(self.index)),
+            Layout::RegBit { bit } => {
+                let r = data.registers(self.index, 1);
+                Snapshot::Bit(u16::from_be_bytes([r[0], r[1]]) >> bit & 1 == 1)
+            }
+            Layout::Byte { byte } => {
+                let r = data.registers(self.index, 1);
+                Snapshot::Byte(if byte == Byte::High { r[0] } else { r[1] })
+            }
+            Layout::Number { count } | Layout::Text { count } | Layout::Raw { count } => {
+                buf[..count * 2].copy_from_slice(data.registers(self.index, count));
+                Snapshot::Words(count * 2)
+            }
+        }
+    }
+
+    /// Converts between the wire image and the big-endian image the value types use.
+    fn reorder(&self, bytes: &mut [u8]) {
+        match self.layout {
+            Layout::Number { .. } => self.order.apply(bytes),
+            Layout::Text { .. } if self.order.swaps_bytes() => {
+                bytes.chunks_exact_mut(2).for_each(|p| p.swap(0, 1));
+            }
+            _ => {}
+        }
+    }
+
+    fn decode(&self, snap: Snapshot, buf: &mut [u8]) -> T {
+        match snap {
+            Snapshot::Bit(b) => T::decode(Raw::Bit(b)),
+            Snapshot::Byte(b) => T::decode(Raw::Byte(b)),
+            Snapshot::Words(n) => {
+                self.reorder(&mut buf[..n]);
+                T::decode(Raw::Words(&buf[..n]))
+            }
+        }
+    }
+
+    fn encode(&self, value: &T, buf: &mut [u8]) -> Result<Snapshot> {
+        Ok(match self.layout {
+            Layout::Bit | Layout::RegBit { .. } => {
+                let mut b = false;
+                value.encode(RawMut::Bit(&mut b))?;
+                Snapshot::Bit(b)
+            }
+            Layout::Byte { .. } => {
+                let mut b = 0;
+                value.encode(RawMut::Byte(&mut b))?;
+                Snapshot::Byte(b)
+            }
+            Layout::Number { count } | Layout::Text { count } | Layout::Raw { count } => {
+                let n = count * 2;
+                value.encode(RawMut::Words(&mut buf[..n]))?;
+                self.reorder(&mut buf[..n]);
+                Snapshot::Words(n)
+            }
+        })
+    }
+
+    fn store(&self, st: &mut State, snap: Snapshot, buf: &[u8]) {
+        let data = st.area_mut(self.area);
+        match (self.layout, snap) {
+            (Layout::Bit, Snapshot::Bit(b)) => data.set_bit(self.index, b),
+            (Layout::RegBit { bit }, Snapshot::Bit(b)) => {
+                let r = data.registers_mut(self.index, 1);
+                let mut word = u16::from_be_bytes([r[0], r[1]]);
+                word = if b {
+                    word | 1 << bit
+                } else {
+                    word & !(1 << bit)
+                };
+                r.copy_from_slice(&word.to_be_bytes());
+            }
+            (Layout::Byte { byte }, Snapshot::Byte(b)) => {
+                let r = data.registers_mut(self.index, 1);
+                r[usize::from(byte == Byte::Low)] = b;
+            }
+            (_, Snapshot::Words(n)) => {
+                data.registers_mut(self.index, n / 2)
+                    .copy_from_slice(&buf[..n]);
+            }
+            // encode() gives the snapshot kind of the layout, so nothing else occurs.
+            _ => return,
+        }
+        st.record_write(self.area, self.index, self.count(), Origin::Local);
+    }
+}
+
+impl<T> Clone for Var<T> {
+    fn clone(&self) -> Self {
+        Var {
+            mem: self.mem.clone(),
+            area: self.area,
+            address: self.address,
+            index: self.index,
+            layout: self.layout,
+            order: self.order,
+            _type: PhantomData,
+        }
+    }
+}
+
+impl<T: Value> fmt::Debug for Var<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Var")
+            .field("type", &T::NAME)
+            .field("area", &self.area)
+            .field("address", &self.address)
+            .field("layout", &self.layout)
+            .field("order", &self.order)
+            .field("value", &self.get())
+            .finish()
+    }
+}

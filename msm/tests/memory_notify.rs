@@ -1,0 +1,125 @@
+//! Change notification: subscriptions, `changed()` and `wait_changed()`.
+
+use std::thread;
+use std::time::{Duration, Instant};
+
+use msm::{Area, Memory, Origin, Var};
+
+const DEADLINE: Duration = Duration::from_secs(5);
+
+#[test]
+fn a_change_on_overlapping_variables_notifies_both() {
+    let mem = Memory::new(8);
+    let wide: Var<u32> = mem.holding(2).expect("declare");
+    let low: Var<u16> = mem.holding(3).expect("declare");
+    let bit = mem.holding_bit(3, 0).expect("declare");
+    let other: Var<u16> = mem.holding(5).expect("declare");
+
+    let spawn_wait = |timeout: Duration| {
+        let (low, bit, other) = (low.clone(), bit.clone(), other.clone());
+        (
+            thread::spawn(move || low.wait_changed(timeout)),
+            thread::spawn(move || bit.wait_changed(timeout)),
+            thread::spawn(move || other.wait_changed(Duration::from_millis(300))),
+        )
+    };
+    let (low_w, bit_w, other_w) = spawn_wait(DEADLINE);
+    let mut sub = mem.subscribe();
+    // The waiters subscribe when their thread starts: keep writing (odd values, bounded
+    // by the deadline) until both have seen a write.
+    let start = Instant::now();
+    let mut n = 1u32;
+    while !(low_w.is_finished() && bit_w.is_finished()) && start.elapsed() < DEADLINE {
+        wide.set(n).expect("set");
+        n += 2;
+        thread::yield_now();
+    }
+    let c = sub.recv_timeout(DEADLINE).expect("change");
+    assert_eq!(
+        (c.area, c.address, c.count, c.origin),
+        (Area::Holding, 2, 2, Origin::Local)
+    );
+    let low_seen = low_w.join().expect("waiter");
+    assert!(
+        low_seen.is_some_and(|v| v & 1 == 1),
+        "u16 overlapping the u32 was notified: {low_seen:?}"
+    );
+    assert_eq!(
+        bit_w.join().expect("waiter"),
+        Some(true),
+        "bit overlapping the u32 was notified"
+    );
+    assert_eq!(
+        other_w.join().expect("waiter"),
+        None,
+        "a variable outside the writes is not notified"
+    );
+}
+
+#[test]
+fn wait_with_a_deadline_times_out_cleanly() {
+    let mem = Memory::new(2);
+    let v: Var<u16> = mem.holding(0).expect("declare");
+    let start = Instant::now();
+    assert_eq!(v.wait_changed(Duration::from_millis(50)), None);
+    assert!(start.elapsed() >= Duration::from_millis(50));
+    // A write to another variable does not end the wait.
+    let other: Var<u16> = mem.holding(1).expect("declare");
+    other.set(1).expect("set");
+    assert_eq!(v.wait_changed(Duration::from_millis(20)), None);
+    let mut sub = mem.subscribe();
+    assert_eq!(
+        sub.recv_timeout(Duration::from_millis(20)),
+        Err(msm::RecvTimeoutError::Timeout)
+    );
+}
+
+#[tokio::test]
+async fn changed_futures_resolve_for_overlapping_variables() {
+    let mem = Memory::new(8);
+    let wide: Var<u64> = mem.holding(0).expect("declare");
+    let part: Var<u16> = mem.holding(3).expect("declare");
+    let wide_next = wide.changed();
+    let part_next = part.changed();
+    let writer = {
+        let wide = wide.clone();
+        tokio::spawn(async move { wide.set(0x1111_2222_3333_4444).expect("set") })
+    };
+    let (w, p) = tokio::time::timeout(DEADLINE, async { (wide_next.await, part_next.await) })
+        .await
+        .expect("both resolve before the deadline");
+    writer.await.expect("writer");
+    assert_eq!(w, 0x1111_2222_3333_4444);
+    assert_eq!(p, 0x4444);
+}
+
+#[tokio::test]
+async fn changed_times_out_cleanly_under_tokio_timeout() {
+    let mem = Memory::new(2);
+    let v: Var<u16> = mem.holding(0).expect("declare");
+    let r = tokio::time::timeout(Duration::from_millis(30), v.changed()).await;
+    assert!(r.is_err(), "no write, no change");
+}
+
+#[tokio::test]
+async fn subscription_sees_every_change_in_order() {
+    let mem = Memory::builder()
+        .coils(8)
+        .holding_registers(8)
+        .build()
+        .expect("build");
+    let mut sub = mem.subscribe();
+    let v: Var<u16> = mem.holding(0).expect("declare");
+    let c: Var<bool> = mem.coil(5).expect("declare");
+    for i in 0..100u16 {
+        v.set(i).expect("set");
+        c.set(i % 2 == 0).expect("set");
+    }
+    for _ in 0..100 {
+        let a = sub.recv().await.expect("no lag");
+        let b = sub.recv().await.expect("no lag");
+        assert_eq!((a.area, a.address), (Area::Holding, 0));
+        assert_eq!((b.area, b.address, b.count), (Area::Coil, 5, 1));
+    }
+    assert_eq!(sub.try_recv(), Ok(None));
+}
