@@ -224,3 +224,16 @@ fn input_areas_are_read_only_on_a_master_memory() {
         .set(1)
         .expect("holding stays writable");
 }
+
+#[test]
+fn init_writes_without_marking_or_notifying() {
+    let m = mem();
+    let mut sub = m.subscribe();
+    let v: Var<u32> = m.holding(0).expect("declare");
+    v.init(42).expect("init");
+    assert_eq!(v.get(), 42);
+    assert_eq!(sub.try_recv(), Ok(None));
+    let st = m.lock();
+    assert!(st.area(Area::Holding).dirty.is_empty());
+    assert_eq!(st.generation, 0);
+}

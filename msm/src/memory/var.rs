@@ -149,9 +149,18 @@ impl<T: Value> Var<T> {
         let snap = self.encode(&value, &mut buf)?;
         let mut st = self.mem.lock();
         self.check_writable(&st)?;
-        self.store(&mut st, snap, &buf);
+        self.store(&mut st, snap, &buf, true);
         drop(st);
         self.mem.wake_writer();
+        Ok(())
+    }
+
+    /// Writes a starting value without counting it as a local write: it is not marked
+    /// for a master to send and not reported to subscribers. For map files' `value`.
+    pub(crate) fn init(&self, value: T) -> Result<()> {
+        let mut buf = [0u8; 2 * MAX_VAR_REGISTERS];
+        let snap = self.encode(&value, &mut buf)?;
+        self.store(&mut self.mem.lock(), snap, &buf, false);
         Ok(())
     }
 
@@ -164,7 +173,7 @@ impl<T: Value> Var<T> {
         let snap = self.read(&st, &mut buf);
         let new = f(self.decode(snap, &mut buf));
         let snap = self.encode(&new, &mut buf)?;
-        self.store(&mut st, snap, &buf);
+        self.store(&mut st, snap, &buf, true);
         drop(st);
         self.mem.wake_writer();
         Ok(new)
@@ -296,7 +305,7 @@ impl<T: Value> Var<T> {
         })
     }
 
-    fn store(&self, st: &mut State, snap: Snapshot, buf: &[u8]) {
+    fn store(&self, st: &mut State, snap: Snapshot, buf: &[u8], record: bool) {
         let data = st.area_mut(self.area);
         match (self.layout, snap) {
             (Layout::Bit, Snapshot::Bit(b)) => data.set_bit(self.index, b),
@@ -321,7 +330,9 @@ impl<T: Value> Var<T> {
             // encode() gives the snapshot kind of the layout, so nothing else occurs.
             _ => return,
         }
-        st.record_write(self.area, self.index, self.count(), Origin::Local);
+        if record {
+            st.record_write(self.area, self.index, self.count(), Origin::Local);
+        }
     }
 }
 
