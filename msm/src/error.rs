@@ -1,5 +1,8 @@
 //! The error type of the msm API. Every message says what is wrong, where, and how to fix it.
 
+use std::time::Duration;
+
+use crate::master::BlockError;
 use crate::memory::Area;
 
 /// Everything that can go wrong when using msm.
@@ -133,6 +136,55 @@ pub enum Error {
         /// What was given.
         name: String,
     },
+
+    /// An I/O operation failed (binding a port, opening a serial line, ...).
+    #[error("{context}: {source}")]
+    Io {
+        /// What was being done, and on what.
+        context: String,
+        /// The system's error.
+        #[source]
+        source: std::io::Error,
+    },
+
+    /// The master is not connected to its slave.
+    #[error(
+        "not connected to {peer}: {reason}; the master keeps reconnecting (status() shows progress)"
+    )]
+    NotConnected {
+        /// The slave.
+        peer: String,
+        /// Why the last attempt failed or the connection dropped.
+        reason: String,
+    },
+
+    /// A request of the master failed: a read of a cycle, or a write the slave refused.
+    #[error("{0}")]
+    Block(BlockError),
+
+    /// The worker was stopped before the operation completed.
+    #[error("the worker was stopped")]
+    Stopped,
+
+    /// An operation did not complete in time.
+    #[error("{what} did not complete within {after:?}")]
+    Timeout {
+        /// What was waited for.
+        what: &'static str,
+        /// How long.
+        after: Duration,
+    },
+
+    /// A memory already synced by another master.
+    #[error(
+        "this memory is already synced by another master: two masters would send each other's \
+         writes; stop the first one or give the second its own Memory"
+    )]
+    AlreadySynced,
+
+    /// A setting out of its range.
+    #[error("invalid setting: {0}")]
+    Config(String),
 
     /// A byte selector that is not `low` or `high`.
     #[error("unknown byte {name:?}: use low (bits 0..=7) or high (bits 8..=15)")]

@@ -16,10 +16,13 @@
 #![forbid(unsafe_code)]
 
 mod error;
+pub mod master;
 pub mod memory;
 pub mod protocol;
+mod transport;
 
 pub use error::{Error, Result};
+pub use master::{AsyncMasterHandle, Master, MasterHandle, Plan, Status};
 pub use memory::{
     Area, AreaSpec, Byte, Change, Lagged, Memory, MemoryBuilder, Order, Origin, Peer,
     RecvTimeoutError, Subscription, Value, Var,

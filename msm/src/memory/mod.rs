@@ -67,8 +67,6 @@ pub struct Memory {
 struct Shared {
     state: Mutex<State>,
     default_order: Order,
-    /// Wakes a master worker when the program writes.
-    local_write: Notify,
 }
 
 /// A declared variable's items, for the master's block planner.
@@ -86,7 +84,10 @@ pub(crate) struct State {
     pub(crate) generation: u64,
     pub(crate) spans: BTreeSet<Span>,
     pub(crate) subscribers: Subscribers,
-    pub(crate) master_attached: bool,
+    /// Set while a master syncs this memory: wakes it at every write to send.
+    pub(crate) master: Option<Arc<Notify>>,
+    /// True while a master syncing this memory has no fresh copy of the slave's data.
+    pub(crate) stale: bool,
 }
 
 impl State {
@@ -96,6 +97,11 @@ impl State {
 
     pub(crate) fn area_mut(&mut self, area: Area) -> &mut AreaData {
         &mut self.areas[area.index()]
+    }
+
+    /// An area and the subscribers at once, to apply data and report it in one pass.
+    pub(crate) fn area_and_subscribers(&mut self, area: Area) -> (&mut AreaData, &mut Subscribers) {
+        (&mut self.areas[area.index()], &mut self.subscribers)
     }
 
     /// Takes the next write-counter value for a local write.
@@ -113,6 +119,9 @@ impl State {
         data.mark_written(index, count, generation);
         let address = (usize::from(data.start) + index) as u16;
         self.publish(area, address, count, origin);
+        if let Some(master) = &self.master {
+            master.notify_one();
+        }
     }
 
     pub(crate) fn publish(&mut self, area: Area, address: u16, count: usize, origin: Origin) {
@@ -179,10 +188,10 @@ impl Memory {
                     generation: 0,
                     spans: BTreeSet::new(),
                     subscribers: Subscribers::default(),
-                    master_attached: false,
+                    master: None,
+                    stale: false,
                 }),
                 default_order,
-                local_write: Notify::new(),
             }),
         }
     }
@@ -221,15 +230,15 @@ impl Memory {
             .unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// Wakes the master worker, if any, after a local write.
-    pub(crate) fn wake_writer(&self) {
-        self.shared.local_write.notify_one();
-    }
-
-    /// What a master worker waits on for local writes.
-    #[allow(dead_code)]
-    pub(crate) fn local_write_notify(&self) -> &Notify {
-        &self.shared.local_write
+    /// True while a master syncing this memory has lost its slave (or not reached it
+    /// yet): the values are the last ones known, not the slave's current ones. Always false
+    /// for a memory no master syncs. The master's `status()` says why.
+    ///
+    /// ```
+    /// assert!(!msm::Memory::new(1).is_stale());
+    /// ```
+    pub fn is_stale(&self) -> bool {
+        self.lock().stale
     }
 
     // ---- declarations -------------------------------------------------------------

@@ -206,7 +206,7 @@ fn input_areas_are_read_only_on_a_master_memory() {
     let m = mem();
     let inp: Var<u16> = m.input(0).expect("declare");
     inp.set(5).expect("a slave-side program may set its inputs");
-    m.lock().master_attached = true;
+    m.lock().master = Some(std::sync::Arc::new(tokio::sync::Notify::new()));
     assert!(matches!(
         inp.set(6),
         Err(Error::ReadOnly {

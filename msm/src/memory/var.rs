@@ -151,7 +151,6 @@ impl<T: Value> Var<T> {
         self.check_writable(&st)?;
         self.store(&mut st, snap, &buf, true);
         drop(st);
-        self.mem.wake_writer();
         Ok(())
     }
 
@@ -176,7 +175,6 @@ impl<T: Value> Var<T> {
         let snap = self.encode(&new, &mut buf)?;
         self.store(&mut st, snap, &buf, true);
         drop(st);
-        self.mem.wake_writer();
         Ok(new)
     }
 
@@ -235,7 +233,7 @@ impl<T: Value> Var<T> {
     }
 
     fn check_writable(&self, st: &State) -> Result<()> {
-        if st.master_attached && self.area.is_read_only_for_master() {
+        if st.master.is_some() && self.area.is_read_only_for_master() {
             return Err(Error::ReadOnly {
                 area: self.area,
                 address: self.address,

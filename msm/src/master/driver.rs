@@ -1,0 +1,230 @@
+//! The async driver: moves bytes and time between a link and the engine, and nothing
+//! else. Every decision is the engine's.
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::sync::{Notify, mpsc, oneshot};
+use tokio::time::Instant;
+
+use super::engine::{Engine, Event};
+use super::status::Status;
+use crate::error::{Error, Result};
+use crate::memory::Peer;
+use crate::transport::{Link, Stream};
+
+/// Where a waiter wants its answer: a blocked thread or a task.
+pub(crate) enum Reply {
+    Blocking(std::sync::mpsc::Sender<Result<()>>),
+    Async(oneshot::Sender<Result<()>>),
+}
+
+impl Reply {
+    fn send(self, result: Result<()>) {
+        // The waiter may have given up (timeout); nobody to tell then.
+        match self {
+            Reply::Blocking(tx) => drop(tx.send(result)),
+            Reply::Async(tx) => drop(tx.send(result)),
+        }
+    }
+}
+
+/// What a handle asks of the worker.
+pub(crate) enum Command {
+    Sync(Reply),
+    Flush(Reply),
+    Stop,
+}
+
+/// Connection settings of the driver.
+#[derive(Clone, Debug)]
+pub(crate) struct DriverConfig {
+    pub(crate) link: Link,
+    pub(crate) connect_timeout: Duration,
+    pub(crate) write_timeout: Duration,
+    pub(crate) backoff_min: Duration,
+    pub(crate) backoff_max: Duration,
+}
+
+pub(crate) struct Driver {
+    pub(crate) engine: Engine,
+    pub(crate) cfg: DriverConfig,
+    pub(crate) commands: mpsc::UnboundedReceiver<Command>,
+    pub(crate) status: Arc<Mutex<Status>>,
+    /// Signalled by the memories at every local write.
+    pub(crate) wake: Arc<Notify>,
+    waiters: Vec<(u64, Reply)>,
+    next_id: u64,
+}
+
+impl Driver {
+    pub(crate) fn new(
+        engine: Engine,
+        cfg: DriverConfig,
+        commands: mpsc::UnboundedReceiver<Command>,
+        status: Arc<Mutex<Status>>,
+        wake: Arc<Notify>,
+    ) -> Self {
+        Driver {
+            engine,
+            cfg,
+            commands,
+            status,
+            wake,
+            waiters: Vec::new(),
+            next_id: 0,
+        }
+    }
+
+    /// Runs until stopped (a `Stop` command, or every handle dropped).
+    pub(crate) async fn run(mut self) {
+        let mut link: Option<Box<dyn Stream>> = None;
+        let mut next_attempt = Instant::now();
+        let mut backoff = self.cfg.backoff_min;
+        let mut rbuf = vec![0u8; 4096];
+        let mut wbuf = [0u8; 300];
+        loop {
+            let now = Instant::now();
+            if link.is_none() && now >= next_attempt {
+                tokio::select! {
+                    opened = self.cfg.link.open(self.cfg.connect_timeout) => match opened {
+                        Ok((stream, peer)) => {
+                            tracing::info!(peer = %self.cfg.link.name(), "connected");
+                            if let Some(addr) = peer {
+                                self.engine.set_peer(Peer::Tcp(addr));
+                            }
+                            link = Some(stream);
+                            backoff = self.cfg.backoff_min;
+                            self.engine.handle_connected(Instant::now().into_std());
+                        }
+                        Err(e) => {
+                            tracing::debug!(peer = %self.cfg.link.name(), error = %e, retry_in = ?backoff, "connect failed");
+                            self.engine.handle_connect_failed(&e.to_string());
+                            next_attempt = Instant::now() + backoff;
+                            backoff = (backoff * 2).min(self.cfg.backoff_max);
+                        }
+                    },
+                    cmd = self.commands.recv() => if !self.command(cmd) { break },
+                }
+                self.after_step(&mut link, &mut next_attempt);
+                continue;
+            }
+
+            if let Some(stream) = link.as_mut() {
+                while let Some(n) = self
+                    .engine
+                    .poll_transmit(Instant::now().into_std(), &mut wbuf)
+                {
+                    let write =
+                        tokio::time::timeout(self.cfg.write_timeout, stream.write_all(&wbuf[..n]))
+                            .await;
+                    let error = match write {
+                        Ok(Ok(())) => continue,
+                        Ok(Err(e)) => e.to_string(),
+                        Err(_) => {
+                            format!("the slave took no data for {:?}", self.cfg.write_timeout)
+                        }
+                    };
+                    link = None;
+                    self.engine
+                        .handle_disconnected(Instant::now().into_std(), &error);
+                    break;
+                }
+            }
+            self.after_step(&mut link, &mut next_attempt);
+
+            let mut deadline = self.engine.poll_timeout().map(Instant::from_std);
+            if link.is_none() {
+                deadline = Some(deadline.map_or(next_attempt, |d| d.min(next_attempt)));
+            }
+            let sleep = async {
+                match deadline {
+                    Some(d) => tokio::time::sleep_until(d).await,
+                    None => std::future::pending().await,
+                }
+            };
+            tokio::select! {
+                read = read_some(&mut link, &mut rbuf) => match read {
+                    Ok(0) => {
+                        link = None;
+                        self.engine.handle_disconnected(Instant::now().into_std(), "closed by the slave");
+                    }
+                    Ok(n) => self.engine.handle_input(Instant::now().into_std(), &rbuf[..n]),
+                    Err(e) => {
+                        link = None;
+                        self.engine.handle_disconnected(Instant::now().into_std(), &e.to_string());
+                    }
+                },
+                () = self.wake.notified() => {}
+                () = sleep => self.engine.handle_timeout(Instant::now().into_std()),
+                cmd = self.commands.recv() => if !self.command(cmd) { break },
+            }
+            self.after_step(&mut link, &mut next_attempt);
+        }
+        self.engine.stop();
+        self.after_step(&mut link, &mut next_attempt);
+        tracing::debug!(peer = %self.cfg.link.name(), "master stopped");
+    }
+
+    /// Handles a command; false when the worker must stop.
+    fn command(&mut self, cmd: Option<Command>) -> bool {
+        let now = Instant::now().into_std();
+        match cmd {
+            Some(Command::Sync(reply)) => {
+                let id = self.register(reply);
+                self.engine.request_sync(now, id);
+            }
+            Some(Command::Flush(reply)) => {
+                let id = self.register(reply);
+                self.engine.request_flush(id);
+            }
+            Some(Command::Stop) | None => return false,
+        }
+        true
+    }
+
+    fn register(&mut self, reply: Reply) -> u64 {
+        self.next_id += 1;
+        self.waiters.push((self.next_id, reply));
+        self.next_id
+    }
+
+    /// Delivers the engine's events and publishes its status.
+    fn after_step(&mut self, link: &mut Option<Box<dyn Stream>>, next_attempt: &mut Instant) {
+        while let Some(event) = self.engine.poll_event() {
+            match event {
+                Event::SyncDone { id, result } | Event::FlushDone { id, result } => {
+                    if let Some(pos) = self.waiters.iter().position(|(w, _)| *w == id) {
+                        self.waiters.swap_remove(pos).1.send(result);
+                    }
+                }
+                Event::Reconnect { reason } => {
+                    tracing::warn!(peer = %self.cfg.link.name(), %reason, "dropping the connection");
+                    *link = None;
+                    self.engine
+                        .handle_disconnected(Instant::now().into_std(), &reason);
+                    *next_attempt = Instant::now() + self.cfg.backoff_min;
+                }
+            }
+        }
+        let status = self.engine.status();
+        let mut shared = self.status.lock().unwrap_or_else(|e| e.into_inner());
+        if *shared != *status {
+            *shared = status.clone();
+        }
+    }
+}
+
+/// Reads from the link, or waits forever when there is none.
+async fn read_some(link: &mut Option<Box<dyn Stream>>, buf: &mut [u8]) -> std::io::Result<usize> {
+    match link {
+        Some(stream) => stream.read(buf).await,
+        None => std::future::pending().await,
+    }
+}
+
+/// Error for a waiter whose worker is gone.
+pub(crate) fn gone() -> Error {
+    Error::Stopped
+}

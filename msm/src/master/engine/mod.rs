@@ -1,0 +1,632 @@
+//! The exchange engine: a sans-IO state machine that decides what a master sends and
+//! what it does with the answers.
+//!
+//! The shape is quinn-proto's: the driver feeds it events (`handle_connected`,
+//! `handle_input`, `handle_timeout`, `request_sync`, ...) with the current time, and
+//! polls it for frames to send (`poll_transmit`), the next wake-up (`poll_timeout`) and
+//! completed operations (`poll_event`). It never reads a clock or touches a socket, so
+//! every rule is tested by calling it directly.
+
+mod receive;
+mod transmit;
+
+#[cfg(test)]
+mod tests;
+
+use std::collections::{BTreeMap, VecDeque};
+use std::time::{Duration, Instant};
+
+use super::planner::{Block, Plan, plan_reads};
+use super::status::{BlockError, Fault, Operation, Status};
+use super::sync::{ReadTicket, WriteTicket, clear_read_only_marks, unsent_since, write_lost};
+use crate::error::Error;
+use crate::memory::{Area, Memory, Peer};
+
+/// How frames are delimited on the link.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[allow(dead_code)] // Rtu: built by the serial transport (issue 7)
+pub(crate) enum Framing {
+    /// MBAP header with transaction ids: several requests may be in flight.
+    Tcp,
+    /// Address + PDU + CRC on a serial line (or a TCP stream to a converter): one request
+    /// at a time, with silent intervals between frames.
+    Rtu(RtuTiming),
+}
+
+/// Serial line timing (Modbus over Serial Line V1.02, 2.5.1.1).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct RtuTiming {
+    /// Time to send one character (start, data, parity and stop bits).
+    pub(crate) char_time: Duration,
+    /// The silence that ends a frame: 3.5 characters, 1.75 ms above 19200 baud.
+    pub(crate) silence: Duration,
+    /// How long a broadcast is given to be processed before the next frame.
+    pub(crate) broadcast_delay: Duration,
+}
+
+#[allow(dead_code)] // built by the serial transport (issue 7)
+impl RtuTiming {
+    /// Timing for a line at `baud` with `bits_per_char` bits per character (11 for 8E1).
+    pub(crate) fn new(baud: u32, bits_per_char: u32, broadcast_delay: Duration) -> Self {
+        let char_time =
+            Duration::from_nanos(1_000_000_000 * u64::from(bits_per_char) / u64::from(baud.max(1)));
+        let silence = if baud > 19_200 {
+            Duration::from_micros(1750)
+        } else {
+            char_time * 7 / 2
+        };
+        RtuTiming {
+            char_time,
+            silence,
+            broadcast_delay,
+        }
+    }
+
+    fn transmit_time(&self, bytes: usize) -> Duration {
+        self.char_time * bytes as u32
+    }
+}
+
+/// Settings of the engine.
+#[derive(Clone, Debug)]
+pub(crate) struct Config {
+    pub(crate) period: Duration,
+    pub(crate) response_timeout: Duration,
+    /// Requests in flight at most (TCP only; RTU is always 1).
+    pub(crate) depth: usize,
+    /// Use FC15/FC16 even for a single coil or register.
+    pub(crate) force_multiple_writes: bool,
+    pub(crate) framing: Framing,
+    /// Consecutive timeouts after which a TCP connection is dropped and made again.
+    pub(crate) timeouts_before_reconnect: u32,
+    /// The slave, for messages.
+    pub(crate) peer: String,
+}
+
+/// One slave unit and the memory that mirrors it.
+pub(crate) struct Unit {
+    pub(crate) id: u8,
+    pub(crate) mem: Memory,
+    pub(crate) plan: Plan,
+    pub(crate) peer: Peer,
+    starts: [u16; 4],
+    blocks: Vec<Block>,
+    planned_spans: Option<usize>,
+}
+
+impl Unit {
+    pub(crate) fn new(id: u8, mem: Memory, plan: Plan, peer: Peer) -> Unit {
+        let starts = Area::ALL.map(|a| mem.spec(a).start);
+        Unit {
+            id,
+            mem,
+            plan,
+            peer,
+            starts,
+            blocks: Vec::new(),
+            planned_spans: None,
+        }
+    }
+
+    fn address(&self, block: Block) -> u16 {
+        (usize::from(self.starts[block.area as usize]) + block.index) as u16
+    }
+
+    /// Plans again when variables were declared since the last plan.
+    fn replan(&mut self) {
+        let st = self.mem.lock();
+        if self.planned_spans != Some(st.spans.len()) {
+            self.blocks = plan_reads(&st, self.plan);
+            self.planned_spans = Some(st.spans.len());
+        }
+    }
+}
+
+/// What the engine tells its driver.
+#[derive(Debug)]
+pub(crate) enum Event {
+    /// A `sync` request completed.
+    SyncDone { id: u64, result: Result<(), Error> },
+    /// A `flush` request completed.
+    FlushDone { id: u64, result: Result<(), Error> },
+    /// The connection is unusable (garbage from the slave, repeated timeouts): drop it
+    /// and connect again.
+    Reconnect { reason: String },
+}
+
+/// What a write response must repeat.
+#[derive(Clone, Copy, Debug)]
+struct Echo {
+    address: u16,
+    /// The value for FC5/FC6, the quantity for FC15/FC16.
+    value: u16,
+}
+
+// At most `depth` of these exist; inline tickets avoid an allocation per read.
+#[allow(clippy::large_enum_variant)]
+enum Op {
+    Read { block: Block, ticket: ReadTicket },
+    Write { ticket: WriteTicket, echo: Echo },
+}
+
+struct InFlight {
+    tid: u16,
+    unit: usize,
+    function: u8,
+    deadline: Instant,
+    op: Op,
+}
+
+struct Cycle {
+    started: Instant,
+    /// Cursor: the next block to read.
+    unit: usize,
+    block: usize,
+    outstanding: usize,
+    waiters: Vec<u64>,
+    first_error: Option<BlockError>,
+}
+
+struct FlushWaiter {
+    id: u64,
+    /// Per unit: the write counter when the flush was asked.
+    targets: Vec<u64>,
+}
+
+/// The master's exchange engine.
+pub(crate) struct Engine {
+    cfg: Config,
+    units: Vec<Unit>,
+    connected: bool,
+    ever_connected: bool,
+    reconnect_requested: bool,
+    depth: usize,
+    next_tid: u16,
+    in_flight: VecDeque<InFlight>,
+    responses_on_connection: u64,
+    consecutive_timeouts: u32,
+    cycle: Option<Cycle>,
+    next_cycle_at: Option<Instant>,
+    pending_syncs: Vec<u64>,
+    flushes: Vec<FlushWaiter>,
+    events: VecDeque<Event>,
+    status: Status,
+    total_cycle_time: Duration,
+    block_errors: BTreeMap<(u8, Operation, Area, u16), BlockError>,
+    /// Received bytes not yet making a whole frame.
+    rx: Vec<u8>,
+    last_rx: Option<Instant>,
+    /// RTU: the line must stay silent until then.
+    bus_free_at: Option<Instant>,
+    next_writer: usize,
+    last_was_write: bool,
+}
+
+impl Engine {
+    pub(crate) fn new(cfg: Config, units: Vec<Unit>) -> Engine {
+        let depth = match cfg.framing {
+            Framing::Tcp => cfg.depth.max(1),
+            Framing::Rtu(_) => 1,
+        };
+        for u in &units {
+            u.mem.lock().stale = true;
+        }
+        Engine {
+            status: Status {
+                stale: true,
+                depth,
+                ..Status::default()
+            },
+            cfg,
+            units,
+            connected: false,
+            ever_connected: false,
+            reconnect_requested: false,
+            depth,
+            next_tid: 1,
+            in_flight: VecDeque::new(),
+            responses_on_connection: 0,
+            consecutive_timeouts: 0,
+            cycle: None,
+            next_cycle_at: None,
+            pending_syncs: Vec::new(),
+            flushes: Vec::new(),
+            events: VecDeque::new(),
+            total_cycle_time: Duration::ZERO,
+            block_errors: BTreeMap::new(),
+            rx: Vec::with_capacity(512),
+            last_rx: None,
+            bus_free_at: None,
+            next_writer: 0,
+            last_was_write: false,
+        }
+    }
+
+    pub(crate) fn status(&self) -> &Status {
+        &self.status
+    }
+
+    /// Who the slave is, once connected (reported as the origin of its changes).
+    pub(crate) fn set_peer(&mut self, peer: Peer) {
+        for u in &mut self.units {
+            u.peer = peer;
+        }
+    }
+
+    pub(crate) fn poll_event(&mut self) -> Option<Event> {
+        self.events.pop_front()
+    }
+
+    /// The connection is up: start a cycle at once.
+    pub(crate) fn handle_connected(&mut self, now: Instant) {
+        if self.ever_connected {
+            self.status.reconnects += 1;
+        }
+        self.ever_connected = true;
+        self.connected = true;
+        self.reconnect_requested = false;
+        self.status.connected = true;
+        self.in_flight.clear();
+        self.rx.clear();
+        self.last_rx = None;
+        self.bus_free_at = None;
+        self.consecutive_timeouts = 0;
+        self.responses_on_connection = 0;
+        for u in &self.units {
+            clear_read_only_marks(&mut u.mem.lock());
+        }
+        self.start_cycle(now);
+    }
+
+    /// The connection dropped (or the driver dropped it after a `Reconnect` event).
+    /// Writes in flight are kept for the next connection; reads are abandoned.
+    pub(crate) fn handle_disconnected(&mut self, now: Instant, reason: &str) {
+        if !self.connected {
+            return;
+        }
+        self.connected = false;
+        self.status.connected = false;
+        self.status.last_error = Some(format!("connection to {} lost: {reason}", self.cfg.peer));
+        if self.in_flight.len() > 1 && self.responses_on_connection == 0 {
+            self.fall_back("the slave closed the connection when sent several requests at once");
+        }
+        while let Some(f) = self.in_flight.pop_front() {
+            self.fail(now, f, Fault::Disconnected(reason.to_string()));
+        }
+        if let Some(cycle) = self.cycle.take() {
+            self.pending_syncs.extend(cycle.waiters);
+        }
+        self.fail_pending_syncs(reason);
+        self.set_stale(true);
+        tracing::warn!(peer = %self.cfg.peer, reason, "disconnected; writes are kept and sent after reconnecting");
+    }
+
+    /// A connection attempt failed.
+    pub(crate) fn handle_connect_failed(&mut self, reason: &str) {
+        self.status.last_error = Some(format!("cannot connect to {}: {reason}", self.cfg.peer));
+        self.fail_pending_syncs(reason);
+    }
+
+    /// Time passed: expire requests, start the next cycle when due.
+    pub(crate) fn handle_timeout(&mut self, now: Instant) {
+        while let Some(pos) = self.in_flight.iter().position(|f| f.deadline <= now) {
+            let several = self.in_flight.len() > 1;
+            let Some(f) = self.in_flight.remove(pos) else {
+                break;
+            };
+            self.status.timeouts += 1;
+            self.consecutive_timeouts += 1;
+            if several {
+                self.fall_back("a request timed out while several were in flight");
+            }
+            if let Framing::Rtu(t) = self.cfg.framing {
+                self.bus_free_at = Some(now + t.silence);
+            }
+            self.fail(now, f, Fault::Timeout(self.cfg.response_timeout));
+        }
+        if self.cfg.framing == Framing::Tcp
+            && self.consecutive_timeouts >= self.cfg.timeouts_before_reconnect.max(1)
+            && !self.reconnect_requested
+        {
+            self.request_reconnect(format!(
+                "{} requests in a row got no answer within {:?}",
+                self.consecutive_timeouts, self.cfg.response_timeout
+            ));
+        }
+        if self.bus_free_at.is_some_and(|t| t <= now) {
+            self.bus_free_at = None;
+        }
+        if self.connected && self.cycle.is_none() && self.next_cycle_at.is_some_and(|t| t <= now) {
+            self.start_cycle(now);
+        }
+    }
+
+    /// When the driver must call `handle_timeout` next, if nothing else happens first.
+    pub(crate) fn poll_timeout(&self) -> Option<Instant> {
+        let mut next = self.in_flight.iter().map(|f| f.deadline).min();
+        if self.connected {
+            if self.cycle.is_none() {
+                next = min_opt(next, self.next_cycle_at);
+            }
+            next = min_opt(next, self.bus_free_at);
+        }
+        next
+    }
+
+    /// Runs a cycle now (or right after the running one) and reports it as `SyncDone`.
+    pub(crate) fn request_sync(&mut self, now: Instant, id: u64) {
+        self.pending_syncs.push(id);
+        if self.connected && self.cycle.is_none() {
+            self.start_cycle(now);
+        }
+    }
+
+    /// Reports `FlushDone` once every local write made so far is confirmed by the slave.
+    pub(crate) fn request_flush(&mut self, id: u64) {
+        let targets = self.units.iter().map(|u| u.mem.lock().generation).collect();
+        self.flushes.push(FlushWaiter { id, targets });
+        self.check_flushes();
+    }
+
+    /// The worker is stopping: every waiter gets `Stopped`.
+    pub(crate) fn stop(&mut self) {
+        let mut ids: Vec<u64> = std::mem::take(&mut self.pending_syncs);
+        if let Some(c) = self.cycle.take() {
+            ids.extend(c.waiters);
+        }
+        for id in ids {
+            self.events.push_back(Event::SyncDone {
+                id,
+                result: Err(Error::Stopped),
+            });
+        }
+        for f in std::mem::take(&mut self.flushes) {
+            self.events.push_back(Event::FlushDone {
+                id: f.id,
+                result: Err(Error::Stopped),
+            });
+        }
+    }
+
+    // ---- cycles ----------------------------------------------------------------------
+
+    fn start_cycle(&mut self, now: Instant) {
+        for u in &mut self.units {
+            u.replan();
+        }
+        self.cycle = Some(Cycle {
+            started: now,
+            unit: 0,
+            block: 0,
+            outstanding: 0,
+            waiters: std::mem::take(&mut self.pending_syncs),
+            first_error: None,
+        });
+        self.next_cycle_at = None;
+        // A cycle flushes local writes first, then reads.
+        self.last_was_write = false;
+        self.finish_cycle_if_done(now);
+    }
+
+    /// A unit addressed by broadcast (RTU address 0): written, never read.
+    fn is_broadcast(&self, unit: usize) -> bool {
+        matches!(self.cfg.framing, Framing::Rtu(_)) && self.units[unit].id == 0
+    }
+
+    /// The next block of the running cycle to read, as (unit, block index), if any.
+    fn peek_read(&self) -> Option<(usize, usize)> {
+        let c = self.cycle.as_ref()?;
+        let (mut u, mut b) = (c.unit, c.block);
+        while u < self.units.len() {
+            if !self.is_broadcast(u) && b < self.units[u].blocks.len() {
+                return Some((u, b));
+            }
+            u += 1;
+            b = 0;
+        }
+        None
+    }
+
+    /// Takes the next block of the running cycle to read, advancing the cursor.
+    fn next_read_block(&mut self) -> Option<(usize, Block)> {
+        let (u, b) = self.peek_read()?;
+        let block = *self.units[u].blocks.get(b)?;
+        let c = self.cycle.as_mut()?;
+        c.unit = u;
+        c.block = b + 1;
+        c.outstanding += 1;
+        Some((u, block))
+    }
+
+    fn read_finished(&mut self, now: Instant) {
+        if let Some(c) = self.cycle.as_mut() {
+            c.outstanding = c.outstanding.saturating_sub(1);
+        }
+        self.finish_cycle_if_done(now);
+    }
+
+    fn finish_cycle_if_done(&mut self, now: Instant) {
+        let done =
+            self.cycle.as_ref().is_some_and(|c| c.outstanding == 0) && self.peek_read().is_none();
+        if !done {
+            return;
+        }
+        let Some(cycle) = self.cycle.take() else {
+            return;
+        };
+        let took = now.saturating_duration_since(cycle.started);
+        self.status.cycles += 1;
+        self.total_cycle_time += took;
+        self.status.last_cycle = Some(took);
+        self.status.average_cycle =
+            Some(self.total_cycle_time / self.status.cycles.min(u64::from(u32::MAX)) as u32);
+        self.set_stale(false);
+        for id in cycle.waiters {
+            let result = match &cycle.first_error {
+                Some(e) => Err(Error::Block(e.clone())),
+                None => Ok(()),
+            };
+            self.events.push_back(Event::SyncDone { id, result });
+        }
+        if self.pending_syncs.is_empty() {
+            self.next_cycle_at = Some((cycle.started + self.cfg.period).max(now));
+        } else {
+            self.start_cycle(now);
+        }
+    }
+
+    fn fail_pending_syncs(&mut self, reason: &str) {
+        for id in std::mem::take(&mut self.pending_syncs) {
+            self.events.push_back(Event::SyncDone {
+                id,
+                result: Err(Error::NotConnected {
+                    peer: self.cfg.peer.clone(),
+                    reason: reason.to_string(),
+                }),
+            });
+        }
+    }
+
+    // ---- outcomes --------------------------------------------------------------------
+
+    /// A request ended without a usable answer.
+    fn fail(&mut self, now: Instant, f: InFlight, fault: Fault) {
+        match f.op {
+            Op::Read { block, .. } => {
+                let e = self.record_error(f.unit, Operation::Read, block, fault);
+                if let Some(c) = self.cycle.as_mut() {
+                    c.first_error.get_or_insert(e);
+                }
+                self.read_finished(now);
+            }
+            Op::Write { ticket, .. } => {
+                if let Fault::Exception { .. } = fault {
+                    // The slave refused: not retried; the next read brings its value back.
+                    self.status.writes_refused += 1;
+                    let e = self.record_error(f.unit, Operation::Write, ticket.block, fault);
+                    self.fail_flushes_covering(f.unit, ticket.oldest, &e);
+                } else {
+                    write_lost(&mut self.units[f.unit].mem.lock(), &ticket);
+                    self.record_error(f.unit, Operation::Write, ticket.block, fault);
+                }
+                self.check_flushes();
+            }
+        }
+    }
+
+    fn record_error(
+        &mut self,
+        unit: usize,
+        operation: Operation,
+        block: Block,
+        fault: Fault,
+    ) -> BlockError {
+        let u = &self.units[unit];
+        let e = BlockError {
+            unit: u.id,
+            operation,
+            area: block.area,
+            address: u.address(block),
+            count: block.count as u16,
+            fault,
+        };
+        let key = (e.unit, operation, e.area, e.address);
+        if self
+            .block_errors
+            .get(&key)
+            .is_none_or(|old| old.fault != e.fault)
+        {
+            tracing::warn!(peer = %self.cfg.peer, "{e}");
+        }
+        self.block_errors.insert(key, e.clone());
+        self.status.block_errors = self.block_errors.values().cloned().collect();
+        e
+    }
+
+    fn clear_error(&mut self, unit: usize, operation: Operation, block: Block) {
+        let u = &self.units[unit];
+        let key = (u.id, operation, block.area, u.address(block));
+        if self.block_errors.remove(&key).is_some() {
+            self.status.block_errors = self.block_errors.values().cloned().collect();
+        }
+    }
+
+    fn check_flushes(&mut self) {
+        let mut i = 0;
+        while i < self.flushes.len() {
+            let done = self.flushes[i].targets.iter().enumerate().all(|(u, &target)| {
+                !unsent_since(&self.units[u].mem.lock(), target)
+                    && !self.in_flight.iter().any(|f| {
+                        f.unit == u && matches!(&f.op, Op::Write { ticket, .. } if ticket.oldest <= target)
+                    })
+            });
+            if done {
+                let f = self.flushes.swap_remove(i);
+                self.events.push_back(Event::FlushDone {
+                    id: f.id,
+                    result: Ok(()),
+                });
+            } else {
+                i += 1;
+            }
+        }
+    }
+
+    fn fail_flushes_covering(&mut self, unit: usize, oldest: u64, e: &BlockError) {
+        let mut i = 0;
+        while i < self.flushes.len() {
+            if self.flushes[i]
+                .targets
+                .get(unit)
+                .is_some_and(|&t| oldest <= t)
+            {
+                let f = self.flushes.swap_remove(i);
+                self.events.push_back(Event::FlushDone {
+                    id: f.id,
+                    result: Err(Error::Block(e.clone())),
+                });
+            } else {
+                i += 1;
+            }
+        }
+    }
+
+    fn fall_back(&mut self, why: &str) {
+        if self.depth > 1 {
+            tracing::warn!(peer = %self.cfg.peer, why, "falling back to one request at a time");
+            self.depth = 1;
+            self.status.depth = 1;
+        }
+    }
+
+    fn request_reconnect(&mut self, reason: String) {
+        self.reconnect_requested = true;
+        self.events.push_back(Event::Reconnect { reason });
+    }
+
+    fn set_stale(&mut self, stale: bool) {
+        self.status.stale = stale;
+        for u in &self.units {
+            u.mem.lock().stale = stale;
+        }
+    }
+}
+
+impl Drop for Engine {
+    /// The memories are no longer synced: local writes to input areas are allowed again.
+    fn drop(&mut self) {
+        for u in &self.units {
+            let mut st = u.mem.lock();
+            st.master = None;
+            st.stale = false;
+        }
+    }
+}
+
+fn min_opt(a: Option<Instant>, b: Option<Instant>) -> Option<Instant> {
+    match (a, b) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, None) => a,
+        (None, b) => b,
+    }
+}

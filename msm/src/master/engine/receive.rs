@@ -1,0 +1,173 @@
+//! What the engine does with the bytes the slave sends.
+
+use std::time::Instant;
+
+use super::{Engine, Framing, InFlight, Op};
+use crate::master::status::{Fault, Operation};
+use crate::master::sync::apply_read;
+use crate::memory::Area;
+use crate::protocol::rtu::{self, Direction};
+use crate::protocol::{Response, tcp};
+
+impl Engine {
+    /// Bytes arrived from the slave at `now`.
+    pub(crate) fn handle_input(&mut self, now: Instant, bytes: &[u8]) {
+        if let Framing::Rtu(t) = self.cfg.framing
+            && !self.rx.is_empty()
+            && self
+                .last_rx
+                .is_some_and(|last| now.saturating_duration_since(last) > t.silence)
+        {
+            // A silence ends a frame: what came before it can't be completed any more.
+            tracing::debug!(
+                bytes = self.rx.len(),
+                "discarding an incomplete frame ended by silence"
+            );
+            self.rx.clear();
+        }
+        self.last_rx = Some(now);
+        self.rx.extend_from_slice(bytes);
+        let rx = std::mem::take(&mut self.rx);
+        let mut used = 0;
+        while used < rx.len() {
+            let rest = &rx[used..];
+            match self.cfg.framing {
+                Framing::Tcp => match tcp::split_frame(rest) {
+                    Ok(Some((frame, n))) => {
+                        used += n;
+                        self.on_response(
+                            now,
+                            Some(frame.header.transaction_id),
+                            frame.header.unit_id,
+                            frame.pdu,
+                        );
+                    }
+                    Ok(None) => break,
+                    Err(e) => {
+                        used = rx.len();
+                        self.request_reconnect(format!("the slave sent a malformed frame: {e}"));
+                    }
+                },
+                Framing::Rtu(t) => match rtu::split_frame(rest, Direction::Response) {
+                    Ok(Some((frame, n))) => {
+                        used += n;
+                        self.on_response(now, None, frame.address, frame.pdu);
+                    }
+                    Ok(None) => break,
+                    Err(e) => {
+                        // Noise or a corrupted answer: the request in flight has failed.
+                        used = rx.len();
+                        self.bus_free_at = Some(now + t.silence);
+                        if let Some(f) = self.in_flight.pop_front() {
+                            self.fail(now, f, Fault::BadResponse(e.to_string()));
+                        }
+                    }
+                },
+            }
+        }
+        let mut rx = rx;
+        rx.drain(..used.min(rx.len()));
+        self.rx = rx;
+    }
+
+    fn on_response(&mut self, now: Instant, tid: Option<u16>, unit_id: u8, pdu: &[u8]) {
+        let pos = match tid {
+            Some(tid) => self.in_flight.iter().position(|f| f.tid == tid),
+            None => self
+                .in_flight
+                .front()
+                .filter(|f| self.units[f.unit].id == unit_id)
+                .map(|_| 0),
+        };
+        let Some(f) = pos.and_then(|p| self.in_flight.remove(p)) else {
+            tracing::debug!(
+                ?tid,
+                unit_id,
+                "dropping a response that answers no request in flight"
+            );
+            return;
+        };
+        self.consecutive_timeouts = 0;
+        self.responses_on_connection += 1;
+        if let Framing::Rtu(t) = self.cfg.framing {
+            self.bus_free_at = Some(now + t.silence);
+        }
+        match Response::decode(pdu) {
+            Err(e) => self.fail(now, f, Fault::BadResponse(e.to_string())),
+            Ok(Response::Exception { function, code }) if function == f.function => {
+                self.fail(now, f, Fault::Exception { code });
+            }
+            Ok(response) => self.complete(now, f, response),
+        }
+    }
+
+    fn complete(&mut self, now: Instant, f: InFlight, response: Response<'_>) {
+        match &f.op {
+            Op::Read { block, ticket } => {
+                let data = match (block.area, response) {
+                    (Area::Holding, Response::ReadHoldingRegisters(r))
+                    | (Area::Input, Response::ReadInputRegisters(r))
+                        if r.len() == block.count =>
+                    {
+                        Some(r.as_bytes())
+                    }
+                    (Area::Coil, Response::ReadCoils(b))
+                    | (Area::Discrete, Response::ReadDiscreteInputs(b))
+                        if b.as_bytes().len() == block.count.div_ceil(8) =>
+                    {
+                        Some(b.as_bytes())
+                    }
+                    _ => None,
+                };
+                let Some(data) = data else {
+                    let fault = Fault::BadResponse(format!(
+                        "expected {} {} of {}, got {response:?}",
+                        block.count,
+                        if block.area.is_bits() {
+                            "bits"
+                        } else {
+                            "registers"
+                        },
+                        block.area
+                    ));
+                    return self.fail(now, f, fault);
+                };
+                let (block, unit) = (*block, f.unit);
+                let u = &self.units[unit];
+                apply_read(&mut u.mem.lock(), block, data, ticket, u.peer);
+                self.clear_error(unit, Operation::Read, block);
+                self.read_finished(now);
+            }
+            Op::Write { ticket, echo } => {
+                let echoed = match response {
+                    Response::WriteSingleCoil { address, value } => {
+                        Some((address, if value { 0xFF00 } else { 0 }))
+                    }
+                    Response::WriteSingleRegister { address, value }
+                    | Response::WriteMultipleCoils {
+                        address,
+                        quantity: value,
+                    }
+                    | Response::WriteMultipleRegisters {
+                        address,
+                        quantity: value,
+                    } => Some((address, value)),
+                    _ => None,
+                };
+                if response.function().value() != f.function
+                    || echoed != Some((echo.address, echo.value))
+                {
+                    let fault = Fault::BadResponse(format!(
+                        "expected the echo of a write to {} {}, got {response:?}",
+                        ticket.block.area, echo.address
+                    ));
+                    return self.fail(now, f, fault);
+                }
+                self.status.writes_confirmed += 1;
+                let (block, unit) = (ticket.block, f.unit);
+                self.clear_error(unit, Operation::Write, block);
+                self.check_flushes();
+            }
+        }
+    }
+}

@@ -1,0 +1,718 @@
+//! Sans-IO tests of the engine: frames are taken from `poll_transmit`, answered by a
+//! scripted slave, and time only moves when a test says so.
+
+use std::time::{Duration, Instant};
+
+use super::*;
+use crate::protocol::{ExceptionCode, Registers, Request, Response, tcp};
+use crate::{Memory, Var};
+
+const TIMEOUT: Duration = Duration::from_millis(500);
+const PERIOD: Duration = Duration::from_millis(100);
+
+/// A slave's memory, answering requests the simplest possible way.
+struct FakeSlave {
+    holding: Vec<u16>,
+    coils: Vec<bool>,
+    inputs: Vec<u16>,
+    /// Exception to answer for requests touching this holding address.
+    refuse_holding: Option<(u16, ExceptionCode)>,
+}
+
+impl FakeSlave {
+    fn new(n: usize) -> Self {
+        FakeSlave {
+            holding: vec![0; n],
+            coils: vec![false; n],
+            inputs: (0..n as u16).collect(),
+            refuse_holding: None,
+        }
+    }
+
+    /// The response frame to a request frame.
+    fn answer(&mut self, frame: &[u8]) -> Vec<u8> {
+        let (f, _) = tcp::split_frame(frame)
+            .expect("valid frame")
+            .expect("whole frame");
+        let req = Request::decode(f.pdu).expect("valid request");
+        let mut regs = [0u8; 256];
+        let mut bits = [0u8; 256];
+        let refused = |a: u16, n: u16| {
+            self.refuse_holding
+                .filter(|(r, _)| (a..a + n).contains(r))
+                .map(|(_, code)| code)
+        };
+        let resp = match req {
+            Request::ReadHoldingRegisters { address, quantity } => match refused(address, quantity)
+            {
+                Some(code) => Response::Exception { function: 3, code },
+                None => {
+                    let n = usize::from(quantity);
+                    for (i, v) in self.holding[usize::from(address)..][..n].iter().enumerate() {
+                        regs[i * 2..i * 2 + 2].copy_from_slice(&v.to_be_bytes());
+                    }
+                    Response::ReadHoldingRegisters(Registers::new(&regs[..n * 2]).expect("view"))
+                }
+            },
+            Request::ReadInputRegisters { address, quantity } => {
+                let n = usize::from(quantity);
+                for (i, v) in self.inputs[usize::from(address)..][..n].iter().enumerate() {
+                    regs[i * 2..i * 2 + 2].copy_from_slice(&v.to_be_bytes());
+                }
+                Response::ReadInputRegisters(Registers::new(&regs[..n * 2]).expect("view"))
+            }
+            Request::ReadCoils { address, quantity } => {
+                let n = usize::from(quantity);
+                for (i, &v) in self.coils[usize::from(address)..][..n].iter().enumerate() {
+                    bits[i / 8] |= u8::from(v) << (i % 8);
+                }
+                Response::ReadCoils(
+                    crate::protocol::Bits::new(&bits[..n.div_ceil(8)], quantity).expect("view"),
+                )
+            }
+            Request::WriteSingleRegister { address, value } => match refused(address, 1) {
+                Some(code) => Response::Exception { function: 6, code },
+                None => {
+                    self.holding[usize::from(address)] = value;
+                    Response::WriteSingleRegister { address, value }
+                }
+            },
+            Request::WriteMultipleRegisters { address, values } => {
+                match refused(address, values.len() as u16) {
+                    Some(code) => Response::Exception { function: 16, code },
+                    None => {
+                        for (i, v) in values.iter().enumerate() {
+                            self.holding[usize::from(address) + i] = v;
+                        }
+                        Response::WriteMultipleRegisters {
+                            address,
+                            quantity: values.len() as u16,
+                        }
+                    }
+                }
+            }
+            Request::WriteSingleCoil { address, value } => {
+                self.coils[usize::from(address)] = value;
+                Response::WriteSingleCoil { address, value }
+            }
+            Request::WriteMultipleCoils { address, values } => {
+                for (i, v) in values.iter().enumerate() {
+                    self.coils[usize::from(address) + i] = v;
+                }
+                Response::WriteMultipleCoils {
+                    address,
+                    quantity: values.len() as u16,
+                }
+            }
+            other => panic!("the fake slave does not serve {other:?}"),
+        };
+        let mut out = [0u8; 300];
+        let len = tcp::encode_response(&mut out, f.header.transaction_id, f.header.unit_id, &resp)
+            .expect("encode");
+        out[..len].to_vec()
+    }
+}
+
+struct Harness {
+    engine: Engine,
+    now: Instant,
+}
+
+impl Harness {
+    fn new(mem: &Memory, depth: usize) -> Self {
+        Self::with(mem, depth, false)
+    }
+
+    fn with(mem: &Memory, depth: usize, force_multiple: bool) -> Self {
+        mem.lock().master = Some(std::sync::Arc::new(tokio::sync::Notify::new()));
+        let cfg = Config {
+            period: PERIOD,
+            response_timeout: TIMEOUT,
+            depth,
+            force_multiple_writes: force_multiple,
+            framing: Framing::Tcp,
+            timeouts_before_reconnect: 2,
+            peer: "test-slave".into(),
+        };
+        let unit = Unit::new(1, mem.clone(), Plan::WholeMemory, Peer::Serial { unit: 1 });
+        Harness {
+            engine: Engine::new(cfg, vec![unit]),
+            now: Instant::now(),
+        }
+    }
+
+    /// Every frame the engine sends now.
+    fn sent(&mut self) -> Vec<Vec<u8>> {
+        let mut frames = Vec::new();
+        let mut buf = [0u8; 300];
+        while let Some(n) = self.engine.poll_transmit(self.now, &mut buf) {
+            frames.push(buf[..n].to_vec());
+            assert!(frames.len() < 1000, "runaway transmit");
+        }
+        frames
+    }
+
+    fn feed(&mut self, bytes: &[u8]) {
+        self.engine.handle_input(self.now, bytes);
+    }
+
+    fn advance(&mut self, d: Duration) {
+        self.now += d;
+        self.engine.handle_timeout(self.now);
+    }
+
+    /// Runs frames through the slave until the engine has nothing more to send.
+    fn converse(&mut self, slave: &mut FakeSlave) -> Vec<Request<'static>> {
+        let mut seen = Vec::new();
+        for _ in 0..1000 {
+            let frames = self.sent();
+            if frames.is_empty() {
+                return seen;
+            }
+            for f in frames {
+                seen.push(request_of(&f));
+                let answer = slave.answer(&f);
+                self.feed(&answer);
+            }
+        }
+        panic!("the engine never went idle");
+    }
+
+    fn events(&mut self) -> Vec<Event> {
+        std::iter::from_fn(|| self.engine.poll_event()).collect()
+    }
+}
+
+/// The request in a frame, with its data leaked so tests can keep it around.
+fn request_of(frame: &[u8]) -> Request<'static> {
+    let frame: &'static [u8] = Box::leak(frame.to_vec().into_boxed_slice());
+    let (f, _) = tcp::split_frame(frame).expect("valid").expect("whole");
+    Request::decode(f.pdu).expect("valid request")
+}
+
+fn tid_of(frame: &[u8]) -> u16 {
+    u16::from_be_bytes([frame[0], frame[1]])
+}
+
+fn mem(n: u32) -> Memory {
+    Memory::builder()
+        .coils(n)
+        .input_registers(n)
+        .holding_registers(n)
+        .build()
+        .expect("build")
+}
+
+#[test]
+fn a_cycle_reads_every_area_and_clears_stale() {
+    let m = mem(8);
+    let mut h = Harness::new(&m, 4);
+    let mut slave = FakeSlave::new(8);
+    slave.holding[3] = 33;
+    slave.coils[5] = true;
+    assert!(m.is_stale() && h.engine.status().stale);
+    assert!(
+        h.sent().is_empty(),
+        "nothing goes out before the connection"
+    );
+    h.engine.handle_connected(h.now);
+    let reqs = h.converse(&mut slave);
+    assert_eq!(
+        reqs.len(),
+        3,
+        "coils, input registers, holding registers: {reqs:?}"
+    );
+    assert_eq!(m.holding::<u16>(3).expect("declare").get(), 33);
+    assert!(m.coil::<bool>(5).expect("declare").get());
+    assert_eq!(m.input::<u16>(7).expect("declare").get(), 7);
+    let st = h.engine.status();
+    assert_eq!((st.cycles, st.connected, st.stale), (1, true, false));
+    assert!(!m.is_stale());
+    // The next cycle waits for the period, and the engine says when to wake.
+    assert!(h.sent().is_empty());
+    assert_eq!(h.engine.poll_timeout(), Some(h.now + PERIOD));
+    h.advance(PERIOD);
+    assert_eq!(h.converse(&mut slave).len(), 3);
+    assert_eq!(h.engine.status().cycles, 2);
+}
+
+#[test]
+fn a_local_write_between_sending_a_read_and_its_response_wins() {
+    let m = Memory::new(4);
+    let v: Var<u16> = m.holding(1).expect("declare");
+    let mut h = Harness::new(&m, 4);
+    let mut slave = FakeSlave::new(4);
+    slave.holding = vec![10, 11, 12, 13];
+    h.engine.handle_connected(h.now);
+    let read = h.sent();
+    assert_eq!(read.len(), 1);
+    v.set(99).expect("local write while the read is in flight");
+    let answer = slave.answer(&read[0]);
+    h.feed(&answer);
+    assert_eq!(
+        v.get(),
+        99,
+        "the stale read did not overwrite the local write"
+    );
+    assert_eq!(
+        m.holding::<u16>(2).expect("declare").get(),
+        12,
+        "the rest was applied"
+    );
+    let reqs = h.converse(&mut slave);
+    assert_eq!(
+        reqs,
+        vec![Request::WriteSingleRegister {
+            address: 1,
+            value: 99
+        }]
+    );
+    assert_eq!(slave.holding[1], 99);
+}
+
+#[test]
+fn a_conflict_on_a_word_never_loses_later_local_writes() {
+    let m = Memory::new(2);
+    let v: Var<u16> = m.holding(0).expect("declare");
+    let mut h = Harness::new(&m, 1);
+    let mut slave = FakeSlave::new(2);
+    h.engine.handle_connected(h.now);
+    h.converse(&mut slave);
+    for round in 1..=20u16 {
+        // The PLC changes the word, and the program writes it, both in the same cycle.
+        slave.holding[0] = 1000 + round;
+        h.advance(PERIOD);
+        let read = h.sent();
+        v.set(round).expect("set");
+        let answer = slave.answer(&read[0]);
+        h.feed(&answer);
+        h.converse(&mut slave);
+        assert_eq!(
+            slave.holding[0], round,
+            "round {round}: the local write reached the slave"
+        );
+        assert_eq!(v.get(), round);
+    }
+}
+
+#[test]
+fn writes_made_while_disconnected_are_sent_on_reconnect_newest_first_wins() {
+    let m = Memory::new(4);
+    let a: Var<u32> = m.holding(0).expect("declare");
+    let mut h = Harness::new(&m, 4);
+    let mut slave = FakeSlave::new(4);
+    h.engine.handle_connected(h.now);
+    h.converse(&mut slave);
+    h.engine.handle_disconnected(h.now, "cable pulled");
+    assert!(m.is_stale() && !h.engine.status().connected);
+    a.set(1).expect("set while disconnected");
+    a.set(0x0002_0003).expect("set again");
+    assert!(h.sent().is_empty());
+    h.engine.handle_connected(h.now);
+    let reqs = h.converse(&mut slave);
+    assert_eq!(
+        reqs[0],
+        Request::WriteMultipleRegisters {
+            address: 0,
+            values: Registers::new(&[0, 2, 0, 3]).expect("view"),
+        },
+        "one write, newest value, before the reads"
+    );
+    assert_eq!(&slave.holding[..2], &[2, 3]);
+    assert_eq!(a.get(), 0x0002_0003);
+    assert_eq!(h.engine.status().reconnects, 1);
+}
+
+#[test]
+fn a_write_lost_with_the_connection_is_sent_again() {
+    let m = Memory::new(2);
+    let v: Var<u16> = m.holding(0).expect("declare");
+    let mut h = Harness::new(&m, 4);
+    let mut slave = FakeSlave::new(2);
+    h.engine.handle_connected(h.now);
+    h.converse(&mut slave);
+    v.set(7).expect("set");
+    let w = h.sent();
+    assert_eq!(
+        request_of(&w[0]),
+        Request::WriteSingleRegister {
+            address: 0,
+            value: 7
+        }
+    );
+    h.engine.handle_disconnected(h.now, "reset by peer"); // the write is lost with it
+    h.engine.handle_connected(h.now);
+    let reqs = h.converse(&mut slave);
+    assert_eq!(
+        reqs[0],
+        Request::WriteSingleRegister {
+            address: 0,
+            value: 7
+        }
+    );
+    assert_eq!(slave.holding[0], 7);
+}
+
+#[test]
+fn a_lost_write_does_not_resurrect_an_older_value() {
+    let m = Memory::new(2);
+    let v: Var<u16> = m.holding(0).expect("declare");
+    let mut h = Harness::new(&m, 4);
+    let mut slave = FakeSlave::new(2);
+    h.engine.handle_connected(h.now);
+    h.converse(&mut slave);
+    v.set(1).expect("set");
+    let first = h.sent();
+    v.set(2).expect("set");
+    let second = h.sent();
+    assert_eq!(
+        request_of(&second[0]),
+        Request::WriteSingleRegister {
+            address: 0,
+            value: 2
+        }
+    );
+    // The first is lost, the second confirmed: nothing is sent again.
+    let answer = slave.answer(&second[0]);
+    h.feed(&answer);
+    h.advance(TIMEOUT);
+    let reqs = h.converse(&mut slave);
+    assert!(
+        !reqs
+            .iter()
+            .any(|r| matches!(r, Request::WriteSingleRegister { .. })),
+        "{reqs:?}"
+    );
+    assert_eq!(slave.holding[0], 2);
+    let _ = first;
+}
+
+#[test]
+fn a_read_after_a_write_that_times_out_keeps_the_local_value() {
+    let m = Memory::new(2);
+    let v: Var<u16> = m.holding(0).expect("declare");
+    let mut h = Harness::new(&m, 4);
+    let mut slave = FakeSlave::new(2);
+    slave.holding[0] = 5;
+    h.engine.handle_connected(h.now);
+    h.converse(&mut slave);
+    v.set(9).expect("set");
+    let write = h.sent(); // a gateway loses this one
+    h.advance(PERIOD);
+    let read = h.sent();
+    assert!(matches!(
+        request_of(&read[0]),
+        Request::ReadHoldingRegisters { .. }
+    ));
+    let answer = slave.answer(&read[0]); // still 5: the write never arrived
+    h.feed(&answer);
+    assert_eq!(v.get(), 9, "a write in flight protects its items");
+    h.advance(TIMEOUT);
+    let reqs = h.converse(&mut slave);
+    assert!(
+        reqs.contains(&Request::WriteSingleRegister {
+            address: 0,
+            value: 9
+        }),
+        "{reqs:?}"
+    );
+    assert_eq!(slave.holding[0], 9);
+    let _ = write;
+}
+
+#[test]
+fn writes_use_single_functions_and_merge_adjacent_items() {
+    let m = mem(8);
+    let mut h = Harness::new(&m, 4);
+    let mut slave = FakeSlave::new(8);
+    h.engine.handle_connected(h.now);
+    h.converse(&mut slave);
+    m.coil::<bool>(2).expect("declare").set(true).expect("set");
+    m.holding::<u16>(6).expect("declare").set(6).expect("set");
+    assert_eq!(
+        h.converse(&mut slave),
+        vec![
+            Request::WriteSingleCoil {
+                address: 2,
+                value: true
+            },
+            Request::WriteSingleRegister {
+                address: 6,
+                value: 6
+            },
+        ]
+    );
+    m.holding::<u16>(1).expect("declare").set(1).expect("set");
+    m.holding::<u16>(2).expect("declare").set(2).expect("set");
+    for c in 3..6 {
+        m.coil::<bool>(c).expect("declare").set(true).expect("set");
+    }
+    let reqs = h.converse(&mut slave);
+    assert_eq!(reqs.len(), 2, "two coalesced writes: {reqs:?}");
+    assert!(
+        matches!(reqs[0], Request::WriteMultipleCoils { address: 3, values } if values.len() >= 3)
+    );
+    assert!(
+        matches!(reqs[1], Request::WriteMultipleRegisters { address: 1, values } if values.len() == 2)
+    );
+    assert_eq!(&slave.holding[..3], &[0, 1, 2]);
+    assert_eq!(&slave.coils[2..6], &[true; 4]);
+
+    let m = Memory::new(2);
+    let mut h = Harness::with(&m, 1, true);
+    let mut slave = FakeSlave::new(2);
+    h.engine.handle_connected(h.now);
+    h.converse(&mut slave);
+    m.holding::<u16>(0).expect("declare").set(5).expect("set");
+    assert!(
+        matches!(
+            h.converse(&mut slave)[0],
+            Request::WriteMultipleRegisters { address: 0, .. }
+        ),
+        "forced FC16"
+    );
+}
+
+#[test]
+fn an_exception_for_one_block_is_reported_and_the_others_go_on() {
+    let m = Memory::new(300);
+    let mut h = Harness::new(&m, 4);
+    let mut slave = FakeSlave::new(300);
+    slave.holding[290] = 290;
+    slave.holding[10] = 10;
+    slave.refuse_holding = Some((130, ExceptionCode::IllegalDataAddress));
+    h.engine.handle_connected(h.now);
+    h.engine.request_sync(h.now, 7);
+    h.converse(&mut slave);
+    assert_eq!(m.holding::<u16>(10).expect("declare").get(), 10);
+    assert_eq!(m.holding::<u16>(290).expect("declare").get(), 290);
+    let st = h.engine.status().clone();
+    assert_eq!(st.block_errors.len(), 1);
+    let e = &st.block_errors[0];
+    assert_eq!(
+        (e.area, e.address, e.count, e.operation),
+        (Area::Holding, 125, 125, Operation::Read)
+    );
+    assert_eq!(
+        e.fault,
+        Fault::Exception {
+            code: ExceptionCode::IllegalDataAddress
+        }
+    );
+    assert!(e.to_string().contains("holding registers 125..=249"), "{e}");
+    let events = h.events();
+    assert!(
+        events.iter().any(|ev| matches!(ev, Event::SyncDone { result: Err(Error::Block(b)), .. } if b.address == 125)),
+        "{events:?}"
+    );
+    // When the slave serves it again, the error goes.
+    slave.refuse_holding = None;
+    h.advance(PERIOD);
+    h.converse(&mut slave);
+    assert!(h.engine.status().block_errors.is_empty());
+}
+
+#[test]
+fn a_refused_write_is_not_retried_and_fails_a_flush() {
+    let m = Memory::new(4);
+    let v: Var<u16> = m.holding(2).expect("declare");
+    let mut h = Harness::new(&m, 4);
+    let mut slave = FakeSlave::new(4);
+    slave.holding[2] = 42;
+    h.engine.handle_connected(h.now);
+    h.converse(&mut slave);
+    slave.refuse_holding = Some((2, ExceptionCode::IllegalDataValue));
+    v.set(1).expect("set");
+    h.engine.request_flush(1);
+    let reqs = h.converse(&mut slave);
+    assert_eq!(reqs.len(), 1);
+    let events = h.events();
+    assert!(
+        events.iter().any(|e| matches!(e, Event::FlushDone { id: 1, result: Err(Error::Block(b)) }
+            if b.operation == Operation::Write && b.fault == Fault::Exception { code: ExceptionCode::IllegalDataValue })),
+        "{events:?}"
+    );
+    assert_eq!(h.engine.status().writes_refused, 1);
+    slave.refuse_holding = None;
+    h.advance(PERIOD);
+    let reqs = h.converse(&mut slave);
+    assert!(
+        reqs.iter()
+            .all(|r| matches!(r, Request::ReadHoldingRegisters { .. })),
+        "not retried: {reqs:?}"
+    );
+    assert_eq!(v.get(), 42, "the next read brought the slave's value back");
+}
+
+#[test]
+fn flush_completes_when_the_slave_confirms() {
+    let m = Memory::new(2);
+    let v: Var<u16> = m.holding(0).expect("declare");
+    let mut h = Harness::new(&m, 4);
+    let mut slave = FakeSlave::new(2);
+    h.engine.handle_connected(h.now);
+    h.converse(&mut slave);
+    h.engine.request_flush(1);
+    assert!(
+        matches!(
+            h.events()[..],
+            [Event::FlushDone {
+                id: 1,
+                result: Ok(())
+            }]
+        ),
+        "nothing to flush"
+    );
+    v.set(3).expect("set");
+    h.engine.request_flush(2);
+    assert!(h.events().is_empty());
+    let w = h.sent();
+    assert!(h.events().is_empty(), "sent is not confirmed");
+    let answer = slave.answer(&w[0]);
+    h.feed(&answer);
+    assert!(matches!(
+        h.events()[..],
+        [Event::FlushDone {
+            id: 2,
+            result: Ok(())
+        }]
+    ));
+}
+
+#[test]
+fn pipelining_matches_responses_by_transaction_id() {
+    let m = Memory::new(1000);
+    let mut h = Harness::new(&m, 4);
+    let mut slave = FakeSlave::new(1000);
+    for (i, v) in slave.holding.iter_mut().enumerate() {
+        *v = i as u16;
+    }
+    h.engine.handle_connected(h.now);
+    let first = h.sent();
+    assert_eq!(first.len(), 4, "depth 4 in flight");
+    let answers: Vec<Vec<u8>> = first.iter().map(|f| slave.answer(f)).collect();
+    // Out of order, a duplicate, and one nobody asked for.
+    h.feed(&answers[2]);
+    h.feed(&answers[2]);
+    let mut stray = answers[0].clone();
+    stray[0] = 0xEE;
+    h.feed(&stray);
+    h.feed(&[answers[1].clone(), answers[0].clone(), answers[3].clone()].concat());
+    assert_eq!(h.engine.in_flight.len(), 0);
+    let more = h.sent();
+    assert_eq!(more.len(), 4, "the next four blocks");
+    assert!(tid_of(&more[0]) != tid_of(&first[3]));
+    // Split across reads, byte by byte.
+    for f in &more {
+        for b in slave.answer(f) {
+            h.feed(&[b]);
+        }
+    }
+    h.converse(&mut slave);
+    assert_eq!(h.engine.status().cycles, 1);
+    let all = m.holding_raw(0, 8).expect("declare").get();
+    assert_eq!(all, (0..8).collect::<Vec<u16>>());
+    assert_eq!(m.holding::<u16>(999).expect("declare").get(), 999);
+}
+
+#[test]
+fn a_timeout_under_pipelining_falls_back_to_one_request() {
+    let m = Memory::new(1000);
+    let mut h = Harness::new(&m, 4);
+    let mut slave = FakeSlave::new(1000);
+    h.engine.handle_connected(h.now);
+    let sent = h.sent();
+    assert_eq!(sent.len(), 4);
+    // A slave that answers only the first of pipelined requests (as pymodbus does).
+    let answer = slave.answer(&sent[0]);
+    h.feed(&answer);
+    h.advance(TIMEOUT);
+    let st = h.engine.status().clone();
+    assert_eq!(st.depth, 1);
+    assert_eq!(st.timeouts, 3);
+    assert!(
+        h.events()
+            .iter()
+            .any(|e| matches!(e, Event::Reconnect { .. })),
+        "two timeouts in a row: reconnect"
+    );
+    h.engine
+        .handle_disconnected(h.now, "dropped after timeouts");
+    h.engine.handle_connected(h.now);
+    assert_eq!(h.sent().len(), 1, "one at a time from now on");
+}
+
+#[test]
+fn a_silent_slave_times_out_without_a_busy_loop() {
+    let m = Memory::new(10);
+    let mut h = Harness::new(&m, 1);
+    h.engine.handle_connected(h.now);
+    assert_eq!(h.sent().len(), 1);
+    let wake = h.engine.poll_timeout().expect("a deadline");
+    assert_eq!(wake, h.now + TIMEOUT);
+    h.advance(TIMEOUT);
+    assert!(h.engine.status().block_errors[0].fault == Fault::Timeout(TIMEOUT));
+    // After handling, the next wake-up is in the future: the driver sleeps.
+    assert!(
+        h.engine.poll_timeout().is_none_or(|t| t > h.now),
+        "no wake-up in the past"
+    );
+}
+
+#[test]
+fn sync_waits_for_a_whole_cycle_started_after_it() {
+    let m = Memory::new(300);
+    let mut h = Harness::new(&m, 1);
+    let mut slave = FakeSlave::new(300);
+    h.engine.handle_connected(h.now);
+    let first = h.sent(); // cycle 1 underway
+    h.engine.request_sync(h.now, 9);
+    let answer = slave.answer(&first[0]);
+    h.feed(&answer);
+    h.converse(&mut slave);
+    let events = h.events();
+    assert_eq!(
+        h.engine.status().cycles,
+        2,
+        "a second cycle ran for the sync"
+    );
+    assert!(
+        matches!(
+            events[..],
+            [Event::SyncDone {
+                id: 9,
+                result: Ok(())
+            }]
+        ),
+        "{events:?}"
+    );
+    // While disconnected, a sync fails at the next failed connection attempt.
+    h.engine.handle_disconnected(h.now, "gone");
+    h.engine.request_sync(h.now, 10);
+    h.engine.handle_connect_failed("connection refused");
+    assert!(matches!(
+        &h.events()[..],
+        [Event::SyncDone {
+            id: 10,
+            result: Err(Error::NotConnected { .. })
+        }]
+    ));
+}
+
+#[test]
+fn garbage_from_the_slave_asks_for_a_new_connection() {
+    let m = Memory::new(10);
+    let mut h = Harness::new(&m, 1);
+    h.engine.handle_connected(h.now);
+    h.sent();
+    h.feed(&[0, 1, 0, 9, 0, 3, 1, 3, 0]); // protocol id 9
+    assert!(
+        h.events()
+            .iter()
+            .any(|e| matches!(e, Event::Reconnect { .. }))
+    );
+    assert!(
+        h.sent().is_empty(),
+        "nothing more on a connection being dropped"
+    );
+}

@@ -1,0 +1,267 @@
+//! The master: keeps a local [`Memory`] in sync with a remote slave.
+//!
+//! A cycle writes the local changes, then reads every planned block. Local writes go
+//! out at once (write-through), only what changed, and a read never overwrites a
+//! register written locally after the read was sent (DESIGN.md, "The sync rule").
+//! When the slave goes away, the master reconnects by itself with a capped exponential
+//! backoff, keeping local writes to send afterwards.
+
+mod driver;
+mod engine;
+mod handle;
+mod planner;
+mod status;
+mod sync;
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use tokio::sync::{Notify, mpsc};
+
+pub use handle::{AsyncMasterHandle, MasterHandle};
+pub use planner::Plan;
+pub use status::{BlockError, Fault, Operation, Status};
+
+use crate::error::{Error, Result};
+use crate::memory::{Memory, Peer};
+use crate::transport::Link;
+use driver::{Driver, DriverConfig};
+use engine::{Config, Engine, Framing, Unit};
+
+/// Sets up a master worker; [`start`](Master::start) runs it.
+///
+/// ```no_run
+/// use msm::{Master, Memory, Var};
+/// use std::time::Duration;
+///
+/// let mem = Memory::new(8);
+/// let counter: Var<u32> = mem.holding(1)?;
+/// let master = Master::tcp("192.168.0.10:502")
+///     .unit(1)
+///     .period(Duration::from_millis(100))
+///     .start(mem.clone())?;
+/// counter.set(10)?;              // sent at once
+/// master.flush()?;               // confirmed by the slave
+/// println!("{:?}", master.status());
+/// # Ok::<(), msm::Error>(())
+/// ```
+#[derive(Clone, Debug)]
+#[must_use = "a master does nothing until start() is called"]
+pub struct Master {
+    link: Link,
+    unit: u8,
+    plan: Plan,
+    extra_units: Vec<(u8, Memory, Plan)>,
+    period: Duration,
+    response_timeout: Duration,
+    connect_timeout: Duration,
+    depth: usize,
+    force_multiple_writes: bool,
+    timeouts_before_reconnect: u32,
+    backoff_min: Duration,
+    backoff_max: Duration,
+}
+
+/// The most requests a master keeps in flight on one connection.
+pub const MAX_PIPELINE_DEPTH: usize = 64;
+
+impl Master {
+    fn new(link: Link) -> Master {
+        Master {
+            link,
+            unit: 1,
+            plan: Plan::WholeMemory,
+            extra_units: Vec::new(),
+            period: Duration::from_millis(100),
+            response_timeout: Duration::from_secs(1),
+            connect_timeout: Duration::from_secs(3),
+            depth: 4,
+            force_multiple_writes: false,
+            timeouts_before_reconnect: 2,
+            backoff_min: Duration::from_millis(100),
+            backoff_max: Duration::from_secs(5),
+        }
+    }
+
+    /// A master for the Modbus/TCP slave at `addr` (`host:port`; the name is resolved at
+    /// each connection attempt).
+    pub fn tcp(addr: impl Into<String>) -> Master {
+        Master::new(Link::Tcp(addr.into()))
+    }
+
+    /// The unit id (slave id) to address (default 1).
+    pub fn unit(mut self, id: u8) -> Self {
+        self.unit = id;
+        self
+    }
+
+    /// Time from the start of one cycle to the start of the next (default 100 ms).
+    /// Local writes do not wait for it: they go out at once.
+    pub fn period(mut self, period: Duration) -> Self {
+        self.period = period;
+        self
+    }
+
+    /// How long to wait for each response (default 1 s).
+    pub fn response_timeout(mut self, timeout: Duration) -> Self {
+        self.response_timeout = timeout;
+        self
+    }
+
+    /// How long a connection attempt may take (default 3 s).
+    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
+        self.connect_timeout = timeout;
+        self
+    }
+
+    /// Requests in flight at most on the connection (default 4; 1 disables pipelining).
+    /// The master falls back to 1 by itself when the slave fails under pipelining.
+    pub fn pipelining(mut self, depth: usize) -> Self {
+        self.depth = depth;
+        self
+    }
+
+    /// Write single coils and registers with FC15/FC16 instead of FC5/FC6, for devices
+    /// that lack the single-item functions.
+    pub fn force_multiple_writes(mut self, force: bool) -> Self {
+        self.force_multiple_writes = force;
+        self
+    }
+
+    /// What to read every cycle (default: the whole memory).
+    pub fn plan(mut self, plan: Plan) -> Self {
+        self.plan = plan;
+        self
+    }
+
+    /// Bounds of the reconnection backoff (default 100 ms doubling up to 5 s).
+    pub fn reconnect_backoff(mut self, min: Duration, max: Duration) -> Self {
+        self.backoff_min = min;
+        self.backoff_max = max.max(min);
+        self
+    }
+
+    /// Consecutive timeouts after which the connection is dropped and made again
+    /// (default 2).
+    pub fn timeouts_before_reconnect(mut self, n: u32) -> Self {
+        self.timeouts_before_reconnect = n.max(1);
+        self
+    }
+
+    /// Also syncs unit `id` behind the same link with its own memory (a gateway with
+    /// several devices, or several devices on one serial line). Requests to all units
+    /// share the connection.
+    pub fn with_unit(mut self, id: u8, mem: Memory) -> Self {
+        self.extra_units.push((id, mem, self.plan));
+        self
+    }
+
+    /// Starts the worker on a thread of its own, syncing `mem` with the slave. Returns at
+    /// once: connecting and reconnecting happen in the background (see
+    /// [`MasterHandle::status`]). Fails only for a bad setting or a memory already synced
+    /// by another master.
+    pub fn start(self, mem: Memory) -> Result<MasterHandle> {
+        let (driver, parts) = self.prepare(mem)?;
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(|e| Error::Io {
+                context: "cannot start the master's runtime".into(),
+                source: e,
+            })?;
+        let name = format!("msm-master {}", parts.peer);
+        let thread = std::thread::Builder::new()
+            .name(name)
+            .spawn(move || runtime.block_on(driver.run()))
+            .map_err(|e| Error::Io {
+                context: "cannot start the master's thread".into(),
+                source: e,
+            })?;
+        Ok(MasterHandle::new(parts, thread))
+    }
+
+    /// Starts the worker as a task on the current tokio runtime.
+    pub async fn start_async(self, mem: Memory) -> Result<AsyncMasterHandle> {
+        let (driver, parts) = self.prepare(mem)?;
+        let task = tokio::spawn(driver.run());
+        Ok(AsyncMasterHandle::new(parts, task))
+    }
+
+    fn prepare(self, mem: Memory) -> Result<(Driver, handle::Parts)> {
+        if !(1..=MAX_PIPELINE_DEPTH).contains(&self.depth) {
+            return Err(Error::Config(format!(
+                "pipelining depth {} is out of range: use 1..={MAX_PIPELINE_DEPTH}",
+                self.depth
+            )));
+        }
+        let (framing, peer) = match &self.link {
+            Link::Tcp(addr) => {
+                if !addr.contains(':') {
+                    return Err(Error::Config(format!(
+                        "{addr:?} has no port: write host:port, for example {addr}:502"
+                    )));
+                }
+                (Framing::Tcp, Peer::Serial { unit: self.unit })
+            }
+        };
+        let mut memories = vec![(self.unit, mem.clone(), self.plan)];
+        memories.extend(self.extra_units.iter().cloned());
+        let wake = Arc::new(Notify::new());
+        attach(&memories, &wake)?;
+        let units = memories
+            .iter()
+            .map(|(id, m, plan)| Unit::new(*id, m.clone(), *plan, peer))
+            .collect();
+        let engine = Engine::new(
+            Config {
+                period: self.period,
+                response_timeout: self.response_timeout,
+                depth: self.depth,
+                force_multiple_writes: self.force_multiple_writes,
+                framing,
+                timeouts_before_reconnect: self.timeouts_before_reconnect,
+                peer: self.link.name(),
+            },
+            units,
+        );
+        let (tx, rx) = mpsc::unbounded_channel();
+        let status = Arc::new(Mutex::new(engine.status().clone()));
+        let driver = Driver::new(
+            engine,
+            DriverConfig {
+                link: self.link.clone(),
+                connect_timeout: self.connect_timeout,
+                write_timeout: self.response_timeout.max(Duration::from_secs(1)),
+                backoff_min: self.backoff_min,
+                backoff_max: self.backoff_max,
+            },
+            rx,
+            status.clone(),
+            wake,
+        );
+        let parts = handle::Parts {
+            commands: tx,
+            status,
+            memory: mem,
+            peer: self.link.name(),
+        };
+        Ok((driver, parts))
+    }
+}
+
+/// Marks every memory as synced by this master, or none if one already is.
+fn attach(memories: &[(u8, Memory, Plan)], wake: &Arc<Notify>) -> Result<()> {
+    for (i, (_, m, _)) in memories.iter().enumerate() {
+        let taken = memories[..i].iter().any(|(_, other, _)| other.ptr_eq(m));
+        let mut st = m.lock();
+        if taken || st.master.is_some() {
+            drop(st);
+            for (_, done, _) in &memories[..i] {
+                done.lock().master = None;
+            }
+            return Err(Error::AlreadySynced);
+        }
+        st.master = Some(wake.clone());
+    }
+    Ok(())
+}
