@@ -83,7 +83,8 @@ impl Driver {
         let mut next_attempt = Instant::now();
         let mut backoff = self.cfg.backoff_min;
         let mut rbuf = vec![0u8; 4096];
-        let mut wbuf = [0u8; 300];
+        let mut frame = [0u8; 300];
+        let mut wbuf: Vec<u8> = Vec::with_capacity(4096);
         loop {
             let now = Instant::now();
             if link.is_none() && now >= next_attempt {
@@ -112,24 +113,30 @@ impl Driver {
             }
 
             if let Some(stream) = link.as_mut() {
+                // Everything the engine has to send goes out in one write.
+                wbuf.clear();
                 while let Some(n) = self
                     .engine
-                    .poll_transmit(Instant::now().into_std(), &mut wbuf)
+                    .poll_transmit(Instant::now().into_std(), &mut frame)
                 {
+                    wbuf.extend_from_slice(&frame[..n]);
+                }
+                if !wbuf.is_empty() {
                     let write =
-                        tokio::time::timeout(self.cfg.write_timeout, stream.write_all(&wbuf[..n]))
-                            .await;
+                        tokio::time::timeout(self.cfg.write_timeout, stream.write_all(&wbuf)).await;
                     let error = match write {
-                        Ok(Ok(())) => continue,
-                        Ok(Err(e)) => e.to_string(),
-                        Err(_) => {
-                            format!("the slave took no data for {:?}", self.cfg.write_timeout)
-                        }
+                        Ok(Ok(())) => None,
+                        Ok(Err(e)) => Some(e.to_string()),
+                        Err(_) => Some(format!(
+                            "the slave took no data for {:?}",
+                            self.cfg.write_timeout
+                        )),
                     };
-                    link = None;
-                    self.engine
-                        .handle_disconnected(Instant::now().into_std(), &error);
-                    break;
+                    if let Some(error) = error {
+                        link = None;
+                        self.engine
+                            .handle_disconnected(Instant::now().into_std(), &error);
+                    }
                 }
             }
             self.after_step(&mut link, &mut next_attempt);

@@ -44,12 +44,18 @@ pub fn program(name: &str, how: &str) -> Option<PathBuf> {
 
 /// `mbpoll`, the libmodbus-based command-line master.
 pub fn mbpoll() -> Option<PathBuf> {
-    program("mbpoll", "install it with `apt-get install mbpoll` (bash .ci/run does)")
+    program(
+        "mbpoll",
+        "install it with `apt-get install mbpoll` (bash .ci/run does)",
+    )
 }
 
 /// `socat`, for virtual serial port pairs.
 pub fn socat() -> Option<PathBuf> {
-    program("socat", "install it with `apt-get install socat` (bash .ci/run does)")
+    program(
+        "socat",
+        "install it with `apt-get install socat` (bash .ci/run does)",
+    )
 }
 
 /// A Python interpreter that can `import pymodbus`: `$MSM_PYTHON`, the workspace's
@@ -78,7 +84,9 @@ pub fn pymodbus_python() -> Option<PathBuf> {
 
 /// Path of a helper script under `msm/tests/peers/`.
 pub fn peer_script(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/peers").join(name)
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/peers")
+        .join(name)
 }
 
 /// Polls `cond` until it holds or `timeout` passes; true if it held.
@@ -101,4 +109,87 @@ pub fn init_logging() {
         .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
         .with_test_writer()
         .try_init();
+}
+
+/// Runs mbpoll once (`-1`, addresses from 0 with `-0`, 1 s timeout) against a TCP
+/// server on 127.0.0.1:`port`; `args` are the table/address/count options, `values`
+/// the values to write (none for a read). Returns the values it printed (`[addr]: value`
+/// lines), or its error output.
+pub fn mbpoll_tcp(
+    mbpoll: &Path,
+    port: u16,
+    args: &[&str],
+    values: &[&str],
+) -> Result<Vec<String>, String> {
+    let out = Command::new(mbpoll)
+        .args(["-m", "tcp", "-p", &port.to_string(), "-0", "-1", "-o", "1"])
+        .args(args)
+        .arg("127.0.0.1")
+        .args(values)
+        .output()
+        .map_err(|e| format!("cannot run mbpoll: {e}"))?;
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    if !out.status.success() {
+        return Err(format!(
+            "mbpoll {args:?} failed: {stdout}{}",
+            String::from_utf8_lossy(&out.stderr)
+        ));
+    }
+    Ok(stdout
+        .lines()
+        .filter(|l| l.starts_with('['))
+        .filter_map(|l| l.split_once(':'))
+        // mbpoll adds the signed reading in parentheses for values above 32767.
+        .filter_map(|(_, v)| v.split_whitespace().next().map(str::to_string))
+        .collect())
+}
+
+/// A peer process started by a test, killed when dropped.
+pub struct PeerProcess {
+    pub child: std::process::Child,
+    /// What the process announced on its first line (for example `PORT 40123`).
+    pub announced: String,
+}
+
+impl PeerProcess {
+    /// Starts `program args...` with piped stdin/stdout and waits (up to 20 s) for its
+    /// first line.
+    pub fn start(program: &Path, args: &[&str]) -> PeerProcess {
+        use std::io::BufRead;
+        let mut child = Command::new(program)
+            .args(args)
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start {}: {e}", program.display()));
+        let stdout = child.stdout.take().expect("piped stdout");
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let mut line = String::new();
+            let _ = std::io::BufReader::new(stdout).read_line(&mut line);
+            let _ = tx.send(line);
+        });
+        let announced = rx
+            .recv_timeout(Duration::from_secs(20))
+            .unwrap_or_else(|_| panic!("{} announced nothing within 20 s", program.display()));
+        PeerProcess {
+            child,
+            announced: announced.trim().to_string(),
+        }
+    }
+
+    /// The port from a `PORT <n>` announcement.
+    pub fn port(&self) -> u16 {
+        self.announced
+            .strip_prefix("PORT ")
+            .and_then(|p| p.parse().ok())
+            .unwrap_or_else(|| panic!("unexpected announcement {:?}", self.announced))
+    }
+}
+
+impl Drop for PeerProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
 }
