@@ -76,6 +76,7 @@ mod views;
 mod wire;
 
 pub mod rtu;
+pub mod rtu_framer;
 pub mod tcp;
 
 pub use device_id::{

@@ -21,6 +21,8 @@ use super::status::{BlockError, Fault, Operation, Status};
 use super::sync::{ReadTicket, WriteTicket, clear_read_only_marks, unsent_since, write_lost};
 use crate::error::Error;
 use crate::memory::{Area, Memory, Peer};
+use crate::protocol::rtu::Direction;
+use crate::protocol::rtu_framer::{Framer, Timing};
 
 /// How frames are delimited on the link.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -38,8 +40,8 @@ pub(crate) enum Framing {
 pub(crate) struct RtuTiming {
     /// Time to send one character (start, data, parity and stop bits).
     pub(crate) char_time: Duration,
-    /// The silence that ends a frame: 3.5 characters, 1.75 ms above 19200 baud.
-    pub(crate) silence: Duration,
+    /// The silences that delimit frames.
+    pub(crate) line: Timing,
     /// How long a broadcast is given to be processed before the next frame.
     pub(crate) broadcast_delay: Duration,
 }
@@ -48,22 +50,22 @@ pub(crate) struct RtuTiming {
 impl RtuTiming {
     /// Timing for a line at `baud` with `bits_per_char` bits per character (11 for 8E1).
     pub(crate) fn new(baud: u32, bits_per_char: u32, broadcast_delay: Duration) -> Self {
-        let char_time =
-            Duration::from_nanos(1_000_000_000 * u64::from(bits_per_char) / u64::from(baud.max(1)));
-        let silence = if baud > 19_200 {
-            Duration::from_micros(1750)
-        } else {
-            char_time * 7 / 2
-        };
         RtuTiming {
-            char_time,
-            silence,
+            char_time: Duration::from_nanos(
+                1_000_000_000 * u64::from(bits_per_char) / u64::from(baud.max(1)),
+            ),
+            line: Timing::for_baud(baud, bits_per_char),
             broadcast_delay,
         }
     }
 
     fn transmit_time(&self, bytes: usize) -> Duration {
         self.char_time * bytes as u32
+    }
+
+    /// The silence the master keeps between frames.
+    fn silence(&self) -> Duration {
+        self.line.frame_gap
     }
 }
 
@@ -193,9 +195,10 @@ pub(crate) struct Engine {
     status: Status,
     total_cycle_time: Duration,
     block_errors: BTreeMap<(u8, Operation, Area, u16), BlockError>,
-    /// Received bytes not yet making a whole frame.
+    /// Received bytes not yet making a whole frame (TCP).
     rx: Vec<u8>,
-    last_rx: Option<Instant>,
+    /// Received bytes, delimited by silence and length (RTU).
+    framer: Option<Framer>,
     /// RTU: the line must stay silent until then.
     bus_free_at: Option<Instant>,
     next_writer: usize,
@@ -211,6 +214,10 @@ impl Engine {
         for u in &units {
             u.mem.lock().stale = true;
         }
+        let framer = match cfg.framing {
+            Framing::Tcp => None,
+            Framing::Rtu(t) => Some(Framer::new(Direction::Response, t.line)),
+        };
         Engine {
             status: Status {
                 stale: true,
@@ -235,7 +242,7 @@ impl Engine {
             total_cycle_time: Duration::ZERO,
             block_errors: BTreeMap::new(),
             rx: Vec::with_capacity(512),
-            last_rx: None,
+            framer,
             bus_free_at: None,
             next_writer: 0,
             last_was_write: false,
@@ -268,7 +275,9 @@ impl Engine {
         self.status.connected = true;
         self.in_flight.clear();
         self.rx.clear();
-        self.last_rx = None;
+        if let Some(f) = self.framer.as_mut() {
+            f.clear();
+        }
         self.bus_free_at = None;
         self.consecutive_timeouts = 0;
         self.responses_on_connection = 0;
@@ -320,7 +329,7 @@ impl Engine {
                 self.fall_back("a request timed out while several were in flight");
             }
             if let Framing::Rtu(t) = self.cfg.framing {
-                self.bus_free_at = Some(now + t.silence);
+                self.bus_free_at = Some(now + t.silence());
             }
             self.fail(now, f, Fault::Timeout(self.cfg.response_timeout));
         }
@@ -336,6 +345,14 @@ impl Engine {
         if self.bus_free_at.is_some_and(|t| t <= now) {
             self.bus_free_at = None;
         }
+        if self
+            .framer
+            .as_ref()
+            .and_then(Framer::poll_timeout)
+            .is_some_and(|t| t <= now)
+        {
+            self.handle_input(now, &[]);
+        }
         if self.connected && self.cycle.is_none() && self.next_cycle_at.is_some_and(|t| t <= now) {
             self.start_cycle(now);
         }
@@ -349,6 +366,7 @@ impl Engine {
                 next = min_opt(next, self.next_cycle_at);
             }
             next = min_opt(next, self.bus_free_at);
+            next = min_opt(next, self.framer.as_ref().and_then(Framer::poll_timeout));
         }
         next
     }

@@ -1,73 +1,78 @@
 //! What the engine does with the bytes the slave sends.
 
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use super::{Engine, Framing, InFlight, Op};
 use crate::master::status::{Fault, Operation};
 use crate::master::sync::apply_read;
 use crate::memory::Area;
-use crate::protocol::rtu::{self, Direction};
+use crate::protocol::rtu_framer::Framed;
 use crate::protocol::{Response, tcp};
 
 impl Engine {
-    /// Bytes arrived from the slave at `now`.
+    /// Bytes arrived from the slave at `now` (none: only time passed, for RTU silences).
     pub(crate) fn handle_input(&mut self, now: Instant, bytes: &[u8]) {
-        if let Framing::Rtu(t) = self.cfg.framing
-            && !self.rx.is_empty()
-            && self
-                .last_rx
-                .is_some_and(|last| now.saturating_duration_since(last) > t.silence)
-        {
-            // A silence ends a frame: what came before it can't be completed any more.
-            tracing::debug!(
-                bytes = self.rx.len(),
-                "discarding an incomplete frame ended by silence"
-            );
-            self.rx.clear();
+        match self.cfg.framing {
+            Framing::Tcp => self.split_tcp(now, bytes),
+            Framing::Rtu(t) => self.split_rtu(now, bytes, t.silence()),
         }
-        self.last_rx = Some(now);
+    }
+
+    fn split_tcp(&mut self, now: Instant, bytes: &[u8]) {
         self.rx.extend_from_slice(bytes);
         let rx = std::mem::take(&mut self.rx);
         let mut used = 0;
         while used < rx.len() {
-            let rest = &rx[used..];
-            match self.cfg.framing {
-                Framing::Tcp => match tcp::split_frame(rest) {
-                    Ok(Some((frame, n))) => {
-                        used += n;
-                        self.on_response(
-                            now,
-                            Some(frame.header.transaction_id),
-                            frame.header.unit_id,
-                            frame.pdu,
-                        );
-                    }
-                    Ok(None) => break,
-                    Err(e) => {
-                        used = rx.len();
-                        self.request_reconnect(format!("the slave sent a malformed frame: {e}"));
-                    }
-                },
-                Framing::Rtu(t) => match rtu::split_frame(rest, Direction::Response) {
-                    Ok(Some((frame, n))) => {
-                        used += n;
-                        self.on_response(now, None, frame.address, frame.pdu);
-                    }
-                    Ok(None) => break,
-                    Err(e) => {
-                        // Noise or a corrupted answer: the request in flight has failed.
-                        used = rx.len();
-                        self.bus_free_at = Some(now + t.silence);
-                        if let Some(f) = self.in_flight.pop_front() {
-                            self.fail(now, f, Fault::BadResponse(e.to_string()));
-                        }
-                    }
-                },
+            match tcp::split_frame(&rx[used..]) {
+                Ok(Some((frame, n))) => {
+                    used += n;
+                    self.on_response(
+                        now,
+                        Some(frame.header.transaction_id),
+                        frame.header.unit_id,
+                        frame.pdu,
+                    );
+                }
+                Ok(None) => break,
+                Err(e) => {
+                    used = rx.len();
+                    self.request_reconnect(format!("the slave sent a malformed frame: {e}"));
+                }
             }
         }
         let mut rx = rx;
         rx.drain(..used.min(rx.len()));
         self.rx = rx;
+    }
+
+    fn split_rtu(&mut self, now: Instant, bytes: &[u8], silence: Duration) {
+        let Some(mut framer) = self.framer.take() else {
+            return;
+        };
+        if !bytes.is_empty() {
+            // Whatever is on the line, answer or noise, the next frame waits for silence.
+            self.bus_free_at = Some(
+                self.bus_free_at
+                    .map_or(now, |t| t.max(now))
+                    .max(now + silence),
+            );
+        }
+        framer.push(now, bytes);
+        while let Some(framed) = framer.poll(now) {
+            match framed {
+                Framed::Frame(frame) => self.on_response(now, None, frame.address, frame.pdu),
+                Framed::Discarded(why) => {
+                    // Noise or a corrupted answer: the request in flight has failed.
+                    self.bus_free_at = Some(now + silence);
+                    if let Some(f) = self.in_flight.pop_front() {
+                        self.fail(now, f, Fault::BadResponse(why.to_string()));
+                    } else {
+                        tracing::debug!(%why, "RTU: noise on the line");
+                    }
+                }
+            }
+        }
+        self.framer = Some(framer);
     }
 
     fn on_response(&mut self, now: Instant, tid: Option<u16>, unit_id: u8, pdu: &[u8]) {
@@ -90,7 +95,7 @@ impl Engine {
         self.consecutive_timeouts = 0;
         self.responses_on_connection += 1;
         if let Framing::Rtu(t) = self.cfg.framing {
-            self.bus_free_at = Some(now + t.silence);
+            self.bus_free_at = Some(now + t.silence());
         }
         match Response::decode(pdu) {
             Err(e) => self.fail(now, f, Fault::BadResponse(e.to_string())),

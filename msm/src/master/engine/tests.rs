@@ -4,7 +4,7 @@
 use std::time::{Duration, Instant};
 
 use super::*;
-use crate::protocol::{ExceptionCode, Registers, Request, Response, tcp};
+use crate::protocol::{ExceptionCode, Registers, Request, Response, rtu, tcp};
 use crate::{Memory, Var};
 
 const TIMEOUT: Duration = Duration::from_millis(500);
@@ -29,12 +29,38 @@ impl FakeSlave {
         }
     }
 
-    /// The response frame to a request frame.
+    /// The response frame to a Modbus/TCP request frame.
     fn answer(&mut self, frame: &[u8]) -> Vec<u8> {
-        let (f, _) = tcp::split_frame(frame)
-            .expect("valid frame")
-            .expect("whole frame");
-        let req = Request::decode(f.pdu).expect("valid request");
+        let (f, _) = tcp::split_frame(frame).expect("valid").expect("whole");
+        let pdu = self.respond(f.pdu);
+        let mut out = vec![0u8; tcp::HEADER_LEN + pdu.len()];
+        out[tcp::HEADER_LEN..].copy_from_slice(&pdu);
+        tcp::encode_header(
+            &mut out,
+            f.header.transaction_id,
+            f.header.unit_id,
+            pdu.len(),
+        )
+        .expect("header");
+        out
+    }
+
+    /// The response frame to an RTU request frame.
+    fn answer_rtu(&mut self, frame: &[u8]) -> Vec<u8> {
+        let (f, _) = rtu::split_frame(frame, rtu::Direction::Request)
+            .expect("valid")
+            .expect("whole");
+        let pdu = self.respond(f.pdu);
+        let mut out = vec![0u8; pdu.len() + 3];
+        out[1..1 + pdu.len()].copy_from_slice(&pdu);
+        let len = rtu::finish_frame(&mut out, f.address, pdu.len()).expect("frame");
+        out.truncate(len);
+        out
+    }
+
+    /// The response PDU to a request PDU.
+    fn respond(&mut self, pdu: &[u8]) -> Vec<u8> {
+        let req = Request::decode(pdu).expect("valid request");
         let mut regs = [0u8; 256];
         let mut bits = [0u8; 256];
         let refused = |a: u16, n: u16| {
@@ -107,8 +133,7 @@ impl FakeSlave {
             other => panic!("the fake slave does not serve {other:?}"),
         };
         let mut out = [0u8; 300];
-        let len = tcp::encode_response(&mut out, f.header.transaction_id, f.header.unit_id, &resp)
-            .expect("encode");
+        let len = resp.encode(&mut out).expect("encode");
         out[..len].to_vec()
     }
 }
@@ -715,4 +740,93 @@ fn garbage_from_the_slave_asks_for_a_new_connection() {
         h.sent().is_empty(),
         "nothing more on a connection being dropped"
     );
+}
+
+#[test]
+fn on_a_9600_baud_line_frames_are_always_three_and_a_half_characters_apart() {
+    let timing = RtuTiming::new(9600, 11, Duration::from_millis(20));
+    let silence = timing.line.frame_gap;
+    // Small blocks, many frames: a 125-register answer alone takes 290 ms at 9600 baud.
+    let mem1 = Memory::builder()
+        .coils(40)
+        .holding_registers(130)
+        .build()
+        .expect("build");
+    let mem0 = Memory::new(4); // unit 0: broadcast writes only
+    for m in [&mem1, &mem0] {
+        m.lock().master = Some(std::sync::Arc::new(tokio::sync::Notify::new()));
+    }
+    let cfg = Config {
+        period: Duration::from_millis(50),
+        response_timeout: Duration::from_millis(100),
+        depth: 4, // ignored on a serial line
+        force_multiple_writes: false,
+        framing: Framing::Rtu(timing),
+        timeouts_before_reconnect: 2,
+        peer: "/dev/ttyS9".into(),
+    };
+    let units = vec![
+        Unit::new(1, mem1.clone(), Plan::WholeMemory, Peer::Serial { unit: 1 }),
+        Unit::new(0, mem0.clone(), Plan::WholeMemory, Peer::Serial { unit: 0 }),
+    ];
+    let mut engine = Engine::new(cfg, units);
+    let mut slave = FakeSlave::new(300);
+    let t0 = Instant::now() + silence;
+    let mut now = t0;
+    engine.handle_connected(now);
+    // End of the last frame on the line, either way; the line was idle before.
+    let mut line_quiet_since = t0 - silence;
+    let mut answer: Option<(Instant, Vec<u8>)> = None;
+    let (mut requests, mut broadcasts, mut answered) = (0, 0, 0);
+    let mut buf = [0u8; 300];
+    let step = Duration::from_micros(50);
+    while now < t0 + Duration::from_secs(4) {
+        if let Some((at, bytes)) = answer.take_if(|(at, _)| *at <= now) {
+            engine.handle_input(at, &bytes);
+            line_quiet_since = at;
+            answered += 1;
+        }
+        engine.handle_timeout(now);
+        // Local writes now and then, to both units; the slave drops one answer in 10.
+        if requests % 7 == 3 {
+            mem1.holding::<u16>(5)
+                .expect("declare")
+                .set(requests as u16)
+                .expect("set");
+            mem0.holding::<u16>(1)
+                .expect("declare")
+                .set(requests as u16)
+                .expect("set");
+        }
+        if answer.is_none()
+            && let Some(n) = engine.poll_transmit(now, &mut buf)
+        {
+            assert!(
+                now >= line_quiet_since + silence,
+                "a frame started {:?} after the line went quiet (need {silence:?})",
+                now - line_quiet_since
+            );
+            let frame_end = now + timing.char_time * n as u32;
+            line_quiet_since = frame_end;
+            if buf[0] == 0 {
+                broadcasts += 1;
+            } else {
+                requests += 1;
+                if requests % 10 != 0 {
+                    let resp = slave.answer_rtu(&buf[..n]);
+                    // The slave answers after its own 3.5-character silence.
+                    let arrives = frame_end + silence + timing.char_time * resp.len() as u32;
+                    answer = Some((arrives, resp));
+                }
+            }
+        }
+        now += step;
+    }
+    assert!(
+        requests > 25 && answered > 20,
+        "requests {requests}, answered {answered}"
+    );
+    assert!(broadcasts > 0, "broadcast writes went out");
+    assert!(engine.status().timeouts > 0, "dropped answers timed out");
+    assert!(engine.status().cycles > 5);
 }

@@ -202,8 +202,9 @@ impl Engine {
     ) {
         let sent = match self.cfg.framing {
             Framing::Tcp => now,
-            // The answer cannot start before the request has left the line.
-            Framing::Rtu(t) => now + t.transmit_time(len),
+            // The answer cannot start before the request has left the line, and takes its
+            // own time to arrive: 290 ms for 125 registers at 9600 baud.
+            Framing::Rtu(t) => now + t.transmit_time(len + expected_response_len(&op)),
         };
         self.in_flight.push_back(InFlight {
             tid,
@@ -245,5 +246,14 @@ impl Engine {
                 return tid;
             }
         }
+    }
+}
+
+/// Bytes of the RTU frame that answers `op` (address + PDU + CRC).
+fn expected_response_len(op: &Op) -> usize {
+    match op {
+        Op::Read { block, .. } if block.area.is_bits() => 5 + block.count.div_ceil(8),
+        Op::Read { block, .. } => 5 + 2 * block.count,
+        Op::Write { .. } => 8,
     }
 }

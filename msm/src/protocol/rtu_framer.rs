@@ -1,0 +1,284 @@
+//! Finding RTU frames in a stream of bytes by the silences between them (Modbus over
+//! Serial Line V1.02, 2.5.1.1), sans-IO: the caller says when bytes arrived.
+//!
+//! A frame ends after 3.5 character times of silence; a silence of more than 1.5
+//! character times inside a frame makes it invalid. The length a frame's function code
+//! and byte count imply is a second guard: a frame is handed over as soon as it is
+//! complete by that rule (no need to wait out the silence), and bytes that run past it
+//! start the next frame.
+
+use std::time::{Duration, Instant};
+
+use super::rtu::{self, Direction, RtuError};
+
+/// The silences that delimit RTU frames on a line.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Timing {
+    /// A gap longer than this inside a frame invalidates it (1.5 character times;
+    /// 750 µs above 19200 baud). `None` disables the check: USB adapters that deliver a
+    /// frame in bursts need that.
+    pub char_gap: Option<Duration>,
+    /// A silence this long ends a frame (3.5 character times; 1.75 ms above 19200 baud).
+    pub frame_gap: Duration,
+}
+
+impl Timing {
+    /// The spec's timing for `baud` with `bits_per_char` bits per character (start +
+    /// 8 data + parity or second stop + stop = 11).
+    ///
+    /// ```
+    /// use msm::protocol::rtu_framer::Timing;
+    /// use std::time::Duration;
+    /// let t = Timing::for_baud(9600, 11);
+    /// assert_eq!(t.frame_gap, Duration::from_nanos(4_010_415)); // 3.5 × 1.146 ms
+    /// assert_eq!(Timing::for_baud(115_200, 11).frame_gap, Duration::from_micros(1750));
+    /// ```
+    pub fn for_baud(baud: u32, bits_per_char: u32) -> Timing {
+        if baud > 19_200 {
+            return Timing {
+                char_gap: Some(Duration::from_micros(750)),
+                frame_gap: Duration::from_micros(1750),
+            };
+        }
+        let char_ns = 1_000_000_000 * u64::from(bits_per_char) / u64::from(baud.max(1));
+        Timing {
+            char_gap: Some(Duration::from_nanos(char_ns * 3 / 2)),
+            frame_gap: Duration::from_nanos(char_ns * 7 / 2),
+        }
+    }
+}
+
+/// Why bytes were dropped instead of making a frame.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum Discarded {
+    /// A silence over 1.5 character times came inside the frame.
+    #[error(
+        "{len} bytes dropped: a silence of {gap:?} inside the frame (more than 1.5 character times)"
+    )]
+    CharGap {
+        /// Bytes dropped.
+        len: usize,
+        /// The silence seen.
+        gap: Duration,
+    },
+    /// The line went silent before the frame was complete.
+    #[error("{len} bytes dropped: the line went silent before the frame was complete")]
+    Incomplete {
+        /// Bytes dropped.
+        len: usize,
+    },
+    /// The frame is malformed: bad CRC, impossible length, ...
+    #[error("{len} bytes dropped: {error}")]
+    Invalid {
+        /// Bytes dropped.
+        len: usize,
+        /// What was wrong.
+        error: RtuError,
+    },
+}
+
+/// What [`Framer::poll`] found.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Framed<'a> {
+    /// A whole frame with a good CRC.
+    Frame(rtu::Frame<'a>),
+    /// Bytes that made no valid frame, and why.
+    Discarded(Discarded),
+}
+
+/// Splits received bytes into RTU frames by silence and length.
+///
+/// ```
+/// use msm::protocol::rtu::Direction;
+/// use msm::protocol::rtu_framer::{Framed, Framer, Timing};
+/// use std::time::{Duration, Instant};
+///
+/// let mut framer = Framer::new(Direction::Request, Timing::for_baud(9600, 11));
+/// let t0 = Instant::now();
+/// let request = [0x11, 0x06, 0x00, 0x01, 0x00, 0x03, 0x9A, 0x9B];
+/// framer.push(t0, &request[..3]);
+/// assert!(framer.poll(t0).is_none());                       // not complete yet
+/// framer.push(t0 + Duration::from_micros(500), &request[3..]);
+/// match framer.poll(t0 + Duration::from_micros(500)) {
+///     Some(Framed::Frame(f)) => assert_eq!((f.address, f.pdu), (0x11, &request[1..6])),
+///     other => panic!("{other:?}"),
+/// }
+/// ```
+#[derive(Debug)]
+pub struct Framer {
+    direction: Direction,
+    timing: Timing,
+    buf: Vec<u8>,
+    /// The frame handed out by the last `poll`, removed at the next call.
+    handed_out: usize,
+    last_byte: Option<Instant>,
+    /// Bytes `..sealed` were followed by a frame's worth of silence: they can't grow.
+    sealed: Option<usize>,
+    /// A gap over 1.5 characters seen inside the sealed bytes.
+    sealed_gap: Option<Duration>,
+    /// A gap over 1.5 characters seen inside the bytes after them.
+    open_gap: Option<Duration>,
+}
+
+impl Framer {
+    /// A framer for frames going one way (requests at a slave, responses at a master).
+    pub fn new(direction: Direction, timing: Timing) -> Framer {
+        Framer {
+            direction,
+            timing,
+            buf: Vec::with_capacity(2 * rtu::MAX_FRAME_LEN),
+            handed_out: 0,
+            last_byte: None,
+            sealed: None,
+            sealed_gap: None,
+            open_gap: None,
+        }
+    }
+
+    /// The timing in use.
+    pub fn timing(&self) -> Timing {
+        self.timing
+    }
+
+    /// Bytes received at `now` (a chunk read at once counts as arriving at once).
+    pub fn push(&mut self, now: Instant, bytes: &[u8]) {
+        self.release();
+        if bytes.is_empty() {
+            return;
+        }
+        if let Some(last) = self.last_byte
+            && !self.buf.is_empty()
+        {
+            let gap = now.saturating_duration_since(last);
+            if gap >= self.timing.frame_gap {
+                self.seal();
+            } else if self.timing.char_gap.is_some_and(|limit| gap > limit) {
+                self.open_gap = Some(gap);
+            }
+        }
+        // Never hold more than two frames' worth: a stream of noise is dropped, not kept.
+        if self.buf.len() + bytes.len() > 2 * rtu::MAX_FRAME_LEN {
+            tracing::debug!(bytes = self.buf.len(), "RTU: dropping noise");
+            self.clear();
+        }
+        let keep = bytes.len().min(2 * rtu::MAX_FRAME_LEN);
+        self.buf
+            .extend_from_slice(bytes.get(bytes.len() - keep..).unwrap_or_default());
+        self.last_byte = Some(now);
+    }
+
+    /// The next frame (or discarded bytes) at `now`, if any. Call it until `None` after
+    /// each `push` and at each [`poll_timeout`](Self::poll_timeout).
+    pub fn poll(&mut self, now: Instant) -> Option<Framed<'_>> {
+        self.release();
+        if self.buf.is_empty() {
+            return None;
+        }
+        if self.sealed.is_none()
+            && self
+                .last_byte
+                .is_some_and(|last| now.saturating_duration_since(last) >= self.timing.frame_gap)
+        {
+            self.seal();
+        }
+        let (limit, sealed) = match self.sealed {
+            Some(n) => (n, true),
+            None => (self.buf.len(), false),
+        };
+        let region = self.buf.get(..limit).unwrap_or_default();
+        let len = match self.direction {
+            Direction::Request => rtu::request_len(region),
+            Direction::Response => rtu::response_len(region),
+        };
+        let end = match len {
+            Ok(Some(n)) if n <= limit => n,
+            Ok(Some(_) | None) if !sealed => return None,
+            Ok(Some(_) | None) => {
+                return Some(self.discard(limit, Discarded::Incomplete { len: limit }));
+            }
+            // The length can't be told (FC8, unknown functions): the silence ends it.
+            Err(RtuError::UnknownLength { .. }) if !sealed => return None,
+            Err(RtuError::UnknownLength { .. }) => limit,
+            Err(error) => {
+                return Some(self.discard(limit, Discarded::Invalid { len: limit, error }));
+            }
+        };
+        let gap = if sealed {
+            self.sealed_gap
+        } else {
+            self.open_gap
+        };
+        if let Some(gap) = gap {
+            return Some(self.discard(end, Discarded::CharGap { len: end, gap }));
+        }
+        self.handed_out = end;
+        let frame = self.buf.get(..end).unwrap_or_default();
+        Some(match rtu::decode_frame(frame) {
+            Ok(f) => Framed::Frame(f),
+            Err(error) => Framed::Discarded(Discarded::Invalid { len: end, error }),
+        })
+    }
+
+    /// When the buffered bytes will have been followed by a frame's worth of silence: call
+    /// [`poll`](Self::poll) then.
+    pub fn poll_timeout(&self) -> Option<Instant> {
+        if self.buf.len() > self.handed_out {
+            self.last_byte.map(|t| t + self.timing.frame_gap)
+        } else {
+            None
+        }
+    }
+
+    /// Forgets everything buffered (after a reconnection, say).
+    pub fn clear(&mut self) {
+        self.buf.clear();
+        self.handed_out = 0;
+        self.sealed = None;
+        self.sealed_gap = None;
+        self.open_gap = None;
+    }
+
+    /// The bytes buffered so far are followed by silence.
+    fn seal(&mut self) {
+        if self.sealed.is_some() {
+            // Never polled since the last silence: what was sealed before is stale.
+            let n = self.sealed.unwrap_or(0);
+            tracing::debug!(bytes = n, "RTU: dropping a frame that was never polled");
+            self.remove(n);
+        }
+        if !self.buf.is_empty() {
+            self.sealed = Some(self.buf.len());
+            self.sealed_gap = self.open_gap.take();
+        }
+    }
+
+    fn release(&mut self) {
+        if self.handed_out > 0 {
+            let n = std::mem::take(&mut self.handed_out);
+            self.remove(n);
+        }
+    }
+
+    fn discard(&mut self, n: usize, why: Discarded) -> Framed<'static> {
+        self.remove(n);
+        Framed::Discarded(why)
+    }
+
+    /// Removes `n` bytes from the front, with whatever gap marks went with them.
+    fn remove(&mut self, n: usize) {
+        let n = n.min(self.buf.len());
+        self.buf.drain(..n);
+        match self.sealed {
+            Some(s) if s > n => self.sealed = Some(s - n),
+            Some(_) => {
+                self.sealed = None;
+                self.sealed_gap = None;
+            }
+            None => self.open_gap = None,
+        }
+    }
+}
+
+#[cfg(test)]
+#[path = "rtu_framer_tests.rs"]
+mod tests;
