@@ -1,5 +1,6 @@
 //! The error type of the msm API. Every message says what is wrong, where, and how to fix it.
 
+use crate::map::MapError;
 use crate::memory::Area;
 
 /// Everything that can go wrong when using msm.
@@ -140,6 +141,11 @@ pub enum Error {
         /// What was given.
         name: String,
     },
+
+    /// A problem with a map file or with a value for one of its variables; the message
+    /// names the file and the variable.
+    #[error(transparent)]
+    Map(#[from] MapError),
 }
 
 fn area_range(start: u16, size: u32) -> String {

@@ -16,10 +16,12 @@
 #![forbid(unsafe_code)]
 
 mod error;
+pub mod map;
 pub mod memory;
 pub mod protocol;
 
 pub use error::{Error, Result};
+pub use map::{AnyVar, DynValue, Map, MapError, MapMemory, VarDef, VarType};
 pub use memory::{
     Area, AreaSpec, Byte, Change, Lagged, Memory, MemoryBuilder, Order, Origin, Peer,
     RecvTimeoutError, Subscription, Value, Var,
