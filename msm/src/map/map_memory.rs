@@ -105,3 +105,29 @@ impl MapMemory {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::memory::Area;
+
+    #[test]
+    fn starting_values_are_not_marked_for_a_master() {
+        let map = crate::Map::from_toml_str(
+            "[memory]\ncoils = 2\nholding_registers = 4\n[vars]\n\
+             A = { area = \"holding\", address = 0, type = \"u32\", value = 7 }\n\
+             B = { area = \"coil\", address = 1, type = \"bool\", value = true }\n",
+        )
+        .expect("valid");
+        let mm = map.build().expect("builds");
+        let st = mm.memory().lock();
+        assert_eq!(st.generation, 0, "no local write was counted");
+        for area in [Area::Holding, Area::Coil] {
+            assert!(st.area(area).dirty.is_empty(), "{area} has nothing to send");
+            assert!(st.area(area).stamps.iter().all(|&s| s == 0));
+        }
+        assert!(
+            st.area(Area::Coil).bit(1),
+            "the value is there all the same"
+        );
+    }
+}

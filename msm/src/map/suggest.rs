@@ -1,6 +1,6 @@
 //! "Did you mean ...?": the known names closest to a misspelt one.
 
-/// The candidates within a small edit distance of `word` (ignoring case), closest first,
+/// The candidates closest to `word` (ignoring case), if within a small edit distance;
 /// at most three.
 pub(crate) fn closest<'a>(
     word: &str,
@@ -14,7 +14,9 @@ pub(crate) fn closest<'a>(
         .map(|c| (distance(&word, &c.to_lowercase()), c))
         .filter(|&(d, _)| d <= limit)
         .collect();
-    near.sort_by_key(|&(d, _)| d);
+    // Only the best tier: "u32" suggests U32, not also I32 and F32.
+    let best = near.iter().map(|&(d, _)| d).min();
+    near.retain(|&(d, _)| Some(d) == best);
     near.into_iter().take(3).map(|(_, c)| c).collect()
 }
 
@@ -38,20 +40,25 @@ pub(crate) fn listing<S: AsRef<str>>(names: &[S]) -> String {
     }
 }
 
-/// Levenshtein distance, by characters.
+/// Edit distance by characters, counting a swap of two neighbours as one edit (the
+/// commonest typo: `NAEM` for `NAME`).
 fn distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut row: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut diagonal = row[0];
-        row[0] = i + 1;
-        for (j, &cb) in b.iter().enumerate() {
-            let substitution = diagonal + usize::from(ca != cb);
-            diagonal = row[j + 1];
-            row[j + 1] = substitution.min(row[j] + 1).min(diagonal + 1);
+    let (a, b): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
+    // Three rows of the classic table: two back (for swaps), the last, the current.
+    let mut before: Vec<usize> = vec![0; b.len() + 1];
+    let mut last: Vec<usize> = (0..=b.len()).collect();
+    for i in 1..=a.len() {
+        let mut row = vec![i; b.len() + 1];
+        for j in 1..=b.len() {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            row[j] = (last[j - 1] + cost).min(last[j] + 1).min(row[j - 1] + 1);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                row[j] = row[j].min(before[j - 2] + 1);
+            }
         }
+        before = std::mem::replace(&mut last, row);
     }
-    row[b.len()]
+    last[b.len()]
 }
 
 #[cfg(test)]
@@ -64,6 +71,8 @@ mod tests {
         assert_eq!(distance("", "abc"), 3);
         assert_eq!(distance("kitten", "sitting"), 3);
         assert_eq!(distance("same", "same"), 0);
+        assert_eq!(distance("naem", "name"), 1);
+        assert_eq!(distance("abc", ""), 3);
     }
 
     #[test]
