@@ -417,39 +417,37 @@ fn memory_section_errors() {
         "an empty file is not a map"
     );
 
-    let e = Map::from_toml_str("[memory]\ncoils = 70000\n").expect_err("too large");
-    check(
-        &e,
-        2,
-        None,
-        &["`size` = 70000 is out of range", "0..=65536"],
-    );
-    let e = Map::from_toml_str("[memory]\ncoils = { start = 65530, size = 10 }\n")
-        .expect_err("past the end");
-    check(
-        &e,
-        2,
-        None,
-        &["coils starting at 65530 with 10 items would end past address 65535"],
-    );
-    let e = Map::from_toml_str("[memory]\ncoils = { start = 8 }\n").expect_err("no size");
-    check(&e, 2, None, &["missing `size`"]);
-    let e = Map::from_toml_str("[memory]\ncoils = \"8\"\n").expect_err("a string");
-    check(
-        &e,
-        2,
-        None,
-        &["`coils` must be a size or a table { start = ..., size = ... }, not a string"],
-    );
-    let e = Map::from_toml_str("memory = 8\n").expect_err("not a table");
-    check(
-        &e,
-        1,
-        None,
-        &["`memory` must be a table: [memory], not an integer"],
-    );
-    let e = Map::from_toml_str("[memory]\ncoils = 1\nvars = 3\n").expect_err("in memory");
-    check(&e, 3, None, &["unknown key `vars` in [memory]"]);
+    for (text, line, needle) in [
+        (
+            "[memory]\ncoils = 70000\n",
+            2,
+            "`size` = 70000 is out of range: it must be in 0..=65536",
+        ),
+        (
+            "[memory]\ncoils = { start = 65530, size = 10 }\n",
+            2,
+            "coils starting at 65530 with 10 items would end past address 65535",
+        ),
+        ("[memory]\ncoils = { start = 8 }\n", 2, "missing `size`"),
+        (
+            "[memory]\ncoils = \"8\"\n",
+            2,
+            "`coils` must be a size or a table { start = ..., size = ... }, not a string",
+        ),
+        (
+            "memory = 8\n",
+            1,
+            "`memory` must be a table: [memory], not an integer",
+        ),
+        (
+            "[memory]\ncoils = 1\nvars = 3\n",
+            3,
+            "unknown key `vars` in [memory]",
+        ),
+    ] {
+        let e = Map::from_toml_str(text).expect_err(text);
+        check(&e, line, None, &[needle]);
+    }
 }
 
 #[test]

@@ -108,31 +108,28 @@ fn integers_in_every_base_and_at_the_edges() {
     let word: Var<u16> = mm.memory().holding(1).expect("declare");
     assert_eq!(word.get(), 0x80FF);
 
-    refused(
-        &mm,
-        "U8",
-        "256",
-        "256 does not fit a u8, which holds whole numbers 0..=255",
-    );
-    refused(&mm, "U8", "-1", "does not fit a u8");
-    refused(&mm, "I8", "0x80", "does not fit a i8");
-    refused(
-        &mm,
-        "U16",
-        "1.5",
-        r#""1.5" is not a u16: write a whole number"#,
-    );
-    refused(&mm, "U16", "twelve", "0x hex");
-    refused(&mm, "U16", "--5", "is not a u16");
-    refused(&mm, "U16", "", "is not a u16");
-    refused(&mm, "U64", "18446744073709551616", "does not fit a u64");
-    refused(&mm, "I64", "-9223372036854775809", "does not fit a i64");
-    refused(
-        &mm,
-        "U64",
-        "999999999999999999999999999999999999999999",
-        "does not fit a u64",
-    );
+    for (name, text, needle) in [
+        (
+            "U8",
+            "256",
+            "256 does not fit a u8, which holds whole numbers 0..=255",
+        ),
+        ("U8", "-1", "does not fit a u8"),
+        ("I8", "0x80", "does not fit a i8"),
+        ("U16", "1.5", r#""1.5" is not a u16: write a whole number"#),
+        ("U16", "twelve", "0x hex"),
+        ("U16", "--5", "is not a u16"),
+        ("U16", "", "is not a u16"),
+        ("U64", "18446744073709551616", "does not fit a u64"),
+        ("I64", "-9223372036854775809", "does not fit a i64"),
+        (
+            "U64",
+            "999999999999999999999999999999999999999999",
+            "does not fit a u64",
+        ),
+    ] {
+        refused(&mm, name, text, needle);
+    }
 }
 
 #[test]
