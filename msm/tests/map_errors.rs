@@ -294,7 +294,7 @@ fn values_of_the_wrong_toml_type() {
             &e,
             LINE,
             Some("X"),
-            &[&format!("a {ty} takes "), &format!("not {found}")],
+            &[&format!(" {ty} takes "), &format!("not {found}")],
         );
     }
 }
@@ -321,7 +321,11 @@ fn values_out_of_range_for_the_type() {
             &e,
             LINE,
             Some("X"),
-            &[&format!("{value} does not fit a {ty}"), range],
+            &[
+                &format!("{value} does not fit "),
+                &format!(" {ty}, which holds"),
+                range,
+            ],
         );
         // The column of the value.
         assert_eq!(e.position().map(|p| p.column), Some(57 + ty.len()), "{e}");

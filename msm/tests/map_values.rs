@@ -115,13 +115,13 @@ fn integers_in_every_base_and_at_the_edges() {
             "256 does not fit a u8, which holds whole numbers 0..=255",
         ),
         ("U8", "-1", "does not fit a u8"),
-        ("I8", "0x80", "does not fit a i8"),
+        ("I8", "0x80", "does not fit an i8"),
         ("U16", "1.5", r#""1.5" is not a u16: write a whole number"#),
         ("U16", "twelve", "0x hex"),
         ("U16", "--5", "is not a u16"),
         ("U16", "", "is not a u16"),
         ("U64", "18446744073709551616", "does not fit a u64"),
-        ("I64", "-9223372036854775809", "does not fit a i64"),
+        ("I64", "-9223372036854775809", "does not fit an i64"),
         (
             "U64",
             "999999999999999999999999999999999999999999",
@@ -152,10 +152,10 @@ fn floats_with_nan_infinity_and_integers() {
     round_trip(&mm, "F64", "1e300", DynValue::F64(1e300));
     round_trip(&mm, "F64", "-infinity", DynValue::F64(f64::NEG_INFINITY));
     round_trip(&mm, "F64", "5", DynValue::F64(5.0));
-    refused(&mm, "F32", "1e40", "1e40 does not fit a f32");
-    refused(&mm, "F64", "1e400", "does not fit a f64");
-    refused(&mm, "F32", "0x1000001", "does not fit a f32");
-    refused(&mm, "F64", "1.2.3", "is not a f64: write a number");
+    refused(&mm, "F32", "1e40", "1e40 does not fit an f32");
+    refused(&mm, "F64", "1e400", "does not fit an f64");
+    refused(&mm, "F32", "0x1000001", "does not fit an f32");
+    refused(&mm, "F64", "1.2.3", "is not an f64: write a number");
 }
 
 #[test]
@@ -215,15 +215,15 @@ fn set_converts_numbers_when_nothing_is_lost() {
     };
     refused("U16", DynValue::I64(-1), "-1 does not fit a u16");
     refused("U8", DynValue::U16(256), "256 does not fit a u8");
-    refused("I16", DynValue::F64(2.5), "2.5 does not fit a i16");
+    refused("I16", DynValue::F64(2.5), "2.5 does not fit an i16");
     refused("U32", DynValue::F64(f64::NAN), "NaN does not fit a u32");
     refused(
         "F32",
         DynValue::U32(16_777_217),
-        "16777217 does not fit a f32",
+        "16777217 does not fit an f32",
     );
-    refused("F32", DynValue::F64(1e300), "1e300 does not fit a f32");
-    refused("F64", DynValue::U64(u64::MAX), "does not fit a f64");
+    refused("F32", DynValue::F64(1e300), "1e300 does not fit an f32");
+    refused("F64", DynValue::U64(u64::MAX), "does not fit an f64");
     refused(
         "U16",
         DynValue::Bool(true),

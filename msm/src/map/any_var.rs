@@ -171,7 +171,7 @@ impl AnyVar {
     /// let err = t.parse_value("40000").unwrap_err();
     /// assert_eq!(
     ///     err.to_string(),
-    ///     "<string>: variable T: 40000 does not fit a i16, which holds whole numbers -32768..=32767"
+    ///     "<string>: variable T: 40000 does not fit an i16, which holds whole numbers -32768..=32767"
     /// );
     /// # Ok::<(), msm::map::MapError>(())
     /// ```

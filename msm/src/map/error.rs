@@ -212,7 +212,7 @@ pub enum MapErrorKind {
     },
 
     /// A type that cannot live in the area it was declared on.
-    #[error("a {ty} cannot be declared on {area}: {hint}")]
+    #[error("{} cannot be declared on {area}: {hint}", a_type(ty.name()))]
     TypeNotInArea {
         /// The type.
         ty: VarType,
@@ -223,7 +223,7 @@ pub enum MapErrorKind {
     },
 
     /// A key given to a type it does not apply to (`len` on a `u32`, `bit` on a `u16`).
-    #[error("`{key}` does not apply to a {ty}: {hint}")]
+    #[error("`{key}` does not apply to {}: {hint}", a_type(ty.name()))]
     KeyNotApplicable {
         /// The key.
         key: &'static str,
@@ -234,7 +234,7 @@ pub enum MapErrorKind {
     },
 
     /// A value of the wrong kind for the variable's type (a string for a `u16`, ...).
-    #[error("a {ty} takes {}, not {}", ty.expects(), a_an(found))]
+    #[error("{} takes {}, not {}", a_type(ty.name()), ty.expects(), a_an(found))]
     ValueType {
         /// The variable's type.
         ty: VarType,
@@ -243,7 +243,7 @@ pub enum MapErrorKind {
     },
 
     /// Text that does not read as a value of the variable's type.
-    #[error("{text:?} is not a {ty}: write {}", ty.syntax())]
+    #[error("{text:?} is not {}: write {}", a_type(ty.name()), ty.syntax())]
     ValueSyntax {
         /// The variable's type.
         ty: VarType,
@@ -252,7 +252,7 @@ pub enum MapErrorKind {
     },
 
     /// A value outside the range of the variable's type, or one it cannot hold exactly.
-    #[error("{value} does not fit a {ty}, which holds {}", ty.range())]
+    #[error("{value} does not fit {}, which holds {}", a_type(ty.name()), ty.range())]
     ValueOutOfRange {
         /// The variable's type.
         ty: VarType,
@@ -270,7 +270,11 @@ pub enum MapErrorKind {
     },
 
     /// A typed access to a variable of another type.
-    #[error("it is a {ty}, not a {asked}: ask for the Rust type of its map type")]
+    #[error(
+        "it is {}, not {}: ask for the Rust type of its map type",
+        a_type(ty.name()),
+        a_type(asked)
+    )]
     NotOfType {
         /// The variable's type.
         ty: VarType,
@@ -300,4 +304,14 @@ pub(crate) fn a_an(noun: &str) -> String {
         "a"
     };
     format!("{article} {noun}")
+}
+
+/// `a u16`, `an i16`, `an f32`: type names are read letter by letter.
+fn a_type(name: &str) -> String {
+    let article = if name.starts_with(['i', 'f']) {
+        "an"
+    } else {
+        "a"
+    };
+    format!("{article} {name}")
 }
