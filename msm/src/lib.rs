@@ -3,7 +3,8 @@
 //! PLC-style shared memory over Modbus. A program declares a [`Memory`] and typed
 //! variables ([`Var`]) on it; a slave worker serves that memory to any Modbus master; a
 //! master worker keeps a local copy in sync with a remote slave; the program just reads
-//! and writes variables.
+//! and writes variables. A map file ([`Map`]) describes a memory and its named variables
+//! in TOML, for programs that learn them at run time.
 //!
 //! ```
 //! use msm::{Memory, Order, Var};

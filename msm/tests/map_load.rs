@@ -347,3 +347,12 @@ fn the_mapper_maps_lay_out_the_original_example() {
         );
     }
 }
+
+#[test]
+fn maps_and_their_variables_cross_threads() {
+    fn send_sync<T: Send + Sync + 'static>() {}
+    send_sync::<Map>();
+    send_sync::<msm::MapMemory>();
+    send_sync::<msm::AnyVar>();
+    send_sync::<msm::MapError>();
+}
