@@ -2,6 +2,7 @@
 
 use std::time::Duration;
 
+use crate::map::MapError;
 use crate::master::BlockError;
 use crate::memory::Area;
 
@@ -192,6 +193,11 @@ pub enum Error {
         /// What was given.
         name: String,
     },
+
+    /// A problem with a map file or with a value for one of its variables; the message
+    /// names the file and the variable.
+    #[error(transparent)]
+    Map(#[from] MapError),
 }
 
 fn area_range(start: u16, size: u32) -> String {

@@ -3,7 +3,8 @@
 //! PLC-style shared memory over Modbus. A program declares a [`Memory`] and typed
 //! variables ([`Var`]) on it; a slave worker serves that memory to any Modbus master; a
 //! master worker keeps a local copy in sync with a remote slave; the program just reads
-//! and writes variables.
+//! and writes variables. A map file ([`Map`]) describes a memory and its named variables
+//! in TOML, for programs that learn them at run time.
 //!
 //! ```
 //! use msm::{Memory, Order, Var};
@@ -16,12 +17,14 @@
 #![forbid(unsafe_code)]
 
 mod error;
+pub mod map;
 pub mod master;
 pub mod memory;
 pub mod protocol;
 mod transport;
 
 pub use error::{Error, Result};
+pub use map::{AnyVar, DynValue, Map, MapError, MapMemory, VarDef, VarType};
 pub use master::{AsyncMasterHandle, Master, MasterHandle, Plan, Status};
 pub use memory::{
     Area, AreaSpec, Byte, Change, Lagged, Memory, MemoryBuilder, Order, Origin, Peer,

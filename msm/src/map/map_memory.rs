@@ -1,0 +1,133 @@
+//! A built map: the memory and its declared variables, found by name.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use super::any_var::AnyVar;
+use super::error::{MapError, MapErrorKind};
+use super::{Map, suggest};
+use crate::memory::{Memory, Value, Var};
+
+/// A map's [`Memory`] with every variable declared on it, in declaration order and by
+/// name. Hand [`memory`](MapMemory::memory) to a slave or a master; read and write the
+/// variables through [`AnyVar`] or, when the type is known, a typed [`Var`].
+///
+/// ```
+/// let mm = msm::Map::from_toml_str(r#"
+///     [memory]
+///     holding_registers = 4
+///     [vars]
+///     STATE = { area = "holding", address = 0, type = "u16", value = 1 }
+/// "#)?.build()?;
+/// let state: msm::Var<u16> = mm.typed("STATE")?;
+/// state.set(2)?;
+/// assert_eq!(mm.get("STATE").map(|v| v.get().to_string()), Some("2".to_string()));
+/// assert!(mm.get("state").is_none()); // names are exact
+/// assert!(mm.find("STAT").unwrap_err().to_string().contains("did you mean STATE?"));
+/// # Ok::<(), msm::Error>(())
+/// ```
+#[derive(Clone, Debug)]
+pub struct MapMemory {
+    memory: Memory,
+    file: String,
+    vars: Vec<AnyVar>,
+    by_name: HashMap<String, usize>,
+}
+
+/// [`Map::build`]: the memory, each variable declared, each starting value written.
+pub(super) fn build(map: &Map) -> Result<MapMemory, MapError> {
+    let memory = map.memory()?;
+    let file: Arc<str> = Arc::from(map.file.as_str());
+    let mut vars = Vec::with_capacity(map.vars.len());
+    for (def, places) in map.vars.iter().zip(&map.places) {
+        let error = |at, kind| MapError::new(&map.file, at, Some(&def.name), kind);
+        let var = AnyVar::declare(&memory, def, file.clone())
+            .map_err(|e| error(places.address, MapErrorKind::Memory(e)))?;
+        if let Some(value) = &def.value {
+            var.init(value).map_err(|kind| error(places.value, kind))?;
+        }
+        vars.push(var);
+    }
+    let by_name = vars
+        .iter()
+        .enumerate()
+        .map(|(i, v)| (v.name().to_string(), i))
+        .collect();
+    Ok(MapMemory {
+        memory,
+        file: map.file.clone(),
+        vars,
+        by_name,
+    })
+}
+
+impl MapMemory {
+    /// The memory.
+    pub fn memory(&self) -> &Memory {
+        &self.memory
+    }
+
+    /// The variables, in the order the file declares them.
+    pub fn vars(&self) -> &[AnyVar] {
+        &self.vars
+    }
+
+    /// The variable named exactly `name`.
+    pub fn get(&self, name: &str) -> Option<&AnyVar> {
+        self.by_name.get(name).map(|&i| &self.vars[i])
+    }
+
+    /// The variable named exactly `name`, or an error that suggests the closest names.
+    pub fn find(&self, name: &str) -> Result<&AnyVar, MapError> {
+        self.get(name).ok_or_else(|| {
+            let names = self.vars.iter().map(AnyVar::name);
+            let kind = MapErrorKind::UnknownVariable {
+                name: name.to_string(),
+                suggestions: suggest::closest(name, names)
+                    .into_iter()
+                    .map(str::to_string)
+                    .collect(),
+            };
+            MapError::new(&self.file, None, None, kind)
+        })
+    }
+
+    /// The variable named `name` as a typed [`Var`]; `T` must be its type (`bool` for
+    /// `bool` and `bit`).
+    pub fn typed<T: Value>(&self, name: &str) -> Result<Var<T>, MapError> {
+        let var = self.find(name)?;
+        var.typed().ok_or_else(|| {
+            let kind = MapErrorKind::NotOfType {
+                ty: var.def().ty,
+                asked: T::NAME,
+            };
+            MapError::new(&self.file, None, Some(name), kind)
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::memory::Area;
+
+    #[test]
+    fn starting_values_are_not_marked_for_a_master() {
+        let map = crate::Map::from_toml_str(
+            "[memory]\ncoils = 2\nholding_registers = 4\n[vars]\n\
+             A = { area = \"holding\", address = 0, type = \"u32\", value = 7 }\n\
+             B = { area = \"coil\", address = 1, type = \"bool\", value = true }\n",
+        )
+        .expect("valid");
+        let mm = map.build().expect("builds");
+        let st = mm.memory().lock();
+        assert_eq!(st.generation, 0, "no local write was counted");
+        for area in [Area::Holding, Area::Coil] {
+            assert!(st.area(area).dirty.is_empty(), "{area} has nothing to send");
+            assert!(st.area(area).stamps.iter().all(|&s| s == 0));
+        }
+        assert!(
+            st.area(Area::Coil).bit(1),
+            "the value is there all the same"
+        );
+    }
+}

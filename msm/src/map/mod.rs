@@ -1,0 +1,175 @@
+//! Map files: a memory and its named variables, described in TOML and shared by both
+//! sides of a link and by the command line.
+//!
+//! ```toml
+//! [memory]
+//! coils = 16
+//! discrete_inputs = 16
+//! input_registers = 16
+//! holding_registers = 32      # an area may also be { start = 1024, size = 1024 }
+//! order = "ABCD"              # default word order for this map
+//!
+//! [vars]
+//! STATE   = { area = "holding", address = 0, type = "u16", value = 1 }
+//! COUNTER = { area = "holding", address = 1, type = "u32", order = "CDAB" }
+//! TEMP    = { area = "input",   address = 0, type = "f32" }
+//! RUN     = { area = "coil",    address = 0, type = "bool" }
+//! ALARM   = { area = "holding", address = 3, type = "bit", bit = 0 }
+//! STEP    = { area = "holding", address = 4, type = "u8", byte = "high" }
+//! NAME    = { area = "holding", address = 8, type = "string", len = 4 }
+//! ```
+//!
+//! [`Map::from_path`] or [`Map::from_toml_str`] reads and checks a map; [`Map::build`]
+//! makes its [`Memory`] with every variable declared and its starting values in place.
+//! `docs/map-files.md` describes every key and every error.
+
+mod any_var;
+mod def;
+mod error;
+mod map_memory;
+mod parse;
+mod suggest;
+mod types;
+
+use std::path::Path;
+
+pub use any_var::AnyVar;
+pub use def::VarDef;
+pub use error::{MapError, MapErrorKind, Position};
+pub use map_memory::MapMemory;
+pub use types::{DynValue, VarType};
+
+use crate::memory::{Area, AreaSpec, Memory, Order};
+
+/// A map file, read and checked: the four areas, the default word order and the
+/// variables in the order the file declares them. [`build`](Map::build) makes the memory.
+///
+/// ```
+/// use msm::map::DynValue;
+/// let map = msm::Map::from_toml_str(r#"
+///     [memory]
+///     holding_registers = 8
+///     order = "CDAB"
+///
+///     [vars]
+///     STATE   = { area = "holding", address = 0, type = "u16", value = 1 }
+///     COUNTER = { area = "holding", address = 1, type = "u32" }
+/// "#)?;
+/// assert_eq!(map.vars()[1].name, "COUNTER");
+/// assert_eq!(map.order(), msm::Order::CDAB);
+///
+/// let mm = map.build()?;
+/// assert_eq!(mm.get("STATE").map(|v| v.get()), Some(DynValue::U16(1)));
+/// # Ok::<(), msm::map::MapError>(())
+/// ```
+#[derive(Clone, Debug)]
+pub struct Map {
+    file: String,
+    areas: [AreaSpec; 4],
+    order: Order,
+    vars: Vec<VarDef>,
+    /// Where each variable's keys stand in the file, for errors found when building.
+    places: Vec<Places>,
+}
+
+/// Where a variable's address and value stand in its file.
+#[derive(Clone, Copy, Debug, Default)]
+struct Places {
+    address: Option<Position>,
+    value: Option<Position>,
+}
+
+impl Map {
+    /// Reads a map from TOML text. Errors name the file `<string>`.
+    ///
+    /// ```
+    /// let err = msm::Map::from_toml_str("[memory]\nholding_register = 8\n").unwrap_err();
+    /// assert_eq!(
+    ///     err.to_string(),
+    ///     "<string>:2:1: unknown key `holding_register` in [memory] (did you mean holding_registers?): \
+    ///      the valid keys are coils, discrete_inputs, input_registers, holding_registers, order"
+    /// );
+    /// ```
+    pub fn from_toml_str(text: &str) -> Result<Map, MapError> {
+        parse::parse(text, "<string>")
+    }
+
+    /// Reads a map file. Errors name the file by `path`.
+    ///
+    /// ```
+    /// let err = msm::Map::from_path("no/such/map.toml").unwrap_err();
+    /// assert_eq!(err.file(), "no/such/map.toml");
+    /// assert!(matches!(err.kind(), msm::map::MapErrorKind::Io(_)));
+    /// ```
+    pub fn from_path(path: impl AsRef<Path>) -> Result<Map, MapError> {
+        let path = path.as_ref();
+        let file = path.display().to_string();
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| MapError::new(&file, None, None, MapErrorKind::Io(e)))?;
+        parse::parse(&text, &file)
+    }
+
+    /// The name errors give the file: its path, or `<string>`.
+    pub fn file(&self) -> &str {
+        &self.file
+    }
+
+    /// The variables, in the order the file declares them.
+    pub fn vars(&self) -> &[VarDef] {
+        &self.vars
+    }
+
+    /// The variable named `name`, if the map declares it.
+    pub fn var(&self, name: &str) -> Option<&VarDef> {
+        self.vars.iter().find(|v| v.name == name)
+    }
+
+    /// The four areas, in [`Area::ALL`] order; an area the file leaves out is empty.
+    ///
+    /// ```
+    /// let map = msm::Map::from_toml_str(
+    ///     "[memory]\nholding_registers = { start = 1024, size = 16 }\n",
+    /// )?;
+    /// let [.., (area, spec)] = map.areas();
+    /// assert_eq!((area, spec), (msm::Area::Holding, msm::AreaSpec::new(1024, 16)));
+    /// assert_eq!(map.areas()[0].1.size, 0); // no coils
+    /// # Ok::<(), msm::map::MapError>(())
+    /// ```
+    pub fn areas(&self) -> [(Area, AreaSpec); 4] {
+        Area::ALL.map(|area| (area, self.areas[area.index()]))
+    }
+
+    /// The word order of variables that don't set their own.
+    pub fn order(&self) -> Order {
+        self.order
+    }
+
+    /// Creates the memory, declares every variable on it and writes the starting values.
+    /// Starting values are the memory's initial state: they are not sent by a master nor
+    /// reported to subscribers.
+    ///
+    /// ```
+    /// let map = msm::Map::from_toml_str(
+    ///     "[memory]\ncoils = 8\n[vars]\nRUN = { area = \"coil\", address = 2, type = \"bool\", value = true }\n",
+    /// )?;
+    /// let mm = map.build()?;
+    /// let run: msm::Var<bool> = mm.typed("RUN")?;
+    /// assert!(run.get());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn build(&self) -> Result<MapMemory, MapError> {
+        map_memory::build(self)
+    }
+
+    fn memory(&self) -> Result<Memory, MapError> {
+        let builder = self
+            .areas()
+            .into_iter()
+            .fold(Memory::builder().order(self.order), |b, (area, spec)| {
+                b.area(area, spec)
+            });
+        builder
+            .build()
+            .map_err(|e| MapError::new(&self.file, None, None, MapErrorKind::Memory(e)))
+    }
+}
