@@ -124,6 +124,49 @@ impl Map {
         self.vars.iter().find(|v| v.name == name)
     }
 
+    /// The same map with only the variables `names`, in that order: what a one-shot read
+    /// or write of a few variables needs. An unknown name is an error that suggests the
+    /// closest names.
+    ///
+    /// ```
+    /// let map = msm::Map::from_toml_str(
+    ///     "[memory]\nholding_registers = 4\n[vars]\nA = { area = \"holding\", address = 0, type = \"u16\" }\n\
+    ///      B = { area = \"holding\", address = 1, type = \"u16\" }\n",
+    /// )?;
+    /// let only_b = map.select(&["B"])?;
+    /// assert_eq!(only_b.vars().len(), 1);
+    /// assert!(map.select(&["C"]).unwrap_err().to_string().contains("unknown variable"));
+    /// # Ok::<(), msm::map::MapError>(())
+    /// ```
+    pub fn select<S: AsRef<str>>(&self, names: &[S]) -> Result<Map, MapError> {
+        let mut vars = Vec::with_capacity(names.len());
+        let mut places = Vec::with_capacity(names.len());
+        for name in names {
+            let name = name.as_ref();
+            let Some(i) = self.vars.iter().position(|v| v.name == name) else {
+                let kind = MapErrorKind::UnknownVariable {
+                    name: name.to_string(),
+                    suggestions: suggest::closest(name, self.vars.iter().map(|v| v.name.as_str()))
+                        .into_iter()
+                        .map(str::to_string)
+                        .collect(),
+                };
+                return Err(MapError::new(&self.file, None, None, kind));
+            };
+            if !vars.iter().any(|v: &VarDef| v.name == name) {
+                vars.push(self.vars[i].clone());
+                places.push(self.places[i]);
+            }
+        }
+        Ok(Map {
+            file: self.file.clone(),
+            areas: self.areas,
+            order: self.order,
+            vars,
+            places,
+        })
+    }
+
     /// The four areas, in [`Area::ALL`] order; an area the file leaves out is empty.
     ///
     /// ```
