@@ -5,8 +5,8 @@
 //! and the CRC example of the serial line spec.
 
 use msm::protocol::{
-    Bits, DeviceIdentification, DeviceObjects, ExceptionCode, ReadDeviceIdCode, Registers,
-    Request, Response, encode_device_identification, read_response_body, rtu, tcp,
+    Bits, DeviceIdentification, DeviceObjects, ExceptionCode, ReadDeviceIdCode, Registers, Request,
+    Response, encode_device_identification, read_response_body, rtu, tcp,
 };
 
 /// Decodes `pdu` to `expected` and encodes `expected` back to `pdu`.
@@ -61,7 +61,11 @@ fn fc02_read_discrete_inputs_197_to_218() {
     };
     request_both_ways(&[0x02, 0x00, 0xC4, 0x00, 0x16], request);
     let pdu = [0x02, 0x03, 0xAC, 0xDB, 0x35];
-    response_both_ways(&pdu, Response::ReadDiscreteInputs(bits(&pdu[2..], 24)), request);
+    response_both_ways(
+        &pdu,
+        Response::ReadDiscreteInputs(bits(&pdu[2..], 24)),
+        request,
+    );
 }
 
 #[test]
@@ -72,7 +76,11 @@ fn fc03_read_holding_registers_108_to_110() {
     };
     request_both_ways(&[0x03, 0x00, 0x6B, 0x00, 0x03], request);
     let pdu = [0x03, 0x06, 0x02, 0x2B, 0x00, 0x00, 0x00, 0x64];
-    response_both_ways(&pdu, Response::ReadHoldingRegisters(registers(&pdu[2..])), request);
+    response_both_ways(
+        &pdu,
+        Response::ReadHoldingRegisters(registers(&pdu[2..])),
+        request,
+    );
     let Ok(Response::ReadHoldingRegisters(values)) = Response::decode(&pdu) else {
         panic!("FC3 response")
     };
@@ -93,7 +101,11 @@ fn fc04_read_input_register_9() {
     };
     request_both_ways(&[0x04, 0x00, 0x08, 0x00, 0x01], request);
     let pdu = [0x04, 0x02, 0x00, 0x0A];
-    response_both_ways(&pdu, Response::ReadInputRegisters(registers(&pdu[2..])), request);
+    response_both_ways(
+        &pdu,
+        Response::ReadInputRegisters(registers(&pdu[2..])),
+        request,
+    );
 }
 
 #[test]
