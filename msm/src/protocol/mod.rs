@@ -79,7 +79,8 @@ pub mod rtu;
 pub mod tcp;
 
 pub use device_id::{
-    DeviceIdentification, DeviceObjects, ReadDeviceIdCode, encode_device_identification,
+    DeviceIdentification, DeviceObjectIter, DeviceObjects, ReadDeviceIdCode,
+    encode_device_identification,
 };
 pub use error::{EncodeError, RequestError, ResponseError, ViewError};
 pub use exception::ExceptionCode;
