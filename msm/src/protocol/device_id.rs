@@ -4,7 +4,7 @@
 use core::fmt;
 
 use super::wire::Writer;
-use super::{EncodeError, MAX_PDU_LEN, MEI_READ_DEVICE_ID};
+use super::{EncodeError, MAX_PDU_LEN, MEI_READ_DEVICE_ID, ResponseError};
 
 /// What a Read Device Identification request asks for.
 ///
@@ -93,29 +93,36 @@ impl<'a> DeviceObjects<'a> {
     }
 
     /// Objects from wire bytes (id, length, value, repeated `count` times), checked to
-    /// hold exactly `count` objects. On failure, gives the index of the first object that
-    /// runs past the end and its offset in `bytes` (for trailing bytes: `count` and the
-    /// offset where they start).
+    /// hold exactly `count` objects. On failure, the error gives the index of the first
+    /// object that runs past the end and its offset in `bytes` (for bytes left over after
+    /// the last object: `count` and the offset where they start).
     ///
     /// ```
-    /// # use msm::protocol::DeviceObjects;
+    /// use msm::protocol::{DeviceObjects, ResponseError};
+    ///
     /// let objects = DeviceObjects::from_wire(1, &[0x00, 0x03, b'm', b's', b'm'])?;
     /// assert_eq!(objects.iter().next(), Some((0x00, &b"msm"[..])));
-    /// assert_eq!(DeviceObjects::from_wire(1, &[0x00, 0x09, b'm']).err(), Some((0, 0)));
-    /// # Ok::<(), (usize, usize)>(())
+    /// assert_eq!(
+    ///     DeviceObjects::from_wire(1, &[0x00, 0x09, b'm']),
+    ///     Err(ResponseError::DeviceObject { index: 0, offset: 0 })
+    /// );
+    /// # Ok::<(), ResponseError>(())
     /// ```
-    pub fn from_wire(count: u8, bytes: &'a [u8]) -> Result<Self, (usize, usize)> {
+    pub fn from_wire(count: u8, bytes: &'a [u8]) -> Result<Self, ResponseError> {
+        let broken = |index, offset| ResponseError::DeviceObject { index, offset };
         let mut offset = 0usize;
         for index in 0..usize::from(count) {
-            let len = bytes.get(offset.saturating_add(1)).ok_or((index, offset))?;
+            let len = bytes
+                .get(offset.saturating_add(1))
+                .ok_or(broken(index, offset))?;
             let end = offset.saturating_add(2).saturating_add(usize::from(*len));
             if end > bytes.len() {
-                return Err((index, offset));
+                return Err(broken(index, offset));
             }
             offset = end;
         }
         if offset != bytes.len() {
-            return Err((usize::from(count), offset));
+            return Err(broken(usize::from(count), offset));
         }
         Ok(Self(Repr::Wire { count, bytes }))
     }
@@ -425,8 +432,9 @@ mod tests {
     #[test]
     fn wire_objects_must_fill_their_bytes_exactly() {
         assert!(DeviceObjects::from_wire(0, &[]).is_ok());
-        assert_eq!(DeviceObjects::from_wire(0, &[1]).err(), Some((0, 0)));
-        assert_eq!(DeviceObjects::from_wire(2, &[0, 0, 1]).err(), Some((1, 2)));
+        let broken = |index, offset| Err(ResponseError::DeviceObject { index, offset });
+        assert_eq!(DeviceObjects::from_wire(0, &[1]), broken(0, 0));
+        assert_eq!(DeviceObjects::from_wire(2, &[0, 0, 1]), broken(1, 2));
         let wire = DeviceObjects::from_wire(2, &[0, 1, b'a', 1, 0]).unwrap();
         let list = DeviceObjects::from_list(&[(0, b"a"), (1, b"")]);
         assert_eq!(wire, list);

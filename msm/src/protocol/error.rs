@@ -401,3 +401,53 @@ pub enum ViewError {
         available: usize,
     },
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn messages_name_function_field_value_and_limit() {
+        let err = RequestError::ByteCount {
+            function: 0x0F,
+            offset: 5,
+            byte_count: 1,
+            expected: 2,
+        };
+        assert_eq!(
+            err.to_string(),
+            "Write Multiple Coils: byte count 1 at byte 5 should be 2 for the quantity"
+        );
+        let err = RequestError::Quantity {
+            function: 0x17,
+            field: "write quantity",
+            offset: 7,
+            value: 122,
+            max: 121,
+        };
+        assert_eq!(
+            err.to_string(),
+            "Read/Write Multiple Registers: write quantity 122 at byte 7 is outside 1..=121"
+        );
+        let err = ResponseError::Mismatch {
+            function: 0x06,
+            field: "value",
+            expected: 3,
+            found: 4,
+        };
+        assert_eq!(
+            err.to_string(),
+            "Write Single Register response: value is 4, the request implies 3"
+        );
+        let err = EncodeError::Quantity {
+            function: 0x03,
+            field: "quantity",
+            value: 126,
+            max: 125,
+        };
+        assert_eq!(
+            err.to_string(),
+            "Read Holding Registers: quantity 126 is outside 1..=125"
+        );
+    }
+}

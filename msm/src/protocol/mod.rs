@@ -80,7 +80,8 @@ pub mod rtu_framer;
 pub mod tcp;
 
 pub use device_id::{
-    DeviceIdentification, DeviceObjects, ReadDeviceIdCode, encode_device_identification,
+    DeviceIdentification, DeviceObjectIter, DeviceObjects, ReadDeviceIdCode,
+    encode_device_identification,
 };
 pub use error::{EncodeError, RequestError, ResponseError, ViewError};
 pub use exception::ExceptionCode;

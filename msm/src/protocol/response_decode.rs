@@ -206,11 +206,13 @@ fn device_id(pdu: &[u8]) -> Result<DeviceIdentification<'_>, ResponseError> {
         0xFF => true,
         &value => return Err(ResponseError::MoreFollows { value }),
     };
-    let objects = DeviceObjects::from_wire(*count, objects).map_err(|(index, offset)| {
-        ResponseError::DeviceObject {
+    // Offsets from `from_wire` count from the first object: make them PDU offsets.
+    let objects = DeviceObjects::from_wire(*count, objects).map_err(|err| match err {
+        ResponseError::DeviceObject { index, offset } => ResponseError::DeviceObject {
             index,
             offset: offset + DEVICE_ID_HEADER_LEN,
-        }
+        },
+        other => other,
     })?;
     Ok(DeviceIdentification {
         read_code,

@@ -285,6 +285,26 @@ mod tests {
     }
 
     #[test]
+    fn pipelined_frames_in_one_buffer_come_out_in_order() {
+        let mut stream = Vec::new();
+        for tid in 0..3u8 {
+            let mut frame = FC3;
+            frame[1] = tid;
+            stream.extend_from_slice(&frame);
+        }
+        stream.extend_from_slice(&FC3[..4]); // the start of a fourth
+        let mut rest = &stream[..];
+        let mut tids = Vec::new();
+        while let Some((frame, used)) = split_frame(rest).unwrap() {
+            tids.push(frame.header.transaction_id);
+            assert_eq!(frame.pdu, &FC3[7..]);
+            rest = &rest[used..];
+        }
+        assert_eq!(tids, [0, 1, 2]);
+        assert_eq!(rest, &FC3[..4]);
+    }
+
+    #[test]
     fn impossible_lengths_are_reported_at_once() {
         for length in [0u16, 1, 255, 0xFFFF] {
             let [hi, lo] = length.to_be_bytes();
