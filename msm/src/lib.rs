@@ -21,7 +21,7 @@ pub mod map;
 pub mod master;
 pub mod memory;
 pub mod protocol;
-mod transport;
+pub mod transport;
 
 pub use error::{Error, Result};
 pub use map::{AnyVar, DynValue, Map, MapError, MapMemory, VarDef, VarType};
@@ -30,3 +30,4 @@ pub use memory::{
     Area, AreaSpec, Byte, Change, Lagged, Memory, MemoryBuilder, Order, Origin, Peer,
     RecvTimeoutError, Subscription, Value, Var,
 };
+pub use transport::{Parity, SerialConfig};

@@ -24,9 +24,9 @@ pub use status::{BlockError, Fault, Operation, Status};
 
 use crate::error::{Error, Result};
 use crate::memory::{Memory, Peer};
-use crate::transport::Link;
+use crate::transport::{Link, Parity, SerialConfig};
 use driver::{Driver, DriverConfig};
-use engine::{Config, Engine, Framing, Unit};
+use engine::{Config, Engine, Framing, RtuTiming, Unit};
 
 /// Sets up a master worker; [`start`](Master::start) runs it.
 ///
@@ -60,6 +60,9 @@ pub struct Master {
     timeouts_before_reconnect: u32,
     backoff_min: Duration,
     backoff_max: Duration,
+    broadcast_delay: Duration,
+    /// A serial-only setting given for another link, reported at start.
+    misapplied: Option<&'static str>,
 }
 
 /// The most requests a master keeps in flight on one connection.
@@ -80,6 +83,8 @@ impl Master {
             timeouts_before_reconnect: 2,
             backoff_min: Duration::from_millis(100),
             backoff_max: Duration::from_secs(5),
+            broadcast_delay: Duration::from_millis(100),
+            misapplied: None,
         }
     }
 
@@ -87,6 +92,66 @@ impl Master {
     /// each connection attempt).
     pub fn tcp(addr: impl Into<String>) -> Master {
         Master::new(Link::Tcp(addr.into()))
+    }
+
+    /// A master for Modbus RTU slaves on the serial line at `path` (8 data bits, even
+    /// parity, 1 stop bit unless [`parity`](Self::parity) / [`stop_bits`](Self::stop_bits)
+    /// say otherwise). Requests to every unit on the line are serialized; unit 0 is the
+    /// broadcast address (written, never read, never answered).
+    ///
+    /// ```no_run
+    /// use msm::{Master, Memory, Parity};
+    /// let pump = Memory::new(16);
+    /// let valve = Memory::new(4);
+    /// let master = Master::rtu("/dev/ttyUSB0", 19_200)
+    ///     .parity(Parity::Even)
+    ///     .unit(1)
+    ///     .with_unit(2, valve)
+    ///     .start(pump)?;
+    /// # Ok::<(), msm::Error>(())
+    /// ```
+    pub fn rtu(path: impl Into<String>, baud: u32) -> Master {
+        Master::serial(SerialConfig::new(path, baud))
+    }
+
+    /// A master on a serial line set up in full.
+    pub fn serial(line: SerialConfig) -> Master {
+        let mut m = Master::new(Link::Serial(line));
+        m.depth = 1;
+        m
+    }
+
+    /// A master speaking RTU frames over a TCP connection to `addr` (serial-to-Ethernet
+    /// converters in "raw" or "transparent" mode).
+    pub fn rtu_over_tcp(addr: impl Into<String>) -> Master {
+        let mut m = Master::new(Link::RtuOverTcp(addr.into()));
+        m.depth = 1;
+        m
+    }
+
+    /// Serial lines: the parity (default even).
+    pub fn parity(mut self, parity: Parity) -> Self {
+        match &mut self.link {
+            Link::Serial(line) => line.parity = parity,
+            _ => self.misapplied = Some("parity"),
+        }
+        self
+    }
+
+    /// Serial lines: 1 or 2 stop bits (default 1).
+    pub fn stop_bits(mut self, stop_bits: u8) -> Self {
+        match &mut self.link {
+            Link::Serial(line) => line.stop_bits = stop_bits,
+            _ => self.misapplied = Some("stop bits"),
+        }
+        self
+    }
+
+    /// RTU: how long slaves are given to act on a broadcast before the next frame
+    /// (default 100 ms, the spec's usual turnaround delay).
+    pub fn broadcast_delay(mut self, delay: Duration) -> Self {
+        self.broadcast_delay = delay;
+        self
     }
 
     /// The unit id (slave id) to address (default 1).
@@ -194,23 +259,44 @@ impl Master {
                 self.depth
             )));
         }
-        let (framing, peer) = match &self.link {
-            Link::Tcp(addr) => {
-                if !addr.contains(':') {
-                    return Err(Error::Config(format!(
-                        "{addr:?} has no port: write host:port, for example {addr}:502"
-                    )));
-                }
-                (Framing::Tcp, Peer::Serial { unit: self.unit })
+        if let Some(setting) = self.misapplied {
+            return Err(Error::Config(format!(
+                "{setting} applies to serial lines (Master::rtu), not to {}",
+                self.link.name()
+            )));
+        }
+        let framing = match &self.link {
+            Link::Tcp(addr) | Link::RtuOverTcp(addr) if !addr.contains(':') => {
+                return Err(Error::Config(format!(
+                    "{addr:?} has no port: write host:port, for example {addr}:502"
+                )));
+            }
+            Link::Tcp(_) => Framing::Tcp,
+            Link::RtuOverTcp(_) => Framing::Rtu(RtuTiming::over_tcp(self.broadcast_delay)),
+            Link::Serial(line) => {
+                line.check()?;
+                Framing::Rtu(RtuTiming::serial(
+                    line.baud,
+                    line.bits_per_char(),
+                    self.broadcast_delay,
+                ))
             }
         };
+        if matches!(framing, Framing::Rtu(_)) {
+            let ids = std::iter::once(self.unit).chain(self.extra_units.iter().map(|(id, ..)| *id));
+            if let Some(bad) = ids.into_iter().find(|id| *id > 247) {
+                return Err(Error::Config(format!(
+                    "unit {bad} does not exist on a serial line: slave addresses are 1..=247 (0 = broadcast)"
+                )));
+            }
+        }
         let mut memories = vec![(self.unit, mem.clone(), self.plan)];
         memories.extend(self.extra_units.iter().cloned());
         let wake = Arc::new(Notify::new());
         attach(&memories, &wake)?;
         let units = memories
             .iter()
-            .map(|(id, m, plan)| Unit::new(*id, m.clone(), *plan, peer))
+            .map(|(id, m, plan)| Unit::new(*id, m.clone(), *plan, Peer::Serial { unit: *id }))
             .collect();
         let engine = Engine::new(
             Config {

@@ -1,7 +1,11 @@
-//! Byte streams the workers run over: TCP, and (later) serial lines.
+//! Byte streams the workers run over: TCP connections and serial lines.
 //!
 //! The workers see one boxed stream type; everything protocol-related stays in the
 //! sans-IO cores.
+
+mod serial;
+
+pub use serial::{Parity, SerialConfig};
 
 use std::io;
 use std::net::SocketAddr;
@@ -19,13 +23,18 @@ impl<T: AsyncRead + AsyncWrite + Unpin + Send> Stream for T {}
 pub(crate) enum Link {
     /// A Modbus/TCP slave at `host:port`, resolved at each attempt.
     Tcp(String),
+    /// RTU frames over a TCP connection (a serial-to-Ethernet converter).
+    RtuOverTcp(String),
+    /// A serial line.
+    Serial(SerialConfig),
 }
 
 impl Link {
     /// A human name for messages.
     pub(crate) fn name(&self) -> String {
         match self {
-            Link::Tcp(addr) => addr.clone(),
+            Link::Tcp(addr) | Link::RtuOverTcp(addr) => addr.clone(),
+            Link::Serial(line) => line.path.clone(),
         }
     }
 
@@ -35,7 +44,8 @@ impl Link {
         timeout: Duration,
     ) -> io::Result<(Box<dyn Stream>, Option<SocketAddr>)> {
         match self {
-            Link::Tcp(addr) => {
+            Link::Serial(line) => Ok((Box::new(line.open()?), None)),
+            Link::Tcp(addr) | Link::RtuOverTcp(addr) => {
                 let stream = tokio::time::timeout(timeout, TcpStream::connect(addr.as_str()))
                     .await
                     .map_err(|_| {

@@ -193,3 +193,81 @@ impl Drop for PeerProcess {
         let _ = self.child.wait();
     }
 }
+
+/// A pair of connected virtual serial ports made by socat; killed when dropped.
+pub struct SerialPair {
+    pub a: PathBuf,
+    pub b: PathBuf,
+    socat: std::process::Child,
+    _dir: TempDir,
+}
+
+impl SerialPair {
+    /// Two linked ptys, or None (after a SKIP or, under CI, a panic) without socat.
+    pub fn new() -> Option<SerialPair> {
+        let socat = socat()?;
+        let dir = TempDir::new("serial");
+        let (a, b) = (dir.path.join("a"), dir.path.join("b"));
+        let child = Command::new(socat)
+            .arg("-d")
+            .arg(format!("pty,raw,echo=0,link={}", a.display()))
+            .arg(format!("pty,raw,echo=0,link={}", b.display()))
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("start socat");
+        let pair = SerialPair {
+            a,
+            b,
+            socat: child,
+            _dir: dir,
+        };
+        assert!(
+            wait_until(Duration::from_secs(10), || pair.a.exists()
+                && pair.b.exists()),
+            "socat made no ptys within 10 s"
+        );
+        Some(pair)
+    }
+
+    pub fn a(&self) -> &str {
+        self.a.to_str().expect("utf-8 path")
+    }
+
+    pub fn b(&self) -> &str {
+        self.b.to_str().expect("utf-8 path")
+    }
+}
+
+impl Drop for SerialPair {
+    fn drop(&mut self) {
+        let _ = self.socat.kill();
+        let _ = self.socat.wait();
+    }
+}
+
+/// A directory removed when dropped.
+pub struct TempDir {
+    pub path: PathBuf,
+}
+
+impl TempDir {
+    pub fn new(tag: &str) -> TempDir {
+        use std::sync::atomic::{AtomicU32, Ordering};
+        static N: AtomicU32 = AtomicU32::new(0);
+        let path = std::env::temp_dir().join(format!(
+            "msm-test-{tag}-{}-{}",
+            std::process::id(),
+            N.fetch_add(1, Ordering::Relaxed)
+        ));
+        std::fs::create_dir_all(&path).expect("create temp dir");
+        TempDir { path }
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.path);
+    }
+}

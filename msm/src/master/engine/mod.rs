@@ -26,7 +26,6 @@ use crate::protocol::rtu_framer::{Framer, Timing};
 
 /// How frames are delimited on the link.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-#[allow(dead_code)] // Rtu: built by the serial transport (issue 7)
 pub(crate) enum Framing {
     /// MBAP header with transaction ids: several requests may be in flight.
     Tcp,
@@ -40,21 +39,38 @@ pub(crate) enum Framing {
 pub(crate) struct RtuTiming {
     /// Time to send one character (start, data, parity and stop bits).
     pub(crate) char_time: Duration,
-    /// The silences that delimit frames.
+    /// The silences that delimit received frames.
     pub(crate) line: Timing,
+    /// The silence the master keeps on the line before each frame it sends.
+    pub(crate) gap: Duration,
     /// How long a broadcast is given to be processed before the next frame.
     pub(crate) broadcast_delay: Duration,
 }
 
-#[allow(dead_code)] // built by the serial transport (issue 7)
 impl RtuTiming {
-    /// Timing for a line at `baud` with `bits_per_char` bits per character (11 for 8E1).
-    pub(crate) fn new(baud: u32, bits_per_char: u32, broadcast_delay: Duration) -> Self {
+    /// A serial line at `baud` with `bits_per_char` bits per character (11 for 8E1).
+    pub(crate) fn serial(baud: u32, bits_per_char: u32, broadcast_delay: Duration) -> Self {
+        let line = Timing::for_baud(baud, bits_per_char);
         RtuTiming {
             char_time: Duration::from_nanos(
                 1_000_000_000 * u64::from(bits_per_char) / u64::from(baud.max(1)),
             ),
-            line: Timing::for_baud(baud, bits_per_char),
+            line,
+            gap: line.frame_gap,
+            broadcast_delay,
+        }
+    }
+
+    /// RTU frames over TCP: the converter keeps the line's timing, frames are delimited
+    /// by length, and a frame left incomplete for a while is dropped.
+    pub(crate) fn over_tcp(broadcast_delay: Duration) -> Self {
+        RtuTiming {
+            char_time: Duration::ZERO,
+            line: Timing {
+                char_gap: None,
+                frame_gap: Duration::from_millis(500),
+            },
+            gap: Duration::ZERO,
             broadcast_delay,
         }
     }
@@ -65,7 +81,7 @@ impl RtuTiming {
 
     /// The silence the master keeps between frames.
     fn silence(&self) -> Duration {
-        self.line.frame_gap
+        self.gap
     }
 }
 

@@ -744,7 +744,7 @@ fn garbage_from_the_slave_asks_for_a_new_connection() {
 
 #[test]
 fn on_a_9600_baud_line_frames_are_always_three_and_a_half_characters_apart() {
-    let timing = RtuTiming::new(9600, 11, Duration::from_millis(20));
+    let timing = RtuTiming::serial(9600, 11, Duration::from_millis(20));
     let silence = timing.line.frame_gap;
     // Small blocks, many frames: a 125-register answer alone takes 290 ms at 9600 baud.
     let mem1 = Memory::builder()
