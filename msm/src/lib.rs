@@ -19,6 +19,7 @@ mod error;
 pub mod master;
 pub mod memory;
 pub mod protocol;
+pub mod slave;
 mod transport;
 
 pub use error::{Error, Result};
@@ -27,3 +28,4 @@ pub use memory::{
     Area, AreaSpec, Byte, Change, Lagged, Memory, MemoryBuilder, Order, Origin, Peer,
     RecvTimeoutError, Subscription, Value, Var,
 };
+pub use slave::{AsyncSlaveHandle, Slave, SlaveHandle};
