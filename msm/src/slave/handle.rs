@@ -68,6 +68,15 @@ impl SlaveHandle {
     }
 }
 
+impl std::fmt::Debug for SlaveHandle {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SlaveHandle")
+            .field("local_addr", &self.parts.local_addr)
+            .field("connections", &self.connections())
+            .finish()
+    }
+}
+
 impl Drop for SlaveHandle {
     fn drop(&mut self) {
         self.shutdown();
@@ -119,6 +128,15 @@ impl AsyncSlaveHandle {
         {
             tracing::error!("the slave's task panicked");
         }
+    }
+}
+
+impl std::fmt::Debug for AsyncSlaveHandle {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AsyncSlaveHandle")
+            .field("local_addr", &self.parts.local_addr)
+            .field("connections", &self.connections())
+            .finish()
     }
 }
 

@@ -44,12 +44,18 @@ pub fn program(name: &str, how: &str) -> Option<PathBuf> {
 
 /// `mbpoll`, the libmodbus-based command-line master.
 pub fn mbpoll() -> Option<PathBuf> {
-    program("mbpoll", "install it with `apt-get install mbpoll` (bash .ci/run does)")
+    program(
+        "mbpoll",
+        "install it with `apt-get install mbpoll` (bash .ci/run does)",
+    )
 }
 
 /// `socat`, for virtual serial port pairs.
 pub fn socat() -> Option<PathBuf> {
-    program("socat", "install it with `apt-get install socat` (bash .ci/run does)")
+    program(
+        "socat",
+        "install it with `apt-get install socat` (bash .ci/run does)",
+    )
 }
 
 /// A Python interpreter that can `import pymodbus`: `$MSM_PYTHON`, the workspace's
@@ -78,7 +84,9 @@ pub fn pymodbus_python() -> Option<PathBuf> {
 
 /// Path of a helper script under `msm/tests/peers/`.
 pub fn peer_script(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/peers").join(name)
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/peers")
+        .join(name)
 }
 
 /// Polls `cond` until it holds or `timeout` passes; true if it held.
