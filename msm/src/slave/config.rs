@@ -27,8 +27,10 @@ pub const MIN_MAX_FRAME_LEN: usize = 12;
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
 pub enum WhenFull {
     /// Close the connection that has gone longest without a request served (a master
-    /// that went away without closing, a half-open socket), and serve the new one. The
-    /// default: a PLC keeps answering the masters that talk to it.
+    /// that went away without closing, a half-open socket), and serve the new one;
+    /// connections that never sent a request go first, oldest first. The default: a
+    /// PLC keeps answering the masters that talk to it, and a flood of bare
+    /// connections only pushes itself out.
     #[default]
     CloseOldestIdle,
     /// Refuse the new connection (close it at once); the ones being served stay.

@@ -39,7 +39,8 @@ pub(crate) struct Server {
 struct Slot {
     task: tokio::task::Id,
     peer: SocketAddr,
-    /// Milliseconds since the server started at which it last had a request served.
+    /// Milliseconds since the server started at which it last had a request served
+    /// (with [`SERVED`] set), or was accepted (without).
     last_served: Arc<AtomicU64>,
     evict: CancellationToken,
 }
@@ -151,8 +152,13 @@ impl Server {
     }
 }
 
+/// Set in `last_served` once a connection has had a request served. Connections that
+/// never sent one sort before all others when the oldest idle is chosen: a flood of
+/// bare connections evicts itself, not the masters that talk.
+const SERVED: u64 = 1 << 63;
+
 fn millis(epoch: Instant) -> u64 {
-    u64::try_from(epoch.elapsed().as_millis()).unwrap_or(u64::MAX)
+    u64::try_from(epoch.elapsed().as_millis()).unwrap_or(u64::MAX) & !SERVED
 }
 
 /// `t + d`, or a time decades away when that overflows (`Duration::MAX` means never).
@@ -236,7 +242,13 @@ impl Connection {
                     .process(|incoming, out| answer(&settings, &self.mem, peer, incoming, out))
                 {
                     Ok(batch) => batch,
-                    Err(fault) => return Close::Fault(fault),
+                    Err(fault) => {
+                        // The frames before the bad one were executed: answer them.
+                        if !session.output().is_empty() {
+                            let _ = self.write_out(session, settings.write_timeout).await;
+                        }
+                        return Close::Fault(fault);
+                    }
                 };
                 frames += batch.frames;
                 if batch.foreign > 0 {
@@ -256,7 +268,7 @@ impl Connection {
             }
             if frames > 0 {
                 self.last_served
-                    .store(millis(self.epoch), Ordering::Relaxed);
+                    .store(millis(self.epoch) | SERVED, Ordering::Relaxed);
             }
             if !session.has_partial() {
                 partial_since = None;
