@@ -52,7 +52,9 @@ const REQUESTS: &[&[u8]] = &[
     &[0, 0, 0, 0, 0, 11, 1, 0x10, 0, 20, 0, 2, 4, 1, 2, 3, 4],
     &[0, 0, 0, 0, 0, 9, 1, 0x0F, 0, 20, 0, 10, 2, 0xFF, 0x03],
     &[0, 0, 0, 0, 0, 8, 1, 0x16, 0, 9, 0, 0xF2, 0, 0x25],
-    &[0, 0, 0, 0, 0, 13, 1, 0x17, 0, 0, 0, 10, 0, 30, 0, 1, 2, 0xAB, 0xCD],
+    &[
+        0, 0, 0, 0, 0, 13, 1, 0x17, 0, 0, 0, 10, 0, 30, 0, 1, 2, 0xAB, 0xCD,
+    ],
     &[0, 0, 0, 0, 0, 6, 1, 8, 0, 0, 0xA5, 0x37],
     &[0, 0, 0, 0, 0, 5, 1, 0x2B, 0x0E, 1, 0],
     &[0, 0, 0, 0, 0, 6, 1, 3, 0xFF, 0, 0, 1],
@@ -101,7 +103,10 @@ fn serving_requests_does_not_allocate_in_steady_state() {
     let before = ALLOCATIONS.load(Ordering::Relaxed);
     let probe = std::thread::spawn(|| std::hint::black_box(vec![1u8; 64]));
     drop(probe.join().expect("probe"));
-    assert!(ALLOCATIONS.load(Ordering::Relaxed) > before, "the counter counts");
+    assert!(
+        ALLOCATIONS.load(Ordering::Relaxed) > before,
+        "the counter counts"
+    );
 
     exchange(&mut stream, 200, &burst, &mut buf);
     let before = ALLOCATIONS.load(Ordering::Relaxed);
@@ -112,7 +117,10 @@ fn serving_requests_does_not_allocate_in_steady_state() {
     let large = ALLOCATIONS.load(Ordering::Relaxed) - before;
 
     let served = 1_000 * 2 * REQUESTS.len();
-    eprintln!("allocations: {small} for {} requests, {large} for {served}", served / 10);
+    eprintln!(
+        "allocations: {small} for {} requests, {large} for {served}",
+        served / 10
+    );
     assert!(
         large <= small + 2 && large < 16,
         "allocations grew with the number of requests: {small} for {} requests, {large} for {served}",
