@@ -83,22 +83,6 @@ fn read_response(stream: &mut TcpStream, buf: &mut [u8]) {
 
 #[test]
 fn serving_requests_does_not_allocate_in_steady_state() {
-    let mem = Memory::builder()
-        .coils(10_000)
-        .discrete_inputs(10_000)
-        .input_registers(10_000)
-        .holding_registers(10_000)
-        .build()
-        .expect("memory");
-    let slave = Slave::tcp("127.0.0.1:0").serve(mem.clone()).expect("serve");
-    let mut stream = TcpStream::connect(slave.local_addr()).expect("connect");
-    stream.set_nodelay(true).expect("nodelay");
-    stream
-        .set_read_timeout(Some(Duration::from_secs(10)))
-        .expect("timeout");
-    let burst: Vec<u8> = REQUESTS.concat();
-    let mut buf = vec![0u8; 512];
-
     // The counter sees allocations (of any thread).
     let before = ALLOCATIONS.load(Ordering::Relaxed);
     let probe = std::thread::spawn(|| std::hint::black_box(vec![1u8; 64]));
@@ -107,6 +91,32 @@ fn serving_requests_does_not_allocate_in_steady_state() {
         ALLOCATIONS.load(Ordering::Relaxed) > before,
         "the counter counts"
     );
+
+    // Both runtime flavours: current-thread (1) and multi-thread (2, the default).
+    for threads in [1, 2] {
+        measure(threads);
+    }
+}
+
+fn measure(threads: usize) {
+    let mem = Memory::builder()
+        .coils(10_000)
+        .discrete_inputs(10_000)
+        .input_registers(10_000)
+        .holding_registers(10_000)
+        .build()
+        .expect("memory");
+    let slave = Slave::tcp("127.0.0.1:0")
+        .worker_threads(threads)
+        .serve(mem.clone())
+        .expect("serve");
+    let mut stream = TcpStream::connect(slave.local_addr()).expect("connect");
+    stream.set_nodelay(true).expect("nodelay");
+    stream
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .expect("timeout");
+    let burst: Vec<u8> = REQUESTS.concat();
+    let mut buf = vec![0u8; 512];
 
     exchange(&mut stream, 200, &burst, &mut buf);
     let before = ALLOCATIONS.load(Ordering::Relaxed);
@@ -118,12 +128,13 @@ fn serving_requests_does_not_allocate_in_steady_state() {
 
     let served = 1_000 * 2 * REQUESTS.len();
     eprintln!(
-        "allocations: {small} for {} requests, {large} for {served}",
+        "{threads} thread(s): {small} allocations for {} requests, {large} for {served}",
         served / 10
     );
     assert!(
         large <= small + 2 && large < 16,
-        "allocations grew with the number of requests: {small} for {} requests, {large} for {served}",
+        "{threads} thread(s): allocations grew with the number of requests: \
+         {small} for {} requests, {large} for {served}",
         served / 10
     );
     drop(stream);

@@ -97,7 +97,7 @@ impl Default for Config {
             read_only: Vec::new(),
             validator: None,
             identity: DeviceIdentity::default(),
-            worker_threads: 1,
+            worker_threads: 2,
         }
     }
 }

@@ -242,10 +242,11 @@ impl Slave {
         self
     }
 
-    /// Threads serving connections for [`serve`](Self::serve) (default 1; ignored by
-    /// `serve_async`, which runs on the caller's runtime). One thread serves a loopback
-    /// benchmark faster than two on a 2-core machine (docs/benchmarks.md); more help
-    /// when many busy masters meet many cores.
+    /// Threads serving connections for [`serve`](Self::serve) (default 2; ignored by
+    /// `serve_async`, which runs on the caller's runtime). 1 runs a current-thread
+    /// runtime, more a multi-thread one. Two served more requests per second than one
+    /// with 1 and with 8 connections on a 2-core machine (docs/benchmarks.md); more may
+    /// help when many busy masters meet many cores.
     pub fn worker_threads(mut self, n: usize) -> Self {
         self.config.worker_threads = n.max(1);
         self

@@ -136,7 +136,7 @@ impl Server {
             settings: self.settings.clone(),
             evict: self.stop.child_token(),
             stop: self.stop.clone(),
-            last_served: Arc::new(AtomicU64::new(millis(epoch))),
+            last_served: Arc::new(AtomicU64::new(millis(epoch, Instant::now()))),
             epoch,
         };
         let slot_parts = (conn.evict.clone(), conn.last_served.clone());
@@ -157,8 +157,10 @@ impl Server {
 /// bare connections evicts itself, not the masters that talk.
 const SERVED: u64 = 1 << 63;
 
-fn millis(epoch: Instant) -> u64 {
-    u64::try_from(epoch.elapsed().as_millis()).unwrap_or(u64::MAX) & !SERVED
+/// Milliseconds from `epoch` to `at`, without the [`SERVED`] bit.
+fn millis(epoch: Instant, at: Instant) -> u64 {
+    let ms = at.saturating_duration_since(epoch).as_millis();
+    u64::try_from(ms).unwrap_or(u64::MAX) & !SERVED
 }
 
 /// `t + d`, or a time decades away when that overflows (`Duration::MAX` means never).
@@ -267,8 +269,9 @@ impl Connection {
                 }
             }
             if frames > 0 {
-                self.last_served
-                    .store(millis(self.epoch) | SERVED, Ordering::Relaxed);
+                // The time of the read that completed them: one clock read less.
+                let at = millis(self.epoch, last_input);
+                self.last_served.store(at | SERVED, Ordering::Relaxed);
             }
             if !session.has_partial() {
                 partial_since = None;
