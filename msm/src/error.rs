@@ -198,6 +198,30 @@ pub enum Error {
     /// names the file and the variable.
     #[error(transparent)]
     Map(#[from] MapError),
+
+    /// Text that is not an IP network (for a slave's allow-list).
+    #[error(
+        "{text:?} is not an IP network: {reason}; write an address (10.0.0.7, ::1) or a \
+         network in CIDR notation (10.0.0.0/8, fd00::/8)"
+    )]
+    BadNetwork {
+        /// What was given.
+        text: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+
+    /// A slave could not listen on its address.
+    #[error("cannot listen on {addr}: {source}; {hint}")]
+    Listen {
+        /// The address asked for.
+        addr: String,
+        /// How to fix it.
+        hint: &'static str,
+        /// The system's error.
+        #[source]
+        source: std::io::Error,
+    },
 }
 
 fn area_range(start: u16, size: u32) -> String {

@@ -21,6 +21,7 @@ pub mod map;
 pub mod master;
 pub mod memory;
 pub mod protocol;
+pub mod slave;
 pub mod transport;
 
 pub use error::{Error, Result};
@@ -30,4 +31,5 @@ pub use memory::{
     Area, AreaSpec, Byte, Change, Lagged, Memory, MemoryBuilder, Order, Origin, Peer,
     RecvTimeoutError, Subscription, Value, Var,
 };
+pub use slave::{AsyncSlaveHandle, Slave, SlaveHandle};
 pub use transport::{Parity, SerialConfig};

@@ -139,6 +139,7 @@ impl AreaSpec {
 /// (per-item stamp of the last local write, and a dirty mark).
 #[derive(Debug)]
 pub(crate) struct AreaData {
+    #[allow(dead_code)] // kept for Debug output and future use; nothing reads it yet
     pub(crate) area: Area,
     pub(crate) start: u16,
     pub(crate) size: u32,
@@ -286,6 +287,7 @@ impl BitSet {
         }
     }
 
+    #[allow(dead_code)] // no user since the master's sync tracks dirty items by next_set
     pub(crate) fn any_in(&self, start: usize, count: usize) -> bool {
         (start..(start + count).min(self.len)).any(|i| self.contains(i))
     }
@@ -307,6 +309,7 @@ impl BitSet {
         }
     }
 
+    #[allow(dead_code)] // only the tests use it so far
     pub(crate) fn is_empty(&self) -> bool {
         self.words.iter().all(|&w| w == 0)
     }

@@ -4,7 +4,6 @@
 //! executes and every response a master applies takes it once, so a multi-register value
 //! is never torn, on either side.
 
-#[allow(dead_code)] // items the slave and master use; the allow goes when they land
 mod area;
 mod builder;
 mod change;
@@ -18,9 +17,8 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use tokio::sync::Notify;
 
+pub(crate) use area::AreaData;
 pub use area::{Area, AreaSpec};
-#[allow(unused_imports)]
-pub(crate) use area::{AreaData, BitSet};
 pub use builder::MemoryBuilder;
 pub(crate) use change::Subscribers;
 pub use change::{Change, Lagged, Origin, Peer, RecvTimeoutError, Subscription};

@@ -1,0 +1,264 @@
+//! The slave's settings, their defaults, and the checked form the worker runs with.
+
+use std::net::IpAddr;
+use std::time::Duration;
+
+use super::hooks::{ReadOnly, Validator};
+use super::identity::{DeviceIdentity, Objects};
+use super::ipnet::IpNet;
+use crate::error::{Error, Result};
+use crate::memory::{Area, AreaSpec, Memory};
+use crate::protocol::tcp;
+
+/// Default most connections served at once.
+pub const DEFAULT_MAX_CONNECTIONS: usize = 256;
+/// Default time a connection may stay silent before it is closed.
+pub const DEFAULT_IDLE_TIMEOUT: Duration = Duration::from_secs(60);
+/// Default time the rest of a frame may take once its first byte has arrived.
+pub const DEFAULT_FRAME_TIMEOUT: Duration = Duration::from_secs(5);
+/// Default time a client may take to accept a response before its connection is closed.
+pub const DEFAULT_WRITE_TIMEOUT: Duration = Duration::from_secs(5);
+/// Default (and largest) frame length: a 7-byte MBAP header and a 253-byte PDU.
+pub const DEFAULT_MAX_FRAME_LEN: usize = tcp::MAX_FRAME_LEN;
+/// Shortest frame length limit a slave accepts: a request of 1 register or coil is 12.
+pub const MIN_MAX_FRAME_LEN: usize = 12;
+
+/// What the slave does with a new connection when it already serves the maximum.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum WhenFull {
+    /// Close the connection that has gone longest without a request served (a master
+    /// that went away without closing, a half-open socket), and serve the new one;
+    /// connections that never sent a request go first, oldest first. The default: a
+    /// PLC keeps answering the masters that talk to it, and a flood of bare
+    /// connections only pushes itself out.
+    #[default]
+    CloseOldestIdle,
+    /// Refuse the new connection (close it at once); the ones being served stay.
+    Refuse,
+}
+
+/// Which unit ids the slave answers.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum Units {
+    /// Every unit id, 0 and 0xFF included (the Modbus/TCP default).
+    Any,
+    /// Only these, one bit per id.
+    Set([u64; 4]),
+}
+
+impl Units {
+    pub(crate) fn contains(&self, unit: u8) -> bool {
+        match self {
+            Units::Any => true,
+            Units::Set(bits) => bits[usize::from(unit / 64)] >> (unit % 64) & 1 == 1,
+        }
+    }
+
+    pub(crate) fn insert(&mut self, unit: u8) {
+        if let Units::Any = self {
+            *self = Units::Set([0; 4]);
+        }
+        if let Units::Set(bits) = self {
+            bits[usize::from(unit / 64)] |= 1 << (unit % 64);
+        }
+    }
+}
+
+/// Everything the builder collects.
+#[derive(Clone)]
+pub(crate) struct Config {
+    pub(crate) max_connections: usize,
+    pub(crate) when_full: WhenFull,
+    pub(crate) idle_timeout: Duration,
+    pub(crate) frame_timeout: Duration,
+    pub(crate) write_timeout: Duration,
+    pub(crate) max_frame_len: usize,
+    pub(crate) units: Units,
+    pub(crate) unknown_unit_exception: bool,
+    pub(crate) allow: Vec<IpNet>,
+    pub(crate) read_only: Vec<ReadOnly>,
+    pub(crate) validator: Option<Validator>,
+    pub(crate) identity: DeviceIdentity,
+    pub(crate) worker_threads: usize,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            max_connections: DEFAULT_MAX_CONNECTIONS,
+            when_full: WhenFull::default(),
+            idle_timeout: DEFAULT_IDLE_TIMEOUT,
+            frame_timeout: DEFAULT_FRAME_TIMEOUT,
+            write_timeout: DEFAULT_WRITE_TIMEOUT,
+            max_frame_len: DEFAULT_MAX_FRAME_LEN,
+            units: Units::Any,
+            unknown_unit_exception: false,
+            allow: Vec::new(),
+            read_only: Vec::new(),
+            validator: None,
+            identity: DeviceIdentity::default(),
+            worker_threads: 2,
+        }
+    }
+}
+
+/// The checked settings a running slave works with, shared by its connections.
+pub(crate) struct Settings {
+    pub(crate) max_connections: usize,
+    pub(crate) when_full: WhenFull,
+    pub(crate) idle_timeout: Duration,
+    pub(crate) frame_timeout: Duration,
+    pub(crate) write_timeout: Duration,
+    pub(crate) max_frame_len: usize,
+    pub(crate) units: Units,
+    pub(crate) unknown_unit_exception: bool,
+    pub(crate) allow: Vec<IpNet>,
+    pub(crate) read_only: Vec<ReadOnly>,
+    pub(crate) validator: Option<Validator>,
+    pub(crate) objects: Objects,
+    /// The memory's areas: fixed for its lifetime, so addresses are checked without
+    /// taking its lock.
+    pub(crate) specs: [AreaSpec; 4],
+}
+
+impl Config {
+    /// Checks every setting against its range, naming the one that is wrong.
+    pub(crate) fn settings(&self, mem: &Memory) -> Result<Settings> {
+        if self.max_connections == 0 {
+            return Err(Error::Config(
+                "max_connections is 0: a slave must accept at least one connection".into(),
+            ));
+        }
+        for (name, d) in [
+            ("idle_timeout", self.idle_timeout),
+            ("frame_timeout", self.frame_timeout),
+            ("write_timeout", self.write_timeout),
+        ] {
+            if d.is_zero() {
+                return Err(Error::Config(format!(
+                    "{name} is 0: give it a positive duration (Duration::MAX for none)"
+                )));
+            }
+        }
+        if !(MIN_MAX_FRAME_LEN..=DEFAULT_MAX_FRAME_LEN).contains(&self.max_frame_len) {
+            return Err(Error::Config(format!(
+                "max_frame_len {} is out of range: use {MIN_MAX_FRAME_LEN}..={DEFAULT_MAX_FRAME_LEN} \
+                 (the MBAP header and a PDU of at most 253 bytes)",
+                self.max_frame_len
+            )));
+        }
+        if self.units == Units::Set([0; 4]) {
+            return Err(Error::Config(
+                "the set of unit ids is empty: give at least one, or use any_unit()".into(),
+            ));
+        }
+        Ok(Settings {
+            max_connections: self.max_connections,
+            when_full: self.when_full,
+            idle_timeout: self.idle_timeout,
+            frame_timeout: self.frame_timeout,
+            write_timeout: self.write_timeout,
+            max_frame_len: self.max_frame_len,
+            units: self.units.clone(),
+            unknown_unit_exception: self.unknown_unit_exception,
+            allow: self.allow.clone(),
+            read_only: self.read_only.clone(),
+            validator: self.validator.clone(),
+            objects: Objects::new(&self.identity)?,
+            specs: Area::ALL.map(|a| mem.spec(a)),
+        })
+    }
+}
+
+impl Settings {
+    /// True if a client at `ip` may connect.
+    pub(crate) fn allows(&self, ip: IpAddr) -> bool {
+        self.allow.is_empty() || self.allow.iter().any(|net| net.contains(ip))
+    }
+
+    /// Index of `address` in `area` if `count` items from it lie inside the area.
+    pub(crate) fn index_of(&self, area: Area, address: u16, count: u16) -> Option<usize> {
+        let spec = self.specs[area.index()];
+        let (first, end) = (u32::from(address), u32::from(address) + u32::from(count));
+        (first >= u32::from(spec.start) && end <= spec.end())
+            .then(|| (first - u32::from(spec.start)) as usize)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unit_sets_hold_every_id() {
+        let mut units = Units::Any;
+        assert!(units.contains(0) && units.contains(255));
+        for id in [0u8, 1, 63, 64, 200, 255] {
+            units.insert(id);
+        }
+        for id in 0..=255u8 {
+            assert_eq!(
+                units.contains(id),
+                [0, 1, 63, 64, 200, 255].contains(&id),
+                "{id}"
+            );
+        }
+    }
+
+    #[test]
+    fn settings_out_of_range_are_named() {
+        let mem = Memory::new(4);
+        let bad = [
+            Config {
+                max_connections: 0,
+                ..Config::default()
+            },
+            Config {
+                idle_timeout: Duration::ZERO,
+                ..Config::default()
+            },
+            Config {
+                max_frame_len: 11,
+                ..Config::default()
+            },
+            Config {
+                max_frame_len: 261,
+                ..Config::default()
+            },
+            Config {
+                units: Units::Set([0; 4]),
+                ..Config::default()
+            },
+        ];
+        for (config, word) in bad.iter().zip([
+            "max_connections",
+            "idle_timeout",
+            "max_frame_len",
+            "max_frame_len",
+            "unit",
+        ]) {
+            let err = config
+                .settings(&mem)
+                .err()
+                .map(|e| e.to_string())
+                .unwrap_or_default();
+            assert!(err.contains(word), "{err}");
+        }
+    }
+
+    #[test]
+    fn addresses_are_checked_at_both_ends() {
+        let mem = Memory::builder()
+            .holding_registers_at(100, 10)
+            .coils(65536)
+            .build()
+            .expect("memory");
+        let s = Config::default().settings(&mem).expect("settings");
+        assert_eq!(s.index_of(Area::Holding, 100, 10), Some(0));
+        assert_eq!(s.index_of(Area::Holding, 109, 1), Some(9));
+        assert_eq!(s.index_of(Area::Holding, 109, 2), None);
+        assert_eq!(s.index_of(Area::Holding, 99, 1), None);
+        assert_eq!(s.index_of(Area::Coil, 65535, 1), Some(65535));
+        assert_eq!(s.index_of(Area::Input, 0, 1), None);
+    }
+}

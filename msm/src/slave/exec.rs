@@ -1,0 +1,304 @@
+//! The sans-IO core of the slave: one request PDU in, one response PDU out, executed
+//! against the memory.
+//!
+//! Checks follow the spec's order: function (01), then quantity and byte count (03, by
+//! the codec), then address range (02), then the hooks (read-only ranges: 02; the write
+//! validator: its own code), then execution. A read is one copy from the area's wire
+//! image into the response; a write is one copy the other way, stamped and reported
+//! with [`State::record_write`](crate::memory::State) under the same lock, so a master
+//! never sees half of one and every write is whole or absent.
+
+use crate::memory::{Area, AreaData, Memory, Origin, Peer};
+use crate::protocol::{
+    Bits, ExceptionCode, FunctionCode, Registers, Request, encode_exception, read_response_body,
+};
+
+use super::config::Settings;
+use super::hooks::{WriteRequest, WriteValues};
+
+/// Who asked, and what the slave is allowed to do.
+pub(crate) struct Context<'a> {
+    pub(crate) settings: &'a Settings,
+    pub(crate) peer: Peer,
+    pub(crate) unit: u8,
+}
+
+/// Executes the request `pdu` and writes the response PDU to the front of `out` (which
+/// holds at least 253 bytes). Returns the response's length, or `None` when there is
+/// nothing to answer (an empty PDU: no function code to answer with).
+pub(crate) fn execute(
+    pdu: &[u8],
+    mem: &Memory,
+    ctx: &Context<'_>,
+    out: &mut [u8],
+) -> Option<usize> {
+    let request = match Request::decode(pdu) {
+        Ok(request) => request,
+        Err(error) => {
+            let code = error.exception()?;
+            let function = error.function()?;
+            tracing::debug!(peer = %ctx.peer, unit = ctx.unit, %error, %code, "request refused");
+            return exception(out, function, code);
+        }
+    };
+    let function = request.function().value();
+    match run(request, pdu, mem, ctx, out) {
+        Ok(len) => Some(len),
+        Err(code) => {
+            tracing::debug!(
+                peer = %ctx.peer, unit = ctx.unit, function = %request.function(), %code,
+                "request refused"
+            );
+            exception(out, function, code)
+        }
+    }
+}
+
+fn exception(out: &mut [u8], function: u8, code: ExceptionCode) -> Option<usize> {
+    encode_exception(out, function, code).ok()
+}
+
+/// What every failure of a response encoding means here: our bug, not the peer's.
+const FAILURE: ExceptionCode = ExceptionCode::ServerDeviceFailure;
+
+fn run(
+    request: Request<'_>,
+    pdu: &[u8],
+    mem: &Memory,
+    ctx: &Context<'_>,
+    out: &mut [u8],
+) -> Result<usize, ExceptionCode> {
+    match request {
+        Request::ReadCoils { address, quantity } => {
+            read_bits(mem, ctx, Area::Coil, 0x01, address, quantity, out)
+        }
+        Request::ReadDiscreteInputs { address, quantity } => {
+            read_bits(mem, ctx, Area::Discrete, 0x02, address, quantity, out)
+        }
+        Request::ReadHoldingRegisters { address, quantity } => {
+            let index = ctx.index(Area::Holding, address, quantity)?;
+            let st = mem.lock();
+            copy_registers(st.area(Area::Holding), index, quantity, 0x03, out)
+        }
+        Request::ReadInputRegisters { address, quantity } => {
+            let index = ctx.index(Area::Input, address, quantity)?;
+            let st = mem.lock();
+            copy_registers(st.area(Area::Input), index, quantity, 0x04, out)
+        }
+        Request::WriteSingleCoil { address, value } => {
+            let byte = [u8::from(value)];
+            let bits = Bits::new(&byte, 1).map_err(|_| FAILURE)?;
+            let w = ctx.write(
+                request.function(),
+                Area::Coil,
+                address,
+                1,
+                WriteValues::Bits(bits),
+            )?;
+            write(mem, ctx, w, |data, index| data.write_bits(index, 1, &byte));
+            echo(pdu, pdu.len(), out)
+        }
+        Request::WriteSingleRegister { address, value } => {
+            let bytes = value.to_be_bytes();
+            let regs = Registers::new(&bytes).map_err(|_| FAILURE)?;
+            let w = ctx.write(
+                request.function(),
+                Area::Holding,
+                address,
+                1,
+                WriteValues::Registers(regs),
+            )?;
+            write(mem, ctx, w, |data, index| {
+                data.registers_mut(index, 1).copy_from_slice(&bytes);
+            });
+            echo(pdu, pdu.len(), out)
+        }
+        Request::WriteMultipleCoils { address, values } => {
+            let count = values.len() as u16;
+            let w = ctx.write(
+                request.function(),
+                Area::Coil,
+                address,
+                count,
+                WriteValues::Bits(values),
+            )?;
+            write(mem, ctx, w, |data, index| {
+                data.write_bits(index, values.len(), values.as_bytes());
+            });
+            echo(pdu, 5, out)
+        }
+        Request::WriteMultipleRegisters { address, values } => {
+            let count = values.len() as u16;
+            let w = ctx.write(
+                request.function(),
+                Area::Holding,
+                address,
+                count,
+                WriteValues::Registers(values),
+            )?;
+            write(mem, ctx, w, |data, index| {
+                data.registers_mut(index, values.len())
+                    .copy_from_slice(values.as_bytes());
+            });
+            echo(pdu, 5, out)
+        }
+        Request::MaskWriteRegister {
+            address,
+            and_mask,
+            or_mask,
+        } => {
+            let w = ctx.write(
+                request.function(),
+                Area::Holding,
+                address,
+                1,
+                WriteValues::Mask { and_mask, or_mask },
+            )?;
+            write(mem, ctx, w, |data, index| {
+                let reg = data.registers_mut(index, 1);
+                let current = u16::from_be_bytes([reg[0], reg[1]]);
+                let new = (current & and_mask) | (or_mask & !and_mask);
+                reg.copy_from_slice(&new.to_be_bytes());
+            });
+            echo(pdu, pdu.len(), out)
+        }
+        Request::ReadWriteMultipleRegisters {
+            read_address,
+            read_quantity,
+            write_address,
+            values,
+        } => {
+            let read_index = ctx.index(Area::Holding, read_address, read_quantity)?;
+            let count = values.len() as u16;
+            let w = ctx.write(
+                request.function(),
+                Area::Holding,
+                write_address,
+                count,
+                WriteValues::Registers(values),
+            )?;
+            // The write, then the read, in one lock: the master reads what it wrote.
+            let mut st = mem.lock();
+            st.area_mut(Area::Holding)
+                .registers_mut(w.index, values.len())
+                .copy_from_slice(values.as_bytes());
+            st.record_write(
+                Area::Holding,
+                w.index,
+                values.len(),
+                Origin::Remote(ctx.peer),
+            );
+            copy_registers(st.area(Area::Holding), read_index, read_quantity, 0x17, out)
+        }
+        Request::Diagnostics {
+            sub_function: 0, ..
+        } => echo(pdu, pdu.len(), out),
+        Request::ReadDeviceIdentification {
+            read_code,
+            object_id,
+        } => ctx.settings.objects.respond(read_code, object_id, out),
+        Request::Diagnostics { .. } | Request::Custom { .. } => Err(ExceptionCode::IllegalFunction),
+    }
+}
+
+/// A write that passed every check, ready to apply.
+struct Checked {
+    area: Area,
+    index: usize,
+    count: usize,
+}
+
+impl Context<'_> {
+    fn index(&self, area: Area, address: u16, count: u16) -> Result<usize, ExceptionCode> {
+        self.settings
+            .index_of(area, address, count)
+            .ok_or(ExceptionCode::IllegalDataAddress)
+    }
+
+    /// Address range, read-only ranges, then the validator: everything that may refuse
+    /// a write, before the memory is touched. The validator runs without the memory's
+    /// lock, so it may read the memory's variables.
+    fn write(
+        &self,
+        function: FunctionCode,
+        area: Area,
+        address: u16,
+        count: u16,
+        values: WriteValues<'_>,
+    ) -> Result<Checked, ExceptionCode> {
+        let index = self.index(area, address, count)?;
+        if self
+            .settings
+            .read_only
+            .iter()
+            .any(|r| r.overlaps(area, address, count))
+        {
+            return Err(ExceptionCode::IllegalDataAddress);
+        }
+        if let Some(validate) = &self.settings.validator {
+            validate(&WriteRequest {
+                peer: self.peer,
+                unit: self.unit,
+                function,
+                area,
+                address,
+                count,
+                values,
+            })?;
+        }
+        Ok(Checked {
+            area,
+            index,
+            count: usize::from(count),
+        })
+    }
+}
+
+/// Applies a checked write and records it, under one lock.
+fn write(mem: &Memory, ctx: &Context<'_>, w: Checked, apply: impl FnOnce(&mut AreaData, usize)) {
+    let mut st = mem.lock();
+    apply(st.area_mut(w.area), w.index);
+    st.record_write(w.area, w.index, w.count, Origin::Remote(ctx.peer));
+}
+
+fn read_bits(
+    mem: &Memory,
+    ctx: &Context<'_>,
+    area: Area,
+    function: u8,
+    address: u16,
+    quantity: u16,
+    out: &mut [u8],
+) -> Result<usize, ExceptionCode> {
+    let index = ctx.index(area, address, quantity)?;
+    let bytes = usize::from(quantity).div_ceil(8);
+    let body = read_response_body(out, function, bytes as u8).map_err(|_| FAILURE)?;
+    mem.lock()
+        .area(area)
+        .read_bits(index, usize::from(quantity), body);
+    Ok(2 + bytes)
+}
+
+fn copy_registers(
+    data: &AreaData,
+    index: usize,
+    quantity: u16,
+    function: u8,
+    out: &mut [u8],
+) -> Result<usize, ExceptionCode> {
+    let bytes = usize::from(quantity) * 2;
+    let body = read_response_body(out, function, bytes as u8).map_err(|_| FAILURE)?;
+    body.copy_from_slice(data.registers(index, usize::from(quantity)));
+    Ok(2 + bytes)
+}
+
+/// The first `len` bytes of the request, as the response (writes and FC8/0 echo).
+fn echo(pdu: &[u8], len: usize, out: &mut [u8]) -> Result<usize, ExceptionCode> {
+    let src = pdu.get(..len).ok_or(FAILURE)?;
+    out.get_mut(..len).ok_or(FAILURE)?.copy_from_slice(src);
+    Ok(len)
+}
+
+#[cfg(test)]
+#[path = "exec_tests.rs"]
+mod tests;

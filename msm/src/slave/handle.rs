@@ -1,0 +1,147 @@
+//! Handles on a running slave: for blocking programs and for tokio programs.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::thread::JoinHandle;
+
+use tokio_util::sync::CancellationToken;
+
+use super::tcp::Stats;
+
+/// What both handles hold.
+pub(crate) struct Parts {
+    pub(crate) local_addr: SocketAddr,
+    pub(crate) stats: Arc<Stats>,
+    pub(crate) stop: CancellationToken,
+}
+
+/// A running slave, for programs without an async runtime: it serves from a thread of
+/// its own. Dropping the handle stops the slave, as [`stop`](Self::stop) does.
+///
+/// ```
+/// use msm::{Memory, Slave};
+/// let mem = Memory::new(8);
+/// let slave = Slave::tcp("127.0.0.1:0").serve(mem)?;   // port 0: the system picks one
+/// println!("serving on {}", slave.local_addr());
+/// assert_eq!(slave.connections(), 0);
+/// slave.stop();
+/// # Ok::<(), msm::Error>(())
+/// ```
+pub struct SlaveHandle {
+    parts: Parts,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl SlaveHandle {
+    pub(crate) fn new(parts: Parts, thread: JoinHandle<()>) -> Self {
+        SlaveHandle {
+            parts,
+            thread: Some(thread),
+        }
+    }
+
+    /// The address the slave listens on (with the port the system chose for port 0).
+    pub fn local_addr(&self) -> SocketAddr {
+        self.parts.local_addr
+    }
+
+    /// Connections being served now.
+    pub fn connections(&self) -> usize {
+        self.parts.stats.connections.load(Ordering::Relaxed)
+    }
+
+    /// Stops accepting, closes every connection (requests already executed are
+    /// answered; none is executed halfway) and waits until the worker has ended, so the
+    /// port is free again when this returns.
+    pub fn stop(mut self) {
+        self.shutdown();
+    }
+
+    fn shutdown(&mut self) {
+        self.parts.stop.cancel();
+        if let Some(thread) = self.thread.take()
+            && thread.join().is_err()
+        {
+            tracing::error!("the slave's thread panicked");
+        }
+    }
+}
+
+impl std::fmt::Debug for SlaveHandle {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SlaveHandle")
+            .field("local_addr", &self.parts.local_addr)
+            .field("connections", &self.connections())
+            .finish()
+    }
+}
+
+impl Drop for SlaveHandle {
+    fn drop(&mut self) {
+        self.shutdown();
+    }
+}
+
+/// A running slave, for tokio programs: it serves from tasks on the runtime it was
+/// started on. Dropping the handle stops the slave without waiting for it to end;
+/// [`stop`](Self::stop) waits.
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> msm::Result<()> {
+/// let mem = msm::Memory::new(8);
+/// let slave = msm::Slave::tcp("127.0.0.1:0").serve_async(mem).await?;
+/// println!("serving on {}", slave.local_addr());
+/// slave.stop().await;
+/// # Ok(())
+/// # }
+/// ```
+pub struct AsyncSlaveHandle {
+    parts: Parts,
+    task: Option<tokio::task::JoinHandle<()>>,
+}
+
+impl AsyncSlaveHandle {
+    pub(crate) fn new(parts: Parts, task: tokio::task::JoinHandle<()>) -> Self {
+        AsyncSlaveHandle {
+            parts,
+            task: Some(task),
+        }
+    }
+
+    /// The address the slave listens on.
+    pub fn local_addr(&self) -> SocketAddr {
+        self.parts.local_addr
+    }
+
+    /// Connections being served now.
+    pub fn connections(&self) -> usize {
+        self.parts.stats.connections.load(Ordering::Relaxed)
+    }
+
+    /// Stops accepting, closes every connection and waits until all have ended.
+    pub async fn stop(mut self) {
+        self.parts.stop.cancel();
+        if let Some(task) = self.task.take()
+            && task.await.is_err()
+        {
+            tracing::error!("the slave's task panicked");
+        }
+    }
+}
+
+impl std::fmt::Debug for AsyncSlaveHandle {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AsyncSlaveHandle")
+            .field("local_addr", &self.parts.local_addr)
+            .field("connections", &self.connections())
+            .finish()
+    }
+}
+
+impl Drop for AsyncSlaveHandle {
+    fn drop(&mut self) {
+        self.parts.stop.cancel();
+    }
+}

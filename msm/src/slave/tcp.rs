@@ -1,0 +1,376 @@
+//! The tokio driver: accepts connections and moves bytes and time between each socket
+//! and its [`Session`]. Every Modbus decision is in the session and `exec`.
+
+use std::fmt;
+use std::io;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::time::Duration;
+
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::task::JoinSet;
+use tokio::time::Instant;
+use tokio_util::sync::CancellationToken;
+
+use super::config::{Settings, WhenFull};
+use super::exec::{self, Context};
+use super::session::{Incoming, Session, StreamFault};
+use crate::memory::{Memory, Peer};
+use crate::protocol::{ExceptionCode, encode_exception};
+
+/// Counters a handle can read while the slave runs.
+#[derive(Debug, Default)]
+pub(crate) struct Stats {
+    pub(crate) connections: AtomicUsize,
+}
+
+/// The accept loop and everything it needs to start connections.
+pub(crate) struct Server {
+    pub(crate) listener: TcpListener,
+    pub(crate) settings: Arc<Settings>,
+    pub(crate) mem: Memory,
+    pub(crate) stop: CancellationToken,
+    pub(crate) stats: Arc<Stats>,
+}
+
+/// A connection being served, as the accept loop sees it.
+struct Slot {
+    task: tokio::task::Id,
+    peer: SocketAddr,
+    /// Milliseconds since the server started at which it last had a request served
+    /// (with [`SERVED`] set), or was accepted (without).
+    last_served: Arc<AtomicU64>,
+    evict: CancellationToken,
+}
+
+impl Server {
+    /// Accepts until stopped, then closes every connection and waits for them to end.
+    pub(crate) async fn run(self) {
+        let local = self.listener.local_addr().ok();
+        tracing::info!(addr = ?local, "slave listening");
+        let epoch = Instant::now();
+        let mut slots: Vec<Slot> = Vec::new();
+        let mut tasks = JoinSet::new();
+        loop {
+            tokio::select! {
+                biased;
+                () = self.stop.cancelled() => break,
+                Some(done) = tasks.join_next_with_id() => {
+                    let id = match done {
+                        Ok((id, ())) => id,
+                        Err(e) => e.id(),
+                    };
+                    slots.retain(|s| s.task != id);
+                    self.stats.connections.store(slots.len(), Ordering::Relaxed);
+                }
+                accepted = self.listener.accept() => match accepted {
+                    Ok((stream, peer)) => self.admit(stream, peer, epoch, &mut slots, &mut tasks),
+                    Err(error) => {
+                        // Out of file descriptors, usually: give the connections being
+                        // served a moment to end instead of spinning on the error.
+                        tracing::warn!(%error, "accept failed; retrying in 50 ms");
+                        tokio::select! {
+                            () = self.stop.cancelled() => break,
+                            () = tokio::time::sleep(Duration::from_millis(50)) => {}
+                        }
+                    }
+                },
+            }
+        }
+        drop(self.listener);
+        // Every connection's token is a child of `stop`: they are closing.
+        while tasks.join_next().await.is_some() {}
+        self.stats.connections.store(0, Ordering::Relaxed);
+        tracing::info!(addr = ?local, "slave stopped");
+    }
+
+    fn admit(
+        &self,
+        stream: TcpStream,
+        peer: SocketAddr,
+        epoch: Instant,
+        slots: &mut Vec<Slot>,
+        tasks: &mut JoinSet<()>,
+    ) {
+        let settings = &self.settings;
+        if !settings.allows(peer.ip()) {
+            tracing::debug!(%peer, "connection refused: the address is not in the allow-list");
+            return;
+        }
+        if slots.len() >= settings.max_connections {
+            match settings.when_full {
+                WhenFull::Refuse => {
+                    tracing::debug!(
+                        %peer, max = settings.max_connections,
+                        "connection refused: the slave serves its maximum of connections"
+                    );
+                    return;
+                }
+                WhenFull::CloseOldestIdle => {
+                    let oldest = slots
+                        .iter()
+                        .enumerate()
+                        .min_by_key(|(_, s)| s.last_served.load(Ordering::Relaxed))
+                        .map(|(i, _)| i);
+                    if let Some(i) = oldest {
+                        let slot = slots.remove(i);
+                        tracing::debug!(
+                            peer = %slot.peer, new = %peer,
+                            "closing the connection idle longest to make room for a new one"
+                        );
+                        slot.evict.cancel();
+                    }
+                }
+            }
+        }
+        // Responses are small and latency matters more than packet count.
+        if let Err(error) = stream.set_nodelay(true) {
+            tracing::debug!(%peer, %error, "cannot set TCP_NODELAY");
+        }
+        let conn = Connection {
+            stream,
+            peer,
+            mem: self.mem.clone(),
+            settings: self.settings.clone(),
+            evict: self.stop.child_token(),
+            stop: self.stop.clone(),
+            last_served: Arc::new(AtomicU64::new(millis(epoch, Instant::now()))),
+            epoch,
+        };
+        let slot_parts = (conn.evict.clone(), conn.last_served.clone());
+        let handle = tasks.spawn(conn.run());
+        slots.push(Slot {
+            task: handle.id(),
+            peer,
+            last_served: slot_parts.1,
+            evict: slot_parts.0,
+        });
+        self.stats.connections.store(slots.len(), Ordering::Relaxed);
+        tracing::debug!(%peer, connections = slots.len(), "connection accepted");
+    }
+}
+
+/// Set in `last_served` once a connection has had a request served. Connections that
+/// never sent one sort before all others when the oldest idle is chosen: a flood of
+/// bare connections evicts itself, not the masters that talk.
+const SERVED: u64 = 1 << 63;
+
+/// Milliseconds from `epoch` to `at`, without the [`SERVED`] bit.
+fn millis(epoch: Instant, at: Instant) -> u64 {
+    let ms = at.saturating_duration_since(epoch).as_millis();
+    u64::try_from(ms).unwrap_or(u64::MAX) & !SERVED
+}
+
+/// `t + d`, or a time decades away when that overflows (`Duration::MAX` means never).
+fn after(t: Instant, d: Duration) -> Instant {
+    t.checked_add(d)
+        .unwrap_or_else(|| t + Duration::from_secs(30 * 365 * 86_400))
+}
+
+/// Why a connection was closed.
+enum Close {
+    PeerClosed { mid_frame: bool },
+    Idle(Duration),
+    FrameTimeout(Duration),
+    WriteTimeout(Duration),
+    Fault(StreamFault),
+    Io(io::Error),
+    Evicted,
+    Stopping,
+}
+
+impl fmt::Display for Close {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Close::PeerClosed { mid_frame: false } => f.write_str("closed by the client"),
+            Close::PeerClosed { mid_frame: true } => {
+                f.write_str("closed by the client in the middle of a frame")
+            }
+            Close::Idle(d) => write!(f, "no request for {d:?} (idle timeout)"),
+            Close::FrameTimeout(d) => {
+                write!(f, "a frame stayed incomplete for {d:?} (frame timeout)")
+            }
+            Close::WriteTimeout(d) => {
+                write!(
+                    f,
+                    "the client took no response data for {d:?} (write timeout)"
+                )
+            }
+            Close::Fault(fault) => write!(f, "{fault}"),
+            Close::Io(e) => write!(f, "I/O error: {e}"),
+            Close::Evicted => {
+                f.write_str("closed to make room for a new connection (max connections)")
+            }
+            Close::Stopping => f.write_str("the slave is stopping"),
+        }
+    }
+}
+
+struct Connection {
+    stream: TcpStream,
+    peer: SocketAddr,
+    mem: Memory,
+    settings: Arc<Settings>,
+    /// Cancelled to close this connection (eviction, or the server stopping).
+    evict: CancellationToken,
+    stop: CancellationToken,
+    last_served: Arc<AtomicU64>,
+    epoch: Instant,
+}
+
+impl Connection {
+    async fn run(mut self) {
+        let mut session = Session::new(self.settings.max_frame_len);
+        let reason = self.serve(&mut session).await;
+        tracing::debug!(peer = %self.peer, %reason, "connection closed");
+    }
+
+    async fn serve(&mut self, session: &mut Session) -> Close {
+        let settings = self.settings.clone();
+        let peer = Peer::Tcp(self.peer);
+        let mut last_input = Instant::now();
+        let mut partial_since: Option<Instant> = None;
+        // One timer for the connection's life, moved only when it fires early or a
+        // frame starts: resetting it at every request would cost more than the request.
+        let timer = tokio::time::sleep_until(after(last_input, settings.idle_timeout));
+        tokio::pin!(timer);
+        loop {
+            // Answer everything buffered; one write per batch.
+            let mut frames = 0;
+            loop {
+                let batch = match session
+                    .process(|incoming, out| answer(&settings, &self.mem, peer, incoming, out))
+                {
+                    Ok(batch) => batch,
+                    Err(fault) => {
+                        // The frames before the bad one were executed: answer them.
+                        if !session.output().is_empty() {
+                            let _ = self.write_out(session, settings.write_timeout).await;
+                        }
+                        return Close::Fault(fault);
+                    }
+                };
+                frames += batch.frames;
+                if batch.foreign > 0 {
+                    tracing::debug!(
+                        peer = %self.peer, frames = batch.foreign,
+                        "dropped frames whose protocol id is not 0 (not Modbus)"
+                    );
+                }
+                if !session.output().is_empty()
+                    && let Err(close) = self.write_out(session, settings.write_timeout).await
+                {
+                    return close;
+                }
+                if !batch.more {
+                    break;
+                }
+            }
+            if frames > 0 {
+                // The time of the read that completed them: one clock read less.
+                let at = millis(self.epoch, last_input);
+                self.last_served.store(at | SERVED, Ordering::Relaxed);
+            }
+            if !session.has_partial() {
+                partial_since = None;
+            } else if frames > 0 || partial_since.is_none() {
+                partial_since = Some(last_input);
+            }
+            if let Some(since) = partial_since {
+                let deadline = after(since, settings.frame_timeout);
+                if timer.deadline() > deadline {
+                    timer.as_mut().reset(deadline);
+                }
+            }
+
+            tokio::select! {
+                biased;
+                () = self.evict.cancelled() => {
+                    return if self.stop.is_cancelled() { Close::Stopping } else { Close::Evicted };
+                }
+                read = self.stream.read(session.read_space()) => match read {
+                    Ok(0) => return Close::PeerClosed { mid_frame: session.has_partial() },
+                    Ok(n) => {
+                        session.filled(n);
+                        last_input = Instant::now();
+                    }
+                    Err(e) => return Close::Io(e),
+                },
+                () = &mut timer => {
+                    let (deadline, close) = match partial_since {
+                        Some(since) => (
+                            after(since, settings.frame_timeout),
+                            Close::FrameTimeout(settings.frame_timeout),
+                        ),
+                        None => (
+                            after(last_input, settings.idle_timeout),
+                            Close::Idle(settings.idle_timeout),
+                        ),
+                    };
+                    if Instant::now() >= deadline {
+                        return close;
+                    }
+                    timer.as_mut().reset(deadline);
+                }
+            }
+        }
+    }
+
+    /// Writes the session's output: at once when the socket has room (no timer), else
+    /// waiting at most `timeout` for a client that does not read its responses.
+    async fn write_out(&mut self, session: &mut Session, timeout: Duration) -> Result<(), Close> {
+        match self.stream.try_write(session.output()) {
+            Ok(n) => session.written(n),
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
+            Err(e) => return Err(Close::Io(e)),
+        }
+        if session.output().is_empty() {
+            return Ok(());
+        }
+        let len = session.output().len();
+        let deadline = after(Instant::now(), timeout);
+        tokio::select! {
+            biased;
+            () = self.evict.cancelled() => {
+                Err(if self.stop.is_cancelled() { Close::Stopping } else { Close::Evicted })
+            }
+            written = tokio::time::timeout_at(deadline, self.stream.write_all(session.output())) => {
+                match written {
+                    Ok(Ok(())) => {
+                        session.written(len);
+                        Ok(())
+                    }
+                    Ok(Err(e)) => Err(Close::Io(e)),
+                    Err(_) => Err(Close::WriteTimeout(timeout)),
+                }
+            }
+        }
+    }
+}
+
+/// Answers one frame: the unit-id filter, then the request itself.
+fn answer(
+    settings: &Settings,
+    mem: &Memory,
+    peer: Peer,
+    incoming: Incoming<'_>,
+    out: &mut [u8],
+) -> Option<usize> {
+    if !settings.units.contains(incoming.unit) {
+        tracing::debug!(%peer, unit = incoming.unit, "request for a unit this slave does not serve");
+        if !settings.unknown_unit_exception {
+            // Silence, as a gateway without that device would give: the master times out.
+            return None;
+        }
+        let function = incoming.pdu.first()? & 0x7F;
+        return encode_exception(out, function, ExceptionCode::GatewayTargetDevice).ok();
+    }
+    let ctx = Context {
+        settings,
+        peer,
+        unit: incoming.unit,
+    };
+    exec::execute(incoming.pdu, mem, &ctx, out)
+}
