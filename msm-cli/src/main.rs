@@ -1,6 +1,71 @@
-//! The `msm` command line.
+//! `msm`: Modbus shared memory from the command line. A PLC simulator (`serve`), a live
+//! watch table (`poll`), one-shot `read` and `write`, and a self-contained `demo`.
 #![forbid(unsafe_code)]
 
-fn main() {
-    println!("msm: under construction");
+mod args;
+mod commands;
+mod failure;
+mod link;
+mod plant;
+mod show;
+mod target;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+use args::{Cli, Command};
+use failure::Failure;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_logging(cli.verbose);
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("msm: cannot start the async runtime: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    let result = runtime.block_on(async {
+        match cli.command {
+            Command::Demo(a) => commands::demo::run(a).await,
+            Command::Serve(a) => commands::serve::run(a).await,
+            Command::Poll(a) => commands::poll::run(a).await,
+            Command::Read(a) => commands::read::run(a).await,
+            Command::Write(a) => commands::write::run(a).await,
+        }
+    });
+    // Workers still draining (a master reconnecting, say) must not hold the exit up.
+    runtime.shutdown_timeout(std::time::Duration::from_millis(200));
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(f) => {
+            eprintln!("msm: {}", f.message);
+            ExitCode::from(f.code)
+        }
+    }
 }
+
+fn init_logging(verbose: u8) {
+    let default = match verbose {
+        0 => "msm=warn",
+        1 => "msm=info",
+        2 => "msm=debug",
+        _ => "msm=trace",
+    };
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .try_init();
+}
+
+/// Exits with a failure: `Err(Failure::...)` from a command.
+pub(crate) type CmdResult = Result<(), Failure>;

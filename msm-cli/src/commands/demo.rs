@@ -1,0 +1,125 @@
+//! `msm demo`: a slave with the moving demo plant and a master syncing a copy of it, in
+//! one process, showing the exchange both ways.
+
+use std::time::{Duration, Instant};
+
+use msm::{Map, Master, Origin, Slave, Var};
+
+use crate::CmdResult;
+use crate::args::DemoArgs;
+use crate::failure::Failure;
+use crate::plant::{DEMO_MAP, Plant, TICK};
+use crate::show::shown;
+
+/// Setpoints the master writes in turn.
+const SETPOINTS: [u16; 4] = [650, 400, 550, 500];
+/// How often the master writes one.
+const WRITE_EVERY: Duration = Duration::from_secs(4);
+
+pub(crate) async fn run(a: DemoArgs) -> CmdResult {
+    let map = Map::from_toml_str(DEMO_MAP)?;
+    let plc = map.build()?;
+    let mut plant = Plant::new(&plc)?;
+    let slave = Slave::tcp(a.listen.clone())
+        .serve_async(plc.memory().clone())
+        .await
+        .map_err(|e| Failure::modbus(format!("cannot serve on {}: {e}", a.listen)))?;
+    let addr = slave.local_addr();
+
+    let hmi = map.build()?;
+    let master = Master::tcp(addr.to_string())
+        .period(Duration::from_millis(100))
+        .start_async(hmi.memory().clone())
+        .await?;
+    let setpoint: Var<u16> = hmi.typed("SETPOINT")?;
+    let start: Var<bool> = hmi.typed("START")?;
+
+    println!(
+        "msm demo: a slave serves the demo plant on {addr}; a master keeps a copy of it in sync every 100 ms."
+    );
+    println!(
+        "The master writes SETPOINT every {} s and the plant's LEVEL follows it.",
+        WRITE_EVERY.as_secs()
+    );
+    println!(
+        "Join in from another terminal: mbpoll -m tcp -p {} -a 1 -0 -t 3:float -r 0 -c 1 127.0.0.1",
+        addr.port()
+    );
+    println!("Ctrl-C to stop.\n");
+
+    let began = Instant::now();
+    let t = || format!("{:6.1}s", began.elapsed().as_secs_f64());
+    let mut slave_side = plc.memory().subscribe();
+    let mut plant_tick = tokio::time::interval(TICK);
+    let mut show_tick = tokio::time::interval(Duration::from_secs(1));
+    let mut write_tick =
+        tokio::time::interval_at(tokio::time::Instant::now() + WRITE_EVERY, WRITE_EVERY);
+    let mut writes = 0usize;
+    let mut written_at: Option<Instant> = None;
+    let stop = super::stop_signal(a.seconds);
+    tokio::pin!(stop);
+    loop {
+        tokio::select! {
+            () = &mut stop => break,
+            _ = plant_tick.tick() => {
+                if let Err(e) = plant.step() {
+                    tracing::warn!("demo plant: {e}");
+                }
+            }
+            _ = show_tick.tick() => {
+                let s = master.status();
+                let view: Vec<String> = ["CYCLES", "SETPOINT", "LEVEL", "TEMPERATURE", "ALARM", "RUNNING"]
+                    .iter()
+                    .filter_map(|n| hmi.get(n).map(|v| format!("{n}={}", shown(&v.get()))))
+                    .collect();
+                let link = if s.connected {
+                    format!("cycle {:.2} ms", s.last_cycle.unwrap_or_default().as_secs_f64() * 1e3)
+                } else {
+                    format!("not connected: {}", s.last_error.unwrap_or_default())
+                };
+                println!("{} master sees  {}  [{link}]", t(), view.join(" "));
+            }
+            _ = write_tick.tick() => {
+                writes += 1;
+                if writes % 5 == 0 {
+                    // Now and then, stop and restart the plant through a coil.
+                    let on = !start.get();
+                    start.set(on)?;
+                    println!("{} master writes START = {on}", t());
+                } else {
+                    let value = SETPOINTS[writes % SETPOINTS.len()];
+                    setpoint.set(value)?;
+                    println!("{} master writes SETPOINT = {value}", t());
+                }
+                written_at = Some(Instant::now());
+            }
+            change = slave_side.recv() => {
+                let Ok(c) = change else { continue };
+                if let Origin::Remote(peer) = c.origin {
+                    let names: Vec<String> = plc
+                        .vars()
+                        .iter()
+                        .filter(|v| v.touched_by(&c))
+                        .map(|v| format!("{} = {}", v.name(), shown(&v.get())))
+                        .collect();
+                    let after = written_at
+                        .take()
+                        .map(|w| format!(" ({:.1} ms after the write)", w.elapsed().as_secs_f64() * 1e3))
+                        .unwrap_or_default();
+                    println!("{} slave  got    {} from {peer}{after}", t(), names.join(", "));
+                }
+            }
+        }
+    }
+    let s = master.status();
+    master.stop().await;
+    slave.stop().await;
+    println!(
+        "\nmsm demo: ran {:.1} s; the master completed {} cycles (average {:.2} ms) and {} writes confirmed.",
+        began.elapsed().as_secs_f64(),
+        s.cycles,
+        s.average_cycle.unwrap_or_default().as_secs_f64() * 1e3,
+        s.writes_confirmed
+    );
+    Ok(())
+}

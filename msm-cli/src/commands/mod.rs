@@ -1,0 +1,42 @@
+//! One module per subcommand.
+
+pub(crate) mod demo;
+pub(crate) mod poll;
+pub(crate) mod read;
+pub(crate) mod serve;
+pub(crate) mod write;
+
+use std::time::Duration;
+
+/// Resolves on Ctrl-C, SIGTERM, or after `seconds` if given.
+pub(crate) async fn stop_signal(seconds: Option<f64>) {
+    let limit = async {
+        match seconds {
+            Some(s) if s.is_finite() && s >= 0.0 => {
+                tokio::time::sleep(Duration::from_secs_f64(s)).await
+            }
+            _ => std::future::pending().await,
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        () = terminate => {}
+        () = limit => {}
+    }
+}
+
+/// A generous bound for one-shot operations: connecting plus a few answers.
+pub(crate) fn one_shot_limit(timeout: Duration) -> Duration {
+    timeout * 5 + Duration::from_secs(1)
+}

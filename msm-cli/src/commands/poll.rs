@@ -1,0 +1,96 @@
+//! `msm poll`: a master showing a slave's variables live.
+
+use std::time::Duration;
+
+use msm::{Map, Plan, Status};
+
+use crate::args::PollArgs;
+use crate::show::{Console, Style};
+use crate::{CmdResult, link};
+
+pub(crate) async fn run(a: PollArgs) -> CmdResult {
+    let map = Map::from_path(&a.map)?;
+    let mm = map.build()?;
+    // Read what the map declares; a map without variables is exchanged whole.
+    let plan = if mm.vars().is_empty() {
+        Plan::WholeMemory
+    } else {
+        Plan::DeclaredVars { max_gap: 8 }
+    };
+    let peer = link::peer_name(&a.connect);
+    let master = link::master(&a.connect)?
+        .period(a.period)
+        .plan(plan)
+        .start_async(mm.memory().clone())
+        .await?;
+    let mut changes = mm.memory().subscribe();
+    let mut console = Console::new(Style::pick(a.json), mm.vars());
+    let mut tick = tokio::time::interval(Duration::from_millis(200));
+    let mut last = Status::default();
+    let mut ever_synced = false;
+    let stop = super::stop_signal(a.seconds);
+    tokio::pin!(stop);
+    loop {
+        tokio::select! {
+            () = &mut stop => break,
+            change = changes.recv() => match change {
+                Ok(c) => console.on_change(mm.vars(), &c),
+                Err(_) => console.refresh_values(mm.vars()),
+            },
+            _ = tick.tick() => {}
+        }
+        let status = master.status();
+        if status.cycles > 0 && !ever_synced {
+            // Values equal to the map's starting values made no change: show them now.
+            ever_synced = true;
+            console.refresh_values(mm.vars());
+        }
+        report_status(&mut console, &peer, &last, &status);
+        console.header(header(&peer, a.connect.unit, &status));
+        console.render(mm.vars());
+        last = status;
+    }
+    console.render(mm.vars());
+    master.stop().await;
+    Ok(())
+}
+
+/// Connection changes, as events: shown, not fatal.
+fn report_status(console: &mut Console, peer: &str, last: &Status, now: &Status) {
+    if now.connected && !last.connected {
+        console.event(&format!("connected to {peer}"));
+    }
+    if !now.connected && (last.connected || last.last_error != now.last_error) {
+        if let Some(e) = &now.last_error {
+            console.event(&format!("{e} (retrying)"));
+        }
+    }
+    for e in &now.block_errors {
+        if !last.block_errors.contains(e) {
+            console.event(&e.to_string());
+        }
+    }
+}
+
+fn header(peer: &str, unit: u8, s: &Status) -> String {
+    let state = if s.connected {
+        "connected".to_string()
+    } else {
+        match &s.last_error {
+            Some(e) => format!("NOT CONNECTED: {e} (retrying)"),
+            None => "connecting".to_string(),
+        }
+    };
+    let cycle = match (s.last_cycle, s.average_cycle) {
+        (Some(l), Some(a)) => format!(
+            ", cycle {:.1} ms (avg {:.1} ms)",
+            l.as_secs_f64() * 1e3,
+            a.as_secs_f64() * 1e3
+        ),
+        _ => String::new(),
+    };
+    format!(
+        "msm poll {peer} unit {unit}: {state}, {} cycles{cycle}; Ctrl-C to stop",
+        s.cycles
+    )
+}

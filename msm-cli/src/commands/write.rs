@@ -1,0 +1,82 @@
+//! `msm write`: write variables once, and wait for the slave to confirm.
+
+use msm::{DynValue, Plan, VarType};
+
+use crate::args::WriteArgs;
+use crate::failure::Failure;
+use crate::show::shown;
+use crate::{CmdResult, link, target};
+
+pub(crate) async fn run(a: WriteArgs) -> CmdResult {
+    let t = target::resolve(&a.words, &a.raw, None)?;
+    // The names to write and their values, as text.
+    let pairs: Vec<(String, String)> = if t.raw {
+        t.map
+            .vars()
+            .iter()
+            .map(|v| v.name.clone())
+            .zip(t.rest.iter().cloned())
+            .collect()
+    } else {
+        if t.rest.is_empty() {
+            return Err(Failure::usage("give NAME=VALUE pairs after the map file"));
+        }
+        t.rest
+            .iter()
+            .map(|w| {
+                w.split_once('=')
+                    .map(|(n, v)| (n.trim().to_string(), v.to_string()))
+                    .ok_or_else(|| Failure::usage(format!("{w:?} is not NAME=VALUE")))
+            })
+            .collect::<Result<_, _>>()?
+    };
+    let names: Vec<&str> = pairs.iter().map(|(n, _)| n.as_str()).collect();
+    let map = if t.raw { t.map } else { t.map.select(&names)? };
+    let mm = map.build()?;
+    let mut values: Vec<(usize, DynValue)> = Vec::with_capacity(pairs.len());
+    for (name, text) in &pairs {
+        let var = mm.find(name)?;
+        let index = mm.vars().iter().position(|v| v.name() == name).unwrap_or(0);
+        values.push((index, var.parse_value(text)?));
+    }
+
+    let master = link::master(&a.connect)?
+        .plan(Plan::DeclaredVars { max_gap: 0 })
+        .pipelining(1)
+        .period(std::time::Duration::from_secs(3600))
+        .start_async(mm.memory().clone())
+        .await?;
+    let limit = super::one_shot_limit(a.connect.timeout);
+    let result = tokio::time::timeout(limit, async {
+        // A bit or a byte shares its register with other data: read it first, so the
+        // register goes back with only that bit or byte changed.
+        let partial = values.iter().any(|(i, _)| {
+            matches!(
+                mm.vars()[*i].def().ty,
+                VarType::Bit | VarType::U8 | VarType::I8
+            )
+        });
+        if partial {
+            master.sync().await?;
+        }
+        for (i, value) in &values {
+            mm.vars()[*i].set(value.clone())?;
+        }
+        master.flush().await
+    })
+    .await;
+    master.stop().await;
+    match result {
+        Err(_) => Err(Failure::modbus(format!(
+            "timeout: {} did not confirm the write within {limit:?}",
+            link::peer_name(&a.connect)
+        ))),
+        Ok(Err(e)) => Err(e.into()),
+        Ok(Ok(())) => {
+            for (i, value) in &values {
+                println!("{} = {}", mm.vars()[*i].name(), shown(value));
+            }
+            Ok(())
+        }
+    }
+}

@@ -1,0 +1,74 @@
+//! Why a command failed, and the exit code that says so: 1 for a Modbus exception, a
+//! timeout or an unreachable peer; 2 for a usage or map error.
+
+use msm::master::Fault;
+use msm::{Error, MapError};
+
+/// A failed command: the message for stderr and the process exit code.
+#[derive(Debug)]
+pub(crate) struct Failure {
+    pub(crate) code: u8,
+    pub(crate) message: String,
+}
+
+impl Failure {
+    /// Bad arguments or a bad map: exit code 2.
+    pub(crate) fn usage(message: impl Into<String>) -> Failure {
+        Failure {
+            code: 2,
+            message: message.into(),
+        }
+    }
+
+    /// The peer said no, said nothing, or could not be reached: exit code 1.
+    pub(crate) fn modbus(message: impl Into<String>) -> Failure {
+        Failure {
+            code: 1,
+            message: message.into(),
+        }
+    }
+}
+
+impl From<MapError> for Failure {
+    fn from(e: MapError) -> Failure {
+        Failure::usage(e.to_string())
+    }
+}
+
+impl From<Error> for Failure {
+    fn from(e: Error) -> Failure {
+        match e {
+            Error::Map(m) => Failure::usage(m.to_string()),
+            Error::Config(_)
+            | Error::OutOfRange { .. }
+            | Error::TypeMismatch { .. }
+            | Error::BitOutOfRange { .. }
+            | Error::BadLength { .. }
+            | Error::AreaTooLarge { .. }
+            | Error::StringTooLong { .. }
+            | Error::NotAscii { .. }
+            | Error::LengthMismatch { .. }
+            | Error::ReadOnly { .. }
+            | Error::UnknownArea { .. }
+            | Error::UnknownOrder { .. }
+            | Error::UnknownByte { .. } => Failure::usage(e.to_string()),
+            Error::NotConnected { peer, reason } => {
+                Failure::modbus(format!("cannot reach {peer}: {reason}"))
+            }
+            Error::Block(b) => {
+                let what = match &b.fault {
+                    Fault::Exception { .. } => "Modbus exception",
+                    Fault::Timeout(_) => "timeout",
+                    Fault::BadResponse(_) => "bad response",
+                    Fault::Disconnected(_) => "connection lost",
+                    _ => "failure",
+                };
+                Failure::modbus(format!("{what}: {b}"))
+            }
+            Error::Timeout { what, after } => {
+                Failure::modbus(format!("timeout: {what} did not complete within {after:?}"))
+            }
+            other => Failure::modbus(other.to_string()),
+        }
+    }
+}
