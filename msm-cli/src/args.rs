@@ -160,7 +160,7 @@ pub(crate) struct WriteArgs {
     #[arg(
         value_name = "MAP NAME=VALUE... | VALUE...",
         required = true,
-        allow_hyphen_values = true
+        allow_negative_numbers = true
     )]
     pub(crate) words: Vec<String>,
     #[command(flatten)]

@@ -33,3 +33,8 @@ pub use memory::{
 };
 pub use slave::{AsyncSlaveHandle, Slave, SlaveHandle};
 pub use transport::{Parity, SerialConfig};
+
+/// The README's Rust examples, compiled and run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+pub struct ReadmeDoctests;

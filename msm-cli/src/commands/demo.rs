@@ -51,7 +51,8 @@ pub(crate) async fn run(a: DemoArgs) -> CmdResult {
     let t = || format!("{:6.1}s", began.elapsed().as_secs_f64());
     let mut slave_side = plc.memory().subscribe();
     let mut plant_tick = tokio::time::interval(TICK);
-    let mut show_tick = tokio::time::interval(Duration::from_secs(1));
+    let second = Duration::from_secs(1);
+    let mut show_tick = tokio::time::interval_at(tokio::time::Instant::now() + second, second);
     let mut write_tick =
         tokio::time::interval_at(tokio::time::Instant::now() + WRITE_EVERY, WRITE_EVERY);
     let mut writes = 0usize;

@@ -165,9 +165,12 @@ impl PeerProcess {
         let stdout = child.stdout.take().expect("piped stdout");
         let (tx, rx) = std::sync::mpsc::channel();
         std::thread::spawn(move || {
+            let mut reader = std::io::BufReader::new(stdout);
             let mut line = String::new();
-            let _ = std::io::BufReader::new(stdout).read_line(&mut line);
+            let _ = reader.read_line(&mut line);
             let _ = tx.send(line);
+            // Keep draining, so the peer never writes into a closed pipe.
+            let _ = std::io::copy(&mut reader, &mut std::io::sink());
         });
         let announced = rx
             .recv_timeout(Duration::from_secs(20))

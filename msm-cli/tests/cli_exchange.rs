@@ -1,0 +1,272 @@
+//! `serve`, `poll --json`, `read` and `write` against each other, through the binary.
+
+mod common;
+
+use common::{Running, map, run, serve, stderr, stdout};
+
+fn json(line: &str) -> serde_json::Value {
+    serde_json::from_str(line).unwrap_or_else(|e| panic!("not JSON ({e}): {line}"))
+}
+
+#[test]
+fn serve_and_poll_json_see_each_others_writes() {
+    // The demo plant moves CYCLES; `msm write` changes SETPOINT; poll sees both, serve
+    // logs the remote write with the peer's address.
+    let (server, addr) = serve(&[]);
+    let demo = common::temp_file(
+        "demo.toml",
+        include_str!("../../msm/examples/maps/demo.toml"),
+    );
+    let poll = Running::start(&[
+        "poll",
+        &demo,
+        "--connect",
+        &addr,
+        "--json",
+        "--period",
+        "50ms",
+        "--seconds",
+        "15",
+    ]);
+    let first = json(&poll.expect_out("CYCLES", |l| l.contains("\"CYCLES\"")));
+    assert!(
+        first["time"].as_str().is_some_and(|t| t.ends_with('Z')),
+        "{first}"
+    );
+    let c0 = first["value"].as_u64().expect("a number");
+    let later = json(&poll.expect_out("CYCLES moving", |l| {
+        l.contains("\"CYCLES\"") && json(l)["value"].as_u64().is_some_and(|v| v > c0)
+    }));
+    assert_eq!(later["name"], "CYCLES");
+
+    let out = run(&["write", &demo, "SETPOINT=777", "--connect", &addr]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(stdout(&out).trim(), "SETPOINT = 777");
+    let seen = json(&poll.expect_out("SETPOINT 777", |l| {
+        l.contains("\"SETPOINT\"") && l.contains("777")
+    }));
+    assert_eq!(seen["value"], 777);
+    server.expect_out("the remote write logged", |l| {
+        l.contains("write from 127.0.0.1:") && l.contains("SETPOINT = 777")
+    });
+}
+
+#[test]
+fn read_and_write_by_name_and_raw() {
+    let m = map("server_mapper.toml");
+    let (_server, addr) = serve(&[&m]);
+    let w = run(&[
+        "write",
+        &m,
+        "CURRENT_VALUE=99999",
+        "CONTROL_WORD=0x8000",
+        "WORK_MODE=4",
+        "--connect",
+        &addr,
+    ]);
+    assert!(w.status.success(), "{}", stderr(&w));
+    let r = run(&[
+        "read",
+        &m,
+        "CURRENT_VALUE",
+        "CONTROL_WORD",
+        "WORK_MODE",
+        "PROCESS_STEP",
+        "--connect",
+        &addr,
+    ]);
+    assert_eq!(
+        stdout(&r),
+        "CURRENT_VALUE = 99999\nCONTROL_WORD = 32768\nWORK_MODE = 4\nPROCESS_STEP = 0\n"
+    );
+    // A byte write keeps the other byte; a bit write keeps the other bits.
+    let w = run(&[
+        "write",
+        &m,
+        "PROCESS_STEP=10",
+        "ERROR_STATE=true",
+        "--connect",
+        &addr,
+    ]);
+    assert!(w.status.success(), "{}", stderr(&w));
+    let r = run(&[
+        "read",
+        "--area",
+        "holding",
+        "--address",
+        "0",
+        "--count",
+        "4",
+        "--connect",
+        &addr,
+    ]);
+    assert_eq!(
+        stdout(&r),
+        "holding[0] = 2564\nholding[1] = 34463\nholding[2] = 1\nholding[3] = 32769\n"
+    );
+    // Raw typed access, both ways.
+    let r = run(&[
+        "read",
+        "--area",
+        "holding",
+        "--address",
+        "1",
+        "--type",
+        "u32",
+        "--order",
+        "CDAB",
+        "--connect",
+        &addr,
+    ]);
+    assert_eq!(stdout(&r), "holding[1] = 99999\n");
+    let w = run(&[
+        "write",
+        "--area",
+        "holding",
+        "--address",
+        "4",
+        "--type",
+        "f32",
+        "--connect",
+        &addr,
+        "-1.5",
+        "2.25",
+    ]);
+    assert!(w.status.success(), "{}", stderr(&w));
+    let r = run(&[
+        "read",
+        "--area",
+        "holding",
+        "--address",
+        "4",
+        "--type",
+        "f32",
+        "--count",
+        "2",
+        "--json",
+        "--connect",
+        &addr,
+    ]);
+    let lines: Vec<serde_json::Value> = stdout(&r).lines().map(json).collect();
+    assert_eq!(
+        (lines[0]["name"].as_str(), lines[0]["value"].as_f64()),
+        (Some("holding[4]"), Some(-1.5))
+    );
+    assert_eq!(lines[1]["value"].as_f64(), Some(2.25));
+}
+
+#[test]
+fn exit_codes_say_what_went_wrong() {
+    let m = map("server_mapper.toml");
+    let (_server, addr) = serve(&[&m]);
+    // 0: fine.
+    assert_eq!(
+        run(&["read", &m, "--connect", &addr]).status.code(),
+        Some(0)
+    );
+    // 1: a Modbus exception (register 100 is outside the served 8).
+    let r = run(&[
+        "read",
+        "--area",
+        "holding",
+        "--address",
+        "100",
+        "--connect",
+        &addr,
+    ]);
+    assert_eq!(r.status.code(), Some(1), "{}", stderr(&r));
+    assert!(
+        stderr(&r).contains("Modbus exception") && stderr(&r).contains("illegal data address (02)"),
+        "{}",
+        stderr(&r)
+    );
+    // 1: nobody there.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0")
+        .expect("bind")
+        .local_addr()
+        .expect("addr")
+        .to_string();
+    let r = run(&["read", &m, "--connect", &closed, "--timeout", "300ms"]);
+    assert_eq!(r.status.code(), Some(1));
+    assert!(stderr(&r).contains("cannot reach"), "{}", stderr(&r));
+    // 1: a timeout (a listener that never answers).
+    let silent = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let silent_addr = silent.local_addr().expect("addr").to_string();
+    let r = run(&[
+        "read",
+        &m,
+        "WORK_MODE",
+        "--connect",
+        &silent_addr,
+        "--timeout",
+        "300ms",
+    ]);
+    assert_eq!(r.status.code(), Some(1));
+    assert!(stderr(&r).contains("timeout"), "{}", stderr(&r));
+    // 2: usage and map errors.
+    for (args, needle) in [
+        (
+            vec!["read", &m, "NOPE", "--connect", &addr],
+            "unknown variable \"NOPE\"",
+        ),
+        (
+            vec!["write", &m, "WORK_MODE=300", "--connect", &addr],
+            "300 does not fit a u8",
+        ),
+        (
+            vec!["write", &m, "WORK_MODE", "--connect", &addr],
+            "is not NAME=VALUE",
+        ),
+        (
+            vec![
+                "read",
+                "--area",
+                "holding",
+                "--address",
+                "0",
+                "--type",
+                "u33",
+                "--connect",
+                &addr,
+            ],
+            "--type",
+        ),
+        (vec!["read", "no/such/map.toml"], "no/such/map.toml"),
+        (
+            vec!["read", "--area", "coil", "--address", "0", "--type", "f32"],
+            "use bool",
+        ),
+        (vec!["read", "--bogus"], "unexpected argument"),
+    ] {
+        let r = run(&args);
+        assert_eq!(r.status.code(), Some(2), "{args:?}: {}", stderr(&r));
+        assert!(
+            stderr(&r).contains(needle),
+            "{needle:?} not in {}",
+            stderr(&r)
+        );
+    }
+}
+
+#[test]
+fn poll_shows_a_lost_connection_and_recovers() {
+    let m = map("server_mapper.toml");
+    let (server, addr) = serve(&[&m]);
+    let poll = Running::start(&[
+        "poll",
+        &m,
+        "--connect",
+        &addr,
+        "--period",
+        "50ms",
+        "--seconds",
+        "20",
+    ]);
+    poll.expect_out("WORK_MODE", |l| l.contains("WORK_MODE = 1"));
+    drop(server); // the slave dies
+    poll.expect_out("the loss", |l| {
+        l.contains("lost") || l.contains("cannot connect")
+    });
+    let _again = Running::start(&["serve", &m, "--listen", &addr]);
+    poll.expect_out("the reconnection", |l| l.contains("connected to"));
+}

@@ -1,0 +1,64 @@
+//! The shipped examples run and do what they say (each bounded in time).
+
+mod common;
+
+use std::path::PathBuf;
+use std::process::Command;
+
+/// An example binary built by `cargo test` (which builds the package's examples).
+fn example(name: &str) -> PathBuf {
+    let exe = std::env::current_exe().expect("test binary path");
+    let dir = exe.parent().and_then(|d| d.parent()).expect("target dir");
+    let path = dir.join("examples").join(name);
+    assert!(
+        path.is_file(),
+        "{} not built: run `cargo test` (it builds examples)",
+        path.display()
+    );
+    path
+}
+
+#[test]
+fn quickstart_runs() {
+    let out = Command::new(example("quickstart")).output().expect("run");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{text}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        text.contains("PLC sees counter = 99999") && text.contains("HMI sees alarm = true"),
+        "{text}"
+    );
+}
+
+#[test]
+fn server_and_client_mapper_talk() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("free port")
+        .port();
+    let addr = format!("127.0.0.1:{port}");
+    let server = common::PeerProcess::start(&example("server_mapper"), &[&addr, "8"]);
+    assert!(
+        server.announced.contains("serving 8 holding registers"),
+        "{}",
+        server.announced
+    );
+    let out = Command::new(example("client_mapper"))
+        .arg(&addr)
+        .output()
+        .expect("run");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{text}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(text.contains("wrote CURRENT_VALUE = 99999"), "{text}");
+    assert!(
+        text.contains("read back: CURRENT_VALUE=99999 CONTROL_WORD=0x8000"),
+        "{text}"
+    );
+}
