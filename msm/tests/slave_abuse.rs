@@ -6,7 +6,7 @@
 mod common;
 mod slave_common;
 
-use std::io::{ErrorKind, Read, Write};
+use std::io::Write;
 use std::net::TcpStream;
 use std::time::{Duration, Instant};
 

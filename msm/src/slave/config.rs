@@ -11,19 +11,44 @@ use crate::memory::{Area, AreaSpec, Memory};
 use crate::protocol::tcp;
 
 /// Default most connections served at once.
+/// ```
+/// assert_eq!(msm::slave::DEFAULT_MAX_CONNECTIONS, 256);
+/// ```
 pub const DEFAULT_MAX_CONNECTIONS: usize = 256;
 /// Default time a connection may stay silent before it is closed.
+/// ```
+/// assert_eq!(msm::slave::DEFAULT_IDLE_TIMEOUT.as_secs(), 60);
+/// ```
 pub const DEFAULT_IDLE_TIMEOUT: Duration = Duration::from_secs(60);
 /// Default time the rest of a frame may take once its first byte has arrived.
+/// ```
+/// assert_eq!(msm::slave::DEFAULT_FRAME_TIMEOUT.as_secs(), 5);
+/// ```
 pub const DEFAULT_FRAME_TIMEOUT: Duration = Duration::from_secs(5);
 /// Default time a client may take to accept a response before its connection is closed.
+/// ```
+/// assert_eq!(msm::slave::DEFAULT_WRITE_TIMEOUT.as_secs(), 5);
+/// ```
 pub const DEFAULT_WRITE_TIMEOUT: Duration = Duration::from_secs(5);
 /// Default (and largest) frame length: a 7-byte MBAP header and a 253-byte PDU.
+/// ```
+/// assert_eq!(msm::slave::DEFAULT_MAX_FRAME_LEN, 260);
+/// ```
 pub const DEFAULT_MAX_FRAME_LEN: usize = tcp::MAX_FRAME_LEN;
 /// Shortest frame length limit a slave accepts: a request of 1 register or coil is 12.
+/// ```
+/// assert_eq!(msm::slave::MIN_MAX_FRAME_LEN, 12);
+/// ```
 pub const MIN_MAX_FRAME_LEN: usize = 12;
 
 /// What the slave does with a new connection when it already serves the maximum.
+///
+/// ```
+/// use msm::slave::WhenFull;
+/// assert_eq!(WhenFull::default(), WhenFull::CloseOldestIdle);
+/// let slave = msm::Slave::tcp("127.0.0.1:0").when_full(WhenFull::Refuse);
+/// # let _ = slave;
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
 pub enum WhenFull {
     /// Close the connection that has gone longest without a request served (a master

@@ -47,6 +47,20 @@ pub struct WriteRequest<'a> {
 }
 
 /// The values of a [`WriteRequest`].
+///
+/// ```
+/// use msm::slave::WriteValues;
+/// use msm::protocol::{ExceptionCode, Registers};
+/// fn refuse_odd(values: WriteValues<'_>) -> Result<(), ExceptionCode> {
+///     match values {
+///         WriteValues::Registers(r) if r.iter().any(|v| v % 2 == 1) => Err(ExceptionCode::IllegalDataValue),
+///         _ => Ok(()),
+///     }
+/// }
+/// let regs = Registers::new(&[0, 3])?;
+/// assert!(refuse_odd(WriteValues::Registers(regs)).is_err());
+/// # Ok::<(), msm::protocol::ViewError>(())
+/// ```
 #[derive(Clone, Copy, Debug)]
 #[non_exhaustive]
 pub enum WriteValues<'a> {

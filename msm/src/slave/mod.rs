@@ -31,16 +31,12 @@ mod hooks;
 mod identity;
 mod ipnet;
 mod session;
+mod start;
 mod tcp;
 
-use std::io;
-use std::net::SocketAddr;
 use std::ops::RangeBounds;
 use std::sync::Arc;
 use std::time::Duration;
-
-use tokio::net::TcpListener;
-use tokio_util::sync::CancellationToken;
 
 pub use config::{
     DEFAULT_FRAME_TIMEOUT, DEFAULT_IDLE_TIMEOUT, DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_FRAME_LEN,
@@ -51,13 +47,11 @@ pub use hooks::{WriteRequest, WriteValues};
 pub use identity::DeviceIdentity;
 pub use ipnet::IpNet;
 
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::memory::{Area, Memory};
 use crate::protocol::ExceptionCode;
 use config::Config;
-use handle::Parts;
 use hooks::ReadOnly;
-use tcp::{Server, Stats};
 
 /// Sets up a slave; [`serve`](Slave::serve) (or [`serve_async`](Slave::serve_async))
 /// runs it.
@@ -97,6 +91,12 @@ impl std::fmt::Debug for Slave {
 impl Slave {
     /// A Modbus/TCP slave that will listen on `addr` (`host:port`; `0.0.0.0:502` for
     /// every interface on the standard port, port 0 for one the system picks).
+    ///
+    /// ```
+    /// let slave = msm::Slave::tcp("127.0.0.1:0").serve(msm::Memory::new(4))?;
+    /// assert_ne!(slave.local_addr().port(), 0);
+    /// # Ok::<(), msm::Error>(())
+    /// ```
     pub fn tcp(addr: impl Into<String>) -> Slave {
         Slave {
             addr: addr.into(),
@@ -106,6 +106,11 @@ impl Slave {
 
     /// Most connections served at once (default 256). What happens to one more is
     /// [`when_full`](Self::when_full)'s choice.
+    ///
+    /// ```
+    /// let slave = msm::Slave::tcp("127.0.0.1:0").max_connections(8);
+    /// # let _ = slave;
+    /// ```
     pub fn max_connections(mut self, n: usize) -> Self {
         self.config.max_connections = n;
         self
@@ -113,12 +118,23 @@ impl Slave {
 
     /// What to do with a new connection beyond [`max_connections`](Self::max_connections)
     /// (default [`WhenFull::CloseOldestIdle`]).
+    ///
+    /// ```
+    /// use msm::slave::WhenFull;
+    /// let slave = msm::Slave::tcp("127.0.0.1:0").max_connections(2).when_full(WhenFull::Refuse);
+    /// # let _ = slave;
+    /// ```
     pub fn when_full(mut self, policy: WhenFull) -> Self {
         self.config.when_full = policy;
         self
     }
 
     /// A connection that sends nothing for this long is closed (default 60 s).
+    ///
+    /// ```
+    /// let slave = msm::Slave::tcp("127.0.0.1:0").idle_timeout(std::time::Duration::from_secs(10));
+    /// # let _ = slave;
+    /// ```
     pub fn idle_timeout(mut self, timeout: Duration) -> Self {
         self.config.idle_timeout = timeout;
         self
@@ -126,6 +142,11 @@ impl Slave {
 
     /// A connection whose frame stays incomplete this long after its first byte arrived
     /// is closed (default 5 s): a client that stalls mid-frame holds nothing for long.
+    ///
+    /// ```
+    /// let slave = msm::Slave::tcp("127.0.0.1:0").frame_timeout(std::time::Duration::from_millis(500));
+    /// # let _ = slave;
+    /// ```
     pub fn frame_timeout(mut self, timeout: Duration) -> Self {
         self.config.frame_timeout = timeout;
         self
@@ -133,6 +154,11 @@ impl Slave {
 
     /// A connection whose client takes no response data for this long (it does not
     /// read its socket) is closed (default 5 s).
+    ///
+    /// ```
+    /// let slave = msm::Slave::tcp("127.0.0.1:0").write_timeout(std::time::Duration::from_secs(1));
+    /// # let _ = slave;
+    /// ```
     pub fn write_timeout(mut self, timeout: Duration) -> Self {
         self.config.write_timeout = timeout;
         self
@@ -140,6 +166,12 @@ impl Slave {
 
     /// Longest frame accepted, MBAP header included (default and maximum 260, minimum
     /// 12). A connection announcing a longer frame is closed.
+    ///
+    /// ```
+    /// // Below the minimum of 12 (a one-register request): refused when serving.
+    /// let err = msm::Slave::tcp("127.0.0.1:0").max_frame_len(8).serve(msm::Memory::new(1));
+    /// assert!(err.unwrap_err().to_string().contains("max_frame_len"));
+    /// ```
     pub fn max_frame_len(mut self, len: usize) -> Self {
         self.config.max_frame_len = len;
         self
@@ -147,12 +179,22 @@ impl Slave {
 
     /// Answers unit id `id`. The first call switches from answering every unit id (the
     /// default, 0 and 0xFF included) to answering only the ids given.
+    ///
+    /// ```
+    /// let slave = msm::Slave::tcp("127.0.0.1:0").unit(1).unit(2);
+    /// # let _ = slave;
+    /// ```
     pub fn unit(mut self, id: u8) -> Self {
         self.config.units.insert(id);
         self
     }
 
     /// Answers the unit ids given (in addition to any given before).
+    ///
+    /// ```
+    /// let slave = msm::Slave::tcp("127.0.0.1:0").units(1..=4);
+    /// # let _ = slave;
+    /// ```
     pub fn units(mut self, ids: impl IntoIterator<Item = u8>) -> Self {
         for id in ids {
             self.config.units.insert(id);
@@ -161,6 +203,11 @@ impl Slave {
     }
 
     /// Answers every unit id again (the default).
+    ///
+    /// ```
+    /// let slave = msm::Slave::tcp("127.0.0.1:0").unit(3).any_unit();
+    /// # let _ = slave;
+    /// ```
     pub fn any_unit(mut self) -> Self {
         self.config.units = config::Units::Any;
         self
@@ -169,6 +216,11 @@ impl Slave {
     /// How a request for a unit id not served is answered: not at all (`false`, the
     /// default, as a gateway without that device: the master times out), or with
     /// exception 0x0B, Gateway Target Device Failed to Respond (`true`).
+    ///
+    /// ```
+    /// let slave = msm::Slave::tcp("127.0.0.1:0").unit(1).unknown_unit_exception(true);
+    /// # let _ = slave;
+    /// ```
     pub fn unknown_unit_exception(mut self, answer: bool) -> Self {
         self.config.unknown_unit_exception = answer;
         self
@@ -237,6 +289,13 @@ impl Slave {
 
     /// What Read Device Identification (FC43/14) reports (default: vendor and product
     /// code `msm`, revision this crate's version).
+    ///
+    /// ```
+    /// use msm::slave::DeviceIdentity;
+    /// let id = DeviceIdentity { product_name: "Mixer".into(), ..DeviceIdentity::default() };
+    /// let slave = msm::Slave::tcp("127.0.0.1:0").identity(id);
+    /// # let _ = slave;
+    /// ```
     pub fn identity(mut self, identity: DeviceIdentity) -> Self {
         self.config.identity = identity;
         self
@@ -247,6 +306,12 @@ impl Slave {
     /// runtime, more a multi-thread one. Two served more requests per second than one
     /// with 1 and with 8 connections on a 2-core machine (docs/benchmarks.md); more may
     /// help when many busy masters meet many cores.
+    ///
+    /// ```
+    /// let slave = msm::Slave::tcp("127.0.0.1:0").worker_threads(1).serve(msm::Memory::new(1))?;
+    /// slave.stop();
+    /// # Ok::<(), msm::Error>(())
+    /// ```
     pub fn worker_threads(mut self, n: usize) -> Self {
         self.config.worker_threads = n.max(1);
         self
@@ -255,132 +320,34 @@ impl Slave {
     /// Binds the address now (so a port in use is an error here, naming it) and serves
     /// `mem` from a thread of its own until the handle is stopped or dropped. Needs no
     /// runtime from the caller.
+    ///
+    /// ```
+    /// let mem = msm::Memory::new(4);
+    /// let first = msm::Slave::tcp("127.0.0.1:0").serve(mem.clone())?;
+    /// let taken = first.local_addr().to_string();
+    /// let err = msm::Slave::tcp(taken).serve(mem).unwrap_err();
+    /// assert!(err.to_string().contains("choose another port"));
+    /// # Ok::<(), msm::Error>(())
+    /// ```
     pub fn serve(self, mem: Memory) -> Result<SlaveHandle> {
-        let settings = Arc::new(self.config.settings(&mem)?);
-        let listener = bind(&self.addr)?;
-        let local_addr = local_addr(&listener, &self.addr)?;
-        let runtime = if self.config.worker_threads <= 1 {
-            tokio::runtime::Builder::new_current_thread()
-        } else {
-            let mut b = tokio::runtime::Builder::new_multi_thread();
-            b.worker_threads(self.config.worker_threads);
-            b
-        }
-        .enable_all()
-        .build()
-        .map_err(|e| Error::Io {
-            context: "cannot start the slave's runtime".into(),
-            source: e,
-        })?;
-        let stop = CancellationToken::new();
-        let stats = Arc::new(Stats::default());
-        let (started_tx, started_rx) = std::sync::mpsc::channel();
-        let server_parts = (settings, mem, stop.clone(), stats.clone());
-        let addr = self.addr.clone();
-        let thread = std::thread::Builder::new()
-            .name(format!("msm-slave {local_addr}"))
-            .spawn(move || {
-                // The listener joins the runtime's reactor on the runtime's own thread,
-                // and the runtime is dropped there too, never in a caller's async context.
-                let (settings, mem, stop, stats) = server_parts;
-                let registered = {
-                    let _entered = runtime.enter();
-                    TcpListener::from_std(listener)
-                };
-                match registered {
-                    Ok(listener) => {
-                        let _ = started_tx.send(Ok(()));
-                        runtime.block_on(
-                            Server {
-                                listener,
-                                settings,
-                                mem,
-                                stop,
-                                stats,
-                            }
-                            .run(),
-                        );
-                    }
-                    Err(e) => {
-                        let _ = started_tx.send(Err(listen_error(&addr, e)));
-                    }
-                }
-            })
-            .map_err(|e| Error::Io {
-                context: "cannot start the slave's thread".into(),
-                source: e,
-            })?;
-        let parts = Parts {
-            local_addr,
-            stats,
-            stop,
-        };
-        match started_rx.recv() {
-            Ok(Ok(())) => Ok(SlaveHandle::new(parts, thread)),
-            Ok(Err(e)) => Err(e),
-            Err(_) => Err(Error::Stopped),
-        }
+        let settings = self.config.settings(&mem)?;
+        start::blocking(&self.addr, settings, mem, self.config.worker_threads)
     }
 
     /// Binds the address now and serves `mem` from tasks on the current tokio runtime
     /// until the handle is stopped or dropped.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> msm::Result<()> {
+    /// let slave = msm::Slave::tcp("127.0.0.1:0").serve_async(msm::Memory::new(4)).await?;
+    /// assert_eq!(slave.connections(), 0);
+    /// slave.stop().await;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn serve_async(self, mem: Memory) -> Result<AsyncSlaveHandle> {
-        let settings = Arc::new(self.config.settings(&mem)?);
-        let listener = bind(&self.addr)?;
-        let local_addr = local_addr(&listener, &self.addr)?;
-        let listener = TcpListener::from_std(listener).map_err(|e| listen_error(&self.addr, e))?;
-        let stop = CancellationToken::new();
-        let stats = Arc::new(Stats::default());
-        let server = Server {
-            listener,
-            settings,
-            mem,
-            stop: stop.clone(),
-            stats: stats.clone(),
-        };
-        let task = tokio::spawn(server.run());
-        Ok(AsyncSlaveHandle::new(
-            Parts {
-                local_addr,
-                stats,
-                stop,
-            },
-            task,
-        ))
-    }
-}
-
-/// Binds a non-blocking listener, with an error that says how to fix the usual causes.
-fn bind(addr: &str) -> Result<std::net::TcpListener> {
-    let listener = std::net::TcpListener::bind(addr).map_err(|e| listen_error(addr, e))?;
-    listener
-        .set_nonblocking(true)
-        .map_err(|e| listen_error(addr, e))?;
-    Ok(listener)
-}
-
-fn local_addr(listener: &std::net::TcpListener, addr: &str) -> Result<SocketAddr> {
-    listener.local_addr().map_err(|e| listen_error(addr, e))
-}
-
-fn listen_error(addr: &str, source: io::Error) -> Error {
-    let hint = match source.kind() {
-        io::ErrorKind::AddrInUse => {
-            "another program (or another slave) listens there: stop it, or choose another port"
-        }
-        io::ErrorKind::PermissionDenied => {
-            "ports below 1024 need privileges: use a port such as 5020, or grant \
-             CAP_NET_BIND_SERVICE"
-        }
-        io::ErrorKind::AddrNotAvailable => {
-            "this machine has no such address: use one of its addresses, or 0.0.0.0 for all"
-        }
-        _ if !addr.contains(':') => "write the address as host:port, for example 0.0.0.0:502",
-        _ => "check the address (host:port) and that the network is up",
-    };
-    Error::Listen {
-        addr: addr.to_string(),
-        hint,
-        source,
+        let settings = self.config.settings(&mem)?;
+        start::in_runtime(&self.addr, settings, mem)
     }
 }

@@ -48,8 +48,11 @@ struct Slot {
 impl Server {
     /// Accepts until stopped, then closes every connection and waits for them to end.
     pub(crate) async fn run(self) {
-        let local = self.listener.local_addr().ok();
-        tracing::info!(addr = ?local, "slave listening");
+        let local = match self.listener.local_addr() {
+            Ok(addr) => addr.to_string(),
+            Err(e) => format!("(address unknown: {e})"),
+        };
+        tracing::info!(addr = %local, "slave listening");
         let epoch = Instant::now();
         let mut slots: Vec<Slot> = Vec::new();
         let mut tasks = JoinSet::new();
@@ -83,7 +86,7 @@ impl Server {
         // Every connection's token is a child of `stop`: they are closing.
         while tasks.join_next().await.is_some() {}
         self.stats.connections.store(0, Ordering::Relaxed);
-        tracing::info!(addr = ?local, "slave stopped");
+        tracing::info!(addr = %local, "slave stopped");
     }
 
     fn admit(
@@ -140,6 +143,7 @@ impl Server {
             epoch,
         };
         let slot_parts = (conn.evict.clone(), conn.last_served.clone());
+        tracing::debug!(%peer, connections = slots.len() + 1, "connection accepted");
         let handle = tasks.spawn(conn.run());
         slots.push(Slot {
             task: handle.id(),
@@ -148,7 +152,6 @@ impl Server {
             evict: slot_parts.0,
         });
         self.stats.connections.store(slots.len(), Ordering::Relaxed);
-        tracing::debug!(%peer, connections = slots.len(), "connection accepted");
     }
 }
 

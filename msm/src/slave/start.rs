@@ -1,0 +1,152 @@
+//! Starting a slave: binding with errors that say how to fix them, and running the
+//! accept loop on a thread of its own or on the caller's runtime.
+
+use std::io;
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use tokio::net::TcpListener;
+use tokio_util::sync::CancellationToken;
+
+use super::config::Settings;
+use super::handle::{AsyncSlaveHandle, Parts, SlaveHandle};
+use super::tcp::{Server, Stats};
+use crate::error::{Error, Result};
+use crate::memory::Memory;
+
+/// Serves from a new thread with its own runtime: current-thread for 1 worker,
+/// multi-thread otherwise. The runtime is built, used and dropped on that thread, never
+/// in the caller's (possibly async) context; the caller waits until it listens.
+pub(crate) fn blocking(
+    addr: &str,
+    settings: Settings,
+    mem: Memory,
+    workers: usize,
+) -> Result<SlaveHandle> {
+    let listener = bind(addr)?;
+    let local_addr = local_addr(&listener, addr)?;
+    let stop = CancellationToken::new();
+    let stats = Arc::new(Stats::default());
+    let (started_tx, started_rx) = std::sync::mpsc::channel();
+    let (thread_stop, thread_stats, addr_owned) = (stop.clone(), stats.clone(), addr.to_string());
+    let thread = std::thread::Builder::new()
+        .name(format!("msm-slave {local_addr}"))
+        .spawn(move || {
+            let runtime = match runtime(workers) {
+                Ok(runtime) => runtime,
+                Err(e) => {
+                    let _ = started_tx.send(Err(Error::Io {
+                        context: "cannot start the slave's runtime".into(),
+                        source: e,
+                    }));
+                    return;
+                }
+            };
+            let registered = {
+                let _entered = runtime.enter();
+                TcpListener::from_std(listener)
+            };
+            match registered {
+                Ok(listener) => {
+                    let _ = started_tx.send(Ok(()));
+                    let server = Server {
+                        listener,
+                        settings: Arc::new(settings),
+                        mem,
+                        stop: thread_stop,
+                        stats: thread_stats,
+                    };
+                    runtime.block_on(server.run());
+                }
+                Err(e) => {
+                    let _ = started_tx.send(Err(listen_error(&addr_owned, e)));
+                }
+            }
+        })
+        .map_err(|e| Error::Io {
+            context: "cannot start the slave's thread".into(),
+            source: e,
+        })?;
+    let parts = Parts {
+        local_addr,
+        stats,
+        stop,
+    };
+    match started_rx.recv() {
+        Ok(Ok(())) => Ok(SlaveHandle::new(parts, thread)),
+        Ok(Err(e)) => Err(e),
+        Err(_) => Err(Error::Stopped),
+    }
+}
+
+fn runtime(workers: usize) -> io::Result<tokio::runtime::Runtime> {
+    if workers <= 1 {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+    } else {
+        tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(workers)
+            .thread_name("msm-slave-worker")
+            .enable_all()
+            .build()
+    }
+}
+
+/// Serves as a task on the current runtime.
+pub(crate) fn in_runtime(addr: &str, settings: Settings, mem: Memory) -> Result<AsyncSlaveHandle> {
+    let listener = bind(addr)?;
+    let local_addr = local_addr(&listener, addr)?;
+    let listener = TcpListener::from_std(listener).map_err(|e| listen_error(addr, e))?;
+    let stop = CancellationToken::new();
+    let stats = Arc::new(Stats::default());
+    let server = Server {
+        listener,
+        settings: Arc::new(settings),
+        mem,
+        stop: stop.clone(),
+        stats: stats.clone(),
+    };
+    let task = tokio::spawn(server.run());
+    let parts = Parts {
+        local_addr,
+        stats,
+        stop,
+    };
+    Ok(AsyncSlaveHandle::new(parts, task))
+}
+
+/// Binds a non-blocking listener, with an error that says how to fix the usual causes.
+fn bind(addr: &str) -> Result<std::net::TcpListener> {
+    let listener = std::net::TcpListener::bind(addr).map_err(|e| listen_error(addr, e))?;
+    listener
+        .set_nonblocking(true)
+        .map_err(|e| listen_error(addr, e))?;
+    Ok(listener)
+}
+
+fn local_addr(listener: &std::net::TcpListener, addr: &str) -> Result<SocketAddr> {
+    listener.local_addr().map_err(|e| listen_error(addr, e))
+}
+
+fn listen_error(addr: &str, source: io::Error) -> Error {
+    let hint = match source.kind() {
+        io::ErrorKind::AddrInUse => {
+            "another program (or another slave) listens there: stop it, or choose another port"
+        }
+        io::ErrorKind::PermissionDenied => {
+            "ports below 1024 need privileges: use a port such as 5020, or grant \
+             CAP_NET_BIND_SERVICE"
+        }
+        io::ErrorKind::AddrNotAvailable => {
+            "this machine has no such address: use one of its addresses, or 0.0.0.0 for all"
+        }
+        _ if !addr.contains(':') => "write the address as host:port, for example 0.0.0.0:502",
+        _ => "check the address (host:port) and that the network is up",
+    };
+    Error::Listen {
+        addr: addr.to_string(),
+        hint,
+        source,
+    }
+}
