@@ -1,13 +1,39 @@
-//! Turning connection flags into a master or a slave.
+//! Turning connection flags into a master or a slave: TCP, a serial line (`--serial`),
+//! or RTU frames over TCP (`--rtu-over-tcp`).
 
-use msm::Master;
+use msm::{Master, Parity, SerialConfig, Slave};
 
-use crate::args::ConnectArgs;
+use crate::args::{ConnectArgs, SerialArgs, ServeArgs};
 use crate::failure::Failure;
+
+fn serial_line(s: &SerialArgs) -> Result<Option<SerialConfig>, Failure> {
+    let Some(path) = &s.serial else {
+        return Ok(None);
+    };
+    if s.rtu_over_tcp {
+        return Err(Failure::usage(
+            "--serial and --rtu-over-tcp exclude each other: pick one",
+        ));
+    }
+    let parity: Parity = s
+        .parity
+        .parse()
+        .map_err(|e: msm::Error| Failure::usage(e.to_string()))?;
+    Ok(Some(
+        SerialConfig::new(path.display().to_string(), s.baud)
+            .parity(parity)
+            .stop_bits(s.stop_bits),
+    ))
+}
 
 /// A master for the slave the flags name.
 pub(crate) fn master(c: &ConnectArgs) -> Result<Master, Failure> {
-    Ok(Master::tcp(c.connect.clone())
+    let master = match serial_line(&c.serial)? {
+        Some(line) => Master::serial(line),
+        None if c.serial.rtu_over_tcp => Master::rtu_over_tcp(c.connect.clone()),
+        None => Master::tcp(c.connect.clone()),
+    };
+    Ok(master
         .unit(c.unit)
         .response_timeout(c.timeout)
         .connect_timeout(c.timeout))
@@ -15,12 +41,24 @@ pub(crate) fn master(c: &ConnectArgs) -> Result<Master, Failure> {
 
 /// The slave's name for messages.
 pub(crate) fn peer_name(c: &ConnectArgs) -> String {
-    c.connect.clone()
+    match &c.serial.serial {
+        Some(path) => path.display().to_string(),
+        None => c.connect.clone(),
+    }
 }
 
-/// `msm serve` on a serial line or RTU over TCP.
-pub(crate) async fn serve_rtu(_a: &crate::args::ServeArgs) -> crate::CmdResult {
-    Err(Failure::usage(
-        "serial lines: not yet wired (issue 7 in progress)",
-    ))
+/// The slave `msm serve` runs, and a description of where it listens (once started).
+pub(crate) fn slave(a: &ServeArgs) -> Result<(Slave, Option<String>), Failure> {
+    let (slave, line) = match serial_line(&a.serial)? {
+        Some(line) => {
+            let name = line.to_string();
+            (Slave::serial(line), Some(name))
+        }
+        None if a.serial.rtu_over_tcp => (Slave::rtu_over_tcp(a.listen.clone()), None),
+        None => (Slave::tcp(a.listen.clone()), None),
+    };
+    Ok(match a.unit {
+        Some(unit) => (slave.unit(unit), line),
+        None => (slave, line),
+    })
 }

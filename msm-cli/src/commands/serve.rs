@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use msm::{Change, Map, MapMemory, Origin, Slave};
+use msm::{Change, Map, MapMemory, Origin};
 
 use crate::CmdResult;
 use crate::args::ServeArgs;
@@ -11,42 +11,39 @@ use crate::plant::{DEMO_MAP, Plant, TICK};
 use crate::show::{Console, Style, shown};
 
 pub(crate) async fn run(a: ServeArgs) -> CmdResult {
-    if a.serial.serial.is_some() || a.serial.rtu_over_tcp {
-        return crate::link::serve_rtu(&a).await;
-    }
     let (map, demo) = match &a.map {
         Some(path) => (Map::from_path(path)?, false),
         None => (Map::from_toml_str(DEMO_MAP)?, true),
     };
     let mm = map.build()?;
-    let mut builder = Slave::tcp(a.listen.clone());
-    if let Some(unit) = a.unit {
-        builder = builder.unit(unit);
-    }
+    let (builder, line) = crate::link::slave(&a)?;
+    let rtu = line.is_some() || a.serial.rtu_over_tcp;
     let slave = builder
         .serve_async(mm.memory().clone())
         .await
-        .map_err(|e| Failure::modbus(format!("cannot serve on {}: {e}", a.listen)))?;
+        .map_err(|e| match e {
+            msm::Error::Config(_) => Failure::usage(e.to_string()),
+            e => Failure::modbus(format!("cannot serve: {e}")),
+        })?;
     let what = if demo {
         "the demo plant".to_string()
     } else {
         map.file().to_string()
     };
-    let units = a
-        .unit
-        .map_or("any unit".to_string(), |u| format!("unit {u}"));
-    eprintln!(
-        "msm serve: serving {what} on {} ({units}); Ctrl-C to stop",
-        slave.local_addr()
-    );
-    watch(
-        &mm,
-        demo.then(|| Plant::new(&mm)).transpose()?,
-        a.quiet,
-        a.seconds,
-        &format!("msm serve {} ({units})", slave.local_addr()),
-    )
-    .await;
+    let units = match a.unit {
+        Some(u) => format!("unit {u}"),
+        None if rtu => "unit 1".to_string(),
+        None => "any unit".to_string(),
+    };
+    let place = match &line {
+        Some(line) => format!("serial line {line} (RTU)"),
+        None if rtu => format!("{} (RTU over TCP)", slave.local_addr()),
+        None => slave.local_addr().to_string(),
+    };
+    eprintln!("msm serve: serving {what} on {place} ({units}); Ctrl-C to stop");
+    let title = format!("msm serve {place} ({units})");
+    let plant = demo.then(|| Plant::new(&mm)).transpose()?;
+    watch(&mm, plant, a.quiet, a.seconds, &title).await;
     slave.stop().await;
     Ok(())
 }

@@ -189,3 +189,21 @@ impl Drop for AsyncMasterHandle {
         let _ = self.parts.commands.send(Command::Stop);
     }
 }
+
+impl std::fmt::Debug for MasterHandle {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MasterHandle")
+            .field("peer", &self.parts.peer)
+            .field("status", &self.status())
+            .finish()
+    }
+}
+
+impl std::fmt::Debug for AsyncMasterHandle {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AsyncMasterHandle")
+            .field("peer", &self.parts.peer)
+            .field("status", &self.status())
+            .finish()
+    }
+}

@@ -105,6 +105,8 @@ pub(crate) struct Config {
     pub(crate) validator: Option<Validator>,
     pub(crate) identity: DeviceIdentity,
     pub(crate) worker_threads: usize,
+    /// RTU framing (a serial line, or RTU over TCP) instead of MBAP.
+    pub(crate) rtu: bool,
 }
 
 impl Default for Config {
@@ -123,6 +125,7 @@ impl Default for Config {
             validator: None,
             identity: DeviceIdentity::default(),
             worker_threads: 2,
+            rtu: false,
         }
     }
 }
@@ -144,6 +147,8 @@ pub(crate) struct Settings {
     /// The memory's areas: fixed for its lifetime, so addresses are checked without
     /// taking its lock.
     pub(crate) specs: [AreaSpec; 4],
+    /// RTU framing: answer only the own addresses (1..=247), apply broadcasts (0) silently.
+    pub(crate) rtu: bool,
 }
 
 impl Config {
@@ -177,6 +182,20 @@ impl Config {
                 "the set of unit ids is empty: give at least one, or use any_unit()".into(),
             ));
         }
+        let mut units = self.units.clone();
+        if self.rtu {
+            // On a serial line a slave answers its own address only: 1 unless told.
+            if units == Units::Any {
+                units = Units::Set([0; 4]);
+                units.insert(1);
+            }
+            if let Some(bad) = (0..=255u8).find(|&u| units.contains(u) && !(1..=247).contains(&u)) {
+                return Err(Error::Config(format!(
+                    "unit {bad} cannot be a serial slave's address: use 1..=247 (0 is the broadcast \
+                     address, which every slave listens to anyway)"
+                )));
+            }
+        }
         Ok(Settings {
             max_connections: self.max_connections,
             when_full: self.when_full,
@@ -184,13 +203,14 @@ impl Config {
             frame_timeout: self.frame_timeout,
             write_timeout: self.write_timeout,
             max_frame_len: self.max_frame_len,
-            units: self.units.clone(),
+            units,
             unknown_unit_exception: self.unknown_unit_exception,
             allow: self.allow.clone(),
             read_only: self.read_only.clone(),
             validator: self.validator.clone(),
             objects: Objects::new(&self.identity)?,
             specs: Area::ALL.map(|a| mem.spec(a)),
+            rtu: self.rtu,
         })
     }
 }

@@ -1,4 +1,5 @@
-//! The slave: serves a [`Memory`] to any Modbus/TCP master.
+//! The slave: serves a [`Memory`] to any Modbus master, over Modbus/TCP, a serial line
+//! (RTU, [`Slave::rtu`]) or RTU frames over TCP ([`Slave::rtu_over_tcp`]).
 //!
 //! Functions 1, 2, 3, 4, 5, 6, 8 (sub-function 0), 15, 16, 22, 23 and 43/14 are executed
 //! against the memory; any other is answered with exception 01. Every request is atomic
@@ -30,6 +31,7 @@ mod handle;
 mod hooks;
 mod identity;
 mod ipnet;
+mod rtu;
 mod session;
 mod start;
 mod tcp;
@@ -50,6 +52,7 @@ pub use ipnet::IpNet;
 use crate::error::Result;
 use crate::memory::{Area, Memory};
 use crate::protocol::ExceptionCode;
+use crate::transport::{Link, Parity, SerialConfig};
 use config::Config;
 use hooks::ReadOnly;
 
@@ -76,14 +79,14 @@ use hooks::ReadOnly;
 #[derive(Clone)]
 #[must_use = "a slave does nothing until serve() is called"]
 pub struct Slave {
-    addr: String,
+    link: Link,
     config: Config,
 }
 
 impl std::fmt::Debug for Slave {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Slave")
-            .field("addr", &self.addr)
+            .field("link", &self.link.name())
             .finish_non_exhaustive()
     }
 }
@@ -99,9 +102,70 @@ impl Slave {
     /// ```
     pub fn tcp(addr: impl Into<String>) -> Slave {
         Slave {
-            addr: addr.into(),
+            link: Link::Tcp(addr.into()),
             config: Config::default(),
         }
+    }
+
+    /// A Modbus RTU slave on the serial line at `path` (8 data bits, even parity, 1 stop
+    /// bit unless [`parity`](Self::parity) / [`stop_bits`](Self::stop_bits) say otherwise).
+    /// It answers its own address only: 1, or those given with [`unit`](Self::unit)
+    /// (1..=247). Broadcasts (address 0) are executed and never answered; frames for other
+    /// units, with a bad CRC, or with a silence over 1.5 characters inside are dropped.
+    /// [`SlaveHandle::local_addr`] reports `0.0.0.0:0`: a serial line has no socket.
+    ///
+    /// ```no_run
+    /// use msm::{Memory, Parity, Slave};
+    /// let slave = Slave::rtu("/dev/ttyUSB0", 19_200).parity(Parity::Even).unit(17).serve(Memory::new(16))?;
+    /// # Ok::<(), msm::Error>(())
+    /// ```
+    pub fn rtu(path: impl Into<String>, baud: u32) -> Slave {
+        Slave::serial(SerialConfig::new(path, baud))
+    }
+
+    /// A Modbus RTU slave on a serial line set up in full.
+    pub fn serial(line: SerialConfig) -> Slave {
+        Slave {
+            link: Link::Serial(line),
+            config: Config {
+                rtu: true,
+                ..Config::default()
+            },
+        }
+    }
+
+    /// A slave answering RTU frames on TCP connections at `addr`, as a device behind a
+    /// serial-to-Ethernet converter does. Addresses as for [`rtu`](Self::rtu).
+    ///
+    /// ```
+    /// let slave = msm::Slave::rtu_over_tcp("127.0.0.1:0").unit(5).serve(msm::Memory::new(4))?;
+    /// slave.stop();
+    /// # Ok::<(), msm::Error>(())
+    /// ```
+    pub fn rtu_over_tcp(addr: impl Into<String>) -> Slave {
+        Slave {
+            link: Link::RtuOverTcp(addr.into()),
+            config: Config {
+                rtu: true,
+                ..Config::default()
+            },
+        }
+    }
+
+    /// Serial lines: the parity (default even). Ignored for TCP.
+    pub fn parity(mut self, parity: Parity) -> Self {
+        if let Link::Serial(line) = &mut self.link {
+            line.parity = parity;
+        }
+        self
+    }
+
+    /// Serial lines: 1 or 2 stop bits (default 1). Ignored for TCP.
+    pub fn stop_bits(mut self, stop_bits: u8) -> Self {
+        if let Link::Serial(line) = &mut self.link {
+            line.stop_bits = stop_bits;
+        }
+        self
     }
 
     /// Most connections served at once (default 256). What happens to one more is
@@ -331,7 +395,12 @@ impl Slave {
     /// ```
     pub fn serve(self, mem: Memory) -> Result<SlaveHandle> {
         let settings = self.config.settings(&mem)?;
-        start::blocking(&self.addr, settings, mem, self.config.worker_threads)
+        match self.link {
+            Link::Tcp(addr) | Link::RtuOverTcp(addr) => {
+                start::blocking(&addr, settings, mem, self.config.worker_threads)
+            }
+            Link::Serial(line) => start::blocking_serial(line, settings, mem),
+        }
     }
 
     /// Binds the address now and serves `mem` from tasks on the current tokio runtime
@@ -348,6 +417,9 @@ impl Slave {
     /// ```
     pub async fn serve_async(self, mem: Memory) -> Result<AsyncSlaveHandle> {
         let settings = self.config.settings(&mem)?;
-        start::in_runtime(&self.addr, settings, mem)
+        match self.link {
+            Link::Tcp(addr) | Link::RtuOverTcp(addr) => start::in_runtime(&addr, settings, mem),
+            Link::Serial(line) => start::in_runtime_serial(line, settings, mem),
+        }
     }
 }

@@ -6,6 +6,7 @@
 
 use std::fmt;
 
+use crate::protocol::rtu::{self, Direction, RtuError};
 use crate::protocol::tcp::{self, FrameError, HEADER_LEN, MAX_FRAME_LEN};
 
 /// Bytes read per `read` at most: room for dozens of pipelined requests.
@@ -60,6 +61,8 @@ pub(crate) struct Batch {
     pub(crate) frames: usize,
     /// Frames whose protocol id was not Modbus, dropped unanswered.
     pub(crate) foreign: usize,
+    /// RTU frames dropped unanswered: bad CRC, or an impossible length.
+    pub(crate) dropped: usize,
     /// True if it stopped because the output is full: call again after writing it.
     pub(crate) more: bool,
 }
@@ -72,10 +75,12 @@ pub(crate) struct Session {
     output: Box<[u8]>,
     out_len: usize,
     max_frame_len: usize,
+    /// RTU frames (address + PDU + CRC, delimited by length) instead of MBAP.
+    rtu: bool,
 }
 
 impl Session {
-    pub(crate) fn new(max_frame_len: usize) -> Session {
+    pub(crate) fn new(max_frame_len: usize, rtu: bool) -> Session {
         Session {
             input: vec![0; INPUT_LEN].into_boxed_slice(),
             start: 0,
@@ -83,6 +88,7 @@ impl Session {
             output: vec![0; OUTPUT_LEN].into_boxed_slice(),
             out_len: 0,
             max_frame_len,
+            rtu,
         }
     }
 
@@ -118,6 +124,9 @@ impl Session {
         &mut self,
         mut answer: impl FnMut(Incoming<'_>, &mut [u8]) -> Option<usize>,
     ) -> Result<Batch, StreamFault> {
+        if self.rtu {
+            return Ok(self.process_rtu(answer));
+        }
         let mut batch = Batch::default();
         while self.start < self.end {
             if self.out_len + MAX_FRAME_LEN > self.output.len() {
@@ -164,6 +173,63 @@ impl Session {
         Ok(batch)
     }
 
+    /// [`process`](Self::process) for RTU frames on a byte stream (RTU over TCP): frames
+    /// are cut by the length their function code implies; one with a bad CRC is dropped
+    /// and the stream goes on after it; a broadcast (address 0) is executed, not
+    /// answered. A function whose length can't be told takes what is buffered.
+    fn process_rtu(
+        &mut self,
+        mut answer: impl FnMut(Incoming<'_>, &mut [u8]) -> Option<usize>,
+    ) -> Batch {
+        let mut batch = Batch::default();
+        while self.start < self.end {
+            if self.out_len + rtu::MAX_FRAME_LEN > self.output.len() {
+                batch.more = true;
+                break;
+            }
+            let pending = &self.input[self.start..self.end];
+            let (address, pdu, used) = match rtu::split_frame(pending, Direction::Request) {
+                Ok(Some((frame, used))) => (frame.address, frame.pdu, used),
+                Ok(None) => break,
+                Err(RtuError::UnknownLength { .. }) => match rtu::decode_frame(pending) {
+                    Ok(frame) => (frame.address, frame.pdu, pending.len()),
+                    Err(_) => {
+                        batch.dropped += 1;
+                        self.start = self.end;
+                        continue;
+                    }
+                },
+                Err(RtuError::Crc { .. }) => {
+                    // The length rule delimited it: skip just this frame.
+                    let len = rtu::request_len(pending)
+                        .ok()
+                        .flatten()
+                        .unwrap_or(pending.len());
+                    self.start += len.min(pending.len());
+                    batch.dropped += 1;
+                    continue;
+                }
+                Err(_) => {
+                    // An impossible frame: nothing after it can be trusted.
+                    self.start = self.end;
+                    batch.dropped += 1;
+                    continue;
+                }
+            };
+            let out = &mut self.output[self.out_len..self.out_len + rtu::MAX_FRAME_LEN];
+            let incoming = Incoming { unit: address, pdu };
+            if let Some(n) = answer(incoming, &mut out[1..])
+                && address != 0
+                && let Ok(len) = rtu::finish_frame(out, address, n)
+            {
+                self.out_len += len;
+            }
+            self.start += used;
+            batch.frames += 1;
+        }
+        batch
+    }
+
     /// Responses waiting to be written.
     pub(crate) fn output(&self) -> &[u8] {
         &self.output[..self.out_len]
@@ -203,7 +269,7 @@ mod tests {
 
     #[test]
     fn pipelined_frames_are_answered_in_order_in_one_batch() {
-        let mut s = Session::new(MAX_FRAME_LEN);
+        let mut s = Session::new(MAX_FRAME_LEN, false);
         feed(
             &mut s,
             &[
@@ -216,6 +282,7 @@ mod tests {
             Batch {
                 frames: 3,
                 foreign: 0,
+                dropped: 0,
                 more: false
             }
         );
@@ -232,7 +299,7 @@ mod tests {
     fn a_frame_split_anywhere_is_answered_once_whole() {
         let frame = [0, 9, 0, 0, 0, 6, 1, 3, 0, 0, 0, 1];
         for cut in 1..frame.len() {
-            let mut s = Session::new(MAX_FRAME_LEN);
+            let mut s = Session::new(MAX_FRAME_LEN, false);
             feed(&mut s, &frame[..cut]);
             assert_eq!(s.process(echo).expect("valid").frames, 0);
             feed(&mut s, &frame[cut..]);
@@ -244,7 +311,7 @@ mod tests {
 
     #[test]
     fn impossible_and_over_limit_lengths_end_the_stream_foreign_frames_are_skipped() {
-        let mut s = Session::new(MAX_FRAME_LEN);
+        let mut s = Session::new(MAX_FRAME_LEN, false);
         feed(&mut s, &[0, 1, 0, 0, 0xFF, 0xFF]);
         assert!(matches!(
             s.process(echo),
@@ -253,7 +320,7 @@ mod tests {
                 ..
             }))
         ));
-        let mut s = Session::new(12);
+        let mut s = Session::new(12, false);
         feed(&mut s, &[0, 1, 0, 0, 0, 7]);
         assert_eq!(
             s.process(echo),
@@ -263,7 +330,7 @@ mod tests {
                 max: 12
             })
         );
-        let mut s = Session::new(MAX_FRAME_LEN);
+        let mut s = Session::new(MAX_FRAME_LEN, false);
         feed(&mut s, &[0, 1, 0, 1, 0, 2, 1, 3, 0, 2, 0, 0, 0, 2, 1, 4]);
         let batch = s.process(echo).expect("valid");
         assert_eq!((batch.frames, batch.foreign), (2, 1));
@@ -272,7 +339,7 @@ mod tests {
 
     #[test]
     fn a_flood_is_answered_in_slices_of_bounded_output() {
-        let mut s = Session::new(MAX_FRAME_LEN);
+        let mut s = Session::new(MAX_FRAME_LEN, false);
         // 1024 requests of 8 bytes, each answered with a full-size PDU.
         let frame = [0, 1, 0, 0, 0, 2, 1, 0x42];
         let space = s.read_space();
@@ -294,5 +361,48 @@ mod tests {
         }
         assert_eq!(total, INPUT_LEN / 8);
         assert!(slices > 10, "{slices}");
+    }
+
+    fn rtu_frame(body: &[u8]) -> Vec<u8> {
+        let mut v = body.to_vec();
+        v.extend_from_slice(&rtu::crc16(body).to_le_bytes());
+        v
+    }
+
+    #[test]
+    fn rtu_frames_are_cut_by_length_and_bad_ones_skipped() {
+        let mut s = Session::new(MAX_FRAME_LEN, true);
+        let good = rtu_frame(&[0x01, 0x03, 0x00, 0x00, 0x00, 0x01]);
+        let mut bad = rtu_frame(&[0x01, 0x03, 0x00, 0x05, 0x00, 0x01]);
+        bad[7] ^= 0x55;
+        let broadcast = rtu_frame(&[0x00, 0x06, 0x00, 0x01, 0x00, 0x07]);
+        let other = rtu_frame(&[0x02, 0x03, 0x00, 0x00, 0x00, 0x02]);
+        feed(
+            &mut s,
+            &[good.clone(), bad, broadcast, other.clone()].concat(),
+        );
+        let mut seen = Vec::new();
+        let batch = s
+            .process(|incoming, out| {
+                seen.push((incoming.unit, incoming.pdu.to_vec()));
+                echo(incoming, out)
+            })
+            .expect("no fault");
+        assert_eq!((batch.frames, batch.dropped), (3, 1));
+        assert_eq!(seen.iter().map(|(u, _)| *u).collect::<Vec<_>>(), [1, 0, 2]);
+        // Echoes of unit 1 and unit 2, re-framed with their CRC; the broadcast unanswered.
+        assert_eq!(s.output(), [good, other].concat());
+    }
+
+    #[test]
+    fn an_rtu_frame_split_across_reads_waits_for_its_end() {
+        let mut s = Session::new(MAX_FRAME_LEN, true);
+        let frame = rtu_frame(&[0x01, 0x10, 0x00, 0x00, 0x00, 0x01, 0x02, 0x12, 0x34]);
+        for (i, b) in frame.iter().enumerate() {
+            feed(&mut s, &[*b]);
+            let batch = s.process(echo).expect("no fault");
+            assert_eq!(batch.frames, usize::from(i + 1 == frame.len()));
+        }
+        assert_eq!(s.output(), frame);
     }
 }

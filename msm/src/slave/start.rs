@@ -10,9 +10,12 @@ use tokio_util::sync::CancellationToken;
 
 use super::config::Settings;
 use super::handle::{AsyncSlaveHandle, Parts, SlaveHandle};
+use super::rtu::SerialServer;
 use super::tcp::{Server, Stats};
 use crate::error::{Error, Result};
 use crate::memory::Memory;
+use crate::protocol::rtu_framer::Timing;
+use crate::transport::SerialConfig;
 
 /// Serves from a new thread with its own runtime: current-thread for 1 worker,
 /// multi-thread otherwise. The runtime is built, used and dropped on that thread, never
@@ -91,6 +94,105 @@ fn runtime(workers: usize) -> io::Result<tokio::runtime::Runtime> {
             .enable_all()
             .build()
     }
+}
+
+/// Serves a serial line from a new thread with its own runtime. The port is opened on
+/// that thread; an error opening it is returned here.
+pub(crate) fn blocking_serial(
+    line: SerialConfig,
+    settings: Settings,
+    mem: Memory,
+) -> Result<SlaveHandle> {
+    let stop = CancellationToken::new();
+    let (started_tx, started_rx) = std::sync::mpsc::channel();
+    let thread_stop = stop.clone();
+    let thread = std::thread::Builder::new()
+        .name(format!("msm-slave {}", line.path))
+        .spawn(move || {
+            let runtime = match runtime(1) {
+                Ok(runtime) => runtime,
+                Err(e) => {
+                    let _ = started_tx.send(Err(Error::Io {
+                        context: "cannot start the slave's runtime".into(),
+                        source: e,
+                    }));
+                    return;
+                }
+            };
+            let opened = {
+                let _entered = runtime.enter();
+                serial_server(&line, settings, mem, thread_stop)
+            };
+            match opened {
+                Ok(server) => {
+                    let _ = started_tx.send(Ok(()));
+                    runtime.block_on(server.run());
+                }
+                Err(e) => {
+                    let _ = started_tx.send(Err(e));
+                }
+            }
+        })
+        .map_err(|e| Error::Io {
+            context: "cannot start the slave's thread".into(),
+            source: e,
+        })?;
+    let parts = Parts {
+        local_addr: SERIAL_ADDR,
+        stats: Arc::new(Stats::default()),
+        stop,
+    };
+    match started_rx.recv() {
+        Ok(Ok(())) => Ok(SlaveHandle::new(parts, thread)),
+        Ok(Err(e)) => Err(e),
+        Err(_) => Err(Error::Stopped),
+    }
+}
+
+/// Serves a serial line as a task on the current runtime.
+pub(crate) fn in_runtime_serial(
+    line: SerialConfig,
+    settings: Settings,
+    mem: Memory,
+) -> Result<AsyncSlaveHandle> {
+    let stop = CancellationToken::new();
+    let server = serial_server(&line, settings, mem, stop.clone())?;
+    let task = tokio::spawn(server.run());
+    let parts = Parts {
+        local_addr: SERIAL_ADDR,
+        stats: Arc::new(Stats::default()),
+        stop,
+    };
+    Ok(AsyncSlaveHandle::new(parts, task))
+}
+
+/// What `local_addr()` reports for a slave on a serial line: it has no socket.
+const SERIAL_ADDR: SocketAddr =
+    SocketAddr::new(std::net::IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED), 0);
+
+fn serial_server(
+    line: &SerialConfig,
+    settings: Settings,
+    mem: Memory,
+    stop: CancellationToken,
+) -> Result<SerialServer> {
+    line.check()?;
+    let port = line.open().map_err(|e| Error::Io {
+        context: format!(
+            "cannot open the serial line {}: check the path, that no other program holds it, \
+             and the permissions (the dialout group)",
+            line.path
+        ),
+        source: e,
+    })?;
+    Ok(SerialServer {
+        port: Box::new(port),
+        name: line.to_string(),
+        timing: Timing::for_baud(line.baud, line.bits_per_char()),
+        settings: Arc::new(settings),
+        mem,
+        stop,
+    })
 }
 
 /// Serves as a task on the current runtime.

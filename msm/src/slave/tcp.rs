@@ -225,7 +225,7 @@ struct Connection {
 
 impl Connection {
     async fn run(mut self) {
-        let mut session = Session::new(self.settings.max_frame_len);
+        let mut session = Session::new(self.settings.max_frame_len, self.settings.rtu);
         let reason = self.serve(&mut session).await;
         tracing::debug!(peer = %self.peer, %reason, "connection closed");
     }
@@ -256,6 +256,12 @@ impl Connection {
                     }
                 };
                 frames += batch.frames;
+                if batch.dropped > 0 {
+                    tracing::debug!(
+                        peer = %self.peer, frames = batch.dropped,
+                        "dropped RTU frames with a bad CRC or an impossible length"
+                    );
+                }
                 if batch.foreign > 0 {
                     tracing::debug!(
                         peer = %self.peer, frames = batch.foreign,
@@ -354,16 +360,26 @@ impl Connection {
 }
 
 /// Answers one frame: the unit-id filter, then the request itself.
-fn answer(
+pub(crate) fn answer(
     settings: &Settings,
     mem: &Memory,
     peer: Peer,
     incoming: Incoming<'_>,
     out: &mut [u8],
 ) -> Option<usize> {
+    if settings.rtu && incoming.unit == 0 {
+        // An RTU broadcast: executed by every slave, answered by none (the session
+        // drops the answer).
+        let ctx = Context {
+            settings,
+            peer,
+            unit: 0,
+        };
+        return exec::execute(incoming.pdu, mem, &ctx, out);
+    }
     if !settings.units.contains(incoming.unit) {
         tracing::debug!(%peer, unit = incoming.unit, "request for a unit this slave does not serve");
-        if !settings.unknown_unit_exception {
+        if !settings.unknown_unit_exception || settings.rtu {
             // Silence, as a gateway without that device would give: the master times out.
             return None;
         }
