@@ -271,6 +271,41 @@ fn frames_for_other_units_and_bad_crcs_are_ignored_broadcasts_applied_silently()
 }
 
 #[test]
+fn a_frame_with_a_silence_inside_is_not_answered() {
+    let Some(line) = common::SerialPair::new() else {
+        return;
+    };
+    let plc = memory();
+    let slave = Slave::rtu(line.a(), 9600)
+        .parity(Parity::None)
+        .unit(1)
+        .serve(plc.clone())
+        .expect("serve");
+    let mut raw = RawLine::open(line.b());
+    let request = frame(&[0x01, 0x06, 0x00, 0x05, 0x00, 0x2A]);
+    // 3 ms is over 1.5 characters (1.7 ms) at 9600 baud. The gap is what is tested, not
+    // a synchronisation: a longer one (a busy machine) splits the frame in two pieces,
+    // which must not be answered either.
+    raw.send(&request[..3]);
+    std::thread::sleep(Duration::from_millis(3));
+    raw.send(&request[3..]);
+    assert!(raw.silent(), "a frame with a gap inside is dropped");
+    assert_eq!(
+        plc.holding::<u16>(5).expect("declare").get(),
+        0,
+        "and not executed"
+    );
+    raw.send(&request);
+    assert_eq!(
+        raw.answer(8),
+        request,
+        "the same frame without the gap is served"
+    );
+    assert_eq!(plc.holding::<u16>(5).expect("declare").get(), 42);
+    slave.stop();
+}
+
+#[test]
 fn rtu_over_tcp_both_ways() {
     let plc = memory();
     plc.holding::<u16>(4)
