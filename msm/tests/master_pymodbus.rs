@@ -11,13 +11,7 @@ use msm::{Master, Memory, Order, Var};
 const N: u32 = 300; // several blocks per area
 
 fn memory() -> Memory {
-    Memory::builder()
-        .coils(N)
-        .discrete_inputs(N)
-        .input_registers(N)
-        .holding_registers(N)
-        .build()
-        .expect("valid areas")
+    common::four_areas(N)
 }
 
 #[test]

@@ -11,13 +11,7 @@ use msm::{Master, Memory, Parity};
 const N: u32 = 40;
 
 fn memory() -> Memory {
-    Memory::builder()
-        .coils(N)
-        .discrete_inputs(N)
-        .input_registers(N)
-        .holding_registers(N)
-        .build()
-        .expect("valid areas")
+    common::four_areas(N)
 }
 
 #[test]

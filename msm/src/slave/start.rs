@@ -30,10 +30,62 @@ pub(crate) fn blocking(
     let local_addr = local_addr(&listener, addr)?;
     let stop = CancellationToken::new();
     let stats = Arc::new(Stats::default());
-    let (started_tx, started_rx) = std::sync::mpsc::channel();
     let (thread_stop, thread_stats, addr_owned) = (stop.clone(), stats.clone(), addr.to_string());
+    let thread = on_own_thread(format!("msm-slave {local_addr}"), workers, move || {
+        let listener = TcpListener::from_std(listener).map_err(|e| listen_error(&addr_owned, e))?;
+        let server = Server {
+            listener,
+            settings: Arc::new(settings),
+            mem,
+            stop: thread_stop,
+            stats: thread_stats,
+        };
+        Ok(server.run())
+    })?;
+    let parts = Parts {
+        local_addr,
+        stats,
+        stop,
+    };
+    Ok(SlaveHandle::new(parts, thread))
+}
+
+/// Serves a serial line from a new thread with its own runtime. The port is opened on
+/// that thread; an error opening it is returned here.
+pub(crate) fn blocking_serial(
+    line: SerialConfig,
+    settings: Settings,
+    mem: Memory,
+) -> Result<SlaveHandle> {
+    let stop = CancellationToken::new();
+    let thread_stop = stop.clone();
+    let name = format!("msm-slave {}", line.path);
+    let thread = on_own_thread(name, 1, move || {
+        Ok(serial_server(&line, settings, mem, thread_stop)?.run())
+    })?;
+    let parts = Parts {
+        local_addr: SERIAL_ADDR,
+        stats: Arc::new(Stats::default()),
+        stop,
+    };
+    Ok(SlaveHandle::new(parts, thread))
+}
+
+/// Runs a server on a new thread with a runtime of its own. `setup` runs on that thread
+/// inside the runtime (so it can register sockets and ports) and returns the server's
+/// future; its error, or the runtime's, is returned here before anything is served.
+fn on_own_thread<F, Fut>(
+    name: String,
+    workers: usize,
+    setup: F,
+) -> Result<std::thread::JoinHandle<()>>
+where
+    F: FnOnce() -> Result<Fut> + Send + 'static,
+    Fut: std::future::Future<Output = ()>,
+{
+    let (started_tx, started_rx) = std::sync::mpsc::channel();
     let thread = std::thread::Builder::new()
-        .name(format!("msm-slave {local_addr}"))
+        .name(name)
         .spawn(move || {
             let runtime = match runtime(workers) {
                 Ok(runtime) => runtime,
@@ -45,24 +97,17 @@ pub(crate) fn blocking(
                     return;
                 }
             };
-            let registered = {
+            let server = {
                 let _entered = runtime.enter();
-                TcpListener::from_std(listener)
+                setup()
             };
-            match registered {
-                Ok(listener) => {
+            match server {
+                Ok(server) => {
                     let _ = started_tx.send(Ok(()));
-                    let server = Server {
-                        listener,
-                        settings: Arc::new(settings),
-                        mem,
-                        stop: thread_stop,
-                        stats: thread_stats,
-                    };
-                    runtime.block_on(server.run());
+                    runtime.block_on(server);
                 }
                 Err(e) => {
-                    let _ = started_tx.send(Err(listen_error(&addr_owned, e)));
+                    let _ = started_tx.send(Err(e));
                 }
             }
         })
@@ -70,13 +115,8 @@ pub(crate) fn blocking(
             context: "cannot start the slave's thread".into(),
             source: e,
         })?;
-    let parts = Parts {
-        local_addr,
-        stats,
-        stop,
-    };
     match started_rx.recv() {
-        Ok(Ok(())) => Ok(SlaveHandle::new(parts, thread)),
+        Ok(Ok(())) => Ok(thread),
         Ok(Err(e)) => Err(e),
         Err(_) => Err(Error::Stopped),
     }
@@ -93,59 +133,6 @@ fn runtime(workers: usize) -> io::Result<tokio::runtime::Runtime> {
             .thread_name("msm-slave-worker")
             .enable_all()
             .build()
-    }
-}
-
-/// Serves a serial line from a new thread with its own runtime. The port is opened on
-/// that thread; an error opening it is returned here.
-pub(crate) fn blocking_serial(
-    line: SerialConfig,
-    settings: Settings,
-    mem: Memory,
-) -> Result<SlaveHandle> {
-    let stop = CancellationToken::new();
-    let (started_tx, started_rx) = std::sync::mpsc::channel();
-    let thread_stop = stop.clone();
-    let thread = std::thread::Builder::new()
-        .name(format!("msm-slave {}", line.path))
-        .spawn(move || {
-            let runtime = match runtime(1) {
-                Ok(runtime) => runtime,
-                Err(e) => {
-                    let _ = started_tx.send(Err(Error::Io {
-                        context: "cannot start the slave's runtime".into(),
-                        source: e,
-                    }));
-                    return;
-                }
-            };
-            let opened = {
-                let _entered = runtime.enter();
-                serial_server(&line, settings, mem, thread_stop)
-            };
-            match opened {
-                Ok(server) => {
-                    let _ = started_tx.send(Ok(()));
-                    runtime.block_on(server.run());
-                }
-                Err(e) => {
-                    let _ = started_tx.send(Err(e));
-                }
-            }
-        })
-        .map_err(|e| Error::Io {
-            context: "cannot start the slave's thread".into(),
-            source: e,
-        })?;
-    let parts = Parts {
-        local_addr: SERIAL_ADDR,
-        stats: Arc::new(Stats::default()),
-        stop,
-    };
-    match started_rx.recv() {
-        Ok(Ok(())) => Ok(SlaveHandle::new(parts, thread)),
-        Ok(Err(e)) => Err(e),
-        Err(_) => Err(Error::Stopped),
     }
 }
 

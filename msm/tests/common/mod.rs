@@ -274,3 +274,14 @@ impl Drop for TempDir {
         let _ = std::fs::remove_dir_all(&self.path);
     }
 }
+
+/// A memory with `n` items in each of the four areas, from address 0.
+pub fn four_areas(n: u32) -> msm::Memory {
+    msm::Memory::builder()
+        .coils(n)
+        .discrete_inputs(n)
+        .input_registers(n)
+        .holding_registers(n)
+        .build()
+        .expect("valid areas")
+}
