@@ -16,7 +16,7 @@ fn main() -> Result<(), msm::Error> {
 
     // The HMI side: a master keeps its own copy of the PLC's memory in sync.
     let hmi = Memory::new(8);
-    let master = Master::tcp(slave.local_addr().to_string())
+    let master = Master::tcp(slave.local_addr())
         .unit(1)
         .period(Duration::from_millis(100))
         .start(hmi.clone())?;

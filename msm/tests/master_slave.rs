@@ -24,7 +24,7 @@ fn memory() -> Memory {
 }
 
 fn master(addr: std::net::SocketAddr, mem: &Memory) -> msm::MasterHandle {
-    Master::tcp(addr.to_string())
+    Master::tcp(addr)
         .period(Duration::from_millis(20))
         .response_timeout(Duration::from_millis(500))
         .reconnect_backoff(Duration::from_millis(20), Duration::from_millis(200))

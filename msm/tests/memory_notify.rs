@@ -41,17 +41,19 @@ fn a_change_on_overlapping_variables_notifies_both() {
     );
     let low_seen = low_w.join().expect("waiter");
     assert!(
-        low_seen.is_some_and(|v| v & 1 == 1),
+        low_seen.as_ref().is_ok_and(|v| v & 1 == 1),
         "u16 overlapping the u32 was notified: {low_seen:?}"
     );
     assert_eq!(
-        bit_w.join().expect("waiter"),
+        bit_w.join().expect("waiter").ok(),
         Some(true),
         "bit overlapping the u32 was notified"
     );
-    assert_eq!(
-        other_w.join().expect("waiter"),
-        None,
+    assert!(
+        matches!(
+            other_w.join().expect("waiter"),
+            Err(msm::Error::Timeout { .. })
+        ),
         "a variable outside the writes is not notified"
     );
 }
@@ -61,12 +63,15 @@ fn wait_with_a_deadline_times_out_cleanly() {
     let mem = Memory::new(2);
     let v: Var<u16> = mem.holding(0).expect("declare");
     let start = Instant::now();
-    assert_eq!(v.wait_changed(Duration::from_millis(50)), None);
+    assert!(matches!(
+        v.wait_changed(Duration::from_millis(50)),
+        Err(msm::Error::Timeout { .. })
+    ));
     assert!(start.elapsed() >= Duration::from_millis(50));
     // A write to another variable does not end the wait.
     let other: Var<u16> = mem.holding(1).expect("declare");
     other.set(1).expect("set");
-    assert_eq!(v.wait_changed(Duration::from_millis(20)), None);
+    assert!(v.wait_changed(Duration::from_millis(20)).is_err());
     let mut sub = mem.subscribe();
     assert_eq!(
         sub.recv_timeout(Duration::from_millis(20)),
@@ -85,9 +90,14 @@ async fn changed_futures_resolve_for_overlapping_variables() {
         let wide = wide.clone();
         tokio::spawn(async move { wide.set(0x1111_2222_3333_4444).expect("set") })
     };
-    let (w, p) = tokio::time::timeout(DEADLINE, async { (wide_next.await, part_next.await) })
-        .await
-        .expect("both resolve before the deadline");
+    let (w, p) = tokio::time::timeout(DEADLINE, async {
+        (
+            wide_next.await.expect("changed"),
+            part_next.await.expect("changed"),
+        )
+    })
+    .await
+    .expect("both resolve before the deadline");
     writer.await.expect("writer");
     assert_eq!(w, 0x1111_2222_3333_4444);
     assert_eq!(p, 0x4444);

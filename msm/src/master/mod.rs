@@ -24,7 +24,7 @@ pub use status::{BlockError, Fault, Operation, Status};
 
 use crate::error::{Error, Result};
 use crate::memory::{Memory, Peer};
-use crate::transport::{Link, Parity, SerialConfig};
+use crate::transport::{Link, Parity, SerialConfig, TcpAddr};
 use driver::{Driver, DriverConfig};
 use engine::{Config, Engine, Framing, RtuTiming, Unit};
 
@@ -90,8 +90,8 @@ impl Master {
 
     /// A master for the Modbus/TCP slave at `addr` (`host:port`; the name is resolved at
     /// each connection attempt).
-    pub fn tcp(addr: impl Into<String>) -> Master {
-        Master::new(Link::Tcp(addr.into()))
+    pub fn tcp(addr: impl TcpAddr) -> Master {
+        Master::new(Link::Tcp(addr.into_addr()))
     }
 
     /// A master for Modbus RTU slaves on the serial line at `path` (8 data bits, even
@@ -123,8 +123,8 @@ impl Master {
 
     /// A master speaking RTU frames over a TCP connection to `addr` (serial-to-Ethernet
     /// converters in "raw" or "transparent" mode).
-    pub fn rtu_over_tcp(addr: impl Into<String>) -> Master {
-        let mut m = Master::new(Link::RtuOverTcp(addr.into()));
+    pub fn rtu_over_tcp(addr: impl TcpAddr) -> Master {
+        let mut m = Master::new(Link::RtuOverTcp(addr.into_addr()));
         m.depth = 1;
         m
     }

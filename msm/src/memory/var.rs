@@ -184,7 +184,9 @@ impl<T: Value> Var<T> {
 
     /// Resolves with the new value at the next write that touches this variable: a local
     /// `set`, a write by a remote master, or a master's read that changed it. Changes are
-    /// watched from the moment `changed` is called, not from the first poll.
+    /// watched from the moment `changed` is called, not from the first poll. Wrap it in
+    /// `tokio::time::timeout` for a deadline. (The `Result` is always `Ok` today; it leaves
+    /// room for a memory that could be closed.)
     ///
     /// ```
     /// # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), msm::Error> {
@@ -192,10 +194,10 @@ impl<T: Value> Var<T> {
     /// let v: msm::Var<u16> = mem.holding(0)?;
     /// let next = v.changed();
     /// v.set(5)?;
-    /// assert_eq!(next.await, 5);
+    /// assert_eq!(next.await?, 5);
     /// # Ok(()) }
     /// ```
-    pub fn changed(&self) -> impl Future<Output = T> + Send + 'static {
+    pub fn changed(&self) -> impl Future<Output = Result<T>> + Send + 'static {
         let mut changes = self.mem.subscribe();
         let var = self.clone();
         async move {
@@ -203,30 +205,38 @@ impl<T: Value> Var<T> {
                 match changes.recv().await {
                     Ok(c) if !var.touched_by(&c) => continue,
                     // A lag may have hidden our change: report one rather than miss it.
-                    Ok(_) | Err(_) => return var.get(),
+                    Ok(_) | Err(_) => return Ok(var.get()),
                 }
             }
         }
     }
 
     /// Blocks until the next write that touches this variable, or `timeout`. Returns the
-    /// new value, or `None` if the timeout passed first.
+    /// new value, or [`Error::Timeout`] if the timeout passed first (as `recv_timeout`
+    /// does for std's channels).
     ///
     /// ```
+    /// use std::time::Duration;
     /// let mem = msm::Memory::new(2);
     /// let v: msm::Var<u16> = mem.holding(0)?;
-    /// assert_eq!(v.wait_changed(std::time::Duration::from_millis(10)), None);
+    /// let waited = v.wait_changed(Duration::from_millis(10));
+    /// assert!(matches!(waited, Err(msm::Error::Timeout { .. })));
     /// # Ok::<(), msm::Error>(())
     /// ```
-    pub fn wait_changed(&self, timeout: Duration) -> Option<T> {
+    pub fn wait_changed(&self, timeout: Duration) -> Result<T> {
         let deadline = Instant::now() + timeout;
         let mut changes = self.mem.subscribe();
         loop {
             let left = deadline.saturating_duration_since(Instant::now());
             match changes.recv_timeout(left) {
                 Ok(c) if !self.touched_by(&c) => continue,
-                Ok(_) | Err(super::RecvTimeoutError::Lagged(_)) => return Some(self.get()),
-                Err(super::RecvTimeoutError::Timeout) => return None,
+                Ok(_) | Err(super::RecvTimeoutError::Lagged(_)) => return Ok(self.get()),
+                Err(super::RecvTimeoutError::Timeout) => {
+                    return Err(Error::Timeout {
+                        what: "waiting for a change of the variable",
+                        after: timeout,
+                    });
+                }
             }
         }
     }

@@ -52,7 +52,7 @@ pub use ipnet::IpNet;
 use crate::error::Result;
 use crate::memory::{Area, Memory};
 use crate::protocol::ExceptionCode;
-use crate::transport::{Link, Parity, SerialConfig};
+use crate::transport::{Link, Parity, SerialConfig, TcpAddr};
 use config::Config;
 use hooks::ReadOnly;
 
@@ -100,9 +100,9 @@ impl Slave {
     /// assert_ne!(slave.local_addr().port(), 0);
     /// # Ok::<(), msm::Error>(())
     /// ```
-    pub fn tcp(addr: impl Into<String>) -> Slave {
+    pub fn tcp(addr: impl TcpAddr) -> Slave {
         Slave {
-            link: Link::Tcp(addr.into()),
+            link: Link::Tcp(addr.into_addr()),
             config: Config::default(),
         }
     }
@@ -142,9 +142,9 @@ impl Slave {
     /// slave.stop();
     /// # Ok::<(), msm::Error>(())
     /// ```
-    pub fn rtu_over_tcp(addr: impl Into<String>) -> Slave {
+    pub fn rtu_over_tcp(addr: impl TcpAddr) -> Slave {
         Slave {
-            link: Link::RtuOverTcp(addr.into()),
+            link: Link::RtuOverTcp(addr.into_addr()),
             config: Config {
                 rtu: true,
                 ..Config::default()

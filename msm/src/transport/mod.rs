@@ -14,6 +14,74 @@ use std::time::Duration;
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::TcpStream;
 
+/// What `Master::tcp`, `Slave::tcp` and their RTU-over-TCP forms take as an address:
+/// `"host:port"` text, a [`SocketAddr`], or a `(host, port)` pair.
+///
+/// ```
+/// use msm::transport::TcpAddr;
+/// use std::net::{Ipv4Addr, SocketAddr};
+/// assert_eq!("plc:502".into_addr(), "plc:502");
+/// assert_eq!(SocketAddr::from((Ipv4Addr::LOCALHOST, 5020)).into_addr(), "127.0.0.1:5020");
+/// assert_eq!(("::1", 502).into_addr(), "[::1]:502");
+/// ```
+pub trait TcpAddr {
+    /// The address as `host:port` text (resolved when connecting or binding).
+    fn into_addr(self) -> String;
+}
+
+impl TcpAddr for &str {
+    fn into_addr(self) -> String {
+        self.to_string()
+    }
+}
+
+impl TcpAddr for String {
+    fn into_addr(self) -> String {
+        self
+    }
+}
+
+impl TcpAddr for &String {
+    fn into_addr(self) -> String {
+        self.clone()
+    }
+}
+
+impl TcpAddr for SocketAddr {
+    fn into_addr(self) -> String {
+        self.to_string()
+    }
+}
+
+impl TcpAddr for &SocketAddr {
+    fn into_addr(self) -> String {
+        self.to_string()
+    }
+}
+
+impl TcpAddr for (&str, u16) {
+    fn into_addr(self) -> String {
+        let (host, port) = self;
+        if host.contains(':') && !host.starts_with('[') {
+            format!("[{host}]:{port}")
+        } else {
+            format!("{host}:{port}")
+        }
+    }
+}
+
+impl TcpAddr for (std::net::IpAddr, u16) {
+    fn into_addr(self) -> String {
+        SocketAddr::from(self).to_string()
+    }
+}
+
+impl TcpAddr for (std::net::Ipv4Addr, u16) {
+    fn into_addr(self) -> String {
+        SocketAddr::from(self).to_string()
+    }
+}
+
 /// A bidirectional byte stream.
 pub(crate) trait Stream: AsyncRead + AsyncWrite + Unpin + Send {}
 impl<T: AsyncRead + AsyncWrite + Unpin + Send> Stream for T {}
