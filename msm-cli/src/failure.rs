@@ -31,14 +31,20 @@ impl Failure {
 
 impl From<MapError> for Failure {
     fn from(e: MapError) -> Failure {
-        Failure::usage(e.to_string())
+        // Raw access builds its map from the command line: no file to name.
+        Failure::usage(e.to_string().replace("<string>: ", ""))
     }
 }
 
 impl From<Error> for Failure {
     fn from(e: Error) -> Failure {
         match e {
-            Error::Map(m) => Failure::usage(m.to_string()),
+            Error::Map(m) => Failure::from(m),
+            Error::Listen { ref source, .. }
+                if source.kind() == std::io::ErrorKind::InvalidInput =>
+            {
+                Failure::usage(e.to_string())
+            }
             Error::Config(_)
             | Error::OutOfRange { .. }
             | Error::TypeMismatch { .. }

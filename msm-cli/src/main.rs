@@ -19,7 +19,9 @@ use failure::Failure;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    init_logging(cli.verbose);
+    // One-shot commands report their failure themselves: the log would say it twice.
+    let one_shot = matches!(cli.command, Command::Read(_) | Command::Write(_));
+    init_logging(cli.verbose, one_shot);
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -51,8 +53,10 @@ fn main() -> ExitCode {
     }
 }
 
-fn init_logging(verbose: u8) {
+fn init_logging(verbose: u8, one_shot: bool) {
+    use std::io::IsTerminal;
     let default = match verbose {
+        0 if one_shot => "msm=error",
         0 => "msm=warn",
         1 => "msm=info",
         2 => "msm=debug",
@@ -63,6 +67,7 @@ fn init_logging(verbose: u8) {
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
         .with_target(false)
         .try_init();
 }

@@ -159,9 +159,11 @@ impl Console {
     pub(crate) fn render(&mut self, vars: &[AnyVar]) {
         if self.style == Style::Table && self.redraw {
             self.redraw = false;
-            let mut s = String::from("\x1b[H\x1b[2J");
+            // Home, then each line cleared to its end, then the rest of the screen: no
+            // flicker from clearing everything first.
+            let mut s = String::from("\x1b[H");
             s.push_str(&self.header);
-            s.push_str("\n\n");
+            s.push_str("\x1b[K\n\x1b[K\n");
             let width = vars
                 .iter()
                 .map(|v| v.name().len())
@@ -169,7 +171,7 @@ impl Console {
                 .unwrap_or(4)
                 .max(4);
             s.push_str(&format!(
-                "{:<width$}  {:<9} {:>5}  {:<7} {:<24} {}\n",
+                "{:<width$}  {:<9} {:>5}  {:<7} {:<24} {}\x1b[K\n",
                 "NAME", "AREA", "ADDR", "TYPE", "VALUE", "CHANGED"
             ));
             for (var, row) in vars.iter().zip(&self.rows) {
@@ -180,7 +182,7 @@ impl Console {
                     .and_then(|t| t.get(11..23))
                     .unwrap_or("");
                 s.push_str(&format!(
-                    "{:<width$}  {:<9} {:>5}  {:<7} {:<24} {}\n",
+                    "{:<width$}  {:<9} {:>5}  {:<7} {:<24} {}\x1b[K\n",
                     var.name(),
                     var.area().key(),
                     var.address(),
@@ -190,12 +192,13 @@ impl Console {
                 ));
             }
             if !self.events.is_empty() {
-                s.push('\n');
+                s.push_str("\x1b[K\n");
                 for e in &self.events {
                     s.push_str(e);
-                    s.push('\n');
+                    s.push_str("\x1b[K\n");
                 }
             }
+            s.push_str("\x1b[J");
             let _ = self.out.write_all(s.as_bytes());
         }
         let _ = self.out.flush();

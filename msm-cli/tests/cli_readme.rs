@@ -51,7 +51,7 @@ fn the_demo_shows_the_exchange_and_stops_by_itself() {
     demo.expect_out("the slave receiving it", |l| {
         l.contains("slave  got") && l.contains("SETPOINT")
     });
-    demo.expect_out("the summary", |l| l.contains("writes confirmed"));
+    demo.expect_out("the summary", |l| l.contains("the slave confirmed"));
     assert_eq!(demo.wait(), Some(0));
 }
 

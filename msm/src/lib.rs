@@ -22,6 +22,7 @@ pub mod master;
 pub mod memory;
 pub mod protocol;
 pub mod slave;
+mod time;
 pub mod transport;
 
 pub use error::{Error, Result};

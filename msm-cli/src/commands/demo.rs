@@ -42,7 +42,7 @@ pub(crate) async fn run(a: DemoArgs) -> CmdResult {
         WRITE_EVERY.as_secs()
     );
     println!(
-        "Join in from another terminal: mbpoll -m tcp -p {} -a 1 -0 -t 3:float -r 0 -c 1 127.0.0.1",
+        "Join in from another terminal: mbpoll -m tcp -p {} -a 1 -0 -B -t 3:float -r 0 -c 1 127.0.0.1",
         addr.port()
     );
     println!("Ctrl-C to stop.\n");
@@ -116,7 +116,7 @@ pub(crate) async fn run(a: DemoArgs) -> CmdResult {
     master.stop().await;
     slave.stop().await;
     println!(
-        "\nmsm demo: ran {:.1} s; the master completed {} cycles (average {:.2} ms) and {} writes confirmed.",
+        "\nmsm demo: ran {:.1} s; the master completed {} cycles (average {:.2} ms); the slave confirmed {} of its writes.",
         began.elapsed().as_secs_f64(),
         s.cycles,
         s.average_cycle.unwrap_or_default().as_secs_f64() * 1e3,

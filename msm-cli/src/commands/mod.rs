@@ -12,10 +12,12 @@ use std::time::Duration;
 pub(crate) async fn stop_signal(seconds: Option<f64>) {
     let limit = async {
         match seconds {
-            Some(s) if s.is_finite() && s >= 0.0 => {
-                tokio::time::sleep(Duration::from_secs_f64(s)).await
-            }
-            _ => std::future::pending().await,
+            // Negative, NaN or beyond any sleep: run until a signal.
+            Some(s) => match Duration::try_from_secs_f64(s) {
+                Ok(d) => tokio::time::sleep(d).await,
+                Err(_) => std::future::pending().await,
+            },
+            None => std::future::pending().await,
         }
     };
     #[cfg(unix)]
@@ -38,5 +40,7 @@ pub(crate) async fn stop_signal(seconds: Option<f64>) {
 
 /// A generous bound for one-shot operations: connecting plus a few answers.
 pub(crate) fn one_shot_limit(timeout: Duration) -> Duration {
-    timeout * 5 + Duration::from_secs(1)
+    timeout
+        .saturating_mul(5)
+        .saturating_add(Duration::from_secs(1))
 }

@@ -31,21 +31,24 @@ pub(crate) async fn run(a: PollArgs) -> CmdResult {
     let stop = super::stop_signal(a.seconds);
     tokio::pin!(stop);
     loop {
-        tokio::select! {
+        let change = tokio::select! {
             () = &mut stop => break,
-            change = changes.recv() => match change {
-                Ok(c) => console.on_change(mm.vars(), &c),
-                Err(_) => console.refresh_values(mm.vars()),
-            },
-            _ = tick.tick() => {}
-        }
+            change = changes.recv() => Some(change),
+            _ = tick.tick() => None,
+        };
+        // The connection's news first, then the values it brought.
         let status = master.status();
+        report_status(&mut console, &peer, &last, &status);
+        match change {
+            Some(Ok(c)) => console.on_change(mm.vars(), &c),
+            Some(Err(_)) => console.refresh_values(mm.vars()),
+            None => {}
+        }
         if status.cycles > 0 && !ever_synced {
             // Values equal to the map's starting values made no change: show them now.
             ever_synced = true;
             console.refresh_values(mm.vars());
         }
-        report_status(&mut console, &peer, &last, &status);
         console.header(header(&peer, a.connect.unit, &status));
         console.render(mm.vars());
         last = status;

@@ -21,9 +21,12 @@ pub(crate) async fn run(a: ServeArgs) -> CmdResult {
     let slave = builder
         .serve_async(mm.memory().clone())
         .await
-        .map_err(|e| match e {
-            msm::Error::Config(_) => Failure::usage(e.to_string()),
-            e => Failure::modbus(format!("cannot serve: {e}")),
+        .map_err(|e| {
+            let f = Failure::from(e);
+            Failure {
+                message: format!("cannot serve: {}", f.message),
+                ..f
+            }
         })?;
     let what = if demo {
         "the demo plant".to_string()

@@ -40,6 +40,23 @@ pub(crate) async fn run(a: WriteArgs) -> CmdResult {
         values.push((index, var.parse_value(text)?));
     }
 
+    // A bit or a byte shares its register with other data: it is read first, so the
+    // register goes back with only that bit or byte changed. A broadcast gets no answer,
+    // so it cannot be read first: refused rather than wiping the rest of the register.
+    let partial = values.iter().any(|(i, _)| {
+        matches!(
+            mm.vars()[*i].def().ty,
+            VarType::Bit | VarType::U8 | VarType::I8
+        )
+    });
+    let rtu = a.connect.serial.serial.is_some() || a.connect.serial.rtu_over_tcp;
+    if partial && rtu && a.connect.unit == 0 {
+        return Err(Failure::usage(
+            "a bit or a byte cannot be broadcast: a broadcast gets no answer, so its register \
+             cannot be read first and the rest of it would be overwritten; broadcast the whole \
+             register (a u16 variable) instead",
+        ));
+    }
     let master = link::master(&a.connect)?
         .plan(Plan::DeclaredVars { max_gap: 0 })
         .pipelining(1)
@@ -48,28 +65,26 @@ pub(crate) async fn run(a: WriteArgs) -> CmdResult {
         .await?;
     let limit = super::one_shot_limit(a.connect.timeout);
     let result = tokio::time::timeout(limit, async {
-        // A bit or a byte shares its register with other data: read it first, so the
-        // register goes back with only that bit or byte changed.
-        let partial = values.iter().any(|(i, _)| {
-            matches!(
-                mm.vars()[*i].def().ty,
-                VarType::Bit | VarType::U8 | VarType::I8
-            )
-        });
         if partial {
             master.sync().await?;
         }
         for (i, value) in &values {
-            mm.vars()[*i].set(value.clone())?;
+            let var = &mm.vars()[*i];
+            var.set(value.clone()).map_err(|e| match e {
+                msm::Error::ReadOnly { .. } => msm::Error::Config(format!("{}: {e}", var.name())),
+                e => e,
+            })?;
         }
         master.flush().await
     })
     .await;
+    let last_error = master.status().last_error;
     master.stop().await;
     match result {
         Err(_) => Err(Failure::modbus(format!(
-            "timeout: {} did not confirm the write within {limit:?}",
-            link::peer_name(&a.connect)
+            "timeout: {} did not confirm the write within {limit:?}{}",
+            link::peer_name(&a.connect),
+            last_error.map(|e| format!(" ({e})")).unwrap_or_default()
         ))),
         Ok(Err(e)) => Err(e.into()),
         Ok(Ok(())) => {

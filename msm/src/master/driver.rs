@@ -80,14 +80,12 @@ impl Driver {
     /// Runs until stopped (a `Stop` command, or every handle dropped).
     pub(crate) async fn run(mut self) {
         let mut link: Option<Box<dyn Stream>> = None;
-        let mut next_attempt = Instant::now();
-        let mut backoff = self.cfg.backoff_min;
+        let mut retry = Retry::new(self.cfg.backoff_min, self.cfg.backoff_max);
         let mut rbuf = vec![0u8; 4096];
         let mut frame = [0u8; 300];
         let mut wbuf: Vec<u8> = Vec::with_capacity(4096);
         loop {
-            let now = Instant::now();
-            if link.is_none() && now >= next_attempt {
+            if link.is_none() && Instant::now() >= retry.next_attempt {
                 tokio::select! {
                     opened = self.cfg.link.open(self.cfg.connect_timeout) => match opened {
                         Ok((stream, peer)) => {
@@ -96,19 +94,20 @@ impl Driver {
                                 self.engine.set_peer(Peer::Tcp(addr));
                             }
                             link = Some(stream);
-                            backoff = self.cfg.backoff_min;
                             self.engine.handle_connected(Instant::now().into_std());
                         }
                         Err(e) => {
-                            tracing::debug!(peer = %self.cfg.link.name(), error = %e, retry_in = ?backoff, "connect failed");
+                            tracing::debug!(
+                                peer = %self.cfg.link.name(), error = %e, retry_in = ?retry.backoff,
+                                "connect failed"
+                            );
                             self.engine.handle_connect_failed(&e.to_string());
-                            next_attempt = Instant::now() + backoff;
-                            backoff = (backoff * 2).min(self.cfg.backoff_max);
+                            retry.schedule();
                         }
                     },
                     cmd = self.commands.recv() => if !self.command(cmd) { break },
                 }
-                self.after_step(&mut link, &mut next_attempt);
+                self.after_step(&mut link, &mut retry);
                 continue;
             }
 
@@ -133,17 +132,15 @@ impl Driver {
                         )),
                     };
                     if let Some(error) = error {
-                        link = None;
-                        self.engine
-                            .handle_disconnected(Instant::now().into_std(), &error);
+                        self.lose(&mut link, &mut retry, &error);
                     }
                 }
             }
-            self.after_step(&mut link, &mut next_attempt);
+            self.after_step(&mut link, &mut retry);
 
             let mut deadline = self.engine.poll_timeout().map(Instant::from_std);
             if link.is_none() {
-                deadline = Some(deadline.map_or(next_attempt, |d| d.min(next_attempt)));
+                deadline = Some(deadline.map_or(retry.next_attempt, |d| d.min(retry.next_attempt)));
             }
             let sleep = async {
                 match deadline {
@@ -153,25 +150,28 @@ impl Driver {
             };
             tokio::select! {
                 read = read_some(&mut link, &mut rbuf) => match read {
-                    Ok(0) => {
-                        link = None;
-                        self.engine.handle_disconnected(Instant::now().into_std(), "closed by the slave");
-                    }
+                    Ok(0) => self.lose(&mut link, &mut retry, "closed by the slave"),
                     Ok(n) => self.engine.handle_input(Instant::now().into_std(), &rbuf[..n]),
-                    Err(e) => {
-                        link = None;
-                        self.engine.handle_disconnected(Instant::now().into_std(), &e.to_string());
-                    }
+                    Err(e) => self.lose(&mut link, &mut retry, &e.to_string()),
                 },
                 () = self.wake.notified() => {}
                 () = sleep => self.engine.handle_timeout(Instant::now().into_std()),
                 cmd = self.commands.recv() => if !self.command(cmd) { break },
             }
-            self.after_step(&mut link, &mut next_attempt);
+            self.after_step(&mut link, &mut retry);
         }
         self.engine.stop();
-        self.after_step(&mut link, &mut next_attempt);
+        self.after_step(&mut link, &mut retry);
         tracing::debug!(peer = %self.cfg.link.name(), "master stopped");
+    }
+
+    /// The connection is gone: tell the engine, and try again after the backoff (a slave
+    /// that accepts and closes at once must not be hammered).
+    fn lose(&mut self, link: &mut Option<Box<dyn Stream>>, retry: &mut Retry, reason: &str) {
+        *link = None;
+        self.engine
+            .handle_disconnected(Instant::now().into_std(), reason);
+        retry.schedule();
     }
 
     /// Handles a command; false when the worker must stop.
@@ -198,7 +198,11 @@ impl Driver {
     }
 
     /// Delivers the engine's events and publishes its status.
-    fn after_step(&mut self, link: &mut Option<Box<dyn Stream>>, next_attempt: &mut Instant) {
+    fn after_step(&mut self, link: &mut Option<Box<dyn Stream>>, retry: &mut Retry) {
+        if self.engine.answered_on_connection() {
+            // The slave answers: the next loss starts the backoff from the bottom again.
+            retry.reset();
+        }
         while let Some(event) = self.engine.poll_event() {
             match event {
                 Event::SyncDone { id, result } | Event::FlushDone { id, result } => {
@@ -208,10 +212,7 @@ impl Driver {
                 }
                 Event::Reconnect { reason } => {
                     tracing::warn!(peer = %self.cfg.link.name(), %reason, "dropping the connection");
-                    *link = None;
-                    self.engine
-                        .handle_disconnected(Instant::now().into_std(), &reason);
-                    *next_attempt = Instant::now() + self.cfg.backoff_min;
+                    self.lose(link, retry, &reason);
                 }
             }
         }
@@ -220,6 +221,35 @@ impl Driver {
         if *shared != *status {
             *shared = status.clone();
         }
+    }
+}
+
+/// When to try connecting next: capped exponential backoff.
+struct Retry {
+    next_attempt: Instant,
+    backoff: Duration,
+    min: Duration,
+    max: Duration,
+}
+
+impl Retry {
+    fn new(min: Duration, max: Duration) -> Retry {
+        Retry {
+            next_attempt: Instant::now(),
+            backoff: min,
+            min,
+            max,
+        }
+    }
+
+    /// The next attempt after the current backoff, which then doubles (up to the cap).
+    fn schedule(&mut self) {
+        self.next_attempt = crate::time::later(Instant::now(), self.backoff);
+        self.backoff = self.backoff.saturating_mul(2).min(self.max);
+    }
+
+    fn reset(&mut self) {
+        self.backoff = self.min;
     }
 }
 

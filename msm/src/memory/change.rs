@@ -217,7 +217,7 @@ impl Subscription {
 
     /// Blocks the thread until the next change or the timeout.
     pub fn recv_timeout(&mut self, timeout: Duration) -> Result<Change, RecvTimeoutError> {
-        let deadline = Instant::now() + timeout;
+        let deadline = crate::time::later(Instant::now(), timeout);
         let mut q = self.queue.lock();
         loop {
             if let Some(r) = self.queue.take(&mut q) {

@@ -48,11 +48,23 @@ impl Layout {
 }
 
 /// What a variable's items held, copied out under the lock.
-#[derive(Clone, Copy)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 enum Snapshot {
     Bit(bool),
     Byte(u8),
     Words(usize),
+}
+
+impl Snapshot {
+    /// True if two snapshots (with their word buffers) hold the same value.
+    fn same_as(&self, other: &Snapshot, mine: &[u8], theirs: &[u8]) -> bool {
+        match (self, other) {
+            (Snapshot::Words(a), Snapshot::Words(b)) => {
+                a == b && mine.get(..*a) == theirs.get(..*b)
+            }
+            _ => self == other,
+        }
+    }
 }
 
 /// A typed variable on a [`Memory`]: a view of one or more of its items.
@@ -163,18 +175,41 @@ impl<T: Value> Var<T> {
         Ok(())
     }
 
-    /// Reads, applies `f` and writes back, all under one lock: no other write can come in
-    /// between. Returns the new value. `f` must be short and must not touch the memory.
-    pub fn update(&self, f: impl FnOnce(T) -> T) -> Result<T> {
-        let mut buf = [0u8; 2 * MAX_VAR_REGISTERS];
-        let mut st = self.mem.lock();
-        self.check_writable(&st)?;
-        let snap = self.read(&st, &mut buf);
-        let new = f(self.decode(snap, &mut buf));
-        let snap = self.encode(&new, &mut buf)?;
-        self.store(&mut st, snap, &buf, true);
-        drop(st);
-        Ok(new)
+    /// Reads the value, computes `f` of it and writes the result, atomically: if another
+    /// write to the variable lands while `f` runs, `f` runs again on the newer value
+    /// (compare-and-swap, like `AtomicU64::fetch_update`), so no update is ever lost.
+    /// `f` runs without the memory's lock, so it may read other variables; it should be
+    /// free of side effects, since it may run more than once. Returns the value written.
+    ///
+    /// ```
+    /// let mem = msm::Memory::new(2);
+    /// let count: msm::Var<u16> = mem.holding(0)?;
+    /// let step: msm::Var<u16> = mem.holding(1)?;
+    /// step.set(5)?;
+    /// assert_eq!(count.update(|c| c + step.get())?, 5);
+    /// # Ok::<(), msm::Error>(())
+    /// ```
+    pub fn update(&self, mut f: impl FnMut(T) -> T) -> Result<T> {
+        let mut seen = [0u8; 2 * MAX_VAR_REGISTERS];
+        let mut work = [0u8; 2 * MAX_VAR_REGISTERS];
+        let mut now = [0u8; 2 * MAX_VAR_REGISTERS];
+        loop {
+            let before = {
+                let st = self.mem.lock();
+                self.check_writable(&st)?;
+                self.read(&st, &mut seen)
+            };
+            work.copy_from_slice(&seen);
+            let new = f(self.decode(before, &mut work));
+            let encoded = self.encode(&new, &mut work)?;
+            let mut st = self.mem.lock();
+            self.check_writable(&st)?;
+            let current = self.read(&st, &mut now);
+            if current.same_as(&before, &now, &seen) {
+                self.store(&mut st, encoded, &work, true);
+                return Ok(new);
+            }
+        }
     }
 
     /// True if `change` touched this variable's items.
@@ -224,7 +259,7 @@ impl<T: Value> Var<T> {
     /// # Ok::<(), msm::Error>(())
     /// ```
     pub fn wait_changed(&self, timeout: Duration) -> Result<T> {
-        let deadline = Instant::now() + timeout;
+        let deadline = crate::time::later(Instant::now(), timeout);
         let mut changes = self.mem.subscribe();
         loop {
             let left = deadline.saturating_duration_since(Instant::now());

@@ -23,6 +23,7 @@ use crate::error::Error;
 use crate::memory::{Area, Memory, Peer};
 use crate::protocol::rtu::Direction;
 use crate::protocol::rtu_framer::{Framer, Timing};
+use crate::time::later;
 
 /// How frames are delimited on the link.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -183,6 +184,9 @@ struct Cycle {
     outstanding: usize,
     waiters: Vec<u64>,
     first_error: Option<BlockError>,
+    /// Per unit, the write counter when the cycle started: local writes up to there go
+    /// out before the cycle's reads.
+    flush_up_to: Vec<u64>,
 }
 
 struct FlushWaiter {
@@ -267,6 +271,11 @@ impl Engine {
 
     pub(crate) fn status(&self) -> &Status {
         &self.status
+    }
+
+    /// True once the slave answered anything on the current connection.
+    pub(crate) fn answered_on_connection(&self) -> bool {
+        self.connected && self.responses_on_connection > 0
     }
 
     /// Who the slave is, once connected (reported as the origin of its changes).
@@ -402,8 +411,14 @@ impl Engine {
         self.check_flushes();
     }
 
-    /// The worker is stopping: every waiter gets `Stopped`.
+    /// The worker is stopping: writes still in flight are marked to be sent again (by
+    /// the next master of the memory), and every waiter gets `Stopped`.
     pub(crate) fn stop(&mut self) {
+        while let Some(f) = self.in_flight.pop_front() {
+            if let Op::Write { ticket, .. } = f.op {
+                write_lost(&mut self.units[f.unit].mem.lock(), &ticket);
+            }
+        }
         let mut ids: Vec<u64> = std::mem::take(&mut self.pending_syncs);
         if let Some(c) = self.cycle.take() {
             ids.extend(c.waiters);
@@ -435,6 +450,7 @@ impl Engine {
             outstanding: 0,
             waiters: std::mem::take(&mut self.pending_syncs),
             first_error: None,
+            flush_up_to: self.units.iter().map(|u| u.mem.lock().generation).collect(),
         });
         self.next_cycle_at = None;
         // A cycle flushes local writes first, then reads.
@@ -459,6 +475,17 @@ impl Engine {
             b = 0;
         }
         None
+    }
+
+    /// True while writes made before the running cycle started are still unsent: they go
+    /// before the cycle's reads.
+    fn flushing(&self) -> bool {
+        self.cycle.as_ref().is_some_and(|c| {
+            self.units
+                .iter()
+                .zip(&c.flush_up_to)
+                .any(|(u, &g)| unsent_since(&u.mem.lock(), g))
+        })
     }
 
     /// Takes the next block of the running cycle to read, advancing the cursor.
@@ -503,7 +530,7 @@ impl Engine {
             self.events.push_back(Event::SyncDone { id, result });
         }
         if self.pending_syncs.is_empty() {
-            self.next_cycle_at = Some((cycle.started + self.cfg.period).max(now));
+            self.next_cycle_at = Some(later(cycle.started, self.cfg.period).max(now));
         } else {
             self.start_cycle(now);
         }

@@ -830,3 +830,63 @@ fn on_a_9600_baud_line_frames_are_always_three_and_a_half_characters_apart() {
     assert!(engine.status().timeouts > 0, "dropped answers timed out");
     assert!(engine.status().cycles > 5);
 }
+
+#[test]
+fn stopping_with_a_write_in_flight_keeps_it_for_the_next_master() {
+    let m = Memory::new(2);
+    let v: Var<u16> = m.holding(0).expect("declare");
+    let mut h = Harness::new(&m, 4);
+    let mut slave = FakeSlave::new(2);
+    h.engine.handle_connected(h.now);
+    h.converse(&mut slave);
+    v.set(42).expect("set");
+    assert_eq!(h.sent().len(), 1, "the write is in flight");
+    h.engine.stop();
+    drop(h);
+    // A new master on the same memory sends it, and its flush waits for it.
+    let mut h = Harness::new(&m, 4);
+    h.engine.handle_connected(h.now);
+    h.engine.request_flush(1);
+    assert!(h.events().is_empty(), "the write is not confirmed yet");
+    let reqs = h.converse(&mut slave);
+    assert_eq!(
+        reqs[0],
+        Request::WriteSingleRegister {
+            address: 0,
+            value: 42
+        }
+    );
+    assert!(matches!(
+        h.events()[..],
+        [Event::FlushDone {
+            id: 1,
+            result: Ok(())
+        }]
+    ));
+}
+
+#[test]
+fn a_cycle_sends_the_writes_made_before_it_then_reads() {
+    let m = Memory::new(300);
+    let mut h = Harness::new(&m, 1);
+    let mut slave = FakeSlave::new(300);
+    h.engine.handle_connected(h.now);
+    h.converse(&mut slave);
+    for a in [0u16, 130, 260] {
+        m.holding::<u16>(a)
+            .expect("declare")
+            .set(a + 1)
+            .expect("set");
+    }
+    h.advance(PERIOD);
+    let reqs = h.converse(&mut slave);
+    let kinds: Vec<bool> = reqs
+        .iter()
+        .map(|r| matches!(r, Request::WriteSingleRegister { .. }))
+        .collect();
+    assert_eq!(
+        kinds,
+        [true, true, true, false, false, false],
+        "three writes, then three reads: {reqs:?}"
+    );
+}

@@ -7,6 +7,7 @@ use crate::master::status::{Fault, Operation};
 use crate::master::sync::{WriteTicket, begin_read, take_dirty};
 use crate::memory::Area;
 use crate::protocol::{Bits, EncodeError, Registers, Request, rtu, tcp};
+use crate::time::later;
 
 impl Engine {
     /// The next frame to send, written into `buf` (at least 260 bytes); its length.
@@ -19,9 +20,9 @@ impl Engine {
         if self.bus_free_at.is_some_and(|t| t > now) {
             return None;
         }
-        // Writes go first, but alternate with reads so a program writing all the time
-        // cannot starve the cycle.
-        let reads_first = self.last_was_write && self.peek_read().is_some();
+        // A cycle flushes the writes made before it, then reads; writes made during the
+        // cycle alternate with its reads, so a program writing all the time cannot starve it.
+        let reads_first = self.last_was_write && self.peek_read().is_some() && !self.flushing();
         if reads_first && let Some(n) = self.transmit_read(now, buf) {
             self.last_was_write = false;
             return Some(n);
@@ -124,7 +125,7 @@ impl Engine {
         if self.is_broadcast(u) {
             // No answer comes to a broadcast: it counts as sent; the line is given time.
             if let Framing::Rtu(t) = self.cfg.framing {
-                self.bus_free_at = Some(now + t.transmit_time(len) + t.broadcast_delay);
+                self.bus_free_at = Some(later(now + t.transmit_time(len), t.broadcast_delay));
             }
             self.status.writes_confirmed += 1;
             self.check_flushes();
@@ -210,7 +211,7 @@ impl Engine {
             tid,
             unit,
             function,
-            deadline: sent + self.cfg.response_timeout,
+            deadline: later(sent, self.cfg.response_timeout),
             op,
         });
     }
