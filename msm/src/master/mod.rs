@@ -5,6 +5,21 @@
 //! register written locally after the read was sent (DESIGN.md, "The sync rule").
 //! When the slave goes away, the master reconnects by itself with a capped exponential
 //! backoff, keeping local writes to send afterwards.
+//!
+//! ```
+//! use msm::{Master, Memory, Slave};
+//! let served = Memory::new(4);
+//! let slave = Slave::tcp("127.0.0.1:0").serve(served.clone())?;
+//! let mem = Memory::new(4);
+//! let master = Master::tcp(slave.local_addr()).start(mem.clone())?;
+//! mem.holding::<u16>(0)?.set(1)?;      // written through to the slave
+//! served.holding::<u16>(1)?.set(2)?;   // read at the next cycle
+//! master.flush()?;
+//! master.sync()?;
+//! assert_eq!(served.holding::<u16>(0)?.get(), 1);
+//! assert_eq!(mem.holding::<u16>(1)?.get(), 2);
+//! # Ok::<(), msm::Error>(())
+//! ```
 
 mod driver;
 mod engine;

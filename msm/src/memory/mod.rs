@@ -3,6 +3,21 @@
 //! One short lock guards a memory. Every variable read or write, every request a slave
 //! executes and every response a master applies takes it once, so a multi-register value
 //! is never torn, on either side.
+//!
+//! ```
+//! use msm::{Area, Memory, Var};
+//! let mem = Memory::builder().coils(8).holding_registers(16).build()?;
+//! let speed: Var<f32> = mem.holding(0)?;
+//! let run: Var<bool> = mem.coil(0)?;
+//! let mut changes = mem.subscribe();
+//! speed.set(12.5)?;
+//! run.set(true)?;
+//! let areas: Vec<Area> = std::iter::from_fn(|| changes.try_recv().ok().flatten())
+//!     .map(|c| c.area)
+//!     .collect();
+//! assert_eq!(areas, [Area::Holding, Area::Coil]);
+//! # Ok::<(), msm::Error>(())
+//! ```
 
 mod area;
 mod builder;
