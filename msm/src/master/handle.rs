@@ -350,8 +350,8 @@ impl AsyncMasterHandle {
     /// let mem = Memory::new(1);
     /// let master = Master::tcp(slave.local_addr()).start_async(mem.clone()).await?;
     /// master.stop().await;
-    /// let again = Master::tcp(slave.local_addr()).start_async(mem).await?; // free to sync again
-    /// # drop(again);
+    /// let again = Master::tcp(slave.local_addr()).start_async(mem).await;
+    /// assert!(again.is_ok()); // the memory is free to be synced again
     /// # Ok(()) }
     /// ```
     pub async fn stop(mut self) {
