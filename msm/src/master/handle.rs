@@ -242,7 +242,8 @@ impl Drop for MasterHandle {
     }
 }
 
-/// A running master, for tokio programs. Dropping it stops the worker.
+/// A running master, for tokio programs. Dropping it stops the worker without waiting
+/// for it to end; [`stop`](Self::stop) waits.
 ///
 /// ```
 /// # #[tokio::main(flavor = "current_thread")] async fn main() -> msm::Result<()> {

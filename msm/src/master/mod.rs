@@ -322,7 +322,8 @@ impl Master {
     }
 
     /// Requests in flight at most on the connection (default 4; 1 disables pipelining).
-    /// The master falls back to 1 by itself when the slave fails under pipelining.
+    /// The master falls back to 1 by itself when the slave fails under pipelining. RTU
+    /// links (serial lines, RTU over TCP) always send one request at a time.
     ///
     /// ```
     /// use msm::{Master, Memory, Slave};
@@ -413,7 +414,8 @@ impl Master {
     }
 
     /// Consecutive timeouts after which the connection is dropped and made again
-    /// (default 2).
+    /// (default 2). Modbus/TCP only: on RTU links a silent unit is a timeout for that unit
+    /// alone, not a reason to reopen the line.
     ///
     /// ```
     /// use msm::{Master, Memory, Slave};
