@@ -113,8 +113,9 @@ impl<T: Value> Var<T> {
         }
     }
 
-    /// The same variable with another word order (ignored by single-register and raw types,
-    /// and by strings except for the byte swap of `BADC`/`DCBA`).
+    /// The same variable with another word order. Bits, bytes and raw registers ignore it;
+    /// one-register numbers (`u16`, `i16`) and strings take only its byte swap (`BADC`,
+    /// `DCBA`).
     ///
     /// ```
     /// use msm::{Memory, Order, Var};
@@ -122,6 +123,9 @@ impl<T: Value> Var<T> {
     /// let v: Var<u32> = mem.holding(0)?.order(Order::CDAB);
     /// v.set(1)?;
     /// assert_eq!(mem.holding_raw(0, 2)?.get(), [1, 0]); // least significant word first
+    /// let w: Var<u16> = mem.holding(0)?.order(Order::DCBA);
+    /// w.set(0x1234)?;
+    /// assert_eq!(mem.holding_raw(0, 1)?.get(), [0x3412]); // a u16 takes the byte swap
     /// # Ok::<(), msm::Error>(())
     /// ```
     #[must_use]
