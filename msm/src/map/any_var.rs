@@ -136,9 +136,12 @@ impl AnyVar {
     ///
     /// ```
     /// use msm::{Order, map::VarType};
-    /// let mm = msm::Map::from_toml_str(
-    ///     "[memory]\nholding_registers = 2\n[vars]\nC = { area = \"holding\", address = 0, type = \"u32\", order = \"CDAB\" }\n",
-    /// )?
+    /// let mm = msm::Map::from_toml_str(r#"
+    ///     [memory]
+    ///     holding_registers = 2
+    ///     [vars]
+    ///     C = { area = "holding", address = 0, type = "u32", order = "CDAB" }
+    /// "#)?
     /// .build()?;
     /// let def = mm.find("C")?.def();
     /// assert_eq!((def.ty, def.order), (VarType::U32, Some(Order::CDAB)));
@@ -151,9 +154,12 @@ impl AnyVar {
     /// The area it lives in.
     ///
     /// ```
-    /// let mm = msm::Map::from_toml_str(
-    ///     "[memory]\ndiscrete_inputs = 4\n[vars]\nDOOR = { area = \"discrete\", address = 3, type = \"bool\" }\n",
-    /// )?
+    /// let mm = msm::Map::from_toml_str(r#"
+    ///     [memory]
+    ///     discrete_inputs = 4
+    ///     [vars]
+    ///     DOOR = { area = "discrete", address = 3, type = "bool" }
+    /// "#)?
     /// .build()?;
     /// assert_eq!(mm.find("DOOR")?.area(), msm::Area::Discrete);
     /// # Ok::<(), msm::map::MapError>(())
@@ -165,9 +171,12 @@ impl AnyVar {
     /// Its first address.
     ///
     /// ```
-    /// let mm = msm::Map::from_toml_str(
-    ///     "[memory]\nholding_registers = { start = 40000, size = 10 }\n[vars]\nSP = { area = \"holding\", address = 40002, type = \"u16\" }\n",
-    /// )?
+    /// let mm = msm::Map::from_toml_str(r#"
+    ///     [memory]
+    ///     holding_registers = { start = 40000, size = 10 }
+    ///     [vars]
+    ///     SP = { area = "holding", address = 40002, type = "u16" }
+    /// "#)?
     /// .build()?;
     /// assert_eq!(mm.find("SP")?.address(), 40002);
     /// # Ok::<(), msm::map::MapError>(())
@@ -179,9 +188,12 @@ impl AnyVar {
     /// How many items (bits or registers) it covers.
     ///
     /// ```
-    /// let mm = msm::Map::from_toml_str(
-    ///     "[memory]\nholding_registers = 8\n[vars]\nNAME = { area = \"holding\", address = 0, type = \"string\", len = 8 }\n",
-    /// )?
+    /// let mm = msm::Map::from_toml_str(r#"
+    ///     [memory]
+    ///     holding_registers = 8
+    ///     [vars]
+    ///     NAME = { area = "holding", address = 0, type = "string", len = 8 }
+    /// "#)?
     /// .build()?;
     /// assert_eq!(mm.find("NAME")?.count(), 8); // registers: up to 16 characters
     /// # Ok::<(), msm::map::MapError>(())
@@ -194,9 +206,12 @@ impl AnyVar {
     ///
     /// ```
     /// use msm::map::DynValue;
-    /// let mm = msm::Map::from_toml_str(
-    ///     "[memory]\nholding_registers = 2\n[vars]\nT = { area = \"holding\", address = 0, type = \"f32\", value = -1.5 }\n",
-    /// )?
+    /// let mm = msm::Map::from_toml_str(r#"
+    ///     [memory]
+    ///     holding_registers = 2
+    ///     [vars]
+    ///     T = { area = "holding", address = 0, type = "f32", value = -1.5 }
+    /// "#)?
     /// .build()?;
     /// let t = mm.find("T")?;
     /// assert_eq!(t.get(), DynValue::F32(-1.5));
@@ -214,9 +229,12 @@ impl AnyVar {
     ///
     /// ```
     /// use msm::map::DynValue;
-    /// let mm = msm::Map::from_toml_str(
-    ///     "[memory]\nholding_registers = 1\n[vars]\nLIMIT = { area = \"holding\", address = 0, type = \"i16\" }\n",
-    /// )?
+    /// let mm = msm::Map::from_toml_str(r#"
+    ///     [memory]
+    ///     holding_registers = 1
+    ///     [vars]
+    ///     LIMIT = { area = "holding", address = 0, type = "i16" }
+    /// "#)?
     /// .build()?;
     /// let limit = mm.find("LIMIT")?;
     /// limit.set(DynValue::F64(-300.0))?; // whole: converts to an i16

@@ -92,9 +92,12 @@ impl VarDef {
     ///
     /// ```
     /// use msm::map::DynValue;
-    /// let map = msm::Map::from_toml_str(
-    ///     "[memory]\nholding_registers = 1\n[vars]\nSTEP = { area = \"holding\", address = 0, type = \"u8\" }\n",
-    /// )?;
+    /// let map = msm::Map::from_toml_str(r#"
+    ///     [memory]
+    ///     holding_registers = 1
+    ///     [vars]
+    ///     STEP = { area = "holding", address = 0, type = "u8" }
+    /// "#)?;
     /// let step = &map.vars()[0];
     /// assert_eq!(step.parse_value("0x7F")?, DynValue::U8(127));
     /// assert!(step.parse_value("300").is_err()); // a u8 holds 0..=255

@@ -158,9 +158,12 @@ impl fmt::Display for Prefix<'_> {
 ///
 /// ```
 /// use msm::map::{MapErrorKind, VarType};
-/// let mm = msm::Map::from_toml_str(
-///     "[memory]\nholding_registers = 1\n[vars]\nLEVEL = { area = \"holding\", address = 0, type = \"u16\" }\n",
-/// )?
+/// let mm = msm::Map::from_toml_str(r#"
+///     [memory]
+///     holding_registers = 1
+///     [vars]
+///     LEVEL = { area = "holding", address = 0, type = "u16" }
+/// "#)?
 /// .build()?;
 /// let err = mm.find("LEVEL")?.parse_value("70000").unwrap_err();
 /// assert!(matches!(err.kind(), MapErrorKind::ValueOutOfRange { ty: VarType::U16, .. }));

@@ -66,9 +66,12 @@ impl MapMemory {
     ///
     /// ```
     /// use msm::{Area, Slave};
-    /// let mm = msm::Map::from_toml_str(
-    ///     "[memory]\nholding_registers = 4\n[vars]\nA = { area = \"holding\", address = 0, type = \"u16\", value = 7 }\n",
-    /// )?
+    /// let mm = msm::Map::from_toml_str(r#"
+    ///     [memory]
+    ///     holding_registers = 4
+    ///     [vars]
+    ///     A = { area = "holding", address = 0, type = "u16", value = 7 }
+    /// "#)?
     /// .build()?;
     /// assert_eq!(mm.memory().spec(Area::Holding).size, 4);
     /// assert_eq!(mm.memory().holding::<u16>(0)?.get(), 7); // the starting value
@@ -103,9 +106,12 @@ impl MapMemory {
     ///
     /// ```
     /// use msm::map::DynValue;
-    /// let mm = msm::Map::from_toml_str(
-    ///     "[memory]\ninput_registers = 2\n[vars]\nTEMP = { area = \"input\", address = 0, type = \"f32\", value = 21.5 }\n",
-    /// )?
+    /// let mm = msm::Map::from_toml_str(r#"
+    ///     [memory]
+    ///     input_registers = 2
+    ///     [vars]
+    ///     TEMP = { area = "input", address = 0, type = "f32", value = 21.5 }
+    /// "#)?
     /// .build()?;
     /// assert_eq!(mm.get("TEMP").map(|v| v.get()), Some(DynValue::F32(21.5)));
     /// assert!(mm.get("TEMPERATURE").is_none());
@@ -118,9 +124,12 @@ impl MapMemory {
     /// The variable named exactly `name`, or an error that suggests the closest names.
     ///
     /// ```
-    /// let mm = msm::Map::from_toml_str(
-    ///     "[memory]\nholding_registers = 1\n[vars]\nLEVEL = { area = \"holding\", address = 0, type = \"u16\" }\n",
-    /// )?
+    /// let mm = msm::Map::from_toml_str(r#"
+    ///     [memory]
+    ///     holding_registers = 1
+    ///     [vars]
+    ///     LEVEL = { area = "holding", address = 0, type = "u16" }
+    /// "#)?
     /// .build()?;
     /// assert_eq!(mm.find("LEVEL")?.address(), 0);
     /// let err = mm.find("LEVLE").unwrap_err();
@@ -145,9 +154,12 @@ impl MapMemory {
     /// `bool` and `bit`).
     ///
     /// ```
-    /// let mm = msm::Map::from_toml_str(
-    ///     "[memory]\nholding_registers = 2\n[vars]\nC = { area = \"holding\", address = 0, type = \"u32\" }\n",
-    /// )?
+    /// let mm = msm::Map::from_toml_str(r#"
+    ///     [memory]
+    ///     holding_registers = 2
+    ///     [vars]
+    ///     C = { area = "holding", address = 0, type = "u32" }
+    /// "#)?
     /// .build()?;
     /// let c: msm::Var<u32> = mm.typed("C")?;
     /// c.set(70_000)?;

@@ -159,9 +159,12 @@ impl Map {
     ///
     /// ```
     /// use msm::map::VarType;
-    /// let map = msm::Map::from_toml_str(
-    ///     "[memory]\nholding_registers = 4\n[vars]\nSPEED = { area = \"holding\", address = 2, type = \"f32\" }\n",
-    /// )?;
+    /// let map = msm::Map::from_toml_str(r#"
+    ///     [memory]
+    ///     holding_registers = 4
+    ///     [vars]
+    ///     SPEED = { area = "holding", address = 2, type = "f32" }
+    /// "#)?;
     /// assert_eq!(map.var("SPEED").map(|v| (v.address, v.ty)), Some((2, VarType::F32)));
     /// assert!(map.var("speed").is_none()); // names are exact
     /// # Ok::<(), msm::map::MapError>(())
