@@ -7,6 +7,19 @@ use crate::master::BlockError;
 use crate::memory::Area;
 
 /// Everything that can go wrong when using msm.
+///
+/// ```
+/// use msm::{Area, Error, Memory};
+/// let mem = Memory::new(4);
+/// match mem.holding::<u64>(2) {
+///     Err(Error::OutOfRange { area, address, start, size, .. }) => {
+///         assert_eq!((area, address, start, size), (Area::Holding, 2, 0, 4));
+///     }
+///     other => panic!("{other:?}"),
+/// }
+/// let err = mem.holding::<u64>(2).unwrap_err();
+/// assert!(err.to_string().contains("the holding registers area holds addresses 0..=3"));
+/// ```
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
@@ -233,4 +246,13 @@ fn area_range(start: u16, size: u32) -> String {
 }
 
 /// `Result` with [`Error`].
+///
+/// ```
+/// fn setpoint(mem: &msm::Memory) -> msm::Result<u16> {
+///     Ok(mem.holding::<u16>(0)?.get())
+/// }
+/// assert_eq!(setpoint(&msm::Memory::new(1))?, 0);
+/// assert!(setpoint(&msm::Memory::new(0)).is_err()); // no holding register 0
+/// # Ok::<(), msm::Error>(())
+/// ```
 pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -118,31 +118,106 @@ impl AnyVar {
     }
 
     /// The name.
+    ///
+    /// ```
+    /// let mm = msm::Map::from_toml_str(
+    ///     "[memory]\ncoils = 2\n[vars]\nRUN = { area = \"coil\", address = 0, type = \"bool\" }\n",
+    /// )?
+    /// .build()?;
+    /// let names: Vec<&str> = mm.vars().iter().map(|v| v.name()).collect();
+    /// assert_eq!(names, ["RUN"]);
+    /// # Ok::<(), msm::map::MapError>(())
+    /// ```
     pub fn name(&self) -> &str {
         &self.def.name
     }
 
     /// The declaration, as the map file gives it.
+    ///
+    /// ```
+    /// use msm::{Order, map::VarType};
+    /// let mm = msm::Map::from_toml_str(r#"
+    ///     [memory]
+    ///     holding_registers = 2
+    ///     [vars]
+    ///     C = { area = "holding", address = 0, type = "u32", order = "CDAB" }
+    /// "#)?
+    /// .build()?;
+    /// let def = mm.find("C")?.def();
+    /// assert_eq!((def.ty, def.order), (VarType::U32, Some(Order::CDAB)));
+    /// # Ok::<(), msm::map::MapError>(())
+    /// ```
     pub fn def(&self) -> &VarDef {
         &self.def
     }
 
     /// The area it lives in.
+    ///
+    /// ```
+    /// let mm = msm::Map::from_toml_str(r#"
+    ///     [memory]
+    ///     discrete_inputs = 4
+    ///     [vars]
+    ///     DOOR = { area = "discrete", address = 3, type = "bool" }
+    /// "#)?
+    /// .build()?;
+    /// assert_eq!(mm.find("DOOR")?.area(), msm::Area::Discrete);
+    /// # Ok::<(), msm::map::MapError>(())
+    /// ```
     pub fn area(&self) -> Area {
         self.def.area
     }
 
     /// Its first address.
+    ///
+    /// ```
+    /// let mm = msm::Map::from_toml_str(r#"
+    ///     [memory]
+    ///     holding_registers = { start = 40000, size = 10 }
+    ///     [vars]
+    ///     SP = { area = "holding", address = 40002, type = "u16" }
+    /// "#)?
+    /// .build()?;
+    /// assert_eq!(mm.find("SP")?.address(), 40002);
+    /// # Ok::<(), msm::map::MapError>(())
+    /// ```
     pub fn address(&self) -> u16 {
         self.def.address
     }
 
     /// How many items (bits or registers) it covers.
+    ///
+    /// ```
+    /// let mm = msm::Map::from_toml_str(r#"
+    ///     [memory]
+    ///     holding_registers = 8
+    ///     [vars]
+    ///     NAME = { area = "holding", address = 0, type = "string", len = 8 }
+    /// "#)?
+    /// .build()?;
+    /// assert_eq!(mm.find("NAME")?.count(), 8); // registers: up to 16 characters
+    /// # Ok::<(), msm::map::MapError>(())
+    /// ```
     pub fn count(&self) -> usize {
         self.def.count()
     }
 
     /// The current value.
+    ///
+    /// ```
+    /// use msm::map::DynValue;
+    /// let mm = msm::Map::from_toml_str(r#"
+    ///     [memory]
+    ///     holding_registers = 2
+    ///     [vars]
+    ///     T = { area = "holding", address = 0, type = "f32", value = -1.5 }
+    /// "#)?
+    /// .build()?;
+    /// let t = mm.find("T")?;
+    /// assert_eq!(t.get(), DynValue::F32(-1.5));
+    /// assert_eq!(t.get().to_string(), "-1.5");
+    /// # Ok::<(), msm::map::MapError>(())
+    /// ```
     pub fn get(&self) -> DynValue {
         dispatch!(&self.typed, v => DynValue::from(v.get()))
     }
@@ -151,6 +226,23 @@ impl AnyVar {
     /// into a `u32`, a whole `F64` into an `i16`). A value of the wrong kind, out of
     /// range, or a string that does not fit is an [`Error::Map`] naming the variable;
     /// the memory's own refusals (an input area on a master's memory) come as they are.
+    ///
+    /// ```
+    /// use msm::map::DynValue;
+    /// let mm = msm::Map::from_toml_str(r#"
+    ///     [memory]
+    ///     holding_registers = 1
+    ///     [vars]
+    ///     LIMIT = { area = "holding", address = 0, type = "i16" }
+    /// "#)?
+    /// .build()?;
+    /// let limit = mm.find("LIMIT")?;
+    /// limit.set(DynValue::F64(-300.0))?; // whole: converts to an i16
+    /// assert_eq!(limit.get(), DynValue::I16(-300));
+    /// let err = limit.set(DynValue::F64(0.5)).unwrap_err();
+    /// assert!(err.to_string().starts_with("<string>: variable LIMIT: "));
+    /// # Ok::<(), msm::Error>(())
+    /// ```
     pub fn set(&self, value: DynValue) -> Result<(), Error> {
         let value = self.def.accept(&value).map_err(|k| self.error(k))?;
         dispatch!(&self.typed, v => v.set(value.try_into().map_err(|k| self.error(k))?))
@@ -180,11 +272,41 @@ impl AnyVar {
     }
 
     /// [`parse_value`](Self::parse_value), then [`set`](Self::set).
+    ///
+    /// ```
+    /// use msm::map::DynValue;
+    /// let mm = msm::Map::from_toml_str(
+    ///     "[memory]\ncoils = 1\n[vars]\nPUMP = { area = \"coil\", address = 0, type = \"bool\" }\n",
+    /// )?
+    /// .build()?;
+    /// let pump = mm.find("PUMP")?;
+    /// pump.set_str("on")?;
+    /// assert_eq!(pump.get(), DynValue::Bool(true));
+    /// assert!(pump.set_str("maybe").is_err());
+    /// # Ok::<(), msm::Error>(())
+    /// ```
     pub fn set_str(&self, text: &str) -> Result<(), Error> {
         self.set(self.parse_value(text)?)
     }
 
     /// True if `change` touched this variable's items.
+    ///
+    /// ```
+    /// let mm = msm::Map::from_toml_str(r#"
+    ///     [memory]
+    ///     holding_registers = 4
+    ///     [vars]
+    ///     A = { area = "holding", address = 0, type = "u32" }
+    ///     B = { area = "holding", address = 2, type = "u16" }
+    /// "#)?
+    /// .build()?;
+    /// let mut changes = mm.memory().subscribe();
+    /// mm.find("A")?.set_str("1")?;
+    /// let change = changes.try_recv()?.expect("a change");
+    /// assert!(mm.find("A")?.touched_by(&change));
+    /// assert!(!mm.find("B")?.touched_by(&change));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn touched_by(&self, change: &Change) -> bool {
         let count = u16::try_from(self.count()).unwrap_or(u16::MAX);
         change.overlaps(self.area(), self.address(), count)

@@ -46,6 +46,20 @@ pub struct VarDef {
 
 impl VarDef {
     /// How many items (bits or registers) it covers.
+    ///
+    /// ```
+    /// let map = msm::Map::from_toml_str(r#"
+    ///     [memory]
+    ///     holding_registers = 16
+    ///     [vars]
+    ///     TOTAL = { area = "holding", address = 0, type = "u64" }
+    ///     NAME  = { area = "holding", address = 4, type = "string", len = 6 }
+    ///     READY = { area = "holding", address = 10, type = "bit", bit = 2 }
+    /// "#)?;
+    /// let counts: Vec<usize> = map.vars().iter().map(|v| v.count()).collect();
+    /// assert_eq!(counts, [4, 6, 1]);
+    /// # Ok::<(), msm::map::MapError>(())
+    /// ```
     pub fn count(&self) -> usize {
         self.ty.registers().unwrap_or(self.len.unwrap_or(0))
     }
@@ -75,6 +89,20 @@ impl VarDef {
 
     /// Reads `text` as a value for this variable (see [`VarType::parse_value`]) and
     /// checks it as [`accept`](Self::accept) does.
+    ///
+    /// ```
+    /// use msm::map::DynValue;
+    /// let map = msm::Map::from_toml_str(r#"
+    ///     [memory]
+    ///     holding_registers = 1
+    ///     [vars]
+    ///     STEP = { area = "holding", address = 0, type = "u8" }
+    /// "#)?;
+    /// let step = &map.vars()[0];
+    /// assert_eq!(step.parse_value("0x7F")?, DynValue::U8(127));
+    /// assert!(step.parse_value("300").is_err()); // a u8 holds 0..=255
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn parse_value(&self, text: &str) -> Result<DynValue, MapErrorKind> {
         self.accept(&self.ty.parse_value(text)?)
     }

@@ -37,6 +37,13 @@ pub struct MapError {
 }
 
 /// A place in a map file, both numbers counted from 1.
+///
+/// ```
+/// use msm::map::Position;
+/// let err = msm::Map::from_toml_str("[memory]\nholding_register = 8\n").unwrap_err();
+/// assert_eq!(err.position(), Some(Position { line: 2, column: 1 }));
+/// assert!(err.to_string().starts_with("<string>:2:1: "));
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Position {
     /// The line.
@@ -78,21 +85,52 @@ impl MapError {
 
     /// The file: the path given to [`Map::from_path`](super::Map::from_path), or
     /// `<string>` for [`Map::from_toml_str`](super::Map::from_toml_str).
+    ///
+    /// ```
+    /// let err = msm::Map::from_toml_str("[vars]\n").unwrap_err();
+    /// assert_eq!(err.file(), "<string>");
+    /// assert!(err.to_string().starts_with("<string>: the map has no [memory] section"));
+    /// ```
     pub fn file(&self) -> &str {
         &self.file
     }
 
     /// Where in the file, when the problem is in the file.
+    ///
+    /// ```
+    /// let bad_key = msm::Map::from_toml_str("[memory]\nholding_register = 8\n").unwrap_err();
+    /// assert_eq!(bad_key.position().map(|p| (p.line, p.column)), Some((2, 1)));
+    /// let no_memory = msm::Map::from_toml_str("").unwrap_err();
+    /// assert_eq!(no_memory.position(), None); // about the file as a whole
+    /// ```
     pub fn position(&self) -> Option<Position> {
         self.position
     }
 
     /// The variable concerned, if any.
+    ///
+    /// ```
+    /// let err = msm::Map::from_toml_str(
+    ///     "[memory]\nholding_registers = 4\n[vars]\nX = { area = \"holding\", address = 9, type = \"u16\" }\n",
+    /// )
+    /// .unwrap_err(); // address 9 is outside the 4 registers
+    /// assert_eq!(err.variable(), Some("X"));
+    /// assert!(err.to_string().starts_with("<string>:4:35: variable X: "));
+    /// ```
     pub fn variable(&self) -> Option<&str> {
         self.variable.as_deref()
     }
 
     /// What is wrong.
+    ///
+    /// ```
+    /// use msm::map::MapErrorKind;
+    /// let err = msm::Map::from_toml_str("[memory]\nholding_register = 8\n").unwrap_err();
+    /// match err.kind() {
+    ///     MapErrorKind::UnknownKey { key, .. } => assert_eq!(key, "holding_register"),
+    ///     other => panic!("unexpected {other}"),
+    /// }
+    /// ```
     pub fn kind(&self) -> &MapErrorKind {
         &self.kind
     }
@@ -117,6 +155,21 @@ impl fmt::Display for Prefix<'_> {
 }
 
 /// What is wrong in a map file, or with a value for one of its variables.
+///
+/// ```
+/// use msm::map::{MapErrorKind, VarType};
+/// let mm = msm::Map::from_toml_str(r#"
+///     [memory]
+///     holding_registers = 1
+///     [vars]
+///     LEVEL = { area = "holding", address = 0, type = "u16" }
+/// "#)?
+/// .build()?;
+/// let err = mm.find("LEVEL")?.parse_value("70000").unwrap_err();
+/// assert!(matches!(err.kind(), MapErrorKind::ValueOutOfRange { ty: VarType::U16, .. }));
+/// assert_eq!(err.kind().to_string(), "70000 does not fit a u16, which holds whole numbers 0..=65535");
+/// # Ok::<(), msm::map::MapError>(())
+/// ```
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum MapErrorKind {

@@ -63,21 +63,79 @@ pub(super) fn build(map: &Map) -> Result<MapMemory, MapError> {
 
 impl MapMemory {
     /// The memory.
+    ///
+    /// ```
+    /// use msm::{Area, Slave};
+    /// let mm = msm::Map::from_toml_str(r#"
+    ///     [memory]
+    ///     holding_registers = 4
+    ///     [vars]
+    ///     A = { area = "holding", address = 0, type = "u16", value = 7 }
+    /// "#)?
+    /// .build()?;
+    /// assert_eq!(mm.memory().spec(Area::Holding).size, 4);
+    /// assert_eq!(mm.memory().holding::<u16>(0)?.get(), 7); // the starting value
+    /// let slave = Slave::tcp("127.0.0.1:0").serve(mm.memory().clone())?;
+    /// # drop(slave);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn memory(&self) -> &Memory {
         &self.memory
     }
 
     /// The variables, in the order the file declares them.
+    ///
+    /// ```
+    /// let mm = msm::Map::from_toml_str(r#"
+    ///     [memory]
+    ///     coils = 2
+    ///     [vars]
+    ///     RUN  = { area = "coil", address = 0, type = "bool", value = true }
+    ///     STOP = { area = "coil", address = 1, type = "bool" }
+    /// "#)?
+    /// .build()?;
+    /// let shown: Vec<String> = mm.vars().iter().map(|v| format!("{}={}", v.name(), v.get())).collect();
+    /// assert_eq!(shown, ["RUN=true", "STOP=false"]);
+    /// # Ok::<(), msm::map::MapError>(())
+    /// ```
     pub fn vars(&self) -> &[AnyVar] {
         &self.vars
     }
 
     /// The variable named exactly `name`.
+    ///
+    /// ```
+    /// use msm::map::DynValue;
+    /// let mm = msm::Map::from_toml_str(r#"
+    ///     [memory]
+    ///     input_registers = 2
+    ///     [vars]
+    ///     TEMP = { area = "input", address = 0, type = "f32", value = 21.5 }
+    /// "#)?
+    /// .build()?;
+    /// assert_eq!(mm.get("TEMP").map(|v| v.get()), Some(DynValue::F32(21.5)));
+    /// assert!(mm.get("TEMPERATURE").is_none());
+    /// # Ok::<(), msm::map::MapError>(())
+    /// ```
     pub fn get(&self, name: &str) -> Option<&AnyVar> {
         self.by_name.get(name).map(|&i| &self.vars[i])
     }
 
     /// The variable named exactly `name`, or an error that suggests the closest names.
+    ///
+    /// ```
+    /// let mm = msm::Map::from_toml_str(r#"
+    ///     [memory]
+    ///     holding_registers = 1
+    ///     [vars]
+    ///     LEVEL = { area = "holding", address = 0, type = "u16" }
+    /// "#)?
+    /// .build()?;
+    /// assert_eq!(mm.find("LEVEL")?.address(), 0);
+    /// let err = mm.find("LEVLE").unwrap_err();
+    /// assert_eq!(err.to_string(), "<string>: unknown variable \"LEVLE\" (did you mean LEVEL?)");
+    /// # Ok::<(), msm::map::MapError>(())
+    /// ```
     pub fn find(&self, name: &str) -> Result<&AnyVar, MapError> {
         self.get(name).ok_or_else(|| {
             let names = self.vars.iter().map(AnyVar::name);
@@ -94,6 +152,21 @@ impl MapMemory {
 
     /// The variable named `name` as a typed [`Var`]; `T` must be its type (`bool` for
     /// `bool` and `bit`).
+    ///
+    /// ```
+    /// let mm = msm::Map::from_toml_str(r#"
+    ///     [memory]
+    ///     holding_registers = 2
+    ///     [vars]
+    ///     C = { area = "holding", address = 0, type = "u32" }
+    /// "#)?
+    /// .build()?;
+    /// let c: msm::Var<u32> = mm.typed("C")?;
+    /// c.set(70_000)?;
+    /// let err = mm.typed::<u16>("C").unwrap_err();
+    /// assert!(err.to_string().contains("variable C: it is a u32, not a u16"));
+    /// # Ok::<(), msm::Error>(())
+    /// ```
     pub fn typed<T: Value>(&self, name: &str) -> Result<Var<T>, MapError> {
         let var = self.find(name)?;
         var.typed().ok_or_else(|| {

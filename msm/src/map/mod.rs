@@ -22,6 +22,23 @@
 //! [`Map::from_path`] or [`Map::from_toml_str`] reads and checks a map; [`Map::build`]
 //! makes its [`Memory`] with every variable declared and its starting values in place.
 //! `docs/map-files.md` describes every key and every error.
+//!
+//! ```
+//! let map = msm::Map::from_toml_str(r#"
+//!     [memory]
+//!     holding_registers = 8
+//!     [vars]
+//!     STATE   = { area = "holding", address = 0, type = "u16", value = 1 }
+//!     COUNTER = { area = "holding", address = 1, type = "u32", order = "CDAB" }
+//! "#)?;
+//! let mm = map.build()?;
+//! mm.find("COUNTER")?.set_str("100000")?;        // by name, from text
+//! let state: msm::Var<u16> = mm.typed("STATE")?; // or typed, when the type is known
+//! assert_eq!(state.get(), 1);
+//! let slave = msm::Slave::tcp("127.0.0.1:0").serve(mm.memory().clone())?;
+//! # drop(slave);
+//! # Ok::<(), msm::Error>(())
+//! ```
 
 mod any_var;
 mod def;
@@ -110,16 +127,48 @@ impl Map {
     }
 
     /// The name errors give the file: its path, or `<string>`.
+    ///
+    /// ```
+    /// let map = msm::Map::from_toml_str("[memory]\nholding_registers = 4\n")?;
+    /// assert_eq!(map.file(), "<string>");
+    /// # Ok::<(), msm::map::MapError>(())
+    /// ```
     pub fn file(&self) -> &str {
         &self.file
     }
 
     /// The variables, in the order the file declares them.
+    ///
+    /// ```
+    /// let map = msm::Map::from_toml_str(r#"
+    ///     [memory]
+    ///     holding_registers = 4
+    ///     [vars]
+    ///     ZETA  = { area = "holding", address = 0, type = "u16" }
+    ///     ALPHA = { area = "holding", address = 1, type = "u16" }
+    /// "#)?;
+    /// let names: Vec<&str> = map.vars().iter().map(|v| v.name.as_str()).collect();
+    /// assert_eq!(names, ["ZETA", "ALPHA"]); // file order, not sorted
+    /// # Ok::<(), msm::map::MapError>(())
+    /// ```
     pub fn vars(&self) -> &[VarDef] {
         &self.vars
     }
 
     /// The variable named `name`, if the map declares it.
+    ///
+    /// ```
+    /// use msm::map::VarType;
+    /// let map = msm::Map::from_toml_str(r#"
+    ///     [memory]
+    ///     holding_registers = 4
+    ///     [vars]
+    ///     SPEED = { area = "holding", address = 2, type = "f32" }
+    /// "#)?;
+    /// assert_eq!(map.var("SPEED").map(|v| (v.address, v.ty)), Some((2, VarType::F32)));
+    /// assert!(map.var("speed").is_none()); // names are exact
+    /// # Ok::<(), msm::map::MapError>(())
+    /// ```
     pub fn var(&self, name: &str) -> Option<&VarDef> {
         self.vars.iter().find(|v| v.name == name)
     }
@@ -183,6 +232,16 @@ impl Map {
     }
 
     /// The word order of variables that don't set their own.
+    ///
+    /// ```
+    /// use msm::Order;
+    /// let plain = msm::Map::from_toml_str("[memory]\nholding_registers = 4\n")?;
+    /// assert_eq!(plain.order(), Order::ABCD); // the default
+    /// let swapped = msm::Map::from_toml_str("[memory]\nholding_registers = 4\norder = \"cdab\"\n")?;
+    /// assert_eq!(swapped.order(), Order::CDAB);
+    /// assert_eq!(swapped.build()?.memory().default_order(), Order::CDAB);
+    /// # Ok::<(), msm::map::MapError>(())
+    /// ```
     pub fn order(&self) -> Order {
         self.order
     }

@@ -58,6 +58,12 @@ enum Kind {
 
 impl VarType {
     /// Every type, in the order the docs list them.
+    ///
+    /// ```
+    /// use msm::map::VarType;
+    /// assert_eq!(VarType::ALL.len(), 13);
+    /// assert_eq!(VarType::ALL.map(VarType::name).join(" "), "bool bit u8 i8 u16 i16 u32 i32 u64 i64 f32 f64 string");
+    /// ```
     pub const ALL: [VarType; 13] = [
         VarType::Bool,
         VarType::Bit,
@@ -75,6 +81,13 @@ impl VarType {
     ];
 
     /// The name used in map files.
+    ///
+    /// ```
+    /// use msm::map::VarType;
+    /// assert_eq!(VarType::Bit.name(), "bit");
+    /// assert_eq!(VarType::Bit.name().parse::<VarType>()?, VarType::Bit);
+    /// # Ok::<(), msm::map::MapErrorKind>(())
+    /// ```
     pub fn name(self) -> &'static str {
         match self {
             VarType::Bool => "bool",
@@ -95,6 +108,14 @@ impl VarType {
 
     /// How many items (bits or registers) a variable of this type covers; `None` for
     /// `string`, which covers as many registers as its `len`.
+    ///
+    /// ```
+    /// use msm::map::VarType;
+    /// assert_eq!(VarType::F64.registers(), Some(4));
+    /// assert_eq!(VarType::Bit.registers(), Some(1));   // one bit of one register
+    /// assert_eq!(VarType::Bool.registers(), Some(1));  // one coil or discrete input
+    /// assert_eq!(VarType::String.registers(), None);   // its `len`
+    /// ```
     pub fn registers(self) -> Option<usize> {
         match self {
             VarType::Bool | VarType::Bit | VarType::U8 | VarType::I8 => Some(1),
@@ -106,6 +127,12 @@ impl VarType {
     }
 
     /// True for the types that live on coils and discrete inputs (only `bool`).
+    ///
+    /// ```
+    /// use msm::map::VarType;
+    /// assert!(VarType::Bool.is_bits());
+    /// assert!(!VarType::Bit.is_bits()); // a bit of a register lives in a register area
+    /// ```
     pub fn is_bits(self) -> bool {
         self == VarType::Bool
     }
@@ -344,6 +371,14 @@ pub enum DynValue {
 
 impl DynValue {
     /// The kind of value, as TOML names it: `boolean`, `integer`, `float` or `string`.
+    ///
+    /// ```
+    /// use msm::map::DynValue;
+    /// assert_eq!(DynValue::U8(1).kind_name(), "integer");
+    /// assert_eq!(DynValue::F32(1.0).kind_name(), "float");
+    /// assert_eq!(DynValue::Bool(true).kind_name(), "boolean");
+    /// assert_eq!(DynValue::String("x".into()).kind_name(), "string");
+    /// ```
     pub fn kind_name(&self) -> &'static str {
         match self {
             DynValue::Bool(_) => "boolean",
@@ -374,6 +409,16 @@ impl DynValue {
     /// them exactly (and an `f64` to the nearest `f32` within range); booleans and strings
     /// only to their own types. String contents are checked against the variable when it
     /// is set.
+    ///
+    /// ```
+    /// use msm::map::{DynValue, VarType};
+    /// assert_eq!(DynValue::F64(3.0).convert(VarType::I16)?, DynValue::I16(3));
+    /// assert_eq!(DynValue::F64(0.1).convert(VarType::F32)?, DynValue::F32(0.1)); // nearest f32
+    /// assert!(DynValue::F64(3.5).convert(VarType::I16).is_err());  // not whole
+    /// assert!(DynValue::U16(300).convert(VarType::U8).is_err());   // out of range
+    /// assert!(DynValue::Bool(true).convert(VarType::U8).is_err()); // another kind
+    /// # Ok::<(), msm::map::MapErrorKind>(())
+    /// ```
     pub fn convert(&self, ty: VarType) -> Result<DynValue, MapErrorKind> {
         let wrong_type = || MapErrorKind::ValueType {
             ty,

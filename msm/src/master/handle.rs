@@ -59,11 +59,14 @@ impl Parts {
 
 /// A running master, for programs without an async runtime. Dropping it stops the worker.
 ///
-/// ```no_run
+/// ```
 /// # use msm::{Master, Memory};
+/// # let slave = msm::Slave::tcp("127.0.0.1:0").serve(Memory::new(10))?;
+/// # let addr = slave.local_addr().to_string(); // "192.168.0.10:502" for a real device
 /// let mem = Memory::new(10);
-/// let master = Master::tcp("127.0.0.1:5020").start(mem)?;
+/// let master = Master::tcp(addr).start(mem)?;
 /// master.sync()?;                       // one full cycle, now
+/// assert!(!master.memory().is_stale()); // the memory holds the slave's data
 /// let s = master.status();
 /// println!("connected={} cycles={} last={:?}", s.connected, s.cycles, s.last_cycle);
 /// master.stop();
@@ -83,17 +86,57 @@ impl MasterHandle {
     }
 
     /// The master's state now: connection, last error, cycles, cycle times, block errors.
+    ///
+    /// ```
+    /// use msm::{Master, Memory};
+    /// use std::time::Duration;
+    /// # let port = std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr())?.port();
+    /// let master = Master::tcp(("127.0.0.1", port)).start(Memory::new(4))?; // nothing listens there
+    /// # let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    /// while master.status().last_error.is_none() {
+    /// #   assert!(std::time::Instant::now() < deadline, "no connection attempt");
+    ///     std::thread::sleep(Duration::from_millis(10));
+    /// }
+    /// let s = master.status();
+    /// assert!(!s.connected && s.stale && s.cycles == 0);
+    /// assert!(s.last_error.unwrap_or_default().contains("cannot connect"));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn status(&self) -> Status {
         self.parts.status()
     }
 
     /// Runs a full cycle now (local writes, then every block read) and waits for it.
     /// Fails if a block failed in that cycle or the slave cannot be reached.
+    ///
+    /// ```
+    /// use msm::{Master, Memory, Slave};
+    /// let served = Memory::new(2);
+    /// let slave = Slave::tcp("127.0.0.1:0").serve(served.clone())?;
+    /// let mem = Memory::new(2);
+    /// let master = Master::tcp(slave.local_addr()).start(mem.clone())?;
+    /// served.holding::<u16>(1)?.set(99)?;           // the slave's value changes...
+    /// master.sync()?;                               // ...and is read now, not at the next period
+    /// assert_eq!(mem.holding::<u16>(1)?.get(), 99);
+    /// # Ok::<(), msm::Error>(())
+    /// ```
     pub fn sync(&self) -> Result<()> {
         self.parts.ask_blocking(Command::Sync, None, "sync")
     }
 
     /// [`sync`](Self::sync), giving up after `timeout`.
+    ///
+    /// ```
+    /// use msm::{Error, Master, Memory, Slave};
+    /// use std::time::Duration;
+    /// let slave = Slave::tcp("127.0.0.1:0").unit(1).serve(Memory::new(2))?;
+    /// let ok = Master::tcp(slave.local_addr()).start(Memory::new(2))?;
+    /// ok.sync_timeout(Duration::from_secs(10))?;
+    /// let silent = Master::tcp(slave.local_addr()).unit(9).start(Memory::new(2))?; // unit 9: no answer
+    /// let err = silent.sync_timeout(Duration::from_millis(50)).unwrap_err();
+    /// assert!(matches!(err, Error::Timeout { what: "sync", .. }));
+    /// # Ok::<(), Error>(())
+    /// ```
     pub fn sync_timeout(&self, timeout: Duration) -> Result<()> {
         self.parts
             .ask_blocking(Command::Sync, Some(timeout), "sync")
@@ -101,28 +144,86 @@ impl MasterHandle {
 
     /// Waits until every local write made so far is confirmed by the slave (across
     /// reconnections). Fails if the slave refuses one of them with an exception.
+    ///
+    /// ```
+    /// use msm::{Master, Memory, Slave};
+    /// let served = Memory::new(4);
+    /// let slave = Slave::tcp("127.0.0.1:0").serve(served.clone())?;
+    /// let mem = Memory::new(4);
+    /// let master = Master::tcp(slave.local_addr()).start(mem.clone())?;
+    /// mem.holding::<f32>(0)?.set(2.5)?;
+    /// mem.holding::<u16>(3)?.set(1)?;
+    /// master.flush()?;                              // both writes are in the slave now
+    /// assert_eq!(served.holding::<f32>(0)?.get(), 2.5);
+    /// assert_eq!(served.holding::<u16>(3)?.get(), 1);
+    /// # Ok::<(), msm::Error>(())
+    /// ```
     pub fn flush(&self) -> Result<()> {
         self.parts.ask_blocking(Command::Flush, None, "flush")
     }
 
     /// [`flush`](Self::flush), giving up after `timeout`.
+    ///
+    /// ```
+    /// use msm::{Error, Master, Memory};
+    /// use std::time::Duration;
+    /// # let port = std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr())?.port();
+    /// let mem = Memory::new(1);
+    /// let master = Master::tcp(("127.0.0.1", port)).start(mem.clone())?; // nothing listens there
+    /// mem.holding::<u16>(0)?.set(1)?;               // kept, to send once connected
+    /// let err = master.flush_timeout(Duration::from_millis(50)).unwrap_err();
+    /// assert!(matches!(err, Error::Timeout { what: "flush", .. }));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn flush_timeout(&self, timeout: Duration) -> Result<()> {
         self.parts
             .ask_blocking(Command::Flush, Some(timeout), "flush")
     }
 
     /// The memory this master syncs.
+    ///
+    /// ```
+    /// use msm::{Master, Memory, Slave};
+    /// let slave = Slave::tcp("127.0.0.1:0").serve(Memory::new(1))?;
+    /// let mem = Memory::new(1);
+    /// let master = Master::tcp(slave.local_addr()).start(mem.clone())?;
+    /// assert!(master.memory().ptr_eq(&mem));
+    /// # Ok::<(), msm::Error>(())
+    /// ```
     pub fn memory(&self) -> &Memory {
         &self.parts.memory
     }
 
     /// The slave's address as given.
+    ///
+    /// ```
+    /// use msm::{Master, Memory, Slave};
+    /// let slave = Slave::tcp("127.0.0.1:0").serve(Memory::new(1))?;
+    /// let addr = format!("localhost:{}", slave.local_addr().port());
+    /// let master = Master::tcp(&addr).start(Memory::new(1))?;
+    /// assert_eq!(master.peer(), addr);              // as given, not resolved
+    /// # Ok::<(), msm::Error>(())
+    /// ```
     pub fn peer(&self) -> &str {
         &self.parts.peer
     }
 
     /// Stops the worker and waits for it to end. Local writes not yet sent stay marked
     /// in the memory (a new master started on it sends them).
+    ///
+    /// ```
+    /// use msm::{Master, Memory, Slave};
+    /// let shape = || Memory::builder().input_registers(1).build();
+    /// let slave = Slave::tcp("127.0.0.1:0").serve(shape()?)?;
+    /// let mem = shape()?;
+    /// let master = Master::tcp(slave.local_addr()).start(mem.clone())?;
+    /// assert!(mem.input::<u16>(0)?.set(1).is_err()); // synced: the slave's to change
+    /// master.stop();
+    /// mem.input::<u16>(0)?.set(1)?;                   // no longer synced
+    /// let again = Master::tcp(slave.local_addr()).start(mem)?; // a new master may take it
+    /// # drop(again);
+    /// # Ok::<(), msm::Error>(())
+    /// ```
     pub fn stop(mut self) {
         self.shutdown();
     }
@@ -141,7 +242,22 @@ impl Drop for MasterHandle {
     }
 }
 
-/// A running master, for tokio programs. Dropping it stops the worker.
+/// A running master, for tokio programs. Dropping it stops the worker without waiting
+/// for it to end; [`stop`](Self::stop) waits.
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")] async fn main() -> msm::Result<()> {
+/// use msm::{Master, Memory, Slave};
+/// let served = Memory::new(4);
+/// let slave = Slave::tcp("127.0.0.1:0").serve_async(served.clone()).await?;
+/// let mem = Memory::new(4);
+/// let master = Master::tcp(slave.local_addr()).start_async(mem.clone()).await?;
+/// mem.holding::<u32>(0)?.set(70_000)?;
+/// master.flush().await?;
+/// assert_eq!(served.holding::<u32>(0)?.get(), 70_000);
+/// master.stop().await;
+/// # Ok(()) }
+/// ```
 pub struct AsyncMasterHandle {
     parts: Parts,
     task: Option<tokio::task::JoinHandle<()>>,
@@ -156,26 +272,89 @@ impl AsyncMasterHandle {
     }
 
     /// The master's state now.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> msm::Result<()> {
+    /// use msm::{Master, Memory, Slave};
+    /// use std::time::Duration;
+    /// let slave = Slave::tcp("127.0.0.1:0").serve_async(Memory::new(4)).await?;
+    /// let master = Master::tcp(slave.local_addr()).start_async(Memory::new(4)).await?;
+    /// # let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    /// while master.status().cycles == 0 {
+    /// #   assert!(tokio::time::Instant::now() < deadline, "no cycle");
+    ///     tokio::time::sleep(Duration::from_millis(10)).await;
+    /// }
+    /// assert!(master.status().connected);
+    /// # Ok(()) }
+    /// ```
     pub fn status(&self) -> Status {
         self.parts.status()
     }
 
     /// Runs a full cycle now and waits for it.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> msm::Result<()> {
+    /// use msm::{Master, Memory, Slave};
+    /// let served = Memory::builder().coils(8).build()?;
+    /// served.coil::<bool>(5)?.set(true)?;
+    /// let slave = Slave::tcp("127.0.0.1:0").serve_async(served).await?;
+    /// let mem = Memory::builder().coils(8).build()?;
+    /// let master = Master::tcp(slave.local_addr()).start_async(mem.clone()).await?;
+    /// master.sync().await?;
+    /// assert!(mem.coil::<bool>(5)?.get());
+    /// # Ok(()) }
+    /// ```
     pub async fn sync(&self) -> Result<()> {
         self.parts.ask(Command::Sync).await
     }
 
     /// Waits until every local write made so far is confirmed by the slave.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> msm::Result<()> {
+    /// use msm::{Master, Memory, Slave};
+    /// let served = Memory::new(8);
+    /// let slave = Slave::tcp("127.0.0.1:0").serve_async(served.clone()).await?;
+    /// let mem = Memory::new(8);
+    /// let master = Master::tcp(slave.local_addr()).start_async(mem.clone()).await?;
+    /// mem.holding_string(0, 8)?.set("HELLO".to_string())?;
+    /// master.flush().await?;
+    /// assert_eq!(served.holding_string(0, 8)?.get(), "HELLO");
+    /// # Ok(()) }
+    /// ```
     pub async fn flush(&self) -> Result<()> {
         self.parts.ask(Command::Flush).await
     }
 
     /// The memory this master syncs.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> msm::Result<()> {
+    /// use msm::{Master, Memory, Slave};
+    /// let slave = Slave::tcp("127.0.0.1:0").serve_async(Memory::new(1)).await?;
+    /// let mem = Memory::new(1);
+    /// let master = Master::tcp(slave.local_addr()).start_async(mem.clone()).await?;
+    /// assert!(master.memory().ptr_eq(&mem));
+    /// # Ok(()) }
+    /// ```
     pub fn memory(&self) -> &Memory {
         &self.parts.memory
     }
 
     /// Stops the worker and waits for it to end.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> msm::Result<()> {
+    /// use msm::{Master, Memory, Slave};
+    /// let slave = Slave::tcp("127.0.0.1:0").serve_async(Memory::new(1)).await?;
+    /// let mem = Memory::new(1);
+    /// let master = Master::tcp(slave.local_addr()).start_async(mem.clone()).await?;
+    /// master.stop().await;
+    /// let again = Master::tcp(slave.local_addr()).start_async(mem).await;
+    /// assert!(again.is_ok()); // the memory is free to be synced again
+    /// # Ok(()) }
+    /// ```
     pub async fn stop(mut self) {
         let _ = self.parts.commands.send(Command::Stop);
         if let Some(t) = self.task.take() {

@@ -5,6 +5,21 @@
 //! register written locally after the read was sent (DESIGN.md, "The sync rule").
 //! When the slave goes away, the master reconnects by itself with a capped exponential
 //! backoff, keeping local writes to send afterwards.
+//!
+//! ```
+//! use msm::{Master, Memory, Slave};
+//! let served = Memory::new(4);
+//! let slave = Slave::tcp("127.0.0.1:0").serve(served.clone())?;
+//! let mem = Memory::new(4);
+//! let master = Master::tcp(slave.local_addr()).start(mem.clone())?;
+//! mem.holding::<u16>(0)?.set(1)?;      // written through to the slave
+//! served.holding::<u16>(1)?.set(2)?;   // read at the next cycle
+//! master.flush()?;
+//! master.sync()?;
+//! assert_eq!(served.holding::<u16>(0)?.get(), 1);
+//! assert_eq!(mem.holding::<u16>(1)?.get(), 2);
+//! # Ok::<(), msm::Error>(())
+//! ```
 
 mod driver;
 mod engine;
@@ -66,6 +81,13 @@ pub struct Master {
 }
 
 /// The most requests a master keeps in flight on one connection.
+///
+/// ```
+/// use msm::master::MAX_PIPELINE_DEPTH;
+/// assert_eq!(MAX_PIPELINE_DEPTH, 64);
+/// let too_deep = msm::Master::tcp("127.0.0.1:502").pipelining(MAX_PIPELINE_DEPTH + 1);
+/// assert!(matches!(too_deep.start(msm::Memory::new(1)), Err(msm::Error::Config(_))));
+/// ```
 pub const MAX_PIPELINE_DEPTH: usize = 64;
 
 impl Master {
@@ -88,8 +110,20 @@ impl Master {
         }
     }
 
-    /// A master for the Modbus/TCP slave at `addr` (`host:port`; the name is resolved at
-    /// each connection attempt).
+    /// A master for the Modbus/TCP slave at `addr`: `"host:port"` text (the name is
+    /// resolved at each connection attempt), a `SocketAddr` or a `(host, port)` pair
+    /// (see [`TcpAddr`]).
+    ///
+    /// ```
+    /// use msm::{Master, Memory, Slave};
+    /// let slave = Slave::tcp("127.0.0.1:0").serve(Memory::new(4))?;
+    /// let master = Master::tcp(slave.local_addr()).start(Memory::new(4))?; // a SocketAddr
+    /// master.sync()?;
+    /// assert_eq!(master.peer(), slave.local_addr().to_string());
+    /// // Text without a port is refused at start.
+    /// assert!(Master::tcp("plc").start(Memory::new(4)).unwrap_err().to_string().contains("no port"));
+    /// # Ok::<(), msm::Error>(())
+    /// ```
     pub fn tcp(addr: impl TcpAddr) -> Master {
         Master::new(Link::Tcp(addr.into_addr()))
     }
@@ -115,6 +149,16 @@ impl Master {
     }
 
     /// A master on a serial line set up in full.
+    ///
+    /// ```
+    /// use msm::{Master, Memory, Parity, SerialConfig};
+    /// let line = SerialConfig::new("/dev/ttyUSB0", 9600).parity(Parity::None).stop_bits(2);
+    /// let master = Master::serial(line.clone()).unit(3);
+    /// // The line is opened by the worker; its settings are checked at start.
+    /// let err = Master::serial(line.data_bits(7)).start(Memory::new(4)).unwrap_err();
+    /// assert!(err.to_string().contains("Modbus RTU needs 8"));
+    /// # let _ = master;
+    /// ```
     pub fn serial(line: SerialConfig) -> Master {
         let mut m = Master::new(Link::Serial(line));
         m.depth = 1;
@@ -123,6 +167,18 @@ impl Master {
 
     /// A master speaking RTU frames over a TCP connection to `addr` (serial-to-Ethernet
     /// converters in "raw" or "transparent" mode).
+    ///
+    /// ```
+    /// use msm::{Master, Memory, Slave};
+    /// let served = Memory::new(4);
+    /// served.holding::<u16>(2)?.set(42)?;
+    /// let slave = Slave::rtu_over_tcp("127.0.0.1:0").serve(served)?; // answers unit 1
+    /// let mem = Memory::new(4);
+    /// let master = Master::rtu_over_tcp(slave.local_addr()).unit(1).start(mem.clone())?;
+    /// master.sync()?;
+    /// assert_eq!(mem.holding::<u16>(2)?.get(), 42);
+    /// # Ok::<(), msm::Error>(())
+    /// ```
     pub fn rtu_over_tcp(addr: impl TcpAddr) -> Master {
         let mut m = Master::new(Link::RtuOverTcp(addr.into_addr()));
         m.depth = 1;
@@ -130,6 +186,15 @@ impl Master {
     }
 
     /// Serial lines: the parity (default even).
+    ///
+    /// ```
+    /// use msm::{Master, Memory, Parity};
+    /// let master = Master::rtu("/dev/ttyUSB0", 9600).parity(Parity::Odd);
+    /// // On a TCP master the setting is a mistake, reported at start.
+    /// let err = Master::tcp("127.0.0.1:502").parity(Parity::Odd).start(Memory::new(1)).unwrap_err();
+    /// assert!(err.to_string().contains("parity applies to serial lines"));
+    /// # let _ = master;
+    /// ```
     pub fn parity(mut self, parity: Parity) -> Self {
         match &mut self.link {
             Link::Serial(line) => line.parity = parity,
@@ -139,6 +204,14 @@ impl Master {
     }
 
     /// Serial lines: 1 or 2 stop bits (default 1).
+    ///
+    /// ```
+    /// use msm::{Master, Memory};
+    /// let master = Master::rtu("/dev/ttyUSB0", 9600).stop_bits(2);
+    /// let err = Master::rtu("/dev/ttyUSB0", 9600).stop_bits(3).start(Memory::new(1)).unwrap_err();
+    /// assert!(err.to_string().contains("3 stop bits: use 1 or 2"));
+    /// # let _ = master;
+    /// ```
     pub fn stop_bits(mut self, stop_bits: u8) -> Self {
         match &mut self.link {
             Link::Serial(line) => line.stop_bits = stop_bits,
@@ -149,12 +222,41 @@ impl Master {
 
     /// RTU: how long slaves are given to act on a broadcast before the next frame
     /// (default 100 ms, the spec's usual turnaround delay).
+    ///
+    /// ```
+    /// use msm::{Master, Memory, Slave};
+    /// use std::time::Duration;
+    /// let served = Memory::new(2);
+    /// let slave = Slave::rtu_over_tcp("127.0.0.1:0").serve(served.clone())?;
+    /// let mut changes = served.subscribe();
+    /// let mem = Memory::new(2);
+    /// let master = Master::rtu_over_tcp(slave.local_addr())
+    ///     .unit(0)                                   // broadcast: written, never read or answered
+    ///     .broadcast_delay(Duration::from_millis(20))
+    ///     .start(mem.clone())?;
+    /// mem.holding::<u16>(0)?.set(9)?;
+    /// changes.recv_timeout(Duration::from_secs(5))?;  // every slave on the line executes it
+    /// assert_eq!(served.holding::<u16>(0)?.get(), 9);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn broadcast_delay(mut self, delay: Duration) -> Self {
         self.broadcast_delay = delay;
         self
     }
 
     /// The unit id (slave id) to address (default 1).
+    ///
+    /// ```
+    /// use msm::{Master, Memory, Slave};
+    /// let served = Memory::new(1);
+    /// served.holding::<u16>(0)?.set(5)?;
+    /// let slave = Slave::tcp("127.0.0.1:0").unit(17).serve(served)?;
+    /// let mem = Memory::new(1);
+    /// let master = Master::tcp(slave.local_addr()).unit(17).start(mem.clone())?;
+    /// master.sync()?;
+    /// assert_eq!(mem.holding::<u16>(0)?.get(), 5);
+    /// # Ok::<(), msm::Error>(())
+    /// ```
     pub fn unit(mut self, id: u8) -> Self {
         self.unit = id;
         self
@@ -162,25 +264,76 @@ impl Master {
 
     /// Time from the start of one cycle to the start of the next (default 100 ms).
     /// Local writes do not wait for it: they go out at once.
+    ///
+    /// ```
+    /// use msm::{Master, Memory, Slave};
+    /// use std::time::Duration;
+    /// let served = Memory::new(2);
+    /// let slave = Slave::tcp("127.0.0.1:0").serve(served.clone())?;
+    /// let mem = Memory::new(2);
+    /// let master = Master::tcp(slave.local_addr())
+    ///     .period(Duration::from_secs(3600))        // read once an hour...
+    ///     .start(mem.clone())?;
+    /// mem.holding::<u16>(1)?.set(5)?;
+    /// master.flush()?;                              // ...but writes go out at once
+    /// assert_eq!(served.holding::<u16>(1)?.get(), 5);
+    /// # Ok::<(), msm::Error>(())
+    /// ```
     pub fn period(mut self, period: Duration) -> Self {
         self.period = period;
         self
     }
 
     /// How long to wait for each response (default 1 s).
+    ///
+    /// ```
+    /// use msm::master::Fault;
+    /// use msm::{Error, Master, Memory, Slave};
+    /// use std::time::Duration;
+    /// let slave = Slave::tcp("127.0.0.1:0").unit(1).serve(Memory::new(4))?;
+    /// let master = Master::tcp(slave.local_addr())
+    ///     .unit(2)                                  // a unit nobody answers
+    ///     .response_timeout(Duration::from_millis(50))
+    ///     .start(Memory::new(4))?;
+    /// let Err(Error::Block(e)) = master.sync() else { panic!("unit 2 answered") };
+    /// assert_eq!(e.fault, Fault::Timeout(Duration::from_millis(50)));
+    /// # Ok::<(), Error>(())
+    /// ```
     pub fn response_timeout(mut self, timeout: Duration) -> Self {
         self.response_timeout = timeout;
         self
     }
 
     /// How long a connection attempt may take (default 3 s).
+    ///
+    /// ```
+    /// use msm::{Error, Master, Memory};
+    /// use std::time::Duration;
+    /// # let port = std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr())?.port();
+    /// let master = Master::tcp(("127.0.0.1", port))  // nothing listens there
+    ///     .connect_timeout(Duration::from_millis(500))
+    ///     .start(Memory::new(4))?;
+    /// assert!(matches!(master.sync(), Err(Error::NotConnected { .. })));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn connect_timeout(mut self, timeout: Duration) -> Self {
         self.connect_timeout = timeout;
         self
     }
 
     /// Requests in flight at most on the connection (default 4; 1 disables pipelining).
-    /// The master falls back to 1 by itself when the slave fails under pipelining.
+    /// The master falls back to 1 by itself when the slave fails under pipelining. RTU
+    /// links (serial lines, RTU over TCP) always send one request at a time.
+    ///
+    /// ```
+    /// use msm::{Master, Memory, Slave};
+    /// let slave = Slave::tcp("127.0.0.1:0").serve(Memory::new(1000))?;
+    /// let master = Master::tcp(slave.local_addr()).pipelining(8).start(Memory::new(1000))?;
+    /// master.sync()?; // 8 reads of 125 registers, all in flight at once
+    /// assert_eq!(master.status().depth, 8);
+    /// assert!(Master::tcp(slave.local_addr()).pipelining(0).start(Memory::new(1)).is_err());
+    /// # Ok::<(), msm::Error>(())
+    /// ```
     pub fn pipelining(mut self, depth: usize) -> Self {
         self.depth = depth;
         self
@@ -188,18 +341,72 @@ impl Master {
 
     /// Write single coils and registers with FC15/FC16 instead of FC5/FC6, for devices
     /// that lack the single-item functions.
+    ///
+    /// ```
+    /// use msm::protocol::{ExceptionCode, FunctionCode};
+    /// use msm::{Master, Memory, Slave};
+    /// let served = Memory::new(2);
+    /// let slave = Slave::tcp("127.0.0.1:0")
+    ///     .write_validator(|w| match w.function {
+    ///         FunctionCode::WriteSingleRegister => Err(ExceptionCode::IllegalFunction),
+    ///         _ => Ok(()),
+    ///     })
+    ///     .serve(served.clone())?;
+    /// let mem = Memory::new(2);
+    /// let master = Master::tcp(slave.local_addr()).force_multiple_writes(true).start(mem.clone())?;
+    /// mem.holding::<u16>(0)?.set(3)?;
+    /// master.flush()?;                              // sent with FC16, which this slave takes
+    /// assert_eq!(served.holding::<u16>(0)?.get(), 3);
+    /// # Ok::<(), msm::Error>(())
+    /// ```
     pub fn force_multiple_writes(mut self, force: bool) -> Self {
         self.force_multiple_writes = force;
         self
     }
 
     /// What to read every cycle (default: the whole memory).
+    ///
+    /// ```
+    /// use msm::{Master, Memory, Plan, Slave};
+    /// let served = Memory::new(100);
+    /// served.holding::<u16>(0)?.set(1)?;
+    /// served.holding::<u16>(99)?.set(2)?;
+    /// let slave = Slave::tcp("127.0.0.1:0").serve(served)?;
+    /// let mem = Memory::new(100);
+    /// let first = mem.holding::<u16>(0)?;         // the only variable declared
+    /// let master = Master::tcp(slave.local_addr())
+    ///     .plan(Plan::DeclaredVars { max_gap: 8 })
+    ///     .start(mem.clone())?;
+    /// master.sync()?;
+    /// assert_eq!(first.get(), 1);
+    /// assert_eq!(mem.holding::<u16>(99)?.get(), 0); // not declared then: not read
+    /// # Ok::<(), msm::Error>(())
+    /// ```
     pub fn plan(mut self, plan: Plan) -> Self {
         self.plan = plan;
         self
     }
 
     /// Bounds of the reconnection backoff (default 100 ms doubling up to 5 s).
+    ///
+    /// ```
+    /// use msm::{Master, Memory, Slave};
+    /// use std::time::Duration;
+    /// let first = Slave::tcp("127.0.0.1:0").serve(Memory::new(4))?;
+    /// let addr = first.local_addr();
+    /// let master = Master::tcp(addr)
+    ///     .reconnect_backoff(Duration::from_millis(10), Duration::from_millis(200))
+    ///     .start(Memory::new(4))?;
+    /// master.sync()?;
+    /// first.stop();                                 // the slave restarts...
+    /// let _again = Slave::tcp(addr).serve(Memory::new(4))?;
+    /// # let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    /// while master.status().reconnects == 0 {     // ...and the master finds it again
+    /// #   assert!(std::time::Instant::now() < deadline, "no reconnection");
+    ///     std::thread::sleep(Duration::from_millis(10));
+    /// }
+    /// # Ok::<(), msm::Error>(())
+    /// ```
     pub fn reconnect_backoff(mut self, min: Duration, max: Duration) -> Self {
         self.backoff_min = min;
         self.backoff_max = max.max(min);
@@ -207,7 +414,26 @@ impl Master {
     }
 
     /// Consecutive timeouts after which the connection is dropped and made again
-    /// (default 2).
+    /// (default 2). Modbus/TCP only: on RTU links a silent unit is a timeout for that unit
+    /// alone, not a reason to reopen the line.
+    ///
+    /// ```
+    /// use msm::{Master, Memory, Slave};
+    /// use std::time::Duration;
+    /// let slave = Slave::tcp("127.0.0.1:0").unit(1).serve(Memory::new(4))?;
+    /// let master = Master::tcp(slave.local_addr())
+    ///     .unit(2)                                  // a unit nobody answers
+    ///     .response_timeout(Duration::from_millis(20))
+    ///     .timeouts_before_reconnect(1)
+    ///     .start(Memory::new(4))?;
+    /// assert!(master.sync().is_err());              // one timeout: the connection is made again
+    /// # let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    /// while master.status().reconnects == 0 {
+    /// #   assert!(std::time::Instant::now() < deadline, "no reconnection");
+    ///     std::thread::sleep(Duration::from_millis(10));
+    /// }
+    /// # Ok::<(), msm::Error>(())
+    /// ```
     pub fn timeouts_before_reconnect(mut self, n: u32) -> Self {
         self.timeouts_before_reconnect = n.max(1);
         self
@@ -215,7 +441,23 @@ impl Master {
 
     /// Also syncs unit `id` behind the same link with its own memory (a gateway with
     /// several devices, or several devices on one serial line). Requests to all units
-    /// share the connection.
+    /// share the connection. The unit is read by the [`plan`](Self::plan) set before
+    /// this call: a `plan` call after it does not apply to it.
+    ///
+    /// ```
+    /// use msm::{Master, Memory, Slave};
+    /// let served = Memory::new(1);
+    /// served.holding::<u16>(0)?.set(7)?;
+    /// let gateway = Slave::tcp("127.0.0.1:0").units([1, 2]).serve(served)?;
+    /// let (pump, valve) = (Memory::new(1), Memory::new(1));
+    /// let master = Master::tcp(gateway.local_addr())
+    ///     .unit(1)
+    ///     .with_unit(2, valve.clone())
+    ///     .start(pump.clone())?;
+    /// master.sync()?;                               // reads unit 1 into pump, unit 2 into valve
+    /// assert_eq!(valve.holding::<u16>(0)?.get(), 7);
+    /// # Ok::<(), msm::Error>(())
+    /// ```
     pub fn with_unit(mut self, id: u8, mem: Memory) -> Self {
         self.extra_units.push((id, mem, self.plan));
         self
@@ -225,6 +467,21 @@ impl Master {
     /// once: connecting and reconnecting happen in the background (see
     /// [`MasterHandle::status`]). Fails only for a bad setting or a memory already synced
     /// by another master.
+    ///
+    /// ```
+    /// use msm::{Error, Master, Memory, Slave};
+    /// let served = Memory::new(4);
+    /// served.holding::<u32>(0)?.set(123_456)?;
+    /// let slave = Slave::tcp("127.0.0.1:0").serve(served)?;
+    /// let mem = Memory::new(4);
+    /// let master = Master::tcp(slave.local_addr()).start(mem.clone())?;
+    /// master.sync()?;
+    /// assert_eq!(mem.holding::<u32>(0)?.get(), 123_456);
+    /// // One master per memory.
+    /// let second = Master::tcp(slave.local_addr()).start(mem.clone());
+    /// assert!(matches!(second, Err(Error::AlreadySynced)));
+    /// # Ok::<(), Error>(())
+    /// ```
     pub fn start(self, mem: Memory) -> Result<MasterHandle> {
         let (driver, parts) = self.prepare(mem)?;
         let runtime = tokio::runtime::Builder::new_current_thread()
@@ -246,6 +503,20 @@ impl Master {
     }
 
     /// Starts the worker as a task on the current tokio runtime.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> msm::Result<()> {
+    /// use msm::{Master, Memory, Slave};
+    /// let served = Memory::new(4);
+    /// served.holding::<u16>(3)?.set(8)?;
+    /// let slave = Slave::tcp("127.0.0.1:0").serve_async(served).await?;
+    /// let mem = Memory::new(4);
+    /// let master = Master::tcp(slave.local_addr()).start_async(mem.clone()).await?;
+    /// master.sync().await?;
+    /// assert_eq!(mem.holding::<u16>(3)?.get(), 8);
+    /// master.stop().await;
+    /// # Ok(()) }
+    /// ```
     pub async fn start_async(self, mem: Memory) -> Result<AsyncMasterHandle> {
         let (driver, parts) = self.prepare(mem)?;
         let task = tokio::spawn(driver.run());

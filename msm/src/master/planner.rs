@@ -7,6 +7,25 @@ use crate::memory::{Area, MAX_VAR_REGISTERS, Span, State};
 use crate::protocol::{MAX_READ_BITS, MAX_READ_REGISTERS, MAX_WRITE_BITS, MAX_WRITE_REGISTERS};
 
 /// What a master reads every cycle.
+///
+/// ```
+/// use msm::{Master, Memory, Plan, Slave};
+/// assert_eq!(Plan::default(), Plan::WholeMemory);
+/// let served = Memory::new(100);
+/// for address in [0, 3, 50] {
+///     served.holding::<u16>(address)?.set(1)?;
+/// }
+/// let slave = Slave::tcp("127.0.0.1:0").serve(served)?;
+/// let mem = Memory::new(100);
+/// let (_a, _b) = (mem.holding::<u16>(0)?, mem.holding::<u16>(5)?); // declared
+/// let master = Master::tcp(slave.local_addr())
+///     .plan(Plan::DeclaredVars { max_gap: 5 })
+///     .start(mem.clone())?;
+/// master.sync()?;                               // one request: 0..=5
+/// assert_eq!(mem.holding::<u16>(3)?.get(), 1);  // in the gap: read with them
+/// assert_eq!(mem.holding::<u16>(50)?.get(), 0); // far from them: not read
+/// # Ok::<(), msm::Error>(())
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
 pub enum Plan {
     /// Every item of every area (the default): memory is exchanged whole, whether or not

@@ -7,6 +7,15 @@ use crate::memory::Area;
 use crate::protocol::ExceptionCode;
 
 /// Why one request of a master failed.
+///
+/// ```
+/// use msm::master::Fault;
+/// use msm::protocol::ExceptionCode;
+/// use std::time::Duration;
+/// assert_eq!(Fault::Timeout(Duration::from_secs(1)).to_string(), "no response within 1s");
+/// let refused = Fault::Exception { code: ExceptionCode::IllegalDataAddress };
+/// assert_eq!(refused.to_string(), "the slave answered exception illegal data address (02)");
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum Fault {
@@ -28,6 +37,12 @@ pub enum Fault {
 }
 
 /// Read or write.
+///
+/// ```
+/// use msm::master::Operation;
+/// assert_eq!(Operation::Read.to_string(), "read");
+/// assert_eq!(Operation::Write.to_string(), "write");
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Operation {
     /// A read of the cycle.
@@ -46,6 +61,21 @@ impl fmt::Display for Operation {
 }
 
 /// A block (one request's worth of items) whose last exchange failed.
+///
+/// ```
+/// use msm::master::{Fault, Operation};
+/// use msm::protocol::ExceptionCode;
+/// use msm::{Area, Error, Master, Memory, Slave};
+/// let slave = Slave::tcp("127.0.0.1:0").read_only(Area::Holding, 0..2).serve(Memory::new(4))?;
+/// let mem = Memory::new(4);
+/// let master = Master::tcp(slave.local_addr()).start(mem.clone())?;
+/// mem.holding::<u16>(1)?.set(5)?;
+/// let Err(Error::Block(e)) = master.flush() else { panic!("the write was taken") };
+/// assert_eq!((e.unit, e.operation, e.area, e.address, e.count), (1, Operation::Write, Area::Holding, 1, 1));
+/// assert_eq!(e.fault, Fault::Exception { code: ExceptionCode::IllegalDataAddress });
+/// assert!(e.to_string().starts_with("unit 1: write of holding registers 1..=1: "));
+/// # Ok::<(), Error>(())
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct BlockError {
     /// The unit (slave id) addressed.
@@ -78,6 +108,22 @@ impl fmt::Display for BlockError {
 }
 
 /// A snapshot of a master's state, from [`MasterHandle::status`](crate::MasterHandle::status).
+///
+/// ```
+/// use msm::{Master, Memory, Slave};
+/// use std::time::Duration;
+/// let slave = Slave::tcp("127.0.0.1:0").serve(Memory::new(4))?;
+/// let master = Master::tcp(slave.local_addr()).start(Memory::new(4))?;
+/// # let deadline = std::time::Instant::now() + Duration::from_secs(10);
+/// while master.status().cycles == 0 {           // a snapshot: poll it
+/// #   assert!(std::time::Instant::now() < deadline, "no cycle");
+///     std::thread::sleep(Duration::from_millis(10));
+/// }
+/// let s = master.status();
+/// assert!(s.connected && !s.stale && s.last_cycle.is_some());
+/// assert!(s.block_errors.is_empty() && s.last_error.is_none());
+/// # Ok::<(), msm::Error>(())
+/// ```
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Status {
     /// True while connected to the slave.

@@ -9,6 +9,17 @@ use std::str::FromStr;
 use crate::error::Error;
 
 /// One of the four Modbus data areas ("tables" in the spec).
+///
+/// ```
+/// use msm::Area;
+/// let area: Area = "holding_registers".parse()?;
+/// assert_eq!(area, Area::Holding);
+/// assert_eq!("di".parse::<Area>()?, Area::Discrete);
+/// assert_eq!(area.to_string(), "holding registers");
+/// assert!(area.key() == "holding" && !area.is_bits());
+/// assert!("outputs".parse::<Area>().is_err());
+/// # Ok::<(), msm::Error>(())
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Area {
     /// Coils: single bits, read and written by a master (FC1, FC5, FC15).
@@ -23,6 +34,15 @@ pub enum Area {
 
 impl Area {
     /// All four areas, in table order.
+    ///
+    /// ```
+    /// use msm::Area;
+    /// assert_eq!(Area::ALL.map(Area::key), ["coil", "discrete", "input", "holding"]);
+    /// let mem = msm::Memory::builder().coils(8).input_registers(2).build()?;
+    /// let sizes = Area::ALL.map(|a| mem.spec(a).size);
+    /// assert_eq!(sizes, [8, 0, 2, 0]);
+    /// # Ok::<(), msm::Error>(())
+    /// ```
     pub const ALL: [Area; 4] = [Area::Coil, Area::Discrete, Area::Input, Area::Holding];
 
     /// True for the bit areas (coils, discrete inputs).
@@ -99,6 +119,16 @@ impl FromStr for Area {
 }
 
 /// Where an area starts and how many items it holds.
+///
+/// ```
+/// use msm::{Area, AreaSpec, Memory};
+/// let spec = AreaSpec { start: 40_000, size: 100 };
+/// let mem = Memory::builder().area(Area::Holding, spec).build()?;
+/// assert_eq!(mem.spec(Area::Holding), spec);
+/// assert!(mem.holding::<u16>(40_099).is_ok());
+/// assert!(mem.holding::<u16>(40_100).is_err());
+/// # Ok::<(), msm::Error>(())
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct AreaSpec {
     /// First address of the area.
@@ -119,6 +149,12 @@ impl AreaSpec {
     }
 
     /// One past the last address (up to 65536).
+    ///
+    /// ```
+    /// use msm::AreaSpec;
+    /// assert_eq!(AreaSpec::new(100, 10).end(), 110);
+    /// assert_eq!(AreaSpec::new(0, 65536).end(), 65536); // the whole address space
+    /// ```
     pub fn end(&self) -> u32 {
         u32::from(self.start) + self.size
     }

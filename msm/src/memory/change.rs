@@ -11,6 +11,18 @@ use tokio::sync::Notify;
 use super::Area;
 
 /// One change to memory: which items, and who made it.
+///
+/// ```
+/// use msm::{Area, Change, Memory, Origin, Var};
+/// let mem = Memory::new(8);
+/// let mut changes = mem.subscribe();
+/// let total: Var<u32> = mem.holding(4)?;
+/// total.set(1)?;
+/// let c = changes.try_recv()?.expect("one change");
+/// assert_eq!(c, Change { area: Area::Holding, address: 4, count: 2, origin: Origin::Local });
+/// assert!(total.touched_by(&c));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Change {
     /// The area written.
@@ -44,6 +56,21 @@ impl Change {
 }
 
 /// Who made a change.
+///
+/// ```
+/// use msm::{Master, Memory, Origin, Peer, Slave};
+/// use std::time::Duration;
+/// let served = Memory::new(4);
+/// let slave = Slave::tcp("127.0.0.1:0").serve(served.clone())?;
+/// let mut changes = served.subscribe();
+/// let mine = Memory::new(4);
+/// let master = Master::tcp(slave.local_addr()).start(mine.clone())?;
+/// mine.holding::<u16>(0)?.set(7)?;         // a local change here...
+/// master.flush()?;
+/// let c = changes.recv_timeout(Duration::from_secs(5))?;
+/// assert!(matches!(c.origin, Origin::Remote(Peer::Tcp(_)))); // ...a remote one there
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Origin {
     /// The program itself, through a [`Var`](crate::Var).
@@ -54,12 +81,28 @@ pub enum Origin {
 
 impl Origin {
     /// True for changes made by a Modbus peer.
+    ///
+    /// ```
+    /// use msm::{Origin, Peer};
+    /// assert!(!Origin::Local.is_remote());
+    /// let from_line = Origin::Remote(Peer::Serial { unit: 3 });
+    /// assert!(from_line.is_remote());
+    /// assert_eq!(from_line.to_string(), "remote serial unit 3");
+    /// ```
     pub fn is_remote(&self) -> bool {
         matches!(self, Origin::Remote(_))
     }
 }
 
 /// The Modbus peer behind a remote change.
+///
+/// ```
+/// use msm::Peer;
+/// let plc = Peer::Tcp("192.168.0.10:50123".parse()?);
+/// assert_eq!(plc.to_string(), "192.168.0.10:50123");
+/// assert_eq!(Peer::Serial { unit: 17 }.to_string(), "serial unit 17");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Peer {
     /// A peer on a TCP connection.
@@ -90,6 +133,20 @@ impl fmt::Display for Origin {
 }
 
 /// A subscriber fell behind and `0` changes were dropped (the oldest first).
+///
+/// ```
+/// use msm::{Lagged, Memory};
+/// let mem = Memory::new(1);
+/// let mut changes = mem.subscribe_with_capacity(1);
+/// let v = mem.holding::<u16>(0)?;
+/// v.set(1)?;
+/// v.set(2)?;
+/// let lag = changes.try_recv().unwrap_err();
+/// assert_eq!(lag, Lagged(1));
+/// assert!(lag.to_string().contains("missed 1 change"));
+/// assert!(changes.try_recv()?.is_some()); // the stream goes on
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
 #[error(
     "the subscriber fell behind and missed {0} change(s): read faster or subscribe with a larger capacity"
@@ -97,6 +154,20 @@ impl fmt::Display for Origin {
 pub struct Lagged(pub u64);
 
 /// Why a blocking receive returned without a change.
+///
+/// ```
+/// use msm::{Lagged, Memory, RecvTimeoutError};
+/// use std::time::Duration;
+/// let mem = Memory::new(1);
+/// let mut changes = mem.subscribe_with_capacity(1);
+/// let wait = Duration::from_millis(1);
+/// assert_eq!(changes.recv_timeout(wait), Err(RecvTimeoutError::Timeout));
+/// let v = mem.holding::<u16>(0)?;
+/// v.set(1)?;
+/// v.set(2)?;
+/// assert_eq!(changes.recv_timeout(wait), Err(RecvTimeoutError::Lagged(Lagged(1))));
+/// # Ok::<(), msm::Error>(())
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum RecvTimeoutError {
     /// No change arrived before the deadline.
@@ -205,6 +276,17 @@ pub struct Subscription {
 impl Subscription {
     /// Waits for the next change. `Err(Lagged(n))` says `n` changes were dropped because
     /// the subscriber fell behind; the stream goes on after it.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let mem = msm::Memory::new(4);
+    /// let mut changes = mem.subscribe();
+    /// let level = mem.holding::<u16>(2)?;
+    /// tokio::spawn(async move { level.set(80) });
+    /// let change = changes.recv().await?;
+    /// assert_eq!((change.address, change.count), (2, 1));
+    /// # Ok(()) }
+    /// ```
     pub async fn recv(&mut self) -> Result<Change, Lagged> {
         loop {
             let notified = self.queue.ready_async.notified();
@@ -216,6 +298,20 @@ impl Subscription {
     }
 
     /// Blocks the thread until the next change or the timeout.
+    ///
+    /// ```
+    /// use msm::{Memory, RecvTimeoutError};
+    /// use std::time::Duration;
+    /// let mem = Memory::new(1);
+    /// let mut changes = mem.subscribe();
+    /// let v = mem.holding::<u16>(0)?;
+    /// let writer = std::thread::spawn(move || v.set(1));
+    /// let c = changes.recv_timeout(Duration::from_secs(5))?;
+    /// assert_eq!(c.address, 0);
+    /// writer.join().expect("writer thread")?;
+    /// assert_eq!(changes.recv_timeout(Duration::from_millis(1)), Err(RecvTimeoutError::Timeout));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn recv_timeout(&mut self, timeout: Duration) -> Result<Change, RecvTimeoutError> {
         let deadline = crate::time::later(Instant::now(), timeout);
         let mut q = self.queue.lock();
@@ -235,6 +331,15 @@ impl Subscription {
     }
 
     /// The next change if one is waiting, without blocking.
+    ///
+    /// ```
+    /// let mem = msm::Memory::new(1);
+    /// let mut changes = mem.subscribe();
+    /// assert_eq!(changes.try_recv(), Ok(None)); // nothing yet, and no waiting
+    /// mem.holding::<u16>(0)?.set(5)?;
+    /// assert!(changes.try_recv()?.is_some());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn try_recv(&mut self) -> Result<Option<Change>, Lagged> {
         self.queue.take(&mut self.queue.lock()).transpose()
     }

@@ -3,6 +3,21 @@
 //! One short lock guards a memory. Every variable read or write, every request a slave
 //! executes and every response a master applies takes it once, so a multi-register value
 //! is never torn, on either side.
+//!
+//! ```
+//! use msm::{Area, Memory, Var};
+//! let mem = Memory::builder().coils(8).holding_registers(16).build()?;
+//! let speed: Var<f32> = mem.holding(0)?;
+//! let run: Var<bool> = mem.coil(0)?;
+//! let mut changes = mem.subscribe();
+//! speed.set(12.5)?;
+//! run.set(true)?;
+//! let areas: Vec<Area> = std::iter::from_fn(|| changes.try_recv().ok().flatten())
+//!     .map(|c| c.area)
+//!     .collect();
+//! assert_eq!(areas, [Area::Holding, Area::Coil]);
+//! # Ok::<(), msm::Error>(())
+//! ```
 
 mod area;
 mod builder;
@@ -32,9 +47,22 @@ use value::Shape;
 
 /// The most registers one variable may span: what one FC16 write can carry, so that a
 /// variable is always read and written whole in one request.
+///
+/// ```
+/// let mem = msm::Memory::new(200);
+/// assert!(mem.holding_raw(0, msm::memory::MAX_VAR_REGISTERS).is_ok());
+/// assert!(matches!(
+///     mem.holding_raw(0, msm::memory::MAX_VAR_REGISTERS + 1),
+///     Err(msm::Error::BadLength { max: 123, .. })
+/// ));
+/// ```
 pub const MAX_VAR_REGISTERS: usize = 123;
 
 /// Default capacity of a [`Subscription`] queue before the oldest changes are dropped.
+///
+/// ```
+/// assert_eq!(msm::memory::DEFAULT_SUBSCRIPTION_CAPACITY, 4096);
+/// ```
 pub const DEFAULT_SUBSCRIPTION_CAPACITY: usize = 4096;
 
 /// A block of Modbus memory: coils, discrete inputs, input registers and holding registers.
@@ -195,28 +223,78 @@ impl Memory {
     }
 
     /// Where an area starts and how many items it holds.
+    ///
+    /// ```
+    /// use msm::{Area, AreaSpec, Memory};
+    /// let mem = Memory::builder().holding_registers_at(100, 10).build()?;
+    /// assert_eq!(mem.spec(Area::Holding), AreaSpec::new(100, 10));
+    /// assert_eq!(mem.spec(Area::Input).size, 0);
+    /// # Ok::<(), msm::Error>(())
+    /// ```
     pub fn spec(&self, area: Area) -> AreaSpec {
         self.lock().area(area).spec()
     }
 
     /// The word order variables get when they don't set one.
+    ///
+    /// ```
+    /// use msm::{Memory, Order, Var};
+    /// let mem = Memory::builder().holding_registers(4).order(Order::DCBA).build()?;
+    /// assert_eq!(mem.default_order(), Order::DCBA);
+    /// let v: Var<u32> = mem.holding(0)?;
+    /// assert_eq!(v.word_order(), Order::DCBA); // variables start with it
+    /// # Ok::<(), msm::Error>(())
+    /// ```
     pub fn default_order(&self) -> Order {
         self.shared.default_order
     }
 
     /// Every change made from now on, local or remote, in order.
     /// See [`Subscription`].
+    ///
+    /// ```
+    /// use msm::{Memory, Var};
+    /// let mem = Memory::new(4);
+    /// let v: Var<u16> = mem.holding(3)?;
+    /// v.set(1)?;                                     // before the subscription: not seen
+    /// let mut changes = mem.subscribe();
+    /// v.set(2)?;
+    /// assert_eq!(changes.try_recv()?.map(|c| c.address), Some(3));
+    /// assert_eq!(changes.try_recv()?, None);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn subscribe(&self) -> Subscription {
         self.subscribe_with_capacity(DEFAULT_SUBSCRIPTION_CAPACITY)
     }
 
     /// Like [`subscribe`](Self::subscribe), keeping up to `capacity` unread changes
     /// before the oldest are dropped (and reported as [`Lagged`]).
+    ///
+    /// ```
+    /// use msm::{Lagged, Memory, Var};
+    /// let mem = Memory::new(1);
+    /// let v: Var<u16> = mem.holding(0)?;
+    /// let mut changes = mem.subscribe_with_capacity(2);
+    /// for i in 1..=3 {
+    ///     v.set(i)?;
+    /// }
+    /// assert_eq!(changes.try_recv(), Err(Lagged(1))); // the oldest change was dropped
+    /// assert!(changes.try_recv()?.is_some());          // the two newest are still there
+    /// assert!(changes.try_recv()?.is_some());
+    /// assert_eq!(changes.try_recv()?, None);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn subscribe_with_capacity(&self, capacity: usize) -> Subscription {
         self.lock().subscribers.add(capacity)
     }
 
     /// True if both handles share the same memory.
+    ///
+    /// ```
+    /// let mem = msm::Memory::new(4);
+    /// assert!(mem.ptr_eq(&mem.clone()));
+    /// assert!(!mem.ptr_eq(&msm::Memory::new(4)));
+    /// ```
     pub fn ptr_eq(&self, other: &Memory) -> bool {
         Arc::ptr_eq(&self.shared, &other.shared)
     }
@@ -244,6 +322,17 @@ impl Memory {
     /// A variable of type `T` at `address` in `area`: `bool` on coils and discrete inputs,
     /// numbers and `[u16; N]` on registers. The named forms ([`holding`](Self::holding),
     /// [`coil`](Self::coil), ...) call this.
+    ///
+    /// ```
+    /// use msm::{Area, Memory, Var};
+    /// let mem = Memory::builder().coils(8).holding_registers(8).build()?;
+    /// let run: Var<bool> = mem.var(Area::Coil, 0)?;
+    /// let speed: Var<f32> = mem.var(Area::Holding, 2)?;
+    /// assert_eq!((speed.area(), speed.address(), speed.count()), (Area::Holding, 2, 2));
+    /// assert!(matches!(mem.var::<bool>(Area::Holding, 0), Err(msm::Error::TypeMismatch { .. })));
+    /// # let _ = run;
+    /// # Ok::<(), msm::Error>(())
+    /// ```
     pub fn var<T: Value>(&self, area: Area, address: u16) -> Result<Var<T>> {
         let layout = match (T::shape(), area.is_bits()) {
             (Shape::Bool, true) => Layout::Bit,
@@ -291,6 +380,17 @@ impl Memory {
     }
 
     /// A bit of a register: `bit` 0 is the least significant.
+    ///
+    /// ```
+    /// use msm::{Area, Memory, Var};
+    /// let mem = Memory::new(1);
+    /// let ready = mem.bit(Area::Holding, 0, 3)?;
+    /// ready.set(true)?;
+    /// let word: Var<u16> = mem.holding(0)?;
+    /// assert_eq!(word.get(), 0b1000);
+    /// assert!(matches!(mem.bit(Area::Holding, 0, 16), Err(msm::Error::BitOutOfRange { bit: 16 })));
+    /// # Ok::<(), msm::Error>(())
+    /// ```
     pub fn bit(&self, area: Area, address: u16, bit: u8) -> Result<Var<bool>> {
         if bit > 15 {
             return Err(Error::BitOutOfRange { bit });
@@ -300,6 +400,18 @@ impl Memory {
     }
 
     /// One byte of a register, as `u8` or `i8`.
+    ///
+    /// ```
+    /// use msm::{Area, Byte, Memory, Var};
+    /// let mem = Memory::new(1);
+    /// let hi: Var<u8> = mem.byte(Area::Holding, 0, Byte::High)?;
+    /// let lo: Var<i8> = mem.byte(Area::Holding, 0, Byte::Low)?;
+    /// hi.set(0x12)?;
+    /// lo.set(-1)?;
+    /// assert_eq!(mem.holding::<u16>(0)?.get(), 0x12FF);
+    /// assert!(mem.byte::<u16>(Area::Holding, 0, Byte::Low).is_err()); // a u16 is a whole register
+    /// # Ok::<(), msm::Error>(())
+    /// ```
     pub fn byte<T: Value>(&self, area: Area, address: u16, byte: Byte) -> Result<Var<T>> {
         self.registers_only::<T>(area, "declare a bool on coils with coil(address)")?;
         if T::shape() != Shape::Byte {
@@ -313,12 +425,32 @@ impl Memory {
     }
 
     /// ASCII text over `registers` registers (two characters each, NUL-padded).
+    ///
+    /// ```
+    /// use msm::{Area, Memory};
+    /// let mem = Memory::builder().input_registers(4).build()?;
+    /// let serial = mem.string(Area::Input, 0, 2)?; // 4 characters
+    /// serial.set("AB12".to_string())?;
+    /// assert_eq!(serial.get(), "AB12");
+    /// assert!(mem.string(Area::Coil, 0, 2).is_err()); // strings live in registers
+    /// # Ok::<(), msm::Error>(())
+    /// ```
     pub fn string(&self, area: Area, address: u16, registers: usize) -> Result<Var<String>> {
         self.registers_only::<String>(area, "strings live in registers")?;
         self.declare(area, address, Layout::Text { count: registers })
     }
 
     /// `count` raw registers as a `Vec<u16>`.
+    ///
+    /// ```
+    /// use msm::{Area, Memory};
+    /// let mem = Memory::new(4);
+    /// let block = mem.raw(Area::Holding, 1, 3)?;
+    /// block.set(vec![1, 2, 3])?;
+    /// assert_eq!(block.get(), [1, 2, 3]);
+    /// assert!(block.set(vec![1, 2]).is_err()); // exactly 3 registers
+    /// # Ok::<(), msm::Error>(())
+    /// ```
     pub fn raw(&self, area: Area, address: u16, count: usize) -> Result<Var<Vec<u16>>> {
         self.registers_only::<Vec<u16>>(area, "raw registers live in registers")?;
         self.declare(area, address, Layout::Raw { count })
@@ -382,11 +514,29 @@ impl Memory {
     }
 
     /// A discrete input (`bool`).
+    ///
+    /// ```
+    /// let mem = msm::Memory::builder().discrete_inputs(8).build()?;
+    /// let door_open: msm::Var<bool> = mem.discrete_input(7)?;
+    /// door_open.set(true)?; // the program (a slave) sets it; masters only read it
+    /// assert!(door_open.get());
+    /// assert!(mem.discrete_input::<bool>(8).is_err());
+    /// # Ok::<(), msm::Error>(())
+    /// ```
     pub fn discrete_input<T: Value>(&self, address: u16) -> Result<Var<T>> {
         self.var(Area::Discrete, address)
     }
 
     /// A number or `[u16; N]` in input registers.
+    ///
+    /// ```
+    /// let mem = msm::Memory::builder().input_registers(4).build()?;
+    /// let temperature: msm::Var<f32> = mem.input(0)?;
+    /// temperature.set(21.5)?;
+    /// assert_eq!(temperature.get(), 21.5);
+    /// assert_eq!(temperature.area(), msm::Area::Input);
+    /// # Ok::<(), msm::Error>(())
+    /// ```
     pub fn input<T: Value>(&self, address: u16) -> Result<Var<T>> {
         self.var(Area::Input, address)
     }
@@ -405,21 +555,56 @@ impl Memory {
     }
 
     /// Bit `bit` (0 = least significant) of a holding register.
+    ///
+    /// ```
+    /// let mem = msm::Memory::new(1);
+    /// let alarm = mem.holding_bit(0, 15)?;
+    /// alarm.set(true)?;
+    /// assert_eq!(mem.holding::<u16>(0)?.get(), 0x8000);
+    /// # Ok::<(), msm::Error>(())
+    /// ```
     pub fn holding_bit(&self, address: u16, bit: u8) -> Result<Var<bool>> {
         self.bit(Area::Holding, address, bit)
     }
 
     /// Bit `bit` (0 = least significant) of an input register.
+    ///
+    /// ```
+    /// let mem = msm::Memory::builder().input_registers(1).build()?;
+    /// let fault = mem.input_bit(0, 0)?;
+    /// mem.input::<u16>(0)?.set(0b0101)?;
+    /// assert!(fault.get());
+    /// assert!(!mem.input_bit(0, 1)?.get());
+    /// # Ok::<(), msm::Error>(())
+    /// ```
     pub fn input_bit(&self, address: u16, bit: u8) -> Result<Var<bool>> {
         self.bit(Area::Input, address, bit)
     }
 
     /// One byte (`u8` or `i8`) of a holding register.
+    ///
+    /// ```
+    /// use msm::{Byte, Var};
+    /// let mem = msm::Memory::new(1);
+    /// let step: Var<u8> = mem.holding_byte(0, Byte::Low)?;
+    /// step.set(7)?;
+    /// assert_eq!(mem.holding::<u16>(0)?.get(), 0x0007);
+    /// # Ok::<(), msm::Error>(())
+    /// ```
     pub fn holding_byte<T: Value>(&self, address: u16, byte: Byte) -> Result<Var<T>> {
         self.byte(Area::Holding, address, byte)
     }
 
     /// One byte (`u8` or `i8`) of an input register.
+    ///
+    /// ```
+    /// use msm::{Byte, Var};
+    /// let mem = msm::Memory::builder().input_registers(1).build()?;
+    /// mem.input::<u16>(0)?.set(0xFF01)?;
+    /// let offset: Var<i8> = mem.input_byte(0, Byte::High)?;
+    /// assert_eq!(offset.get(), -1);
+    /// # Ok::<(), msm::Error>(())
+    /// ```
     pub fn input_byte<T: Value>(&self, address: u16, byte: Byte) -> Result<Var<T>> {
         self.byte(Area::Input, address, byte)
     }
@@ -439,16 +624,41 @@ impl Memory {
     }
 
     /// ASCII text over `len_registers` input registers.
+    ///
+    /// ```
+    /// let mem = msm::Memory::builder().input_registers(8).build()?;
+    /// let model = mem.input_string(0, 8)?; // up to 16 characters
+    /// model.set("MX-200".to_string())?;
+    /// assert_eq!(model.get(), "MX-200");
+    /// assert_eq!(model.count(), 8);
+    /// # Ok::<(), msm::Error>(())
+    /// ```
     pub fn input_string(&self, address: u16, len_registers: usize) -> Result<Var<String>> {
         self.string(Area::Input, address, len_registers)
     }
 
     /// `count` raw holding registers.
+    ///
+    /// ```
+    /// let mem = msm::Memory::new(8);
+    /// let recipe = mem.holding_raw(2, 4)?;
+    /// recipe.set(vec![10, 20, 30, 40])?;
+    /// assert_eq!(mem.holding::<u16>(5)?.get(), 40);
+    /// assert_eq!(recipe.get(), [10, 20, 30, 40]);
+    /// # Ok::<(), msm::Error>(())
+    /// ```
     pub fn holding_raw(&self, address: u16, count: usize) -> Result<Var<Vec<u16>>> {
         self.raw(Area::Holding, address, count)
     }
 
     /// `count` raw input registers.
+    ///
+    /// ```
+    /// let mem = msm::Memory::builder().input_registers(4).build()?;
+    /// mem.input::<u32>(0)?.set(0x0001_0002)?;
+    /// assert_eq!(mem.input_raw(0, 2)?.get(), [1, 2]);
+    /// # Ok::<(), msm::Error>(())
+    /// ```
     pub fn input_raw(&self, address: u16, count: usize) -> Result<Var<Vec<u16>>> {
         self.raw(Area::Input, address, count)
     }

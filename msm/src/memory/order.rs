@@ -42,11 +42,23 @@ pub enum Order {
 
 impl Order {
     /// True if the two bytes of each register are swapped.
+    ///
+    /// ```
+    /// use msm::Order;
+    /// assert!(Order::BADC.swaps_bytes() && Order::DCBA.swaps_bytes());
+    /// assert!(!Order::ABCD.swaps_bytes() && !Order::CDAB.swaps_bytes());
+    /// ```
     pub fn swaps_bytes(self) -> bool {
         matches!(self, Order::BADC | Order::DCBA)
     }
 
     /// True if the registers come least significant first.
+    ///
+    /// ```
+    /// use msm::Order;
+    /// assert!(Order::CDAB.swaps_words() && Order::DCBA.swaps_words());
+    /// assert!(!Order::ABCD.swaps_words() && !Order::BADC.swaps_words());
+    /// ```
     pub fn swaps_words(self) -> bool {
         matches!(self, Order::CDAB | Order::DCBA)
     }
@@ -96,6 +108,18 @@ impl FromStr for Order {
 /// Which byte of a register a `u8`/`i8` variable occupies.
 ///
 /// `Low` is the least significant byte (the original's byte 0), sent second on the wire.
+///
+/// ```
+/// use msm::{Byte, Memory, Var};
+/// assert_eq!("hi".parse::<Byte>()?, Byte::High);
+/// assert_eq!(Byte::Low.to_string(), "low");
+/// let mem = Memory::new(1);
+/// let low: Var<u8> = mem.holding_byte(0, Byte::Low)?;
+/// let high: Var<u8> = mem.holding_byte(0, Byte::High)?;
+/// mem.holding::<u16>(0)?.set(0xAB_CD)?;
+/// assert_eq!((high.get(), low.get()), (0xAB, 0xCD));
+/// # Ok::<(), msm::Error>(())
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Byte {
     /// Bits 0..=7 of the register (the original's byte 0).

@@ -56,6 +56,13 @@ mod sealed {
 /// ```
 pub trait Value: sealed::Sealed + Clone + Send + Sync + std::fmt::Debug + 'static {
     /// The type's name as it appears in messages and map files.
+    ///
+    /// ```
+    /// use msm::Value;
+    /// assert_eq!(<u32 as Value>::NAME, "u32");
+    /// assert_eq!(<String as Value>::NAME, "string");
+    /// assert_eq!(<Vec<u16> as Value>::NAME, "raw registers");
+    /// ```
     const NAME: &'static str;
     #[doc(hidden)]
     fn shape() -> Shape;

@@ -113,8 +113,21 @@ impl<T: Value> Var<T> {
         }
     }
 
-    /// The same variable with another word order (ignored by single-register and raw types,
-    /// and by strings except for the byte swap of `BADC`/`DCBA`).
+    /// The same variable with another word order. Bits, bytes and raw registers ignore it;
+    /// one-register numbers (`u16`, `i16`) and strings take only its byte swap (`BADC`,
+    /// `DCBA`).
+    ///
+    /// ```
+    /// use msm::{Memory, Order, Var};
+    /// let mem = Memory::new(2);
+    /// let v: Var<u32> = mem.holding(0)?.order(Order::CDAB);
+    /// v.set(1)?;
+    /// assert_eq!(mem.holding_raw(0, 2)?.get(), [1, 0]); // least significant word first
+    /// let w: Var<u16> = mem.holding(0)?.order(Order::DCBA);
+    /// w.set(0x1234)?;
+    /// assert_eq!(mem.holding_raw(0, 1)?.get(), [0x3412]); // a u16 takes the byte swap
+    /// # Ok::<(), msm::Error>(())
+    /// ```
     #[must_use]
     pub fn order(mut self, order: Order) -> Self {
         self.order = order;
@@ -122,31 +135,79 @@ impl<T: Value> Var<T> {
     }
 
     /// The variable's word order.
+    ///
+    /// ```
+    /// use msm::{Memory, Order, Var};
+    /// let v: Var<f32> = Memory::new(2).holding(0)?;
+    /// assert_eq!(v.word_order(), Order::ABCD); // the memory's default
+    /// assert_eq!(v.order(Order::BADC).word_order(), Order::BADC);
+    /// # Ok::<(), msm::Error>(())
+    /// ```
     pub fn word_order(&self) -> Order {
         self.order
     }
 
     /// The area the variable lives in.
+    ///
+    /// ```
+    /// let mem = msm::Memory::builder().coils(4).build()?;
+    /// let pump = mem.coil::<bool>(2)?;
+    /// assert_eq!(pump.area(), msm::Area::Coil);
+    /// # Ok::<(), msm::Error>(())
+    /// ```
     pub fn area(&self) -> Area {
         self.area
     }
 
     /// Its first address.
+    ///
+    /// ```
+    /// let mem = msm::Memory::builder().holding_registers_at(100, 10).build()?;
+    /// let v = mem.holding::<u32>(104)?;
+    /// assert_eq!(v.address(), 104); // the Modbus address, not an offset in the area
+    /// # Ok::<(), msm::Error>(())
+    /// ```
     pub fn address(&self) -> u16 {
         self.address
     }
 
     /// How many items (registers or bits) it covers.
+    ///
+    /// ```
+    /// let mem = msm::Memory::new(8);
+    /// assert_eq!(mem.holding::<f64>(0)?.count(), 4);
+    /// assert_eq!(mem.holding_string(4, 3)?.count(), 3);
+    /// assert_eq!(mem.holding_bit(7, 5)?.count(), 1);
+    /// # Ok::<(), msm::Error>(())
+    /// ```
     pub fn count(&self) -> usize {
         self.layout.items()
     }
 
     /// The memory it lives on.
+    ///
+    /// ```
+    /// let mem = msm::Memory::new(2);
+    /// let v = mem.holding::<u16>(0)?;
+    /// assert!(v.memory().ptr_eq(&mem));
+    /// # Ok::<(), msm::Error>(())
+    /// ```
     pub fn memory(&self) -> &Memory {
         &self.mem
     }
 
     /// The current value.
+    ///
+    /// ```
+    /// use msm::{Memory, Var};
+    /// let mem = Memory::new(2);
+    /// let whole: Var<u32> = mem.holding(0)?;
+    /// let high_word: Var<u16> = mem.holding(0)?; // overlaps `whole`
+    /// assert_eq!(whole.get(), 0);                 // a new memory is all zeros
+    /// whole.set(0x0003_0004)?;
+    /// assert_eq!(high_word.get(), 3);
+    /// # Ok::<(), msm::Error>(())
+    /// ```
     pub fn get(&self) -> T {
         let mut buf = [0u8; 2 * MAX_VAR_REGISTERS];
         let snap = self.read(&self.mem.lock(), &mut buf);
@@ -156,6 +217,21 @@ impl<T: Value> Var<T> {
     /// Writes `value`. Fails only if the value cannot be represented (a string too long
     /// or not ASCII, raw registers of the wrong count) or, on a memory synced by a master,
     /// for an input area, which only the slave may change.
+    ///
+    /// ```
+    /// use msm::{Error, Master, Memory, Slave};
+    /// let mem = Memory::builder().holding_registers(2).input_registers(1).build()?;
+    /// let name = mem.holding_string(0, 2)?;
+    /// name.set("ABCD".to_string())?;
+    /// assert!(matches!(name.set("ABCDE".to_string()), Err(Error::StringTooLong { .. })));
+    /// assert!(matches!(name.set("Ä".to_string()), Err(Error::NotAscii { .. })));
+    /// // Synced by a master, the input registers are the slave's to change.
+    /// # let remote = Memory::builder().holding_registers(2).input_registers(1).build()?;
+    /// let slave = Slave::tcp("127.0.0.1:0").serve(remote)?;
+    /// let _master = Master::tcp(slave.local_addr()).start(mem.clone())?;
+    /// assert!(matches!(mem.input::<u16>(0)?.set(1), Err(Error::ReadOnly { .. })));
+    /// # Ok::<(), Error>(())
+    /// ```
     pub fn set(&self, value: T) -> Result<()> {
         let mut buf = [0u8; 2 * MAX_VAR_REGISTERS];
         let snap = self.encode(&value, &mut buf)?;
@@ -213,6 +289,19 @@ impl<T: Value> Var<T> {
     }
 
     /// True if `change` touched this variable's items.
+    ///
+    /// ```
+    /// use msm::{Memory, Var};
+    /// let mem = Memory::new(4);
+    /// let a: Var<u16> = mem.holding(0)?;
+    /// let b: Var<u32> = mem.holding(1)?;
+    /// let mut changes = mem.subscribe();
+    /// a.set(1)?;
+    /// let c = changes.try_recv()?.expect("a change");
+    /// assert!(a.touched_by(&c));
+    /// assert!(!b.touched_by(&c));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn touched_by(&self, change: &Change) -> bool {
         change.overlaps(self.area, self.address, self.count() as u16)
     }

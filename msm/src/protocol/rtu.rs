@@ -29,9 +29,22 @@ use super::{EncodeError, MAX_PDU_LEN, MEI_READ_DEVICE_ID, Request, Response};
 pub use super::crc::crc16;
 
 /// Longest RTU frame: address + 253-byte PDU + CRC.
+///
+/// ```
+/// use msm::protocol::{MAX_PDU_LEN, rtu};
+/// assert_eq!(rtu::MAX_FRAME_LEN, 1 + MAX_PDU_LEN + 2);
+/// let too_long = [0u8; rtu::MAX_FRAME_LEN + 1];
+/// assert!(matches!(rtu::decode_frame(&too_long), Err(rtu::RtuError::TooLong { len: 257, .. })));
+/// ```
 pub const MAX_FRAME_LEN: usize = 256;
 
 /// Shortest RTU frame: address + function code + CRC.
+///
+/// ```
+/// use msm::protocol::rtu::{self, RtuError};
+/// assert_eq!(rtu::MIN_FRAME_LEN, 4);
+/// assert_eq!(rtu::decode_frame(&[0x01, 0x03, 0x00]), Err(RtuError::TooShort { len: 3 }));
+/// ```
 pub const MIN_FRAME_LEN: usize = 4;
 
 /// One RTU frame (CRC checked), borrowing its PDU from the stream buffer.

@@ -6,12 +6,37 @@
 //! and byte count imply is a second guard: a frame is handed over as soon as it is
 //! complete by that rule (no need to wait out the silence), and bytes that run past it
 //! start the next frame.
+//!
+//! ```
+//! use msm::protocol::rtu::Direction;
+//! use msm::protocol::rtu_framer::{Framed, Framer, Timing};
+//! use std::time::Instant;
+//!
+//! let mut framer = Framer::new(Direction::Request, Timing::for_baud(19_200, 11));
+//! // A driver pushes what it reads and polls until `None`; then it polls again when
+//! // more bytes come, or at `poll_timeout()`.
+//! let now = Instant::now();
+//! framer.push(now, &[0x11, 0x06, 0x00, 0x01, 0x00, 0x03, 0x9A, 0x9B, 0x11]);
+//! assert!(matches!(framer.poll(now), Some(Framed::Frame(f)) if f.address == 0x11));
+//! assert!(framer.poll(now).is_none()); // the first byte of the next frame: wait
+//! assert!(framer.poll_timeout().is_some());
+//! ```
 
 use std::time::{Duration, Instant};
 
 use super::rtu::{self, Direction, RtuError};
 
 /// The silences that delimit RTU frames on a line.
+///
+/// ```
+/// use msm::protocol::rtu_framer::Timing;
+/// use std::time::Duration;
+/// let spec = Timing::for_baud(19_200, 11);
+/// assert_eq!(spec.char_gap, Some(Duration::from_nanos(859_374))); // 1.5 characters
+/// // For a USB adapter that delivers frames in bursts: no check of gaps inside a frame.
+/// let usb = Timing { char_gap: None, ..spec };
+/// assert_eq!(usb.frame_gap, spec.frame_gap);
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Timing {
     /// A gap longer than this inside a frame invalidates it (1.5 character times;
@@ -49,6 +74,19 @@ impl Timing {
 }
 
 /// Why bytes were dropped instead of making a frame.
+///
+/// ```
+/// use msm::protocol::rtu::Direction;
+/// use msm::protocol::rtu_framer::{Discarded, Framed, Framer, Timing};
+/// use std::time::{Duration, Instant};
+/// let mut framer = Framer::new(Direction::Request, Timing::for_baud(9600, 11));
+/// let (t0, later) = (Instant::now(), Instant::now() + Duration::from_millis(3));
+/// let request = [0x11, 0x06, 0x00, 0x01, 0x00, 0x03, 0x9A, 0x9B];
+/// framer.push(t0, &request[..3]);
+/// framer.push(later, &request[3..]); // 3 ms of silence: over 1.5 characters at 9600 baud
+/// let got = framer.poll(later);
+/// assert!(matches!(got, Some(Framed::Discarded(Discarded::CharGap { len: 8, .. }))));
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum Discarded {
     /// A silence over 1.5 character times came inside the frame.
@@ -78,6 +116,19 @@ pub enum Discarded {
 }
 
 /// What [`Framer::poll`] found.
+///
+/// ```
+/// use msm::protocol::rtu::{Direction, RtuError};
+/// use msm::protocol::rtu_framer::{Discarded, Framed, Framer, Timing};
+/// use std::time::Instant;
+/// let mut framer = Framer::new(Direction::Request, Timing::for_baud(9600, 11));
+/// let now = Instant::now();
+/// framer.push(now, &[0x11, 0x06, 0x00, 0x01, 0x00, 0x03, 0x9A, 0x00]); // a bad CRC
+/// match framer.poll(now) {
+///     Some(Framed::Discarded(Discarded::Invalid { len: 8, error: RtuError::Crc { .. } })) => {}
+///     other => panic!("{other:?}"),
+/// }
+/// ```
 #[derive(Debug, PartialEq, Eq)]
 pub enum Framed<'a> {
     /// A whole frame with a good CRC.
@@ -122,6 +173,16 @@ pub struct Framer {
 
 impl Framer {
     /// A framer for frames going one way (requests at a slave, responses at a master).
+    ///
+    /// ```
+    /// use msm::protocol::rtu::Direction;
+    /// use msm::protocol::rtu_framer::{Framed, Framer, Timing};
+    /// use std::time::Instant;
+    /// let mut at_master = Framer::new(Direction::Response, Timing::for_baud(19_200, 11));
+    /// let now = Instant::now();
+    /// at_master.push(now, &[0x01, 0x81, 0x02, 0xC1, 0x91]); // an exception response
+    /// assert!(matches!(at_master.poll(now), Some(Framed::Frame(f)) if f.pdu == [0x81, 0x02]));
+    /// ```
     pub fn new(direction: Direction, timing: Timing) -> Framer {
         Framer {
             direction,
@@ -136,11 +197,31 @@ impl Framer {
     }
 
     /// The timing in use.
+    ///
+    /// ```
+    /// use msm::protocol::rtu::Direction;
+    /// use msm::protocol::rtu_framer::{Framer, Timing};
+    /// let framer = Framer::new(Direction::Request, Timing::for_baud(9600, 11));
+    /// assert_eq!(framer.timing(), Timing::for_baud(9600, 11));
+    /// ```
     pub fn timing(&self) -> Timing {
         self.timing
     }
 
     /// Bytes received at `now` (a chunk read at once counts as arriving at once).
+    ///
+    /// ```
+    /// use msm::protocol::rtu::Direction;
+    /// use msm::protocol::rtu_framer::{Framed, Framer, Timing};
+    /// use std::time::Instant;
+    /// let mut framer = Framer::new(Direction::Request, Timing::for_baud(9600, 11));
+    /// let one = [0x11, 0x06, 0x00, 0x01, 0x00, 0x03, 0x9A, 0x9B];
+    /// let now = Instant::now();
+    /// framer.push(now, &[one, one].concat()); // two frames in one read
+    /// assert!(matches!(framer.poll(now), Some(Framed::Frame(_))));
+    /// assert!(matches!(framer.poll(now), Some(Framed::Frame(_)))); // split by their length
+    /// assert!(framer.poll(now).is_none());
+    /// ```
     pub fn push(&mut self, now: Instant, bytes: &[u8]) {
         self.release();
         if bytes.is_empty() {
@@ -169,6 +250,18 @@ impl Framer {
 
     /// The next frame (or discarded bytes) at `now`, if any. Call it until `None` after
     /// each `push` and at each [`poll_timeout`](Self::poll_timeout).
+    ///
+    /// ```
+    /// use msm::protocol::rtu::Direction;
+    /// use msm::protocol::rtu_framer::{Discarded, Framed, Framer, Timing};
+    /// use std::time::{Duration, Instant};
+    /// let mut framer = Framer::new(Direction::Request, Timing::for_baud(9600, 11));
+    /// let t0 = Instant::now();
+    /// framer.push(t0, &[0x11, 0x06, 0x00]);    // 3 bytes of an 8-byte request
+    /// assert!(framer.poll(t0).is_none());      // more may come
+    /// let silent = t0 + Duration::from_millis(5); // past 3.5 characters: the frame is over
+    /// assert_eq!(framer.poll(silent), Some(Framed::Discarded(Discarded::Incomplete { len: 3 })));
+    /// ```
     pub fn poll(&mut self, now: Instant) -> Option<Framed<'_>> {
         self.release();
         if self.buf.is_empty() {
@@ -221,6 +314,18 @@ impl Framer {
 
     /// When the buffered bytes will have been followed by a frame's worth of silence: call
     /// [`poll`](Self::poll) then.
+    ///
+    /// ```
+    /// use msm::protocol::rtu::Direction;
+    /// use msm::protocol::rtu_framer::{Framer, Timing};
+    /// use std::time::Instant;
+    /// let timing = Timing::for_baud(9600, 11);
+    /// let mut framer = Framer::new(Direction::Request, timing);
+    /// assert_eq!(framer.poll_timeout(), None); // nothing buffered
+    /// let t0 = Instant::now();
+    /// framer.push(t0, &[0x11, 0x06]);
+    /// assert_eq!(framer.poll_timeout(), Some(t0 + timing.frame_gap));
+    /// ```
     pub fn poll_timeout(&self) -> Option<Instant> {
         if self.buf.len() > self.handed_out {
             self.last_byte.map(|t| t + self.timing.frame_gap)
@@ -230,6 +335,17 @@ impl Framer {
     }
 
     /// Forgets everything buffered (after a reconnection, say).
+    ///
+    /// ```
+    /// use msm::protocol::rtu::Direction;
+    /// use msm::protocol::rtu_framer::{Framer, Timing};
+    /// use std::time::Instant;
+    /// let mut framer = Framer::new(Direction::Request, Timing::for_baud(9600, 11));
+    /// framer.push(Instant::now(), &[0x11, 0x06, 0x00]);
+    /// framer.clear();
+    /// assert_eq!(framer.poll_timeout(), None);
+    /// assert!(framer.poll(Instant::now()).is_none());
+    /// ```
     pub fn clear(&mut self) {
         self.buf.clear();
         self.handed_out = 0;

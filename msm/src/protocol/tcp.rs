@@ -24,9 +24,25 @@
 use super::{EncodeError, MAX_PDU_LEN, Request, Response};
 
 /// Length of the MBAP header.
+///
+/// ```
+/// use msm::protocol::{Request, tcp};
+/// let mut buf = [0u8; tcp::MAX_FRAME_LEN];
+/// let request = Request::ReadCoils { address: 0, quantity: 8 };
+/// let len = tcp::encode_request(&mut buf, 1, 1, &request)?;
+/// assert_eq!(len, tcp::HEADER_LEN + request.encoded_len());
+/// # Ok::<(), msm::protocol::EncodeError>(())
+/// ```
 pub const HEADER_LEN: usize = 7;
 
 /// Longest Modbus/TCP frame: header + 253-byte PDU.
+///
+/// ```
+/// use msm::protocol::tcp::{self, FrameError};
+/// assert_eq!(tcp::MAX_FRAME_LEN, 260);
+/// let too_long = [0, 1, 0, 0, 0, 255, 1]; // length 255: a unit id and a 254-byte PDU
+/// assert!(matches!(tcp::split_frame(&too_long), Err(FrameError::Length { length: 255, .. })));
+/// ```
 pub const MAX_FRAME_LEN: usize = HEADER_LEN + MAX_PDU_LEN;
 
 /// Smallest valid `length` field: the unit id and a function code.

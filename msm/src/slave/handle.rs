@@ -42,11 +42,36 @@ impl SlaveHandle {
     }
 
     /// The address the slave listens on (with the port the system chose for port 0).
+    ///
+    /// ```
+    /// let slave = msm::Slave::tcp("127.0.0.1:0").serve(msm::Memory::new(1))?;
+    /// let addr = slave.local_addr();
+    /// assert!(addr.ip().is_loopback());
+    /// assert_ne!(addr.port(), 0); // the port the system chose
+    /// # Ok::<(), msm::Error>(())
+    /// ```
     pub fn local_addr(&self) -> SocketAddr {
         self.parts.local_addr
     }
 
     /// Connections being served now.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let slave = msm::Slave::tcp("127.0.0.1:0").serve(msm::Memory::new(1))?;
+    /// let client = std::net::TcpStream::connect(slave.local_addr())?;
+    /// # let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    /// while slave.connections() != 1 {
+    /// #   assert!(std::time::Instant::now() < deadline, "not accepted");
+    ///     std::thread::sleep(Duration::from_millis(5)); // accepted by the slave's thread
+    /// }
+    /// drop(client);
+    /// while slave.connections() != 0 {
+    /// #   assert!(std::time::Instant::now() < deadline, "not closed");
+    ///     std::thread::sleep(Duration::from_millis(5));
+    /// }
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn connections(&self) -> usize {
         self.parts.stats.connections.load(Ordering::Relaxed)
     }
@@ -54,6 +79,16 @@ impl SlaveHandle {
     /// Stops accepting, closes every connection (requests already executed are
     /// answered; none is executed halfway) and waits until the worker has ended, so the
     /// port is free again when this returns.
+    ///
+    /// ```
+    /// use msm::{Memory, Slave};
+    /// let first = Slave::tcp("127.0.0.1:0").serve(Memory::new(1))?;
+    /// let addr = first.local_addr();
+    /// first.stop();
+    /// let second = Slave::tcp(addr).serve(Memory::new(1))?; // the port is free again
+    /// assert_eq!(second.local_addr(), addr);
+    /// # Ok::<(), msm::Error>(())
+    /// ```
     pub fn stop(mut self) {
         self.shutdown();
     }
@@ -91,8 +126,13 @@ impl Drop for SlaveHandle {
 /// # #[tokio::main(flavor = "current_thread")]
 /// # async fn main() -> msm::Result<()> {
 /// let mem = msm::Memory::new(8);
+/// mem.holding::<u16>(0)?.set(11)?;
 /// let slave = msm::Slave::tcp("127.0.0.1:0").serve_async(mem).await?;
 /// println!("serving on {}", slave.local_addr());
+/// let local = msm::Memory::new(8);
+/// let master = msm::Master::tcp(slave.local_addr()).start_async(local.clone()).await?;
+/// master.sync().await?;                         // served by tasks on this runtime
+/// assert_eq!(local.holding::<u16>(0)?.get(), 11);
 /// slave.stop().await;
 /// # Ok(())
 /// # }
@@ -111,16 +151,47 @@ impl AsyncSlaveHandle {
     }
 
     /// The address the slave listens on.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> msm::Result<()> {
+    /// let slave = msm::Slave::tcp("127.0.0.1:0").serve_async(msm::Memory::new(1)).await?;
+    /// assert_ne!(slave.local_addr().port(), 0);
+    /// # Ok(()) }
+    /// ```
     pub fn local_addr(&self) -> SocketAddr {
         self.parts.local_addr
     }
 
     /// Connections being served now.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// use std::time::Duration;
+    /// let slave = msm::Slave::tcp("127.0.0.1:0").serve_async(msm::Memory::new(1)).await?;
+    /// let _client = tokio::net::TcpStream::connect(slave.local_addr()).await?;
+    /// # let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    /// while slave.connections() == 0 {
+    /// #   assert!(tokio::time::Instant::now() < deadline, "not accepted");
+    ///     tokio::time::sleep(Duration::from_millis(5)).await; // the accept task runs
+    /// }
+    /// assert_eq!(slave.connections(), 1);
+    /// # Ok(()) }
+    /// ```
     pub fn connections(&self) -> usize {
         self.parts.stats.connections.load(Ordering::Relaxed)
     }
 
     /// Stops accepting, closes every connection and waits until all have ended.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> msm::Result<()> {
+    /// let first = msm::Slave::tcp("127.0.0.1:0").serve_async(msm::Memory::new(1)).await?;
+    /// let addr = first.local_addr();
+    /// first.stop().await;
+    /// let second = msm::Slave::tcp(addr).serve_async(msm::Memory::new(1)).await?; // free again
+    /// assert_eq!(second.local_addr(), addr);
+    /// # Ok(()) }
+    /// ```
     pub async fn stop(mut self) {
         self.parts.stop.cancel();
         if let Some(task) = self.task.take()

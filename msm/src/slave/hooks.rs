@@ -12,20 +12,25 @@ use crate::protocol::{Bits, ExceptionCode, FunctionCode, Registers};
 /// after the address checks and before anything touches the memory.
 ///
 /// ```
-/// use msm::slave::{WriteRequest, WriteValues};
-/// use msm::protocol::ExceptionCode;
+/// use msm::protocol::FunctionCode;
+/// use msm::{Area, Master, Memory, Slave};
+/// use std::sync::{Arc, Mutex};
 ///
-/// // Holding registers 0..10 are setpoints: 0..=1000 only.
-/// fn check(w: &WriteRequest<'_>) -> Result<(), ExceptionCode> {
-///     if let WriteValues::Registers(values) = w.values {
-///         if w.address < 10 && values.iter().any(|v| v > 1000) {
-///             return Err(ExceptionCode::IllegalDataValue);
-///         }
-///     }
-///     Ok(())
-/// }
-/// let slave = msm::Slave::tcp("127.0.0.1:0").write_validator(check);
-/// # let _ = slave;
+/// let seen = Arc::new(Mutex::new(Vec::new()));
+/// let log = seen.clone();
+/// let slave = Slave::tcp("127.0.0.1:0")
+///     .write_validator(move |w| {
+///         log.lock().expect("log").push((w.unit, w.function, w.area, w.address, w.count));
+///         Ok(())
+///     })
+///     .serve(Memory::new(4))?;
+/// let mem = Memory::new(4);
+/// let master = Master::tcp(slave.local_addr()).start(mem.clone())?;
+/// mem.holding::<u32>(1)?.set(7)?;
+/// master.flush()?;
+/// let write = (1, FunctionCode::WriteMultipleRegisters, Area::Holding, 1, 2);
+/// assert_eq!(*seen.lock().expect("log"), [write]);
+/// # Ok::<(), msm::Error>(())
 /// ```
 #[derive(Clone, Copy, Debug)]
 #[non_exhaustive]

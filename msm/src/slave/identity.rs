@@ -13,6 +13,7 @@ use crate::protocol::{ExceptionCode, MAX_PDU_LEN, ReadDeviceIdCode, encode_devic
 ///
 /// ```
 /// use msm::slave::DeviceIdentity;
+/// use msm::{Memory, Slave};
 /// let id = DeviceIdentity {
 ///     vendor: "ACME".into(),
 ///     product_code: "PUMP-7".into(),
@@ -21,8 +22,11 @@ use crate::protocol::{ExceptionCode, MAX_PDU_LEN, ReadDeviceIdCode, encode_devic
 ///     extended: vec![(0x80, b"serial 0042".to_vec())],
 ///     ..DeviceIdentity::default()
 /// };
-/// let slave = msm::Slave::tcp("127.0.0.1:0").identity(id);
-/// # let _ = slave;
+/// assert_eq!(DeviceIdentity::default().vendor, "msm");
+/// assert!(Slave::tcp("127.0.0.1:0").identity(id).serve(Memory::new(1)).is_ok());
+/// // Private objects are 0x80..=0xFF; the others are the named fields.
+/// let bad = DeviceIdentity { extended: vec![(0x05, b"x".to_vec())], ..DeviceIdentity::default() };
+/// assert!(Slave::tcp("127.0.0.1:0").identity(bad).serve(Memory::new(1)).is_err());
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct DeviceIdentity {

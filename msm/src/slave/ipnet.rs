@@ -58,6 +58,15 @@ impl IpNet {
     }
 
     /// True if `ip` is inside this network.
+    ///
+    /// ```
+    /// use msm::slave::IpNet;
+    /// let net: IpNet = "fd00::/8".parse()?;
+    /// assert!(net.contains("fd12::7".parse()?));
+    /// assert!(!net.contains("fe80::1".parse()?));
+    /// assert!(!net.contains("10.0.0.1".parse()?)); // another family
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn contains(&self, ip: IpAddr) -> bool {
         match (self.addr, ip.to_canonical()) {
             (IpAddr::V4(net), IpAddr::V4(ip)) => {

@@ -18,11 +18,17 @@
 //!     .read_only(msm::Area::Holding, 4..8)
 //!     .serve(mem.clone())?;
 //! let mut changes = mem.subscribe();
+//! # let theirs = Memory::new(8);
+//! # let master = msm::Master::tcp(slave.local_addr()).start(theirs.clone())?;
+//! # theirs.holding::<u16>(0)?.set(1500)?;
 //! // ... a master writes holding register 0 ...
-//! # drop(changes.try_recv());
+//! let change = changes.recv_timeout(Duration::from_secs(5))?;
+//! assert!(setpoint.touched_by(&change) && change.origin.is_remote());
 //! println!("listening on {}, setpoint {}", slave.local_addr(), setpoint.get());
+//! assert_eq!(setpoint.get(), 1500);
+//! # drop(master);
 //! slave.stop();
-//! # Ok::<(), msm::Error>(())
+//! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
 mod config;
@@ -60,11 +66,11 @@ use hooks::ReadOnly;
 /// runs it.
 ///
 /// ```
-/// use msm::{Memory, Slave};
 /// use msm::slave::{DeviceIdentity, WhenFull};
+/// use msm::{Master, Memory, Slave};
 /// use std::time::Duration;
 ///
-/// let mem = Memory::builder().coils(16).holding_registers(100).build()?;
+/// let shape = || Memory::builder().coils(16).holding_registers(100).build();
 /// let slave = Slave::tcp("127.0.0.1:0")
 ///     .max_connections(16)
 ///     .when_full(WhenFull::Refuse)
@@ -72,7 +78,10 @@ use hooks::ReadOnly;
 ///     .unit(1)
 ///     .allow("127.0.0.0/8".parse()?)
 ///     .identity(DeviceIdentity { vendor: "ACME".into(), ..DeviceIdentity::default() })
-///     .serve(mem)?;
+///     .serve(shape()?)?;
+/// let master = Master::tcp(slave.local_addr()).unit(1).start(shape()?)?;
+/// master.sync()?;
+/// # drop(master);
 /// slave.stop();
 /// # Ok::<(), msm::Error>(())
 /// ```
@@ -92,8 +101,9 @@ impl std::fmt::Debug for Slave {
 }
 
 impl Slave {
-    /// A Modbus/TCP slave that will listen on `addr` (`host:port`; `0.0.0.0:502` for
-    /// every interface on the standard port, port 0 for one the system picks).
+    /// A Modbus/TCP slave that will listen on `addr`: `"host:port"` text, a `SocketAddr`
+    /// or a `(host, port)` pair (see [`TcpAddr`]); `0.0.0.0:502` for every interface on
+    /// the standard port, port 0 for one the system picks.
     ///
     /// ```
     /// let slave = msm::Slave::tcp("127.0.0.1:0").serve(msm::Memory::new(4))?;
@@ -124,6 +134,14 @@ impl Slave {
     }
 
     /// A Modbus RTU slave on a serial line set up in full.
+    ///
+    /// ```
+    /// use msm::{Memory, Parity, SerialConfig, Slave};
+    /// let line = SerialConfig::new("/dev/msm-no-such-port", 19_200).parity(Parity::None).stop_bits(2);
+    /// // The line is opened by serve(), which says what went wrong.
+    /// let err = Slave::serial(line).unit(17).serve(Memory::new(16)).unwrap_err();
+    /// assert!(err.to_string().contains("cannot open the serial line /dev/msm-no-such-port"));
+    /// ```
     pub fn serial(line: SerialConfig) -> Slave {
         Slave {
             link: Link::Serial(line),
@@ -138,8 +156,12 @@ impl Slave {
     /// serial-to-Ethernet converter does. Addresses as for [`rtu`](Self::rtu).
     ///
     /// ```
-    /// let slave = msm::Slave::rtu_over_tcp("127.0.0.1:0").unit(5).serve(msm::Memory::new(4))?;
-    /// slave.stop();
+    /// use msm::{Master, Memory, Slave};
+    /// let slave = Slave::rtu_over_tcp("127.0.0.1:0").unit(5).serve(Memory::new(4))?;
+    /// let master = Master::rtu_over_tcp(slave.local_addr()).unit(5).start(Memory::new(4))?;
+    /// master.sync()?;
+    /// // Serial addresses are 1..=247.
+    /// assert!(Slave::rtu_over_tcp("127.0.0.1:0").unit(248).serve(Memory::new(4)).is_err());
     /// # Ok::<(), msm::Error>(())
     /// ```
     pub fn rtu_over_tcp(addr: impl TcpAddr) -> Slave {
@@ -153,6 +175,13 @@ impl Slave {
     }
 
     /// Serial lines: the parity (default even). Ignored for TCP.
+    ///
+    /// ```
+    /// use msm::{Memory, Parity, Slave};
+    /// let on_a_line = Slave::rtu("/dev/ttyUSB0", 9600).parity(Parity::None);
+    /// assert!(Slave::tcp("127.0.0.1:0").parity(Parity::Odd).serve(Memory::new(1)).is_ok()); // ignored
+    /// # let _ = on_a_line;
+    /// ```
     pub fn parity(mut self, parity: Parity) -> Self {
         if let Link::Serial(line) = &mut self.link {
             line.parity = parity;
@@ -161,6 +190,14 @@ impl Slave {
     }
 
     /// Serial lines: 1 or 2 stop bits (default 1). Ignored for TCP.
+    ///
+    /// ```
+    /// use msm::{Memory, Slave};
+    /// let on_a_line = Slave::rtu("/dev/ttyUSB0", 9600).stop_bits(2);
+    /// let err = Slave::rtu("/dev/ttyUSB0", 9600).stop_bits(3).serve(Memory::new(1)).unwrap_err();
+    /// assert!(err.to_string().contains("3 stop bits: use 1 or 2"));
+    /// # let _ = on_a_line;
+    /// ```
     pub fn stop_bits(mut self, stop_bits: u8) -> Self {
         if let Link::Serial(line) = &mut self.link {
             line.stop_bits = stop_bits;
@@ -172,8 +209,14 @@ impl Slave {
     /// [`when_full`](Self::when_full)'s choice.
     ///
     /// ```
-    /// let slave = msm::Slave::tcp("127.0.0.1:0").max_connections(8);
-    /// # let _ = slave;
+    /// use std::io::Read;
+    /// use std::net::TcpStream;
+    /// let slave = msm::Slave::tcp("127.0.0.1:0").max_connections(1).serve(msm::Memory::new(1))?;
+    /// let mut first = TcpStream::connect(slave.local_addr())?;
+    /// # first.set_read_timeout(Some(std::time::Duration::from_secs(10)))?;
+    /// let _second = TcpStream::connect(slave.local_addr())?;
+    /// assert_eq!(first.read(&mut [0; 8])?, 0); // closed to make room (WhenFull::CloseOldestIdle)
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn max_connections(mut self, n: usize) -> Self {
         self.config.max_connections = n;
@@ -185,8 +228,18 @@ impl Slave {
     ///
     /// ```
     /// use msm::slave::WhenFull;
-    /// let slave = msm::Slave::tcp("127.0.0.1:0").max_connections(2).when_full(WhenFull::Refuse);
-    /// # let _ = slave;
+    /// use std::io::Read;
+    /// use std::net::TcpStream;
+    /// let slave = msm::Slave::tcp("127.0.0.1:0")
+    ///     .max_connections(1)
+    ///     .when_full(WhenFull::Refuse)
+    ///     .serve(msm::Memory::new(1))?;
+    /// let _first = TcpStream::connect(slave.local_addr())?;
+    /// let mut second = TcpStream::connect(slave.local_addr())?;
+    /// # second.set_read_timeout(Some(std::time::Duration::from_secs(10)))?;
+    /// assert_eq!(second.read(&mut [0; 8])?, 0); // refused: closed at once
+    /// assert_eq!(slave.connections(), 1);       // the first one is still served
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn when_full(mut self, policy: WhenFull) -> Self {
         self.config.when_full = policy;
@@ -196,8 +249,15 @@ impl Slave {
     /// A connection that sends nothing for this long is closed (default 60 s).
     ///
     /// ```
-    /// let slave = msm::Slave::tcp("127.0.0.1:0").idle_timeout(std::time::Duration::from_secs(10));
-    /// # let _ = slave;
+    /// use std::io::Read;
+    /// use std::time::Duration;
+    /// let slave = msm::Slave::tcp("127.0.0.1:0")
+    ///     .idle_timeout(Duration::from_millis(50))
+    ///     .serve(msm::Memory::new(1))?;
+    /// let mut client = std::net::TcpStream::connect(slave.local_addr())?;
+    /// # client.set_read_timeout(Some(Duration::from_secs(10)))?;
+    /// assert_eq!(client.read(&mut [0; 8])?, 0); // closed after 50 ms without a request
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn idle_timeout(mut self, timeout: Duration) -> Self {
         self.config.idle_timeout = timeout;
@@ -208,8 +268,16 @@ impl Slave {
     /// is closed (default 5 s): a client that stalls mid-frame holds nothing for long.
     ///
     /// ```
-    /// let slave = msm::Slave::tcp("127.0.0.1:0").frame_timeout(std::time::Duration::from_millis(500));
-    /// # let _ = slave;
+    /// use std::io::{Read, Write};
+    /// use std::time::Duration;
+    /// let slave = msm::Slave::tcp("127.0.0.1:0")
+    ///     .frame_timeout(Duration::from_millis(50))
+    ///     .serve(msm::Memory::new(1))?;
+    /// let mut client = std::net::TcpStream::connect(slave.local_addr())?;
+    /// # client.set_read_timeout(Some(Duration::from_secs(10)))?;
+    /// client.write_all(&[0x00, 0x01, 0x00])?;   // the start of an MBAP header, and no more
+    /// assert_eq!(client.read(&mut [0; 8])?, 0); // closed 50 ms later
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn frame_timeout(mut self, timeout: Duration) -> Self {
         self.config.frame_timeout = timeout;
@@ -220,8 +288,13 @@ impl Slave {
     /// read its socket) is closed (default 5 s).
     ///
     /// ```
-    /// let slave = msm::Slave::tcp("127.0.0.1:0").write_timeout(std::time::Duration::from_secs(1));
-    /// # let _ = slave;
+    /// use msm::{Memory, Slave};
+    /// use std::time::Duration;
+    /// let slave = Slave::tcp("127.0.0.1:0").write_timeout(Duration::from_secs(1)).serve(Memory::new(1))?;
+    /// let zero = Slave::tcp("127.0.0.1:0").write_timeout(Duration::ZERO).serve(Memory::new(1));
+    /// assert!(zero.unwrap_err().to_string().contains("write_timeout is 0"));
+    /// # drop(slave);
+    /// # Ok::<(), msm::Error>(())
     /// ```
     pub fn write_timeout(mut self, timeout: Duration) -> Self {
         self.config.write_timeout = timeout;
@@ -245,8 +318,17 @@ impl Slave {
     /// default, 0 and 0xFF included) to answering only the ids given.
     ///
     /// ```
-    /// let slave = msm::Slave::tcp("127.0.0.1:0").unit(1).unit(2);
-    /// # let _ = slave;
+    /// use msm::{Master, Memory, Slave};
+    /// use std::time::Duration;
+    /// let slave = Slave::tcp("127.0.0.1:0").unit(1).unit(2).serve(Memory::new(1))?;
+    /// let two = Master::tcp(slave.local_addr()).unit(2).start(Memory::new(1))?;
+    /// two.sync()?;
+    /// let three = Master::tcp(slave.local_addr())
+    ///     .unit(3)
+    ///     .response_timeout(Duration::from_millis(50))
+    ///     .start(Memory::new(1))?;
+    /// assert!(three.sync().is_err()); // unit 3 is not answered
+    /// # Ok::<(), msm::Error>(())
     /// ```
     pub fn unit(mut self, id: u8) -> Self {
         self.config.units.insert(id);
@@ -256,8 +338,16 @@ impl Slave {
     /// Answers the unit ids given (in addition to any given before).
     ///
     /// ```
-    /// let slave = msm::Slave::tcp("127.0.0.1:0").units(1..=4);
-    /// # let _ = slave;
+    /// use msm::{Master, Memory, Slave};
+    /// let slave = Slave::tcp("127.0.0.1:0")
+    ///     .units(1..=4)
+    ///     .unknown_unit_exception(true)
+    ///     .serve(Memory::new(1))?;
+    /// let four = Master::tcp(slave.local_addr()).unit(4).start(Memory::new(1))?;
+    /// four.sync()?;
+    /// let five = Master::tcp(slave.local_addr()).unit(5).start(Memory::new(1))?;
+    /// assert!(five.sync().is_err());
+    /// # Ok::<(), msm::Error>(())
     /// ```
     pub fn units(mut self, ids: impl IntoIterator<Item = u8>) -> Self {
         for id in ids {
@@ -269,8 +359,11 @@ impl Slave {
     /// Answers every unit id again (the default).
     ///
     /// ```
-    /// let slave = msm::Slave::tcp("127.0.0.1:0").unit(3).any_unit();
-    /// # let _ = slave;
+    /// use msm::{Master, Memory, Slave};
+    /// let slave = Slave::tcp("127.0.0.1:0").unit(3).any_unit().serve(Memory::new(1))?;
+    /// let master = Master::tcp(slave.local_addr()).unit(200).start(Memory::new(1))?;
+    /// master.sync()?; // any unit id is answered
+    /// # Ok::<(), msm::Error>(())
     /// ```
     pub fn any_unit(mut self) -> Self {
         self.config.units = config::Units::Any;
@@ -282,8 +375,14 @@ impl Slave {
     /// exception 0x0B, Gateway Target Device Failed to Respond (`true`).
     ///
     /// ```
-    /// let slave = msm::Slave::tcp("127.0.0.1:0").unit(1).unknown_unit_exception(true);
-    /// # let _ = slave;
+    /// use msm::master::Fault;
+    /// use msm::protocol::ExceptionCode;
+    /// use msm::{Error, Master, Memory, Slave};
+    /// let slave = Slave::tcp("127.0.0.1:0").unit(1).unknown_unit_exception(true).serve(Memory::new(1))?;
+    /// let master = Master::tcp(slave.local_addr()).unit(2).start(Memory::new(1))?;
+    /// let Err(Error::Block(e)) = master.sync() else { panic!("unit 2 was served") };
+    /// assert_eq!(e.fault, Fault::Exception { code: ExceptionCode::GatewayTargetDevice }); // at once
+    /// # Ok::<(), Error>(())
     /// ```
     pub fn unknown_unit_exception(mut self, answer: bool) -> Self {
         self.config.unknown_unit_exception = answer;
@@ -294,11 +393,18 @@ impl Slave {
     /// first, only clients inside one of the networks given (others are closed at once).
     ///
     /// ```
-    /// let slave = msm::Slave::tcp("0.0.0.0:502")
+    /// use msm::{Master, Memory, Slave};
+    /// use std::io::Read;
+    /// let elsewhere = Slave::tcp("127.0.0.1:0").allow("10.0.0.0/8".parse()?).serve(Memory::new(1))?;
+    /// let mut client = std::net::TcpStream::connect(elsewhere.local_addr())?; // from 127.0.0.1
+    /// # client.set_read_timeout(Some(std::time::Duration::from_secs(10)))?;
+    /// assert_eq!(client.read(&mut [0; 8])?, 0); // not in the list: closed at once
+    /// let here = Slave::tcp("127.0.0.1:0")
     ///     .allow("192.168.10.0/24".parse()?)
-    ///     .allow("::1".parse()?);
-    /// # let _ = slave;
-    /// # Ok::<(), msm::Error>(())
+    ///     .allow("127.0.0.1".parse()?)
+    ///     .serve(Memory::new(1))?;
+    /// Master::tcp(here.local_addr()).start(Memory::new(1))?.sync()?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn allow(mut self, net: IpNet) -> Self {
         self.config.allow.push(net);
@@ -310,11 +416,17 @@ impl Slave {
     /// variables still write there. (Input areas are read-only for masters anyway.)
     ///
     /// ```
-    /// use msm::Area;
-    /// let slave = msm::Slave::tcp("127.0.0.1:0")
-    ///     .read_only(Area::Holding, 100..200)
-    ///     .read_only(Area::Coil, ..=7);
-    /// # let _ = slave;
+    /// use msm::{Area, Master, Memory, Slave};
+    /// let served = Memory::new(8);
+    /// let slave = Slave::tcp("127.0.0.1:0").read_only(Area::Holding, 4..8).serve(served.clone())?;
+    /// served.holding::<u16>(5)?.set(1)?;            // the program still writes there
+    /// let mem = Memory::new(8);
+    /// let master = Master::tcp(slave.local_addr()).start(mem.clone())?;
+    /// mem.holding::<u16>(5)?.set(2)?;
+    /// assert!(master.flush().is_err());             // refused with exception 02
+    /// master.sync()?;
+    /// assert_eq!(mem.holding::<u16>(5)?.get(), 1);  // the slave's value, read back
+    /// # Ok::<(), msm::Error>(())
     /// ```
     pub fn read_only(mut self, area: Area, range: impl RangeBounds<u16>) -> Self {
         self.config.read_only.push(ReadOnly::new(area, range));
@@ -332,13 +444,22 @@ impl Slave {
     /// ```
     /// use msm::protocol::ExceptionCode;
     /// use msm::slave::WriteValues;
-    /// let slave = msm::Slave::tcp("127.0.0.1:0").write_validator(|w| match w.values {
-    ///     WriteValues::Registers(r) if r.iter().any(|v| v > 1000) => {
-    ///         Err(ExceptionCode::IllegalDataValue)
-    ///     }
-    ///     _ => Ok(()),
-    /// });
-    /// # let _ = slave;
+    /// use msm::{Master, Memory, Slave};
+    /// let slave = Slave::tcp("127.0.0.1:0")
+    ///     .write_validator(|w| match w.values {
+    ///         WriteValues::Registers(r) if r.iter().any(|v| v > 1000) => {
+    ///             Err(ExceptionCode::IllegalDataValue)
+    ///         }
+    ///         _ => Ok(()),
+    ///     })
+    ///     .serve(Memory::new(4))?;
+    /// let mem = Memory::new(4);
+    /// let master = Master::tcp(slave.local_addr()).start(mem.clone())?;
+    /// mem.holding::<u16>(0)?.set(800)?;
+    /// master.flush()?;
+    /// mem.holding::<u16>(0)?.set(1200)?;
+    /// assert!(master.flush().is_err()); // refused with exception 03
+    /// # Ok::<(), msm::Error>(())
     /// ```
     pub fn write_validator(
         mut self,
@@ -355,10 +476,24 @@ impl Slave {
     /// code `msm`, revision this crate's version).
     ///
     /// ```
+    /// use msm::protocol::{ReadDeviceIdCode, Request, Response, tcp};
     /// use msm::slave::DeviceIdentity;
+    /// use std::io::{Read, Write};
     /// let id = DeviceIdentity { product_name: "Mixer".into(), ..DeviceIdentity::default() };
-    /// let slave = msm::Slave::tcp("127.0.0.1:0").identity(id);
-    /// # let _ = slave;
+    /// let slave = msm::Slave::tcp("127.0.0.1:0").identity(id).serve(msm::Memory::new(1))?;
+    /// let ask = Request::ReadDeviceIdentification { read_code: ReadDeviceIdCode::Regular, object_id: 0 };
+    /// # let mut conn = std::net::TcpStream::connect(slave.local_addr())?;
+    /// # let mut buf = [0u8; tcp::MAX_FRAME_LEN];
+    /// # let n = tcp::encode_request(&mut buf, 1, 1, &ask)?;
+    /// # conn.write_all(&buf[..n])?;
+    /// # conn.read_exact(&mut buf[..tcp::HEADER_LEN])?;
+    /// # let len = usize::from(u16::from_be_bytes([buf[4], buf[5]])) - 1;
+    /// # conn.read_exact(&mut buf[tcp::HEADER_LEN..tcp::HEADER_LEN + len])?;
+    /// # let pdu = &buf[tcp::HEADER_LEN..tcp::HEADER_LEN + len];
+    /// // ... send `ask` to the slave, read the response's PDU ...
+    /// let Response::ReadDeviceIdentification(answer) = Response::decode(pdu)? else { panic!() };
+    /// assert!(answer.objects.iter().any(|(id, value)| id == 0x04 && value == b"Mixer"));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn identity(mut self, identity: DeviceIdentity) -> Self {
         self.config.identity = identity;
@@ -372,7 +507,13 @@ impl Slave {
     /// help when many busy masters meet many cores.
     ///
     /// ```
-    /// let slave = msm::Slave::tcp("127.0.0.1:0").worker_threads(1).serve(msm::Memory::new(1))?;
+    /// use msm::{Master, Memory, Slave};
+    /// let served = Memory::new(1);
+    /// served.holding::<u16>(0)?.set(3)?;
+    /// let slave = Slave::tcp("127.0.0.1:0").worker_threads(1).serve(served)?;
+    /// let mem = Memory::new(1);
+    /// Master::tcp(slave.local_addr()).start(mem.clone())?.sync()?;
+    /// assert_eq!(mem.holding::<u16>(0)?.get(), 3);
     /// slave.stop();
     /// # Ok::<(), msm::Error>(())
     /// ```

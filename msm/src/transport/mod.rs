@@ -2,6 +2,20 @@
 //!
 //! The workers see one boxed stream type; everything protocol-related stays in the
 //! sans-IO cores.
+//!
+//! ```
+//! use msm::transport::{SerialConfig, TcpAddr};
+//! use msm::{Master, Memory, Parity, Slave};
+//!
+//! // A TCP link, here on loopback: any TcpAddr names the peer.
+//! let slave = Slave::tcp(("127.0.0.1", 0)).serve(Memory::new(1))?;
+//! Master::tcp(slave.local_addr()).start(Memory::new(1))?.sync()?;
+//! // A serial line: described, and checked before a worker opens it.
+//! let line = SerialConfig::new("/dev/ttyUSB0", 19_200).parity(Parity::None).stop_bits(2);
+//! assert!(line.check().is_ok());
+//! assert_eq!(("10.0.0.7", 502).into_addr(), "10.0.0.7:502");
+//! # Ok::<(), msm::Error>(())
+//! ```
 
 mod serial;
 
@@ -26,6 +40,14 @@ use tokio::net::TcpStream;
 /// ```
 pub trait TcpAddr {
     /// The address as `host:port` text (resolved when connecting or binding).
+    ///
+    /// ```
+    /// use msm::transport::TcpAddr;
+    /// use std::net::{IpAddr, Ipv6Addr};
+    /// assert_eq!(("plc.local", 502).into_addr(), "plc.local:502");
+    /// assert_eq!(("fe80::1", 502).into_addr(), "[fe80::1]:502"); // IPv6 in brackets
+    /// assert_eq!((IpAddr::V6(Ipv6Addr::LOCALHOST), 5020).into_addr(), "[::1]:5020");
+    /// ```
     fn into_addr(self) -> String;
 }
 

@@ -9,6 +9,16 @@ use tokio_serial::SerialPortBuilderExt;
 use crate::error::Error;
 
 /// Parity of a serial line. Modbus over Serial Line asks for even by default.
+///
+/// ```
+/// use msm::Parity;
+/// assert_eq!(Parity::default(), Parity::Even);
+/// assert_eq!("odd".parse::<Parity>()?, Parity::Odd);
+/// assert_eq!("N".parse::<Parity>()?, Parity::None);
+/// assert_eq!(Parity::Even.to_string(), "E"); // as in 8E1
+/// assert!("mark".parse::<Parity>().is_err());
+/// # Ok::<(), msm::Error>(())
+/// ```
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 pub enum Parity {
     /// Even parity (the Modbus default).
@@ -70,6 +80,13 @@ pub struct SerialConfig {
 
 impl SerialConfig {
     /// `path` at `baud`, 8 data bits, even parity, 1 stop bit (the spec's default).
+    ///
+    /// ```
+    /// use msm::{Parity, SerialConfig};
+    /// let line = SerialConfig::new("/dev/ttyUSB0", 9600);
+    /// assert_eq!((line.data_bits, line.parity, line.stop_bits), (8, Parity::Even, 1));
+    /// assert_eq!(line.to_string(), "/dev/ttyUSB0 9600 8E1");
+    /// ```
     pub fn new(path: impl Into<String>, baud: u32) -> SerialConfig {
         SerialConfig {
             path: path.into(),
@@ -81,24 +98,52 @@ impl SerialConfig {
     }
 
     /// Sets the parity.
+    ///
+    /// ```
+    /// use msm::{Parity, SerialConfig};
+    /// let line = SerialConfig::new("COM3", 38_400).parity(Parity::Odd);
+    /// assert_eq!(line.to_string(), "COM3 38400 8O1");
+    /// ```
     pub fn parity(mut self, parity: Parity) -> Self {
         self.parity = parity;
         self
     }
 
     /// Sets the stop bits (1 or 2).
+    ///
+    /// ```
+    /// use msm::SerialConfig;
+    /// let line = SerialConfig::new("/dev/ttyS0", 9600).stop_bits(2);
+    /// assert_eq!(line.stop_bits, 2);
+    /// assert!(line.check().is_ok());
+    /// assert!(line.stop_bits(3).check().is_err());
+    /// ```
     pub fn stop_bits(mut self, stop_bits: u8) -> Self {
         self.stop_bits = stop_bits;
         self
     }
 
     /// Sets the data bits (7 or 8; Modbus RTU needs 8).
+    ///
+    /// ```
+    /// use msm::SerialConfig;
+    /// let ascii_line = SerialConfig::new("/dev/ttyS0", 9600).data_bits(7);
+    /// assert_eq!(ascii_line.to_string(), "/dev/ttyS0 9600 7E1");
+    /// assert!(ascii_line.check().is_err()); // RTU needs 8
+    /// ```
     pub fn data_bits(mut self, data_bits: u8) -> Self {
         self.data_bits = data_bits;
         self
     }
 
     /// Bits on the line per character: start + data + parity + stop.
+    ///
+    /// ```
+    /// use msm::{Parity, SerialConfig};
+    /// let line = SerialConfig::new("/dev/ttyS0", 9600);
+    /// assert_eq!(line.bits_per_char(), 11);                          // 1 + 8 + 1 + 1
+    /// assert_eq!(line.parity(Parity::None).bits_per_char(), 10);     // 1 + 8 + 0 + 1
+    /// ```
     pub fn bits_per_char(&self) -> u32 {
         1 + u32::from(self.data_bits)
             + u32::from(self.parity != Parity::None)
@@ -106,6 +151,13 @@ impl SerialConfig {
     }
 
     /// Checks the settings; the error says which and why.
+    ///
+    /// ```
+    /// use msm::SerialConfig;
+    /// assert!(SerialConfig::new("/dev/ttyS0", 9600).check().is_ok());
+    /// let err = SerialConfig::new("/dev/ttyS0", 0).check().unwrap_err();
+    /// assert_eq!(err.to_string(), "invalid setting: /dev/ttyS0: baud rate 0");
+    /// ```
     pub fn check(&self) -> Result<(), Error> {
         if self.baud == 0 {
             return Err(Error::Config(format!("{}: baud rate 0", self.path)));
