@@ -203,11 +203,12 @@ impl Driver {
             // The slave answers: the next loss starts the backoff from the bottom again.
             retry.reset();
         }
+        let mut done = Vec::new();
         while let Some(event) = self.engine.poll_event() {
             match event {
                 Event::SyncDone { id, result } | Event::FlushDone { id, result } => {
                     if let Some(pos) = self.waiters.iter().position(|(w, _)| *w == id) {
-                        self.waiters.swap_remove(pos).1.send(result);
+                        done.push((self.waiters.swap_remove(pos).1, result));
                     }
                 }
                 Event::Reconnect { reason } => {
@@ -216,10 +217,16 @@ impl Driver {
                 }
             }
         }
+        // The status first: a caller woken by its answer sees the state it was told of.
         let status = self.engine.status();
-        let mut shared = self.status.lock().unwrap_or_else(|e| e.into_inner());
-        if *shared != *status {
-            *shared = status.clone();
+        {
+            let mut shared = self.status.lock().unwrap_or_else(|e| e.into_inner());
+            if *shared != *status {
+                *shared = status.clone();
+            }
+        }
+        for (reply, result) in done {
+            reply.send(result);
         }
     }
 }

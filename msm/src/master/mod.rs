@@ -537,9 +537,10 @@ impl Master {
             )));
         }
         let framing = match &self.link {
-            Link::Tcp(addr) | Link::RtuOverTcp(addr) if !addr.contains(':') => {
+            Link::Tcp(addr) | Link::RtuOverTcp(addr) if !crate::transport::has_port(addr) => {
                 return Err(Error::Config(format!(
-                    "{addr:?} has no port: write host:port, for example {addr}:502"
+                    "{addr:?} has no port, or is not host:port: write for example plc.local:502, \
+                     10.0.0.5:502 or [fe80::1]:502"
                 )));
             }
             Link::Tcp(_) => Framing::Tcp,

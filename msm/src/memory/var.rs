@@ -40,6 +40,7 @@ impl Layout {
             Layout::Bit => format!("a {ty}"),
             Layout::RegBit { bit } => format!("bit {bit}"),
             Layout::Byte { byte } => format!("the {byte} byte"),
+            Layout::Number { count: 1 } => format!("a {ty} (1 register)"),
             Layout::Number { count } => format!("a {ty} ({count} registers)"),
             Layout::Text { count } => format!("a string of {count} registers"),
             Layout::Raw { count } => format!("{count} raw registers"),

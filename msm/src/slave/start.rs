@@ -230,7 +230,9 @@ fn listen_error(addr: &str, source: io::Error) -> Error {
         io::ErrorKind::AddrNotAvailable => {
             "this machine has no such address: use one of its addresses, or 0.0.0.0 for all"
         }
-        _ if !addr.contains(':') => "write the address as host:port, for example 0.0.0.0:502",
+        _ if !crate::transport::has_port(addr) => {
+            "write the address as host:port, for example 0.0.0.0:502 or [::]:502"
+        }
         _ => "check the address (host:port) and that the network is up",
     };
     Error::Listen {

@@ -104,11 +104,51 @@ impl TcpAddr for (std::net::Ipv4Addr, u16) {
     }
 }
 
+/// True if `addr` is `host:port` with a port number (an IPv6 host in brackets:
+/// `[::1]:502`).
+pub(crate) fn has_port(addr: &str) -> bool {
+    addr.parse::<SocketAddr>().is_ok()
+        || addr.rsplit_once(':').is_some_and(|(host, port)| {
+            !host.is_empty()
+                && port.parse::<u16>().is_ok()
+                && (!host.contains(':') || host.starts_with('['))
+        })
+}
+
 /// A bidirectional byte stream.
 pub(crate) trait Stream: AsyncRead + AsyncWrite + Unpin + Send {}
 impl<T: AsyncRead + AsyncWrite + Unpin + Send> Stream for T {}
 
 /// Where a master connects to.
+#[cfg(test)]
+mod tests {
+    use super::has_port;
+
+    #[test]
+    fn addresses_need_a_port() {
+        for ok in [
+            "127.0.0.1:502",
+            "plc.local:5020",
+            "[::1]:502",
+            "[fe80::1%eth0]:502",
+            "0.0.0.0:0",
+        ] {
+            assert!(has_port(ok), "{ok}");
+        }
+        for bad in [
+            "127.0.0.1",
+            "plc",
+            "::1",
+            "fe80::1:502x",
+            ":502",
+            "plc:",
+            "plc:70000",
+        ] {
+            assert!(!has_port(bad), "{bad}");
+        }
+    }
+}
+
 #[derive(Clone, Debug)]
 pub(crate) enum Link {
     /// A Modbus/TCP slave at `host:port`, resolved at each attempt.
