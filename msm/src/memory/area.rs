@@ -175,8 +175,6 @@ impl AreaSpec {
 /// (per-item stamp of the last local write, and a dirty mark).
 #[derive(Debug)]
 pub(crate) struct AreaData {
-    #[allow(dead_code)] // kept for Debug output and future use; nothing reads it yet
-    pub(crate) area: Area,
     pub(crate) start: u16,
     pub(crate) size: u32,
     /// Registers: 2 bytes each, big-endian. Bits: packed LSB-first.
@@ -196,7 +194,6 @@ impl AreaData {
             size * 2
         };
         AreaData {
-            area,
             start: spec.start,
             size: spec.size,
             data: vec![0; bytes],
@@ -323,11 +320,6 @@ impl BitSet {
         }
     }
 
-    #[allow(dead_code)] // no user since the master's sync tracks dirty items by next_set
-    pub(crate) fn any_in(&self, start: usize, count: usize) -> bool {
-        (start..(start + count).min(self.len)).any(|i| self.contains(i))
-    }
-
     /// The first set index at or after `from`, skipping empty words quickly.
     pub(crate) fn next_set(&self, from: usize) -> Option<usize> {
         if from >= self.len {
@@ -345,7 +337,7 @@ impl BitSet {
         }
     }
 
-    #[allow(dead_code)] // only the tests use it so far
+    #[cfg(test)]
     pub(crate) fn is_empty(&self) -> bool {
         self.words.iter().all(|&w| w == 0)
     }
