@@ -29,7 +29,7 @@ pub use error::{Error, Result};
 pub use map::{AnyVar, DynValue, Map, MapError, MapMemory, VarDef, VarType};
 pub use master::{AsyncMasterHandle, Master, MasterHandle, Plan, Status};
 pub use memory::{
-    Area, AreaSpec, Byte, Change, Lagged, Memory, MemoryBuilder, Order, Origin, Peer,
+    Area, AreaSpec, Byte, Change, Lagged, Memory, MemoryBuilder, Order, Origin, Peer, Quality,
     RecvTimeoutError, Subscription, Value, Var,
 };
 pub use slave::{AsyncSlaveHandle, Slave, SlaveHandle};

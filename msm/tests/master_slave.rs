@@ -322,6 +322,8 @@ fn pipelined_cycles_over_ten_thousand_registers_read_everything() {
         assert_eq!(hmi.input::<u16>(a).expect("declare").get(), a);
     }
     assert_eq!(hmi.holding::<u32>(124).expect("declare").get(), 0xABCD_1234);
+    // First contact is one request at a time; the next cycle widens to the full depth.
+    m.sync_timeout(DEADLINE).expect("sync");
     assert_eq!(
         m.status().depth,
         8,

@@ -193,10 +193,9 @@ mod tests {
         .expect("valid");
         let mm = map.build().expect("builds");
         let st = mm.memory().lock();
-        assert_eq!(st.generation, 0, "no local write was counted");
+        assert_eq!(st.generation(), 0, "no local write was counted");
         for area in [Area::Holding, Area::Coil] {
-            assert!(st.area(area).dirty.is_empty(), "{area} has nothing to send");
-            assert!(st.area(area).stamps.iter().all(|&s| s == 0));
+            assert_eq!(st.next_dirty(area, 0), None, "{area} has nothing to send");
         }
         assert!(
             st.area(Area::Coil).bit(1),

@@ -35,7 +35,7 @@ use tokio::sync::{Notify, mpsc};
 
 pub use handle::{AsyncMasterHandle, MasterHandle};
 pub use planner::Plan;
-pub use status::{BlockError, Fault, Operation, Status};
+pub use status::{BlockError, DepthReason, Fault, Operation, Status};
 
 use crate::error::{Error, Result};
 use crate::memory::{Memory, Peer};
@@ -611,15 +611,13 @@ impl Master {
 fn attach(memories: &[(u8, Memory, Plan)], wake: &Arc<Notify>) -> Result<()> {
     for (i, (_, m, _)) in memories.iter().enumerate() {
         let taken = memories[..i].iter().any(|(_, other, _)| other.ptr_eq(m));
-        let mut st = m.lock();
-        if taken || st.master.is_some() {
-            drop(st);
+        let waker = wake.clone();
+        if taken || !m.lock().attach(Arc::new(move || waker.notify_one())) {
             for (_, done, _) in &memories[..i] {
-                done.lock().master = None;
+                done.lock().detach();
             }
             return Err(Error::AlreadySynced);
         }
-        st.master = Some(wake.clone());
     }
     Ok(())
 }

@@ -49,6 +49,15 @@ pub(crate) struct Block {
     pub(crate) count: usize,
 }
 
+impl Block {
+    /// True if the two blocks share an item.
+    pub(crate) fn overlaps(&self, other: &Block) -> bool {
+        self.area == other.area
+            && self.index < other.index + other.count
+            && other.index < self.index + self.count
+    }
+}
+
 pub(crate) fn read_limit(area: Area) -> usize {
     usize::from(if area.is_bits() {
         MAX_READ_BITS
@@ -76,11 +85,11 @@ pub(crate) fn plan_reads(st: &State, plan: Plan) -> Vec<Block> {
         let ranges = match plan {
             Plan::WholeMemory => vec![(0, size)],
             Plan::DeclaredVars { max_gap } => {
-                declared_ranges(&st.spans, area, usize::from(max_gap))
+                declared_ranges(st.spans(), area, usize::from(max_gap))
             }
         };
         for (start, end) in ranges {
-            split(&st.spans, area, start, end, read_limit(area), &mut blocks);
+            split(st.spans(), area, start, end, read_limit(area), &mut blocks);
         }
     }
     blocks

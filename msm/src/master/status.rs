@@ -1,111 +1,8 @@
 //! What a master reports about itself.
 
-use std::fmt;
 use std::time::Duration;
 
-use crate::memory::Area;
-use crate::protocol::ExceptionCode;
-
-/// Why one request of a master failed.
-///
-/// ```
-/// use msm::master::Fault;
-/// use msm::protocol::ExceptionCode;
-/// use std::time::Duration;
-/// assert_eq!(Fault::Timeout(Duration::from_secs(1)).to_string(), "no response within 1s");
-/// let refused = Fault::Exception { code: ExceptionCode::IllegalDataAddress };
-/// assert_eq!(refused.to_string(), "the slave answered exception illegal data address (02)");
-/// ```
-#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-#[non_exhaustive]
-pub enum Fault {
-    /// The slave did not answer in time.
-    #[error("no response within {0:?}")]
-    Timeout(Duration),
-    /// The slave answered with a Modbus exception.
-    #[error("the slave answered exception {code}")]
-    Exception {
-        /// The exception code.
-        code: ExceptionCode,
-    },
-    /// The slave's answer did not fit the request.
-    #[error("malformed response: {0}")]
-    BadResponse(String),
-    /// The connection dropped before the answer came.
-    #[error("connection lost: {0}")]
-    Disconnected(String),
-}
-
-/// Read or write.
-///
-/// ```
-/// use msm::master::Operation;
-/// assert_eq!(Operation::Read.to_string(), "read");
-/// assert_eq!(Operation::Write.to_string(), "write");
-/// ```
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum Operation {
-    /// A read of the cycle.
-    Read,
-    /// A write of local changes.
-    Write,
-}
-
-impl fmt::Display for Operation {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            Operation::Read => "read",
-            Operation::Write => "write",
-        })
-    }
-}
-
-/// A block (one request's worth of items) whose last exchange failed.
-///
-/// ```
-/// use msm::master::{Fault, Operation};
-/// use msm::protocol::ExceptionCode;
-/// use msm::{Area, Error, Master, Memory, Slave};
-/// let slave = Slave::tcp("127.0.0.1:0").read_only(Area::Holding, 0..2).serve(Memory::new(4))?;
-/// let mem = Memory::new(4);
-/// let master = Master::tcp(slave.local_addr()).start(mem.clone())?;
-/// mem.holding::<u16>(1)?.set(5)?;
-/// let Err(Error::Block(e)) = master.flush() else { panic!("the write was taken") };
-/// assert_eq!((e.unit, e.operation, e.area, e.address, e.count), (1, Operation::Write, Area::Holding, 1, 1));
-/// assert_eq!(e.fault, Fault::Exception { code: ExceptionCode::IllegalDataAddress });
-/// assert!(e.to_string().starts_with("unit 1: write of holding registers 1..=1: "));
-/// # Ok::<(), Error>(())
-/// ```
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct BlockError {
-    /// The unit (slave id) addressed.
-    pub unit: u8,
-    /// Read or write.
-    pub operation: Operation,
-    /// The area.
-    pub area: Area,
-    /// First address of the block.
-    pub address: u16,
-    /// Items in the block.
-    pub count: u16,
-    /// What went wrong.
-    pub fault: Fault,
-}
-
-impl fmt::Display for BlockError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "unit {}: {} of {} {}..={}: {}",
-            self.unit,
-            self.operation,
-            self.area,
-            self.address,
-            u32::from(self.address) + u32::from(self.count).max(1) - 1,
-            self.fault
-        )
-    }
-}
+pub use crate::memory::quality::{BlockError, Fault, Operation};
 
 /// A snapshot of a master's state, from [`MasterHandle::status`](crate::MasterHandle::status).
 ///
@@ -125,6 +22,7 @@ impl fmt::Display for BlockError {
 /// # Ok::<(), msm::Error>(())
 /// ```
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Status {
     /// True while connected to the slave.
     pub connected: bool,
@@ -141,14 +39,63 @@ pub struct Status {
     pub average_cycle: Option<Duration>,
     /// Blocks whose last exchange failed; an entry goes when the block next succeeds.
     pub block_errors: Vec<BlockError>,
-    /// Requests in flight at most, now (pipelining depth; 1 after a fall back).
+    /// Requests in flight at most, now (pipelining depth). A master starts at 1 and
+    /// widens up to the configured depth while the slave keeps up.
     pub depth: usize,
+    /// Why [`depth`](Self::depth) is what it is.
+    pub depth_reason: DepthReason,
+    /// False once the slave refused a mask write (FC22, exception 01): bits and bytes of
+    /// registers are then written with their whole register (read-modify-write).
+    pub mask_writes: bool,
+    /// Writes sent again after a transient fault (a timeout, a malformed answer,
+    /// exception 06 busy or 0B from a gateway), each after a growing pause.
+    pub writes_retried: u64,
     /// Times the connection was established again after the first time.
     pub reconnects: u64,
     /// Writes the slave confirmed.
     pub writes_confirmed: u64,
-    /// Writes the slave refused with an exception (not retried).
+    /// Writes the slave refused with an exception that is final (not retried).
     pub writes_refused: u64,
     /// Requests that got no answer in time.
     pub timeouts: u64,
+}
+
+/// Why a master uses the pipelining depth it does ([`Status::depth_reason`]).
+///
+/// ```
+/// use msm::master::DepthReason;
+/// assert_eq!(DepthReason::SlaveOneAtATime.to_string(),
+///     "the slave takes one request at a time (a request sent beside another got no answer)");
+/// ```
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum DepthReason {
+    /// The configured depth ([`Master::pipelining`](crate::Master::pipelining)).
+    #[default]
+    Configured,
+    /// Widening towards the configured depth while the slave keeps up.
+    Widening,
+    /// The slave showed it takes one request at a time: it stays at one.
+    SlaveOneAtATime,
+    /// A request timed out while several were in flight: one at a time until a cycle
+    /// goes through, then wider again.
+    FaultFallBack,
+    /// An RTU link: one request at a time, always.
+    Serial,
+}
+
+impl std::fmt::Display for DepthReason {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            DepthReason::Configured => "the configured depth",
+            DepthReason::Widening => "widening while the slave keeps up",
+            DepthReason::SlaveOneAtATime => {
+                "the slave takes one request at a time (a request sent beside another got no answer)"
+            }
+            DepthReason::FaultFallBack => {
+                "one request at a time after a fault, until a cycle goes through"
+            }
+            DepthReason::Serial => "RTU: one request at a time",
+        })
+    }
 }

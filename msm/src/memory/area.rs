@@ -171,18 +171,13 @@ impl AreaSpec {
     }
 }
 
-/// Storage for one area: the wire image plus what the master needs to sync it
-/// (per-item stamp of the last local write, and a dirty mark).
+/// Storage for one area: its wire image. (What a master tracks per item is in sync.rs.)
 #[derive(Debug)]
 pub(crate) struct AreaData {
     pub(crate) start: u16,
     pub(crate) size: u32,
     /// Registers: 2 bytes each, big-endian. Bits: packed LSB-first.
     pub(crate) data: Vec<u8>,
-    /// Write-counter value of the last local write to each item.
-    pub(crate) stamps: Vec<u64>,
-    /// One bit per item: written locally and not yet sent to the slave.
-    pub(crate) dirty: BitSet,
 }
 
 impl AreaData {
@@ -197,8 +192,6 @@ impl AreaData {
             start: spec.start,
             size: spec.size,
             data: vec![0; bytes],
-            stamps: vec![0; size],
-            dirty: BitSet::new(size),
         }
     }
 
@@ -268,12 +261,6 @@ impl AreaData {
                 self.set_bit(index + i, src[i / 8] >> (i % 8) & 1 == 1);
             }
         }
-    }
-
-    /// Stamps `count` items from `index` with `generation` and marks them dirty.
-    pub(crate) fn mark_written(&mut self, index: usize, count: usize, generation: u64) {
-        self.stamps[index..index + count].fill(generation);
-        self.dirty.set_range(index, count);
     }
 }
 

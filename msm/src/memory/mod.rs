@@ -23,14 +23,13 @@ mod area;
 mod builder;
 mod change;
 mod order;
+pub mod quality;
+mod sync;
 mod value;
 mod var;
 
-use std::collections::BTreeSet;
 use std::fmt;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
-
-use tokio::sync::Notify;
 
 pub(crate) use area::AreaData;
 pub use area::{Area, AreaSpec};
@@ -38,6 +37,8 @@ pub use builder::MemoryBuilder;
 pub(crate) use change::Subscribers;
 pub use change::{Change, Lagged, Origin, Peer, RecvTimeoutError, Subscription};
 pub use order::{Byte, Order};
+pub use quality::Quality;
+pub(crate) use sync::{SyncState, WHOLE};
 pub use value::Value;
 pub(crate) use var::Layout;
 pub use var::Var;
@@ -106,14 +107,9 @@ pub(crate) struct Span {
 /// Everything behind the memory's lock.
 pub(crate) struct State {
     areas: [AreaData; 4],
-    /// The write counter: the last value handed to a local write.
-    pub(crate) generation: u64,
-    pub(crate) spans: BTreeSet<Span>,
     pub(crate) subscribers: Subscribers,
-    /// Set while a master syncs this memory: wakes it at every write to send.
-    pub(crate) master: Option<Arc<Notify>>,
-    /// True while a master syncing this memory has no fresh copy of the slave's data.
-    pub(crate) stale: bool,
+    /// What the master that keeps this memory tracks (sync.rs).
+    sync: SyncState,
 }
 
 impl State {
@@ -130,24 +126,25 @@ impl State {
         (&mut self.areas[area.index()], &mut self.subscribers)
     }
 
-    /// Takes the next write-counter value for a local write.
-    pub(crate) fn next_generation(&mut self) -> u64 {
-        self.generation += 1;
-        self.generation
-    }
-
     /// Records a write made on behalf of the program or of a peer of the slave: stamps
     /// and marks the items dirty (so a master attached to this memory sends them), and
     /// tells the subscribers.
     pub(crate) fn record_write(&mut self, area: Area, index: usize, count: usize, origin: Origin) {
-        let generation = self.next_generation();
-        let data = self.area_mut(area);
-        data.mark_written(index, count, generation);
-        let address = (usize::from(data.start) + index) as u16;
+        self.record_write_masked(area, index, count, WHOLE, origin);
+    }
+
+    /// Like `record_write`, for a write of some bits (`mask`) of one register.
+    pub(crate) fn record_write_masked(
+        &mut self,
+        area: Area,
+        index: usize,
+        count: usize,
+        mask: u16,
+        origin: Origin,
+    ) {
+        self.stamp_write(area, index, count, mask);
+        let address = (usize::from(self.area(area).start) + index) as u16;
         self.publish(area, address, count, origin);
-        if let Some(master) = &self.master {
-            master.notify_one();
-        }
     }
 
     pub(crate) fn publish(&mut self, area: Area, address: u16, count: usize, origin: Origin) {
@@ -207,15 +204,13 @@ impl Memory {
             AreaData::new(Area::Input, specs[2]),
             AreaData::new(Area::Holding, specs[3]),
         ];
+        let sizes = specs.map(|s| s.size as usize);
         Memory {
             shared: Arc::new(Shared {
                 state: Mutex::new(State {
                     areas,
-                    generation: 0,
-                    spans: BTreeSet::new(),
                     subscribers: Subscribers::default(),
-                    master: None,
-                    stale: false,
+                    sync: SyncState::new(sizes),
                 }),
                 default_order,
             }),
@@ -314,7 +309,7 @@ impl Memory {
     /// assert!(!msm::Memory::new(1).is_stale());
     /// ```
     pub fn is_stale(&self) -> bool {
-        self.lock().stale
+        self.lock().is_stale()
     }
 
     // ---- declarations -------------------------------------------------------------
@@ -487,7 +482,7 @@ impl Memory {
                 size: data.size,
             });
         };
-        st.spans.insert(Span { area, index, count });
+        st.sync.declare(Span { area, index, count });
         drop(st);
         Ok(Var::new(
             self.clone(),

@@ -5,6 +5,7 @@ use std::future::Future;
 use std::marker::PhantomData;
 use std::time::{Duration, Instant};
 
+use super::quality::{BlockError, Quality};
 use super::value::{Raw, RawMut};
 use super::{Area, Byte, Change, MAX_VAR_REGISTERS, Memory, Order, Origin, State, Value};
 use crate::error::{Error, Result};
@@ -289,6 +290,65 @@ impl<T: Value> Var<T> {
         }
     }
 
+    /// How far the value can be trusted: [`Quality::Good`] once a master keeping this
+    /// memory has read it from the slave (and always, for a memory no master keeps),
+    /// [`Quality::NotRead`] before, [`Quality::Stale`] after the connection was lost,
+    /// [`Quality::Bad`] when its last read failed. A change of quality is published to
+    /// subscribers like a change of value.
+    ///
+    /// ```
+    /// use msm::{Master, Memory, Quality, Slave};
+    /// let slave = Slave::tcp("127.0.0.1:0").serve(Memory::new(4))?;
+    /// let mem = Memory::new(8);                     // more than the slave has
+    /// let near = mem.holding::<u16>(0)?;
+    /// let far = mem.holding::<u16>(6)?;
+    /// let master = Master::tcp(slave.local_addr()).start(mem.clone())?;
+    /// assert!(master.sync().is_err());               // the far block is refused
+    /// assert!(near.quality().is_good());
+    /// let Quality::Bad(e) = far.quality() else { panic!("{:?}", far.quality()) };
+    /// assert_eq!(e.describe(), "exception 02 (illegal data address) reading holding 6");
+    /// # Ok::<(), msm::Error>(())
+    /// ```
+    pub fn quality(&self) -> Quality {
+        self.mem.lock().quality(self.area, self.index, self.count())
+    }
+
+    /// True while a local write of this variable is not yet confirmed by the slave
+    /// (always false for a memory no master keeps).
+    ///
+    /// ```
+    /// use msm::{Master, Memory, Slave};
+    /// let slave = Slave::tcp("127.0.0.1:0").serve(Memory::new(4))?;
+    /// let mem = Memory::new(4);
+    /// let v = mem.holding::<u16>(0)?;
+    /// let master = Master::tcp(slave.local_addr()).start(mem.clone())?;
+    /// v.set(5)?;
+    /// master.flush()?;
+    /// assert!(!v.pending());
+    /// # Ok::<(), msm::Error>(())
+    /// ```
+    pub fn pending(&self) -> bool {
+        self.mem.lock().pending(self.area, self.index, self.count())
+    }
+
+    /// The slave's refusal of the last write of this variable, while it stands (until a
+    /// later write of it is confirmed).
+    ///
+    /// ```
+    /// use msm::{Area, Master, Memory, Slave};
+    /// let slave = Slave::tcp("127.0.0.1:0").read_only(Area::Holding, 0..1).serve(Memory::new(4))?;
+    /// let mem = Memory::new(4);
+    /// let v = mem.holding::<u16>(0)?;
+    /// let master = Master::tcp(slave.local_addr()).start(mem.clone())?;
+    /// v.set(5)?;
+    /// assert!(master.flush().is_err());
+    /// assert!(v.refused().is_some_and(|e| e.describe().starts_with("exception 02")));
+    /// # Ok::<(), msm::Error>(())
+    /// ```
+    pub fn refused(&self) -> Option<BlockError> {
+        self.mem.lock().refused(self.area, self.index, self.count())
+    }
+
     /// True if `change` touched this variable's items.
     ///
     /// ```
@@ -367,7 +427,7 @@ impl<T: Value> Var<T> {
     }
 
     fn check_writable(&self, st: &State) -> Result<()> {
-        if st.master.is_some() && self.area.is_read_only_for_master() {
+        if st.is_attached() && self.area.is_read_only_for_master() {
             return Err(Error::ReadOnly {
                 area: self.area,
                 address: self.address,
@@ -464,7 +524,13 @@ impl<T: Value> Var<T> {
             _ => return,
         }
         if record {
-            st.record_write(self.area, self.index, self.count(), Origin::Local);
+            let mask = match self.layout {
+                Layout::RegBit { bit } => 1 << bit,
+                Layout::Byte { byte: Byte::High } => 0xFF00,
+                Layout::Byte { byte: Byte::Low } => 0x00FF,
+                _ => crate::memory::WHOLE,
+            };
+            st.record_write_masked(self.area, self.index, self.count(), mask, Origin::Local);
         }
     }
 }

@@ -17,10 +17,11 @@ use std::collections::{BTreeMap, VecDeque};
 use std::time::{Duration, Instant};
 
 use super::planner::{Block, Plan, plan_reads};
-use super::status::{BlockError, Fault, Operation, Status};
-use super::sync::{ReadTicket, WriteTicket, clear_read_only_marks, unsent_since, write_lost};
+use super::status::{BlockError, DepthReason, Fault, Operation, Status};
+use super::sync::{ReadTicket, WriteTicket, unsent_since, write_lost};
 use crate::error::Error;
-use crate::memory::{Area, Memory, Peer};
+use crate::memory::{Area, Change, Memory, Origin, Peer};
+use crate::protocol::ExceptionCode;
 use crate::protocol::rtu::Direction;
 use crate::protocol::rtu_framer::{Framer, Timing};
 use crate::time::later;
@@ -111,7 +112,18 @@ pub(crate) struct Unit {
     starts: [u16; 4],
     blocks: Vec<Block>,
     planned_spans: Option<usize>,
+    /// False once the slave refused a mask write (FC22) with exception 01: bits and
+    /// bytes of registers are then written with their whole register.
+    mask_writes: bool,
+    /// Writes to this unit wait until then after a transient fault.
+    write_hold_until: Option<Instant>,
+    /// The pause after the next transient write fault (doubles while they last).
+    write_backoff: Duration,
 }
+
+/// The first pause after a transient write fault, and the longest.
+const WRITE_BACKOFF_MIN: Duration = Duration::from_millis(100);
+const WRITE_BACKOFF_MAX: Duration = Duration::from_secs(5);
 
 impl Unit {
     pub(crate) fn new(id: u8, mem: Memory, plan: Plan, peer: Peer) -> Unit {
@@ -124,6 +136,9 @@ impl Unit {
             starts,
             blocks: Vec::new(),
             planned_spans: None,
+            mask_writes: true,
+            write_hold_until: None,
+            write_backoff: Duration::ZERO,
         }
     }
 
@@ -134,9 +149,9 @@ impl Unit {
     /// Plans again when variables were declared since the last plan.
     fn replan(&mut self) {
         let st = self.mem.lock();
-        if self.planned_spans != Some(st.spans.len()) {
+        if self.planned_spans != Some(st.spans().len()) {
             self.blocks = plan_reads(&st, self.plan);
-            self.planned_spans = Some(st.spans.len());
+            self.planned_spans = Some(st.spans().len());
         }
     }
 }
@@ -153,27 +168,114 @@ pub(crate) enum Event {
     Reconnect { reason: String },
 }
 
-/// What a write response must repeat.
-#[derive(Clone, Copy, Debug)]
-struct Echo {
-    address: u16,
-    /// The value for FC5/FC6, the quantity for FC15/FC16.
-    value: u16,
-}
-
 // At most `depth` of these exist; inline tickets avoid an allocation per read.
 #[allow(clippy::large_enum_variant)]
 enum Op {
     Read { block: Block, ticket: ReadTicket },
-    Write { ticket: WriteTicket, echo: Echo },
+    Write { ticket: WriteTicket },
 }
 
 struct InFlight {
     tid: u16,
     unit: usize,
-    function: u8,
+    /// What was asked, to check the answer against (`protocol::check`).
+    sent: Sent,
+    /// Sent while another request was in flight: if it goes unanswered, the slave may
+    /// be one that takes a single request at a time.
+    beside: bool,
     deadline: Instant,
     op: Op,
+}
+
+/// A request as sent, without its data: enough to check that an answer answers it.
+#[derive(Clone, Copy, Debug)]
+pub(super) enum Sent {
+    Read {
+        area: Area,
+        address: u16,
+        quantity: u16,
+    },
+    WriteSingleCoil {
+        address: u16,
+        value: bool,
+    },
+    WriteSingleRegister {
+        address: u16,
+        value: u16,
+    },
+    WriteMultipleCoils {
+        address: u16,
+        quantity: u16,
+    },
+    WriteMultipleRegisters {
+        address: u16,
+        quantity: u16,
+    },
+    MaskWriteRegister {
+        address: u16,
+        and_mask: u16,
+        or_mask: u16,
+    },
+}
+
+/// Stand-in data for rebuilding multiple writes: the check compares their quantity only.
+static ZEROS: [u8; 256] = [0; 256];
+
+impl Sent {
+    /// The request, rebuilt (multiple writes with zero data of the same quantity).
+    pub(super) fn request(&self) -> Option<crate::protocol::Request<'static>> {
+        use crate::protocol::{Bits, Registers, Request};
+        Some(match *self {
+            Sent::Read {
+                area,
+                address,
+                quantity,
+            } => match area {
+                Area::Coil => Request::ReadCoils { address, quantity },
+                Area::Discrete => Request::ReadDiscreteInputs { address, quantity },
+                Area::Input => Request::ReadInputRegisters { address, quantity },
+                Area::Holding => Request::ReadHoldingRegisters { address, quantity },
+            },
+            Sent::WriteSingleCoil { address, value } => Request::WriteSingleCoil { address, value },
+            Sent::WriteSingleRegister { address, value } => {
+                Request::WriteSingleRegister { address, value }
+            }
+            Sent::WriteMultipleCoils { address, quantity } => Request::WriteMultipleCoils {
+                address,
+                values: Bits::new(ZEROS.get(..usize::from(quantity).div_ceil(8))?, quantity)
+                    .ok()?,
+            },
+            Sent::WriteMultipleRegisters { address, quantity } => Request::WriteMultipleRegisters {
+                address,
+                values: Registers::new(ZEROS.get(..usize::from(quantity) * 2)?).ok()?,
+            },
+            Sent::MaskWriteRegister {
+                address,
+                and_mask,
+                or_mask,
+            } => Request::MaskWriteRegister {
+                address,
+                and_mask,
+                or_mask,
+            },
+        })
+    }
+}
+
+/// A write the slave refused: reported by every `flush` and `sync` asked after it was
+/// made, until a later write of the same items is confirmed.
+struct Refusal {
+    unit: usize,
+    block: Block,
+    /// The oldest local write it carried.
+    oldest: u64,
+    error: BlockError,
+}
+
+/// A `sync` waiting for its cycle, and the write counters when it was asked.
+struct SyncWaiter {
+    id: u64,
+    targets: Vec<u64>,
 }
 
 struct Cycle {
@@ -182,7 +284,10 @@ struct Cycle {
     unit: usize,
     block: usize,
     outstanding: usize,
-    waiters: Vec<u64>,
+    /// Reads of this cycle to send again: they timed out while several requests were
+    /// in flight (the slave may take only one), and go again one at a time.
+    retry: Vec<(usize, Block)>,
+    waiters: Vec<SyncWaiter>,
     first_error: Option<BlockError>,
     /// Per unit, the write counter when the cycle started: local writes up to there go
     /// out before the cycle's reads.
@@ -203,13 +308,21 @@ pub(crate) struct Engine {
     ever_connected: bool,
     reconnect_requested: bool,
     depth: usize,
+    /// The most requests in flight allowed now: the configured depth, or 1 once the
+    /// slave showed it takes one at a time.
+    depth_limit: usize,
+    /// The slave answered while another request was in flight: it can take several.
+    pipelining_seen: bool,
+    /// Widening is allowed once a cycle completed on this connection at the depth in use.
+    may_widen: bool,
     next_tid: u16,
     in_flight: VecDeque<InFlight>,
     responses_on_connection: u64,
     consecutive_timeouts: u32,
     cycle: Option<Cycle>,
     next_cycle_at: Option<Instant>,
-    pending_syncs: Vec<u64>,
+    pending_syncs: Vec<SyncWaiter>,
+    refusals: Vec<Refusal>,
     flushes: Vec<FlushWaiter>,
     events: VecDeque<Event>,
     status: Status,
@@ -227,13 +340,12 @@ pub(crate) struct Engine {
 
 impl Engine {
     pub(crate) fn new(cfg: Config, units: Vec<Unit>) -> Engine {
-        let depth = match cfg.framing {
+        let depth_limit = match cfg.framing {
             Framing::Tcp => cfg.depth.max(1),
             Framing::Rtu(_) => 1,
         };
-        for u in &units {
-            u.mem.lock().stale = true;
-        }
+        // First contact at one request in flight; wider while the slave keeps up.
+        let depth = 1;
         let framer = match cfg.framing {
             Framing::Tcp => None,
             Framing::Rtu(t) => Some(Framer::new(Direction::Response, t.line)),
@@ -242,6 +354,12 @@ impl Engine {
             status: Status {
                 stale: true,
                 depth,
+                depth_reason: match cfg.framing {
+                    Framing::Rtu(_) => DepthReason::Serial,
+                    Framing::Tcp if depth_limit > 1 => DepthReason::Widening,
+                    Framing::Tcp => DepthReason::Configured,
+                },
+                mask_writes: true,
                 ..Status::default()
             },
             cfg,
@@ -250,6 +368,9 @@ impl Engine {
             ever_connected: false,
             reconnect_requested: false,
             depth,
+            depth_limit,
+            pipelining_seen: false,
+            may_widen: false,
             next_tid: 1,
             in_flight: VecDeque::new(),
             responses_on_connection: 0,
@@ -257,6 +378,7 @@ impl Engine {
             cycle: None,
             next_cycle_at: None,
             pending_syncs: Vec::new(),
+            refusals: Vec::new(),
             flushes: Vec::new(),
             events: VecDeque::new(),
             total_cycle_time: Duration::ZERO,
@@ -306,8 +428,12 @@ impl Engine {
         self.bus_free_at = None;
         self.consecutive_timeouts = 0;
         self.responses_on_connection = 0;
-        for u in &self.units {
-            clear_read_only_marks(&mut u.mem.lock());
+        // Each connection starts at one request in flight and widens again.
+        self.set_depth(1, self.depth_reason_when_narrow());
+        self.may_widen = false;
+        for u in &mut self.units {
+            u.mem.lock().clear_read_only_marks();
+            u.write_hold_until = None;
         }
         self.start_cycle(now);
     }
@@ -321,8 +447,8 @@ impl Engine {
         self.connected = false;
         self.status.connected = false;
         self.status.last_error = Some(format!("connection to {} lost: {reason}", self.cfg.peer));
-        if self.in_flight.len() > 1 && self.responses_on_connection == 0 {
-            self.fall_back("the slave closed the connection when sent several requests at once");
+        if self.in_flight.len() > 1 && self.responses_on_connection == 0 && !self.pipelining_seen {
+            self.limit_to_one("the slave closed the connection when sent several requests at once");
         }
         while let Some(f) = self.in_flight.pop_front() {
             self.fail(now, f, Fault::Disconnected(reason.to_string()));
@@ -331,7 +457,7 @@ impl Engine {
             self.pending_syncs.extend(cycle.waiters);
         }
         self.fail_pending_syncs(reason);
-        self.set_stale(true);
+        self.set_stale(true, now);
         tracing::warn!(peer = %self.cfg.peer, reason, "disconnected; writes are kept and sent after reconnecting");
     }
 
@@ -344,19 +470,31 @@ impl Engine {
     /// Time passed: expire requests, start the next cycle when due.
     pub(crate) fn handle_timeout(&mut self, now: Instant) {
         while let Some(pos) = self.in_flight.iter().position(|f| f.deadline <= now) {
-            let several = self.in_flight.len() > 1;
             let Some(f) = self.in_flight.remove(pos) else {
                 break;
             };
             self.status.timeouts += 1;
-            self.consecutive_timeouts += 1;
-            if several {
-                self.fall_back("a request timed out while several were in flight");
-            }
             if let Framing::Rtu(t) = self.cfg.framing {
                 self.bus_free_at = Some(now + t.silence());
             }
+            if f.beside {
+                // Maybe the slave takes one request at a time: narrow, and send this one
+                // again inside the same cycle rather than fail the user's sync.
+                if self.pipelining_seen {
+                    self.fall_back("a request timed out while several were in flight");
+                } else {
+                    self.limit_to_one("a request sent while another was in flight got no answer");
+                }
+                self.retry(now, f);
+                continue;
+            }
+            self.consecutive_timeouts += 1;
             self.fail(now, f, Fault::Timeout(self.cfg.response_timeout));
+        }
+        for u in &mut self.units {
+            if u.write_hold_until.is_some_and(|t| t <= now) {
+                u.write_hold_until = None;
+            }
         }
         if self.cfg.framing == Framing::Tcp
             && self.consecutive_timeouts >= self.cfg.timeouts_before_reconnect.max(1)
@@ -392,13 +530,17 @@ impl Engine {
             }
             next = min_opt(next, self.bus_free_at);
             next = min_opt(next, self.framer.as_ref().and_then(Framer::poll_timeout));
+            for u in &self.units {
+                next = min_opt(next, u.write_hold_until);
+            }
         }
         next
     }
 
     /// Runs a cycle now (or right after the running one) and reports it as `SyncDone`.
     pub(crate) fn request_sync(&mut self, now: Instant, id: u64) {
-        self.pending_syncs.push(id);
+        let targets = self.generations();
+        self.pending_syncs.push(SyncWaiter { id, targets });
         if self.connected && self.cycle.is_none() {
             self.start_cycle(now);
         }
@@ -406,7 +548,7 @@ impl Engine {
 
     /// Reports `FlushDone` once every local write made so far is confirmed by the slave.
     pub(crate) fn request_flush(&mut self, id: u64) {
-        let targets = self.units.iter().map(|u| u.mem.lock().generation).collect();
+        let targets = self.generations();
         self.flushes.push(FlushWaiter { id, targets });
         self.check_flushes();
     }
@@ -419,13 +561,13 @@ impl Engine {
                 write_lost(&mut self.units[f.unit].mem.lock(), &ticket);
             }
         }
-        let mut ids: Vec<u64> = std::mem::take(&mut self.pending_syncs);
+        let mut waiters = std::mem::take(&mut self.pending_syncs);
         if let Some(c) = self.cycle.take() {
-            ids.extend(c.waiters);
+            waiters.extend(c.waiters);
         }
-        for id in ids {
+        for w in waiters {
             self.events.push_back(Event::SyncDone {
-                id,
+                id: w.id,
                 result: Err(Error::Stopped),
             });
         }
@@ -448,9 +590,10 @@ impl Engine {
             unit: 0,
             block: 0,
             outstanding: 0,
+            retry: Vec::new(),
             waiters: std::mem::take(&mut self.pending_syncs),
             first_error: None,
-            flush_up_to: self.units.iter().map(|u| u.mem.lock().generation).collect(),
+            flush_up_to: self.generations(),
         });
         self.next_cycle_at = None;
         // A cycle flushes local writes first, then reads.
@@ -466,6 +609,14 @@ impl Engine {
     /// The next block of the running cycle to read, as (unit, block index), if any.
     fn peek_read(&self) -> Option<(usize, usize)> {
         let c = self.cycle.as_ref()?;
+        if c.retry.is_empty() {
+            self.peek_cursor(c)
+        } else {
+            Some((0, 0))
+        }
+    }
+
+    fn peek_cursor(&self, c: &Cycle) -> Option<(usize, usize)> {
         let (mut u, mut b) = (c.unit, c.block);
         while u < self.units.len() {
             if !self.is_broadcast(u) && b < self.units[u].blocks.len() {
@@ -490,7 +641,13 @@ impl Engine {
 
     /// Takes the next block of the running cycle to read, advancing the cursor.
     fn next_read_block(&mut self) -> Option<(usize, Block)> {
-        let (u, b) = self.peek_read()?;
+        if let Some(c) = self.cycle.as_mut()
+            && let Some(r) = c.retry.pop()
+        {
+            c.outstanding += 1;
+            return Some(r);
+        }
+        let (u, b) = self.peek_cursor(self.cycle.as_ref()?)?;
         let block = *self.units[u].blocks.get(b)?;
         let c = self.cycle.as_mut()?;
         c.unit = u;
@@ -521,13 +678,18 @@ impl Engine {
         self.status.last_cycle = Some(took);
         self.status.average_cycle =
             Some(self.total_cycle_time / self.status.cycles.min(u64::from(u32::MAX)) as u32);
-        self.set_stale(false);
-        for id in cycle.waiters {
+        self.set_stale(false, now);
+        // A cycle at the depth in use went through: the slave keeps up.
+        self.may_widen = true;
+        for w in cycle.waiters {
             let result = match &cycle.first_error {
                 Some(e) => Err(Error::Block(e.clone())),
-                None => Ok(()),
+                None => match self.refusal_before(&w.targets) {
+                    Some(e) => Err(Error::Block(e)),
+                    None => Ok(()),
+                },
             };
-            self.events.push_back(Event::SyncDone { id, result });
+            self.events.push_back(Event::SyncDone { id: w.id, result });
         }
         if self.pending_syncs.is_empty() {
             self.next_cycle_at = Some(later(cycle.started, self.cfg.period).max(now));
@@ -537,9 +699,9 @@ impl Engine {
     }
 
     fn fail_pending_syncs(&mut self, reason: &str) {
-        for id in std::mem::take(&mut self.pending_syncs) {
+        for w in std::mem::take(&mut self.pending_syncs) {
             self.events.push_back(Event::SyncDone {
-                id,
+                id: w.id,
                 result: Err(Error::NotConnected {
                     peer: self.cfg.peer.clone(),
                     reason: reason.to_string(),
@@ -554,20 +716,65 @@ impl Engine {
     fn fail(&mut self, now: Instant, f: InFlight, fault: Fault) {
         match f.op {
             Op::Read { block, .. } => {
+                let lost = matches!(fault, Fault::Disconnected(_));
                 let e = self.record_error(f.unit, Operation::Read, block, fault);
+                if !lost {
+                    // The items' quality: bad, with the reason (a lost connection makes
+                    // them stale instead, in set_stale).
+                    let u = &self.units[f.unit];
+                    let mut st = u.mem.lock();
+                    if let Some((i, n)) = st.read_failed(block.area, block.index, block.count, &e) {
+                        let address = (usize::from(u.starts[block.area as usize]) + i) as u16;
+                        st.publish(block.area, address, n, Origin::Remote(u.peer));
+                    }
+                }
                 if let Some(c) = self.cycle.as_mut() {
                     c.first_error.get_or_insert(e);
                 }
                 self.read_finished(now);
             }
-            Op::Write { ticket, .. } => {
-                if let Fault::Exception { .. } = fault {
+            Op::Write { ticket } => {
+                let unit = &mut self.units[f.unit];
+                let fc22_unknown = ticket.is_masked()
+                    && fault
+                        == Fault::Exception {
+                            code: ExceptionCode::IllegalFunction,
+                        };
+                if fc22_unknown {
+                    // No mask writes here: the bits go again, in their whole register.
+                    tracing::info!(peer = %self.cfg.peer, unit = unit.id,
+                        "the slave refused a mask write (FC22); writing bits and bytes with their whole register from now on");
+                    unit.mask_writes = false;
+                    self.status.mask_writes = false;
+                    write_lost(&mut unit.mem.lock(), &ticket);
+                } else if !fault.is_transient() {
                     // The slave refused: not retried; the next read brings its value back.
                     self.status.writes_refused += 1;
                     let e = self.record_error(f.unit, Operation::Write, ticket.block, fault);
+                    let b = ticket.block;
+                    self.units[f.unit]
+                        .mem
+                        .lock()
+                        .write_refused(b.area, b.index, b.count, &e);
+                    self.refusals
+                        .retain(|r| !(r.unit == f.unit && r.block.overlaps(&b)));
+                    self.refusals.push(Refusal {
+                        unit: f.unit,
+                        block: b,
+                        oldest: ticket.oldest,
+                        error: e.clone(),
+                    });
                     self.fail_flushes_covering(f.unit, ticket.oldest, &e);
                 } else {
-                    write_lost(&mut self.units[f.unit].mem.lock(), &ticket);
+                    // Lost or garbled: sent again, after a pause that grows while the
+                    // faults go on (a lost connection: after reconnecting).
+                    write_lost(&mut unit.mem.lock(), &ticket);
+                    if !matches!(fault, Fault::Disconnected(_)) {
+                        unit.write_backoff =
+                            (unit.write_backoff * 2).clamp(WRITE_BACKOFF_MIN, WRITE_BACKOFF_MAX);
+                        unit.write_hold_until = Some(crate::time::later(now, unit.write_backoff));
+                        self.status.writes_retried += 1;
+                    }
                     self.record_error(f.unit, Operation::Write, ticket.block, fault);
                 }
                 self.check_flushes();
@@ -623,10 +830,11 @@ impl Engine {
             });
             if done {
                 let f = self.flushes.swap_remove(i);
-                self.events.push_back(Event::FlushDone {
-                    id: f.id,
-                    result: Ok(()),
-                });
+                let result = match self.refusal_before(&f.targets) {
+                    Some(e) => Err(Error::Block(e)),
+                    None => Ok(()),
+                };
+                self.events.push_back(Event::FlushDone { id: f.id, result });
             } else {
                 i += 1;
             }
@@ -652,11 +860,105 @@ impl Engine {
         }
     }
 
+    /// Tests of other rules start at the configured depth at once.
+    #[cfg(test)]
+    pub(crate) fn assume_full_depth(&mut self) {
+        let limit = self.depth_limit;
+        self.set_depth(limit, DepthReason::Configured);
+        self.may_widen = true;
+    }
+
+    /// The write counter of every unit's memory, now.
+    fn generations(&self) -> Vec<u64> {
+        self.units
+            .iter()
+            .map(|u| u.mem.lock().generation())
+            .collect()
+    }
+
+    /// A standing refusal of a write made at or before `targets` (per unit).
+    fn refusal_before(&self, targets: &[u64]) -> Option<BlockError> {
+        self.refusals
+            .iter()
+            .find(|r| targets.get(r.unit).is_some_and(|&t| r.oldest <= t))
+            .map(|r| r.error.clone())
+    }
+
+    /// A write of `block` to `unit` was confirmed: refusals of its items are over.
+    fn forget_refusals(&mut self, unit: usize, block: Block) {
+        self.refusals
+            .retain(|r| !(r.unit == unit && r.block.overlaps(&block)));
+    }
+
+    /// A fault while pipelining (a blackhole, a lost answer): one request at a time until
+    /// a cycle goes through, then wider again.
     fn fall_back(&mut self, why: &str) {
         if self.depth > 1 {
-            tracing::warn!(peer = %self.cfg.peer, why, "falling back to one request at a time");
-            self.depth = 1;
-            self.status.depth = 1;
+            tracing::info!(peer = %self.cfg.peer, why, "one request at a time until a cycle goes through");
+            self.set_depth(1, DepthReason::FaultFallBack);
+            self.may_widen = false;
+        }
+    }
+
+    /// The slave takes one request at a time, by its nature: stay at one.
+    fn limit_to_one(&mut self, why: &str) {
+        if self.depth_limit > 1 {
+            tracing::info!(peer = %self.cfg.peer, why, "the slave takes one request at a time");
+        }
+        self.depth_limit = 1;
+        self.set_depth(1, DepthReason::SlaveOneAtATime);
+    }
+
+    fn set_depth(&mut self, depth: usize, reason: DepthReason) {
+        self.depth = depth;
+        self.status.depth = depth;
+        self.status.depth_reason = reason;
+    }
+
+    /// Why the depth is 1 at the start of a connection.
+    fn depth_reason_when_narrow(&self) -> DepthReason {
+        match self.cfg.framing {
+            Framing::Rtu(_) => DepthReason::Serial,
+            Framing::Tcp if self.depth_limit > 1 => DepthReason::Widening,
+            Framing::Tcp if self.cfg.depth > 1 => DepthReason::SlaveOneAtATime,
+            Framing::Tcp => DepthReason::Configured,
+        }
+    }
+
+    /// An answer came at `in_flight_before` requests in flight (to a request sent
+    /// `beside` another, or alone): widen while the slave keeps up with a full window.
+    fn widen(&mut self, in_flight_before: usize, beside: bool) {
+        if beside {
+            // An answer to a request sent while another was in flight.
+            self.pipelining_seen = true;
+        }
+        if self.may_widen && in_flight_before >= self.depth && self.depth < self.depth_limit {
+            let depth = self.depth + 1;
+            let reason = if depth == self.depth_limit {
+                DepthReason::Configured
+            } else {
+                DepthReason::Widening
+            };
+            self.set_depth(depth, reason);
+        }
+    }
+
+    /// Sends a request that timed out again: a read inside the running cycle, a write
+    /// with the next ones.
+    fn retry(&mut self, now: Instant, f: InFlight) {
+        match f.op {
+            Op::Read { block, .. } => {
+                if let Some(c) = self.cycle.as_mut() {
+                    c.outstanding = c.outstanding.saturating_sub(1);
+                    c.retry.push((f.unit, block));
+                } else {
+                    self.finish_cycle_if_done(now);
+                }
+            }
+            Op::Write { ticket } => {
+                write_lost(&mut self.units[f.unit].mem.lock(), &ticket);
+                self.check_flushes();
+            }
         }
     }
 
@@ -665,10 +967,19 @@ impl Engine {
         self.events.push_back(Event::Reconnect { reason });
     }
 
-    fn set_stale(&mut self, stale: bool) {
+    fn set_stale(&mut self, stale: bool, now: Instant) {
         self.status.stale = stale;
         for u in &self.units {
-            u.mem.lock().stale = stale;
+            let mut st = u.mem.lock();
+            for (area, i, n) in st.set_stale(stale, now) {
+                let address = (usize::from(u.starts[area as usize]) + i) as u16;
+                st.subscribers.publish(Change {
+                    area,
+                    address,
+                    count: n.min(usize::from(u16::MAX)) as u16,
+                    origin: Origin::Remote(u.peer),
+                });
+            }
         }
     }
 }
@@ -677,9 +988,7 @@ impl Drop for Engine {
     /// The memories are no longer synced: local writes to input areas are allowed again.
     fn drop(&mut self) {
         for u in &self.units {
-            let mut st = u.mem.lock();
-            st.master = None;
-            st.stale = false;
+            u.mem.lock().detach();
         }
     }
 }

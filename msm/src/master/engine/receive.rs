@@ -5,7 +5,6 @@ use std::time::{Duration, Instant};
 use super::{Engine, Framing, InFlight, Op};
 use crate::master::status::{Fault, Operation};
 use crate::master::sync::apply_read;
-use crate::memory::Area;
 use crate::protocol::rtu_framer::Framed;
 use crate::protocol::{Response, tcp};
 
@@ -84,6 +83,7 @@ impl Engine {
                 .filter(|f| self.units[f.unit].id == unit_id)
                 .map(|_| 0),
         };
+        let in_flight_before = self.in_flight.len();
         let Some(f) = pos.and_then(|p| self.in_flight.remove(p)) else {
             tracing::debug!(
                 ?tid,
@@ -97,11 +97,25 @@ impl Engine {
         if let Framing::Rtu(t) = self.cfg.framing {
             self.bus_free_at = Some(now + t.silence());
         }
-        match Response::decode(pdu) {
-            Err(e) => self.fail(now, f, Fault::BadResponse(e.to_string())),
-            Ok(Response::Exception { function, code }) if function == f.function => {
-                self.fail(now, f, Fault::Exception { code });
-            }
+        let expected = self.units[f.unit].id;
+        if unit_id != expected {
+            // Another unit's answer is never applied, never a confirmation.
+            let fault = Fault::WrongUnit {
+                expected,
+                found: unit_id,
+            };
+            return self.fail(now, f, fault);
+        }
+        self.widen(in_flight_before, f.beside);
+        let checked = Response::decode(pdu)
+            .map_err(|e| e.to_string())
+            .and_then(|r| match f.sent.request() {
+                Some(req) => r.check_answers(&req).map(|()| r).map_err(|e| e.to_string()),
+                None => Ok(r),
+            });
+        match checked {
+            Err(e) => self.fail(now, f, Fault::BadResponse(e)),
+            Ok(Response::Exception { code, .. }) => self.fail(now, f, Fault::Exception { code }),
             Ok(response) => self.complete(now, f, response),
         }
     }
@@ -109,67 +123,32 @@ impl Engine {
     fn complete(&mut self, now: Instant, f: InFlight, response: Response<'_>) {
         match &f.op {
             Op::Read { block, ticket } => {
-                let data = match (block.area, response) {
-                    (Area::Holding, Response::ReadHoldingRegisters(r))
-                    | (Area::Input, Response::ReadInputRegisters(r))
-                        if r.len() == block.count =>
-                    {
-                        Some(r.as_bytes())
+                // check_answers made sure of the function and the quantity.
+                let data = match response {
+                    Response::ReadHoldingRegisters(r) | Response::ReadInputRegisters(r) => {
+                        r.as_bytes()
                     }
-                    (Area::Coil, Response::ReadCoils(b))
-                    | (Area::Discrete, Response::ReadDiscreteInputs(b))
-                        if b.as_bytes().len() == block.count.div_ceil(8) =>
-                    {
-                        Some(b.as_bytes())
+                    Response::ReadCoils(b) | Response::ReadDiscreteInputs(b) => b.as_bytes(),
+                    other => {
+                        let fault = Fault::BadResponse(format!("not a read answer: {other:?}"));
+                        return self.fail(now, f, fault);
                     }
-                    _ => None,
-                };
-                let Some(data) = data else {
-                    let fault = Fault::BadResponse(format!(
-                        "expected {} {} of {}, got {response:?}",
-                        block.count,
-                        if block.area.is_bits() {
-                            "bits"
-                        } else {
-                            "registers"
-                        },
-                        block.area
-                    ));
-                    return self.fail(now, f, fault);
                 };
                 let (block, unit) = (*block, f.unit);
                 let u = &self.units[unit];
-                apply_read(&mut u.mem.lock(), block, data, ticket, u.peer);
+                apply_read(&mut u.mem.lock(), block, data, ticket, u.peer, now);
                 self.clear_error(unit, Operation::Read, block);
                 self.read_finished(now);
             }
-            Op::Write { ticket, echo } => {
-                let echoed = match response {
-                    Response::WriteSingleCoil { address, value } => {
-                        Some((address, if value { 0xFF00 } else { 0 }))
-                    }
-                    Response::WriteSingleRegister { address, value }
-                    | Response::WriteMultipleCoils {
-                        address,
-                        quantity: value,
-                    }
-                    | Response::WriteMultipleRegisters {
-                        address,
-                        quantity: value,
-                    } => Some((address, value)),
-                    _ => None,
-                };
-                if response.function().value() != f.function
-                    || echoed != Some((echo.address, echo.value))
-                {
-                    let fault = Fault::BadResponse(format!(
-                        "expected the echo of a write to {} {}, got {response:?}",
-                        ticket.block.area, echo.address
-                    ));
-                    return self.fail(now, f, fault);
-                }
+            Op::Write { ticket } => {
                 self.status.writes_confirmed += 1;
                 let (block, unit) = (ticket.block, f.unit);
+                let u = &mut self.units[unit];
+                u.write_backoff = Duration::ZERO;
+                u.mem
+                    .lock()
+                    .write_confirmed(block.area, block.index, block.count, ticket.sent_at);
+                self.forget_refusals(unit, block);
                 self.clear_error(unit, Operation::Write, block);
                 self.check_flushes();
             }

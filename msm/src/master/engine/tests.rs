@@ -4,8 +4,9 @@
 use std::time::{Duration, Instant};
 
 use super::*;
+use crate::master::status::{DepthReason, Operation};
 use crate::protocol::{ExceptionCode, Registers, Request, Response, rtu, tcp};
-use crate::{Memory, Var};
+use crate::{Memory, Quality, Var};
 
 const TIMEOUT: Duration = Duration::from_millis(500);
 const PERIOD: Duration = Duration::from_millis(100);
@@ -17,6 +18,8 @@ struct FakeSlave {
     inputs: Vec<u16>,
     /// Exception to answer for requests touching this holding address.
     refuse_holding: Option<(u16, ExceptionCode)>,
+    /// Answers FC22 with exception 01, as many older devices do.
+    no_mask_write: bool,
 }
 
 impl FakeSlave {
@@ -26,6 +29,7 @@ impl FakeSlave {
             coils: vec![false; n],
             inputs: (0..n as u16).collect(),
             refuse_holding: None,
+            no_mask_write: false,
         }
     }
 
@@ -130,6 +134,26 @@ impl FakeSlave {
                     quantity: values.len() as u16,
                 }
             }
+            Request::MaskWriteRegister {
+                address,
+                and_mask,
+                or_mask,
+            } => {
+                if self.no_mask_write {
+                    Response::Exception {
+                        function: 22,
+                        code: ExceptionCode::IllegalFunction,
+                    }
+                } else {
+                    let r = &mut self.holding[usize::from(address)];
+                    *r = (*r & and_mask) | (or_mask & !and_mask);
+                    Response::MaskWriteRegister {
+                        address,
+                        and_mask,
+                        or_mask,
+                    }
+                }
+            }
             other => panic!("the fake slave does not serve {other:?}"),
         };
         let mut out = [0u8; 300];
@@ -149,7 +173,7 @@ impl Harness {
     }
 
     fn with(mem: &Memory, depth: usize, force_multiple: bool) -> Self {
-        mem.lock().master = Some(std::sync::Arc::new(tokio::sync::Notify::new()));
+        assert!(mem.lock().attach(std::sync::Arc::new(|| {})));
         let cfg = Config {
             period: PERIOD,
             response_timeout: TIMEOUT,
@@ -201,6 +225,12 @@ impl Harness {
             }
         }
         panic!("the engine never went idle");
+    }
+
+    /// Connects, starting at the configured depth (as if the slave had kept up).
+    fn connect_at_full_depth(&mut self) {
+        self.engine.handle_connected(self.now);
+        self.engine.assume_full_depth();
     }
 
     fn events(&mut self) -> Vec<Event> {
@@ -384,7 +414,7 @@ fn a_lost_write_does_not_resurrect_an_older_value() {
     let v: Var<u16> = m.holding(0).expect("declare");
     let mut h = Harness::new(&m, 4);
     let mut slave = FakeSlave::new(2);
-    h.engine.handle_connected(h.now);
+    h.connect_at_full_depth();
     h.converse(&mut slave);
     v.set(1).expect("set");
     let first = h.sent();
@@ -419,7 +449,7 @@ fn a_read_after_a_write_that_times_out_keeps_the_local_value() {
     let mut h = Harness::new(&m, 4);
     let mut slave = FakeSlave::new(2);
     slave.holding[0] = 5;
-    h.engine.handle_connected(h.now);
+    h.connect_at_full_depth();
     h.converse(&mut slave);
     v.set(9).expect("set");
     let write = h.sent(); // a gateway loses this one
@@ -433,6 +463,14 @@ fn a_read_after_a_write_that_times_out_keeps_the_local_value() {
     h.feed(&answer);
     assert_eq!(v.get(), 9, "a write in flight protects its items");
     h.advance(TIMEOUT);
+    let at_once: Vec<_> = h.sent().iter().map(|f| request_of(f)).collect();
+    assert!(
+        !at_once
+            .iter()
+            .any(|r| matches!(r, Request::WriteSingleRegister { .. })),
+        "a timed-out write is not sent again at once: {at_once:?}"
+    );
+    h.advance(WRITE_BACKOFF_MIN);
     let reqs = h.converse(&mut slave);
     assert!(
         reqs.contains(&Request::WriteSingleRegister {
@@ -612,7 +650,7 @@ fn pipelining_matches_responses_by_transaction_id() {
     for (i, v) in slave.holding.iter_mut().enumerate() {
         *v = i as u16;
     }
-    h.engine.handle_connected(h.now);
+    h.connect_at_full_depth();
     let first = h.sent();
     assert_eq!(first.len(), 4, "depth 4 in flight");
     let answers: Vec<Vec<u8>> = first.iter().map(|f| slave.answer(f)).collect();
@@ -641,11 +679,12 @@ fn pipelining_matches_responses_by_transaction_id() {
 }
 
 #[test]
-fn a_timeout_under_pipelining_falls_back_to_one_request() {
+fn a_slave_that_drops_pipelined_requests_is_served_one_at_a_time_within_the_same_sync() {
     let m = Memory::new(1000);
     let mut h = Harness::new(&m, 4);
     let mut slave = FakeSlave::new(1000);
-    h.engine.handle_connected(h.now);
+    h.engine.request_sync(h.now, 1);
+    h.connect_at_full_depth();
     let sent = h.sent();
     assert_eq!(sent.len(), 4);
     // A slave that answers only the first of pipelined requests (as pymodbus does).
@@ -654,17 +693,121 @@ fn a_timeout_under_pipelining_falls_back_to_one_request() {
     h.advance(TIMEOUT);
     let st = h.engine.status().clone();
     assert_eq!(st.depth, 1);
-    assert_eq!(st.timeouts, 3);
+    assert_eq!(st.depth_reason, DepthReason::SlaveOneAtATime);
+    assert!(st.block_errors.is_empty(), "{:?}", st.block_errors);
     assert!(
-        h.events()
+        !h.events()
             .iter()
             .any(|e| matches!(e, Event::Reconnect { .. })),
-        "two timeouts in a row: reconnect"
+        "no reconnection for the slave's nature"
     );
-    h.engine
-        .handle_disconnected(h.now, "dropped after timeouts");
+    // The three unanswered reads go again, one at a time, inside the same cycle.
+    for _ in 0..20 {
+        let frames = h.sent();
+        if frames.is_empty() {
+            break;
+        }
+        assert_eq!(frames.len(), 1, "one at a time");
+        let answer = slave.answer(&frames[0]);
+        h.feed(&answer);
+    }
+    let events = h.events();
+    assert!(
+        matches!(
+            events[..],
+            [Event::SyncDone {
+                id: 1,
+                result: Ok(())
+            }]
+        ),
+        "{events:?}"
+    );
+    assert_eq!(h.engine.status().cycles, 1);
+    // It stays at one: it never widens again for this slave.
+    h.advance(PERIOD);
+    for _ in 0..20 {
+        let frames = h.sent();
+        if frames.is_empty() {
+            break;
+        }
+        assert_eq!(frames.len(), 1, "still one at a time");
+        let answer = slave.answer(&frames[0]);
+        h.feed(&answer);
+    }
+}
+
+#[test]
+fn first_contact_is_one_request_at_a_time_then_widens_while_the_slave_keeps_up() {
+    let m = Memory::new(2000);
+    let mut h = Harness::new(&m, 8);
+    let mut slave = FakeSlave::new(2000);
+    h.engine.request_sync(h.now, 1);
     h.engine.handle_connected(h.now);
-    assert_eq!(h.sent().len(), 1, "one at a time from now on");
+    let mut widest = 0;
+    for _ in 0..100 {
+        let frames = h.sent();
+        if frames.is_empty() {
+            break;
+        }
+        widest = widest.max(frames.len());
+        for f in frames {
+            let answer = slave.answer(&f);
+            h.feed(&answer);
+        }
+    }
+    assert_eq!(widest, 1, "the first cycle goes one request at a time");
+    assert!(matches!(
+        h.events()[..],
+        [Event::SyncDone {
+            id: 1,
+            result: Ok(())
+        }]
+    ));
+    assert_eq!(h.engine.status().depth_reason, DepthReason::Widening);
+    // Later cycles widen up to the configured depth.
+    let mut in_flight_max = 0;
+    for _ in 0..3 {
+        h.advance(PERIOD);
+        for _ in 0..200 {
+            let frames = h.sent();
+            in_flight_max = in_flight_max.max(h.engine.in_flight.len());
+            if frames.is_empty() {
+                break;
+            }
+            for f in frames {
+                let answer = slave.answer(&f);
+                h.feed(&answer);
+            }
+        }
+    }
+    assert_eq!(in_flight_max, 8);
+    let st = h.engine.status();
+    assert_eq!((st.depth, st.depth_reason), (8, DepthReason::Configured));
+}
+
+#[test]
+fn a_fault_while_pipelining_falls_back_then_recovers() {
+    let m = Memory::new(1000);
+    let mut h = Harness::new(&m, 4);
+    let mut slave = FakeSlave::new(1000);
+    h.connect_at_full_depth();
+    // A cycle at depth 4, answered in full: the slave takes several requests.
+    h.converse(&mut slave);
+    assert_eq!(h.engine.status().cycles, 1);
+    // Then a blackhole: nothing is answered.
+    h.advance(PERIOD);
+    let lost = h.sent();
+    assert_eq!(lost.len(), 4);
+    h.advance(TIMEOUT);
+    assert_eq!(h.engine.status().depth, 1);
+    assert_eq!(h.engine.status().depth_reason, DepthReason::FaultFallBack);
+    // The line comes back: a cycle at depth 1 goes through, then it widens again.
+    for _ in 0..3 {
+        h.converse(&mut slave);
+        h.advance(PERIOD);
+    }
+    h.converse(&mut slave);
+    assert_eq!(h.engine.status().depth, 4, "{:?}", h.engine.status());
 }
 
 #[test]
@@ -754,7 +897,7 @@ fn on_a_9600_baud_line_frames_are_always_three_and_a_half_characters_apart() {
         .expect("build");
     let mem0 = Memory::new(4); // unit 0: broadcast writes only
     for m in [&mem1, &mem0] {
-        m.lock().master = Some(std::sync::Arc::new(tokio::sync::Notify::new()));
+        assert!(m.lock().attach(std::sync::Arc::new(|| {})));
     }
     let cfg = Config {
         period: Duration::from_millis(50),
@@ -888,5 +1031,306 @@ fn a_cycle_sends_the_writes_made_before_it_then_reads() {
         kinds,
         [true, true, true, false, false, false],
         "three writes, then three reads: {reqs:?}"
+    );
+}
+
+// ---- the write path against a misbehaving slave ------------------------------------------
+
+/// A TCP answer frame with `pdu`, for the request in `frame`, from `unit`.
+fn frame_with(frame: &[u8], unit: u8, pdu: &[u8]) -> Vec<u8> {
+    let mut out = vec![0u8; tcp::HEADER_LEN + pdu.len()];
+    out[tcp::HEADER_LEN..].copy_from_slice(pdu);
+    tcp::encode_header(&mut out, tid_of(frame), unit, pdu.len()).expect("header");
+    out
+}
+
+#[test]
+fn a_malformed_write_answer_is_retried_with_a_growing_pause_and_reads_go_on() {
+    let m = Memory::new(4);
+    let v: Var<u16> = m.holding(0).expect("declare");
+    let mut h = Harness::new(&m, 1);
+    let mut slave = FakeSlave::new(4);
+    h.engine.handle_connected(h.now);
+    h.converse(&mut slave);
+    v.set(7).expect("set");
+    let mut writes = 0;
+    let mut reads = 0;
+    // 10 s of a slave that answers every write with a wrong echo.
+    for _ in 0..2000 {
+        for f in h.sent() {
+            match request_of(&f) {
+                Request::WriteSingleRegister { address, .. } => {
+                    writes += 1;
+                    let bad = [6, (address >> 8) as u8, address as u8, 0x12, 0x34];
+                    h.feed(&frame_with(&f, 1, &bad));
+                }
+                _ => {
+                    reads += 1;
+                    let answer = slave.answer(&f);
+                    h.feed(&answer);
+                }
+            }
+        }
+        h.advance(Duration::from_millis(5));
+    }
+    // 100 ms, 200, 400, ... capped at 5 s: a handful in 10 s, not thousands.
+    assert!((3..=10).contains(&writes), "{writes} writes in 10 s");
+    assert!(reads > 50, "reads keep their share: {reads}");
+    let st = h.engine.status();
+    assert!(st.writes_retried >= 3);
+    assert!(st.connected && !st.stale);
+    assert!(
+        st.block_errors
+            .iter()
+            .any(|e| e.operation == Operation::Write && matches!(e.fault, Fault::BadResponse(_))),
+        "{:?}",
+        st.block_errors
+    );
+    assert!(v.pending(), "never confirmed");
+}
+
+#[test]
+fn busy_and_gateway_exceptions_are_transient_and_retried() {
+    for code in [
+        ExceptionCode::ServerDeviceBusy,
+        ExceptionCode::GatewayTargetDevice,
+    ] {
+        let m = Memory::new(4);
+        let v: Var<u16> = m.holding(1).expect("declare");
+        let mut h = Harness::new(&m, 1);
+        let mut slave = FakeSlave::new(4);
+        h.engine.handle_connected(h.now);
+        h.converse(&mut slave);
+        v.set(9).expect("set");
+        h.engine.request_flush(5);
+        slave.refuse_holding = Some((1, code));
+        h.converse(&mut slave);
+        assert_eq!(h.engine.status().writes_refused, 0, "{code}: not final");
+        slave.refuse_holding = None;
+        h.advance(WRITE_BACKOFF_MIN);
+        h.converse(&mut slave);
+        assert_eq!(slave.holding[1], 9, "{code}: sent again and taken");
+        assert!(
+            h.events().iter().any(|e| matches!(
+                e,
+                Event::FlushDone {
+                    id: 5,
+                    result: Ok(())
+                }
+            )),
+            "{code}"
+        );
+        assert!(!v.pending());
+    }
+}
+
+#[test]
+fn an_answer_from_another_unit_is_never_applied_nor_a_confirmation() {
+    let m = Memory::new(4);
+    let v: Var<u16> = m.holding(0).expect("declare");
+    let mut h = Harness::new(&m, 1);
+    h.engine.handle_connected(h.now);
+    // The read's answer comes from unit 9, with data.
+    let read = h.sent();
+    h.feed(&frame_with(
+        &read[0],
+        9,
+        &[3, 8, 0, 42, 0, 42, 0, 42, 0, 42],
+    ));
+    assert_eq!(v.get(), 0, "not applied");
+    assert!(matches!(
+        v.quality(),
+        Quality::Bad(BlockError {
+            fault: Fault::WrongUnit {
+                expected: 1,
+                found: 9
+            },
+            ..
+        })
+    ));
+    // A write's echo from unit 9 confirms nothing.
+    h.advance(PERIOD);
+    v.set(5).expect("set");
+    h.engine.request_flush(3);
+    let mut confirmed = false;
+    for f in h.sent() {
+        if let Request::WriteSingleRegister { .. } = request_of(&f) {
+            h.feed(&frame_with(&f, 9, &[6, 0, 0, 0, 5]));
+        }
+    }
+    for e in h.events() {
+        confirmed |= matches!(
+            e,
+            Event::FlushDone {
+                id: 3,
+                result: Ok(())
+            }
+        );
+    }
+    assert!(!confirmed);
+    assert!(v.pending());
+    assert_eq!(h.engine.status().writes_confirmed, 0);
+}
+
+#[test]
+fn flush_and_sync_report_a_write_refused_before_they_were_asked() {
+    let m = Memory::new(4);
+    let v: Var<u16> = m.holding(2).expect("declare");
+    let mut h = Harness::new(&m, 1);
+    let mut slave = FakeSlave::new(4);
+    slave.refuse_holding = Some((2, ExceptionCode::IllegalDataValue));
+    h.engine.handle_connected(h.now);
+    h.converse(&mut slave);
+    v.set(7).expect("set");
+    h.converse(&mut slave); // refused, before anyone asked
+    assert!(v.refused().is_some());
+    h.engine.request_flush(1);
+    h.engine.request_sync(h.now, 2);
+    h.converse(&mut slave);
+    let events = h.events();
+    assert!(
+        events.iter().any(|e| matches!(
+            e,
+            Event::FlushDone {
+                id: 1,
+                result: Err(Error::Block(_))
+            }
+        )),
+        "{events:?}"
+    );
+    assert!(
+        events.iter().any(|e| matches!(
+            e,
+            Event::SyncDone {
+                id: 2,
+                result: Err(Error::Block(_))
+            }
+        )),
+        "{events:?}"
+    );
+    // A later write of the same items, confirmed, ends the refusal.
+    slave.refuse_holding = None;
+    v.set(8).expect("set");
+    h.advance(PERIOD);
+    h.converse(&mut slave);
+    assert!(v.refused().is_none());
+    h.engine.request_flush(3);
+    assert!(matches!(
+        h.events()[..],
+        [Event::FlushDone {
+            id: 3,
+            result: Ok(())
+        }]
+    ));
+}
+
+#[test]
+fn a_register_bit_is_written_with_a_mask_write_leaving_the_other_bits_alone() {
+    let m = Memory::new(2);
+    let alarm = m.holding_bit(1, 15).expect("declare");
+    let low = m.holding_byte::<u8>(0, crate::Byte::Low).expect("declare");
+    let mut h = Harness::new(&m, 1);
+    let mut slave = FakeSlave::new(2);
+    h.engine.handle_connected(h.now);
+    h.converse(&mut slave);
+    slave.holding[1] = 0x0001; // the PLC set bit 0 since the last read
+    slave.holding[0] = 0xAB00;
+    alarm.set(true).expect("set");
+    low.set(0x12).expect("set");
+    let reqs = h.converse(&mut slave);
+    assert!(reqs.contains(&Request::MaskWriteRegister {
+        address: 1,
+        and_mask: 0x7FFF,
+        or_mask: 0x8000
+    }));
+    assert!(reqs.contains(&Request::MaskWriteRegister {
+        address: 0,
+        and_mask: 0xFF00,
+        or_mask: 0x0012
+    }));
+    assert_eq!(slave.holding[1], 0x8001, "bit 0 kept");
+    assert_eq!(slave.holding[0], 0xAB12, "the high byte kept");
+    assert!(h.engine.status().mask_writes);
+}
+
+#[test]
+fn a_slave_without_mask_writes_gets_read_modify_write() {
+    let m = Memory::new(2);
+    let alarm = m.holding_bit(1, 15).expect("declare");
+    let mut h = Harness::new(&m, 1);
+    let mut slave = FakeSlave::new(2);
+    slave.no_mask_write = true;
+    h.engine.handle_connected(h.now);
+    h.converse(&mut slave);
+    alarm.set(true).expect("set");
+    h.engine.request_flush(1);
+    let reqs = h.converse(&mut slave);
+    assert!(matches!(reqs[0], Request::MaskWriteRegister { .. }));
+    assert!(reqs.contains(&Request::WriteSingleRegister {
+        address: 1,
+        value: 0x8000
+    }));
+    assert_eq!(slave.holding[1], 0x8000);
+    assert!(!h.engine.status().mask_writes);
+    assert!(matches!(
+        h.events()[..],
+        [Event::FlushDone {
+            id: 1,
+            result: Ok(())
+        }]
+    ));
+    // From then on, no more FC22.
+    alarm.set(false).expect("set");
+    let reqs = h.converse(&mut slave);
+    assert!(
+        !reqs
+            .iter()
+            .any(|r| matches!(r, Request::MaskWriteRegister { .. }))
+    );
+}
+
+#[test]
+fn quality_goes_not_read_good_stale_and_is_published() {
+    let m = Memory::new(4);
+    let v: Var<u16> = m.holding(0).expect("declare");
+    let mut changes = m.subscribe();
+    let mut h = Harness::new(&m, 1);
+    let mut slave = FakeSlave::new(4);
+    assert_eq!(v.quality(), Quality::NotRead);
+    h.engine.handle_connected(h.now);
+    h.converse(&mut slave);
+    assert_eq!(
+        v.quality(),
+        Quality::Good {
+            last_read: Some(h.now)
+        }
+    );
+    assert!(
+        changes.try_recv().expect("no lag").is_some(),
+        "good is published"
+    );
+    let read_at = h.now;
+    h.advance(Duration::from_millis(1));
+    h.engine.handle_disconnected(h.now, "cut");
+    assert_eq!(
+        v.quality(),
+        Quality::Stale {
+            since: h.now,
+            last_good: read_at
+        }
+    );
+    assert!(
+        changes.try_recv().expect("no lag").is_some(),
+        "stale is published"
+    );
+    h.advance(Duration::from_millis(1));
+    h.engine.handle_connected(h.now);
+    h.converse(&mut slave);
+    assert!(v.quality().is_good());
+    drop(h);
+    assert_eq!(
+        v.quality(),
+        Quality::Good { last_read: None },
+        "its own again"
     );
 }

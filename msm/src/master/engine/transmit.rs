@@ -2,7 +2,7 @@
 
 use std::time::Instant;
 
-use super::{Echo, Engine, Framing, InFlight, Op};
+use super::{Engine, Framing, InFlight, Op, Sent};
 use crate::master::status::{Fault, Operation};
 use crate::master::sync::{WriteTicket, begin_read, take_dirty};
 use crate::memory::Area;
@@ -40,12 +40,16 @@ impl Engine {
         let units = self.units.len();
         for k in 0..units {
             let u = (self.next_writer + k) % units;
+            let unit = &self.units[u];
+            if unit.write_hold_until.is_some_and(|t| t > now) {
+                continue; // pausing after a transient fault; reads go on
+            }
             let mut data = [0u8; 256];
             let ticket = {
-                let mut st = self.units[u].mem.lock();
+                let mut st = unit.mem.lock();
                 [Area::Coil, Area::Holding]
                     .into_iter()
-                    .find_map(|area| take_dirty(&mut st, area, &mut data))
+                    .find_map(|area| take_dirty(&mut st, area, &mut data, unit.mask_writes))
             };
             if let Some(ticket) = ticket {
                 self.next_writer = (u + 1) % units;
@@ -67,49 +71,66 @@ impl Engine {
         let address = self.units[u].address(block);
         let count = block.count;
         let single = count == 1 && !self.cfg.force_multiple_writes;
-        let built = match (block.area.is_bits(), single) {
-            (true, true) => {
-                let value = data[0] & 1 == 1;
-                Ok((
-                    Request::WriteSingleCoil { address, value },
-                    Echo {
-                        address,
-                        value: if value { 0xFF00 } else { 0 },
-                    },
-                ))
+        let built = if ticket.is_masked() {
+            // Only some bits of the register were written: change just those (FC22).
+            let value = u16::from_be_bytes([data[0], data[1]]);
+            let (and_mask, or_mask) = (!ticket.mask, value & ticket.mask);
+            Ok((
+                Request::MaskWriteRegister {
+                    address,
+                    and_mask,
+                    or_mask,
+                },
+                Sent::MaskWriteRegister {
+                    address,
+                    and_mask,
+                    or_mask,
+                },
+            ))
+        } else {
+            match (block.area.is_bits(), single) {
+                (true, true) => {
+                    let value = data[0] & 1 == 1;
+                    Ok((
+                        Request::WriteSingleCoil { address, value },
+                        Sent::WriteSingleCoil { address, value },
+                    ))
+                }
+                (true, false) => {
+                    Bits::new(&data[..count.div_ceil(8)], count as u16).map(|values| {
+                        (
+                            Request::WriteMultipleCoils { address, values },
+                            Sent::WriteMultipleCoils {
+                                address,
+                                quantity: count as u16,
+                            },
+                        )
+                    })
+                }
+                (false, true) => {
+                    let value = u16::from_be_bytes([data[0], data[1]]);
+                    Ok((
+                        Request::WriteSingleRegister { address, value },
+                        Sent::WriteSingleRegister { address, value },
+                    ))
+                }
+                (false, false) => Registers::new(&data[..count * 2]).map(|values| {
+                    (
+                        Request::WriteMultipleRegisters { address, values },
+                        Sent::WriteMultipleRegisters {
+                            address,
+                            quantity: count as u16,
+                        },
+                    )
+                }),
             }
-            (true, false) => Bits::new(&data[..count.div_ceil(8)], count as u16).map(|values| {
-                (
-                    Request::WriteMultipleCoils { address, values },
-                    Echo {
-                        address,
-                        value: count as u16,
-                    },
-                )
-            }),
-            (false, true) => {
-                let value = u16::from_be_bytes([data[0], data[1]]);
-                Ok((
-                    Request::WriteSingleRegister { address, value },
-                    Echo { address, value },
-                ))
-            }
-            (false, false) => Registers::new(&data[..count * 2]).map(|values| {
-                (
-                    Request::WriteMultipleRegisters { address, values },
-                    Echo {
-                        address,
-                        value: count as u16,
-                    },
-                )
-            }),
         };
-        let encoded = built.map_err(|e| e.to_string()).and_then(|(req, echo)| {
+        let encoded = built.map_err(|e| e.to_string()).and_then(|(req, sent)| {
             self.encode(u, &req, buf)
-                .map(|(len, tid)| (len, tid, echo, req))
+                .map(|(len, tid)| (len, tid, sent))
                 .map_err(|e| e.to_string())
         });
-        let (len, tid, echo, req) = match encoded {
+        let (len, tid, sent) = match encoded {
             Ok(x) => x,
             Err(e) => {
                 // Unreachable for blocks within the protocol limits; reported, never a panic.
@@ -131,14 +152,7 @@ impl Engine {
             self.check_flushes();
             return Some(len);
         }
-        self.push_in_flight(
-            now,
-            len,
-            tid,
-            u,
-            req.function().value(),
-            Op::Write { ticket, echo },
-        );
+        self.push_in_flight(now, len, tid, u, sent, Op::Write { ticket });
         Some(len)
     }
 
@@ -167,16 +181,14 @@ impl Engine {
                 }
             }
         }
+        let sent = Sent::Read {
+            area: block.area,
+            address,
+            quantity,
+        };
         match self.encode(u, &req, buf) {
             Ok((len, tid)) => {
-                self.push_in_flight(
-                    now,
-                    len,
-                    tid,
-                    u,
-                    req.function().value(),
-                    Op::Read { block, ticket },
-                );
+                self.push_in_flight(now, len, tid, u, sent, Op::Read { block, ticket });
                 Some(len)
             }
             Err(e) => {
@@ -198,20 +210,22 @@ impl Engine {
         len: usize,
         tid: u16,
         unit: usize,
-        function: u8,
+        sent: Sent,
         op: Op,
     ) {
-        let sent = match self.cfg.framing {
+        let left = match self.cfg.framing {
             Framing::Tcp => now,
             // The answer cannot start before the request has left the line, and takes its
             // own time to arrive: 290 ms for 125 registers at 9600 baud.
             Framing::Rtu(t) => now + t.transmit_time(len + expected_response_len(&op)),
         };
+        let beside = !self.in_flight.is_empty();
         self.in_flight.push_back(InFlight {
             tid,
             unit,
-            function,
-            deadline: later(sent, self.cfg.response_timeout),
+            sent,
+            beside,
+            deadline: later(left, self.cfg.response_timeout),
             op,
         });
     }

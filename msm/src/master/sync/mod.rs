@@ -5,7 +5,9 @@
 //! a newer write did. Sending a read remembers the counter and which items were dirty;
 //! its response overwrites an item only if nothing was written locally since.
 
-use crate::memory::{Area, Origin, Peer, State};
+use std::time::Instant;
+
+use crate::memory::{Area, Change, Origin, Peer, State, Subscribers, WHOLE};
 
 use super::planner::{Block, cut, write_limit};
 
@@ -42,42 +44,57 @@ impl ReadTicket {
 
 /// Takes the ticket for a read of `block`, to be sent now.
 pub(crate) fn begin_read(st: &State, block: Block) -> ReadTicket {
-    let data = st.area(block.area);
     let mut dirty = [0u64; TICKET_WORDS];
     let end = block.index + block.count;
-    let mut next = data.dirty.next_set(block.index);
+    let mut next = st.next_dirty(block.area, block.index);
     while let Some(i) = next.filter(|&i| i < end) {
         let rel = i - block.index;
         if let Some(w) = dirty.get_mut(rel / 64) {
             *w |= 1 << (rel % 64);
         }
-        next = data.dirty.next_set(i + 1);
+        next = st.next_dirty(block.area, i + 1);
     }
     ReadTicket {
-        sent_at: st.generation,
+        sent_at: st.generation(),
         dirty,
     }
 }
 
-/// Applies a read response to `block` under the sync rule, then reports each run of
-/// items whose value changed as a remote change. `data` is the response's register bytes
-/// or packed bits. Returns how many items changed.
+/// Applies a read response to `block` under the sync rule, read at `now`, then reports
+/// each run of items whose value or quality changed as a remote change. `data` is the
+/// response's register bytes or packed bits. Returns how many items changed value.
 pub(crate) fn apply_read(
     st: &mut State,
     block: Block,
     data: &[u8],
     ticket: &ReadTicket,
     peer: Peer,
+    now: Instant,
 ) -> usize {
+    // First the sync rule's verdict and the quality, per item, from the tracks...
+    let mut keep_local = [0u64; TICKET_WORDS];
+    let mut quality_changed = [0u64; TICKET_WORDS];
+    for rel in 0..block.count.min(TICKET_WORDS * 64) {
+        let i = block.index + rel;
+        let newer_locally = st.stamp(block.area, i) > ticket.sent_at
+            || ticket.was_dirty(rel)
+            || st.is_dirty(block.area, i);
+        if newer_locally {
+            keep_local[rel / 64] |= 1 << (rel % 64);
+        }
+        if st.read_good(block.area, i, now) {
+            quality_changed[rel / 64] |= 1 << (rel % 64);
+        }
+    }
+    // ...then the data, reporting runs of changed items.
     let (area, subscribers) = st.area_and_subscribers(block.area);
     let start = usize::from(area.start);
     let mut changed = 0;
     let mut run: Option<(usize, usize)> = None;
-    for rel in 0..block.count {
+    let is = |set: &[u64; TICKET_WORDS], rel: usize| set[rel / 64] >> (rel % 64) & 1 == 1;
+    for rel in 0..block.count.min(TICKET_WORDS * 64) {
         let i = block.index + rel;
-        let newer_locally =
-            area.stamps[i] > ticket.sent_at || ticket.was_dirty(rel) || area.dirty.contains(i);
-        let differs = if newer_locally {
+        let differs = if is(&keep_local, rel) {
             false
         } else if block.area.is_bits() {
             let v = data.get(rel / 8).is_some_and(|b| b >> (rel % 8) & 1 == 1);
@@ -95,6 +112,8 @@ pub(crate) fn apply_read(
         };
         if differs {
             changed += 1;
+        }
+        if differs || is(&quality_changed, rel) {
             run = Some(match run {
                 Some((s, n)) if s + n == i => (s, n + 1),
                 Some((s, n)) => {
@@ -111,14 +130,8 @@ pub(crate) fn apply_read(
     changed
 }
 
-fn report(
-    subscribers: &mut crate::memory::Subscribers,
-    area: Area,
-    address: usize,
-    count: usize,
-    peer: Peer,
-) {
-    subscribers.publish(crate::Change {
+fn report(subscribers: &mut Subscribers, area: Area, address: usize, count: usize, peer: Peer) {
+    subscribers.publish(Change {
         area,
         address: address as u16,
         count: count as u16,
@@ -134,79 +147,88 @@ pub(crate) struct WriteTicket {
     pub(crate) sent_at: u64,
     /// The oldest stamp among its items: the write confirms every local write up to here.
     pub(crate) oldest: u64,
+    /// The bits written, for a mask write (FC22) of one register; `WHOLE` otherwise.
+    pub(crate) mask: u16,
+}
+
+impl WriteTicket {
+    /// True for a write of some bits of one register (FC22).
+    pub(crate) fn is_masked(&self) -> bool {
+        self.mask != WHOLE
+    }
 }
 
 /// Takes the first run of dirty items of `area`, at most one write request long and cut
 /// between variables, clears their marks and copies their values into `out` (register
-/// bytes, or bits packed LSB-first). `out` must hold a full write.
-pub(crate) fn take_dirty(st: &mut State, area: Area, out: &mut [u8]) -> Option<WriteTicket> {
-    let sent_at = st.generation;
-    let first = st.area(area).dirty.next_set(0)?;
-    let data = st.area(area);
-    let mut end = first + 1;
-    let limit = (first + write_limit(area)).min(data.size as usize);
-    while end < limit && data.dirty.contains(end) {
-        end += 1;
-    }
-    if end == limit && end < data.size as usize {
-        end = cut(&st.spans, area, first, end);
-    }
+/// bytes, or bits packed LSB-first). `out` must hold a full write. With `mask_writes`, a
+/// register of which only some bits were written goes alone, as a mask write.
+pub(crate) fn take_dirty(
+    st: &mut State,
+    area: Area,
+    out: &mut [u8],
+    mask_writes: bool,
+) -> Option<WriteTicket> {
+    let sent_at = st.generation();
+    let first = st.next_dirty(area, 0)?;
+    let partial = |st: &State, i: usize| {
+        let m = st.dirty_mask(area, i);
+        mask_writes && m != WHOLE && m != 0
+    };
+    let size = st.area(area).size as usize;
+    let (end, mask) = if partial(st, first) {
+        (first + 1, st.dirty_mask(area, first))
+    } else {
+        let mut end = first + 1;
+        let limit = (first + write_limit(area)).min(size);
+        while end < limit && st.is_dirty(area, end) && !partial(st, end) {
+            end += 1;
+        }
+        if end == limit && end < size {
+            end = cut(st.spans(), area, first, end);
+        }
+        (end, WHOLE)
+    };
     let block = Block {
         area,
         index: first,
         count: end - first,
     };
-    let data = st.area_mut(area);
+    let data = st.area(area);
     if area.is_bits() {
         data.read_bits(first, block.count, out);
     } else {
         out[..block.count * 2].copy_from_slice(data.registers(first, block.count));
     }
-    data.dirty.clear_range(first, block.count);
-    let oldest = data.stamps[first..end].iter().copied().min().unwrap_or(0);
+    let oldest = st.take_dirty(area, first, block.count);
     Some(WriteTicket {
         block,
         sent_at,
         oldest,
+        mask,
     })
 }
 
-/// A write was lost (timeout, connection dropped): mark its items dirty again, except
-/// those a newer local write has stamped (they are dirty already, with the newer value).
+/// A write was lost (timeout, connection dropped, a transient refusal): mark its items
+/// dirty again, except those a newer local write has stamped (they are dirty already,
+/// with the newer value).
 pub(crate) fn write_lost(st: &mut State, ticket: &WriteTicket) {
     let b = ticket.block;
-    let data = st.area_mut(b.area);
-    for i in b.index..b.index + b.count {
-        if data.stamps[i] <= ticket.sent_at {
-            data.dirty.insert(i);
-        }
-    }
+    st.write_lost(b.area, b.index, b.count, ticket.sent_at, ticket.mask);
 }
 
 /// True if some item of a writable area written locally at or before `generation` is
 /// still waiting to be sent.
 pub(crate) fn unsent_since(st: &State, generation: u64) -> bool {
     [Area::Coil, Area::Holding].into_iter().any(|area| {
-        let data = st.area(area);
-        let mut next = data.dirty.next_set(0);
+        let mut next = st.next_dirty(area, 0);
         while let Some(i) = next {
-            if data.stamps[i] <= generation {
+            if st.stamp(area, i) <= generation {
                 return true;
             }
-            next = data.dirty.next_set(i + 1);
+            next = st.next_dirty(area, i + 1);
         }
         false
     })
-}
-
-/// Forgets dirty marks a master can never send (input areas, written by the program
-/// before the memory was attached to a master).
-pub(crate) fn clear_read_only_marks(st: &mut State) {
-    for area in [Area::Discrete, Area::Input] {
-        let data = st.area_mut(area);
-        let size = data.size as usize;
-        data.dirty.clear_range(0, size);
-    }
 }
 
 #[cfg(test)]

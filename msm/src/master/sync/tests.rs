@@ -4,6 +4,7 @@
 use super::*;
 use crate::memory::Peer;
 use crate::{Memory, Var};
+use std::time::Instant;
 
 fn peer() -> Peer {
     Peer::Serial { unit: 1 }
@@ -33,6 +34,7 @@ fn a_read_never_overwrites_a_write_made_after_it_was_sent() {
         &regs(&[1, 2, 3, 4]),
         &ticket,
         peer(),
+        Instant::now(),
     );
     assert_eq!(v.get(), 7, "the pending local value wins");
     let raw = mem.holding_raw(0, 4).expect("declare").get();
@@ -43,7 +45,7 @@ fn a_read_never_overwrites_a_write_made_after_it_was_sent() {
     );
     // And it is still going to be written.
     let mut out = [0u8; 256];
-    let w = take_dirty(&mut mem.lock(), Area::Holding, &mut out).expect("dirty");
+    let w = take_dirty(&mut mem.lock(), Area::Holding, &mut out, true).expect("dirty");
     assert_eq!((w.block.index, w.block.count), (1, 1));
     assert_eq!(&out[..2], &7u16.to_be_bytes());
 }
@@ -55,13 +57,14 @@ fn a_read_sent_while_an_item_was_dirty_does_not_overwrite_it_after_the_write_goe
     v.set(5).expect("set");
     let ticket = begin_read(&mem.lock(), block(0, 2)); // dirty at send
     let mut out = [0u8; 256];
-    let w = take_dirty(&mut mem.lock(), Area::Holding, &mut out).expect("dirty"); // write sent after the read
+    let w = take_dirty(&mut mem.lock(), Area::Holding, &mut out, true).expect("dirty"); // write sent after the read
     apply_read(
         &mut mem.lock(),
         block(0, 2),
         &regs(&[0, 9]),
         &ticket,
         peer(),
+        Instant::now(),
     );
     assert_eq!(v.get(), 5, "the read predates the write: its 0 is stale");
     assert_eq!(mem.holding::<u16>(1).expect("declare").get(), 9);
@@ -77,9 +80,16 @@ fn a_conflict_on_a_word_keeps_later_local_writes_alive() {
     for round in 1..=5u16 {
         let ticket = begin_read(&mem.lock(), block(0, 1));
         v.set(round * 10).expect("set");
-        apply_read(&mut mem.lock(), block(0, 1), &regs(&[999]), &ticket, peer()); // PLC changed it too
+        apply_read(
+            &mut mem.lock(),
+            block(0, 1),
+            &regs(&[999]),
+            &ticket,
+            peer(),
+            Instant::now(),
+        ); // PLC changed it too
         assert_eq!(v.get(), round * 10, "round {round}: local write kept");
-        let w = take_dirty(&mut mem.lock(), Area::Holding, &mut out).expect("still dirty");
+        let w = take_dirty(&mut mem.lock(), Area::Holding, &mut out, true).expect("still dirty");
         assert_eq!(
             &out[..2],
             &(round * 10).to_be_bytes(),
@@ -93,6 +103,7 @@ fn a_conflict_on_a_word_keeps_later_local_writes_alive() {
             &regs(&[round * 10 + 1]),
             &ticket,
             peer(),
+            Instant::now(),
         );
         assert_eq!(v.get(), round * 10 + 1);
         let _ = w;
@@ -107,17 +118,17 @@ fn a_lost_write_is_marked_again_unless_a_newer_one_came() {
     a.set(1).expect("set");
     b.set(2).expect("set");
     let mut out = [0u8; 256];
-    let w = take_dirty(&mut mem.lock(), Area::Holding, &mut out).expect("dirty");
+    let w = take_dirty(&mut mem.lock(), Area::Holding, &mut out, true).expect("dirty");
     assert_eq!(
         w.block.count, 2,
         "adjacent dirty items merge into one write"
     );
     b.set(3).expect("newer write while the first is in flight");
     write_lost(&mut mem.lock(), &w);
-    let w2 = take_dirty(&mut mem.lock(), Area::Holding, &mut out).expect("dirty again");
+    let w2 = take_dirty(&mut mem.lock(), Area::Holding, &mut out, true).expect("dirty again");
     assert_eq!((w2.block.index, w2.block.count), (0, 2));
     assert_eq!(&out[..4], &regs(&[1, 3])[..], "newest values go out");
-    assert!(take_dirty(&mut mem.lock(), Area::Holding, &mut out).is_none());
+    assert!(take_dirty(&mut mem.lock(), Area::Holding, &mut out, true).is_none());
 }
 
 #[test]
@@ -131,7 +142,7 @@ fn writes_are_cut_at_the_limit_between_variables() {
     }
     let mut out = [0u8; 256];
     let mut sizes = Vec::new();
-    while let Some(w) = take_dirty(&mut mem.lock(), Area::Holding, &mut out) {
+    while let Some(w) = take_dirty(&mut mem.lock(), Area::Holding, &mut out, true) {
         assert_eq!(w.block.index % 2, 0, "never starts inside a u32");
         sizes.push(w.block.count);
     }
@@ -160,6 +171,7 @@ fn bits_apply_and_report_changed_runs() {
         &[0b0000_0110, 0b1000_0000],
         &ticket,
         peer(),
+        Instant::now(),
     );
     assert_eq!(n, 3);
     let a = sub.try_recv().expect("no lag").expect("change");
@@ -178,10 +190,10 @@ fn unsent_since_tracks_only_old_enough_marks() {
     let mem = Memory::new(2);
     let v: Var<u16> = mem.holding(0).expect("declare");
     v.set(1).expect("set");
-    let g = mem.lock().generation;
+    let g = mem.lock().generation();
     assert!(unsent_since(&mem.lock(), g));
     let mut out = [0u8; 256];
-    let _ = take_dirty(&mut mem.lock(), Area::Holding, &mut out);
+    let _ = take_dirty(&mut mem.lock(), Area::Holding, &mut out, true);
     v.set(2).expect("set");
     assert!(!unsent_since(&mem.lock(), g), "only a newer write is dirty");
     assert!(unsent_since(&mem.lock(), g + 1));
