@@ -95,7 +95,7 @@ pub(crate) struct ConnectArgs {
     #[arg(long, default_value_t = 1, value_name = "N")]
     pub(crate) unit: u8,
     /// How long to wait for each answer (and for the connection).
-    #[arg(long, default_value = "1s", value_parser = humantime::parse_duration, value_name = "DURATION")]
+    #[arg(long, default_value = "1s", value_parser = positive_duration, value_name = "DURATION")]
     pub(crate) timeout: Duration,
     #[command(flatten)]
     pub(crate) serial: SerialArgs,
@@ -167,4 +167,16 @@ pub(crate) struct WriteArgs {
     pub(crate) raw: RawArgs,
     #[command(flatten)]
     pub(crate) connect: ConnectArgs,
+}
+
+/// A duration above zero (`500ms`, `2s`): a zero timeout could never be met.
+fn positive_duration(text: &str) -> Result<Duration, String> {
+    let d = humantime::parse_duration(text).map_err(|e| e.to_string())?;
+    if d.is_zero() {
+        return Err(
+            "a timeout of 0 can never be met: give a duration above zero, such as 500ms or 2s"
+                .into(),
+        );
+    }
+    Ok(d)
 }

@@ -1,7 +1,8 @@
 //! Why a command failed, and the exit code that says so: 1 for a Modbus exception, a
 //! timeout or an unreachable peer; 2 for a usage or map error.
 
-use msm::master::Fault;
+use msm::master::{BlockError, Fault};
+use msm::protocol::ExceptionCode;
 use msm::{Error, MapError};
 
 /// A failed command: the message for stderr and the process exit code.
@@ -61,20 +62,34 @@ impl From<Error> for Failure {
             Error::NotConnected { peer, reason } => {
                 Failure::modbus(format!("cannot reach {peer}: {reason}"))
             }
-            Error::Block(b) => {
-                let what = match &b.fault {
-                    Fault::Exception { .. } => "Modbus exception",
-                    Fault::Timeout(_) => "timeout",
-                    Fault::BadResponse(_) => "bad response",
-                    Fault::Disconnected(_) => "connection lost",
-                    _ => "failure",
-                };
-                Failure::modbus(format!("{what}: {b}"))
-            }
+            Error::Block(b) => Failure::modbus(explain_block_error(&b, b.unit)),
             Error::Timeout { what, after } => {
                 Failure::modbus(format!("timeout: {what} did not complete within {after:?}"))
             }
             other => Failure::modbus(other.to_string()),
         }
+    }
+}
+
+/// A failed exchange in the CLI's words, with a hint at the likely cause.
+pub(crate) fn explain_block_error(e: &BlockError, unit: u8) -> String {
+    let hint = match &e.fault {
+        Fault::Timeout(_) => format!("no answer from unit {unit}: check --unit and that the slave is up"),
+        Fault::WrongUnit { found, .. } => {
+            format!("unit {found} answered instead of unit {unit}: check --unit")
+        }
+        Fault::Exception {
+            code: ExceptionCode::IllegalDataAddress,
+        } => "the slave does not have these addresses (addresses are 0-based here: register 40001 is holding 0)".to_string(),
+        Fault::Exception {
+            code: ExceptionCode::IllegalFunction,
+        } => "the slave does not serve this area or function".to_string(),
+        Fault::BadResponse(_) => "is this a Modbus server, and is the unit right?".to_string(),
+        _ => String::new(),
+    };
+    if hint.is_empty() {
+        e.describe()
+    } else {
+        format!("{}: {hint}", e.describe())
     }
 }

@@ -5,7 +5,7 @@ use std::collections::VecDeque;
 use std::io::{BufWriter, IsTerminal, Stdout, Write};
 use std::time::SystemTime;
 
-use msm::{AnyVar, Change, DynValue, Origin};
+use msm::{AnyVar, Change, DynValue, Origin, Quality};
 
 /// How a console shows things.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -36,9 +36,58 @@ pub(crate) fn now() -> String {
     humantime::format_rfc3339_millis(SystemTime::now()).to_string()
 }
 
-/// `{"name": .., "value": .., "time": ..}` on one line.
-pub(crate) fn json_line(name: &str, value: &DynValue, time: &str) -> String {
-    serde_json::json!({ "name": name, "value": value, "time": time }).to_string()
+/// One variable's state as a JSON line: the value only once it has been read, the error
+/// where the quality is not good. Serialized directly (not through `serde_json::Value`,
+/// which would widen an f32 to f64 and print 3.141590118408203 for 3.14159).
+pub(crate) fn json_state(
+    name: &str,
+    value: Option<&DynValue>,
+    quality: &str,
+    error: Option<&str>,
+    time: &str,
+) -> String {
+    #[derive(serde::Serialize)]
+    struct Line<'a> {
+        name: &'a str,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        value: Option<&'a DynValue>,
+        quality: &'a str,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        error: Option<&'a str>,
+        time: &'a str,
+    }
+    serde_json::to_string(&Line {
+        name,
+        value,
+        quality,
+        error,
+        time,
+    })
+    .unwrap_or_default()
+}
+
+/// What a variable shows: its value once read (good or stale), its quality's name, and
+/// why it is not good. `not_read_reason` says why nothing was read yet (`not connected`).
+pub(crate) fn state_of(
+    var: &AnyVar,
+    not_read_reason: Option<&str>,
+) -> (Option<DynValue>, &'static str, Option<String>) {
+    let quality = var.quality();
+    match &quality {
+        Quality::Good { .. } => (Some(var.get()), quality.name(), None),
+        Quality::Stale { .. } => (
+            Some(var.get()),
+            quality.name(),
+            Some("connection lost: the last value read".into()),
+        ),
+        Quality::NotRead => (
+            None,
+            quality.name(),
+            Some(not_read_reason.unwrap_or("not read yet").to_string()),
+        ),
+        Quality::Bad(e) => (None, quality.name(), Some(e.describe())),
+        _ => (None, quality.name(), Some(quality.to_string())),
+    }
 }
 
 /// A value as the table and lines show it (strings quoted, so that spaces show).
@@ -49,9 +98,11 @@ pub(crate) fn shown(value: &DynValue) -> String {
     }
 }
 
-/// What the last change of a variable was.
+/// What was last shown of a variable.
 struct Row {
     value: Option<DynValue>,
+    quality: &'static str,
+    error: Option<String>,
     changed: Option<String>,
 }
 
@@ -63,6 +114,10 @@ pub(crate) struct Console {
     header: String,
     events: VecDeque<String>,
     redraw: bool,
+    /// Why variables not read yet are not (the link's state).
+    not_read_reason: Option<String>,
+    /// Output went wrong (the reader closed the pipe): the caller stops.
+    failed: Option<std::io::Error>,
 }
 
 /// Events kept under the table.
@@ -77,12 +132,37 @@ impl Console {
                 .iter()
                 .map(|_| Row {
                     value: None,
+                    quality: "not_read",
+                    error: None,
                     changed: None,
                 })
                 .collect(),
             header: String::new(),
             events: VecDeque::new(),
             redraw: true,
+            not_read_reason: None,
+            failed: None,
+        }
+    }
+
+    /// Why variables not read yet are not (`not connected`), or None while connected.
+    pub(crate) fn not_read_reason(&mut self, vars: &[AnyVar], reason: Option<String>) {
+        if self.not_read_reason != reason {
+            self.not_read_reason = reason;
+            self.refresh_values(vars);
+        }
+    }
+
+    /// The first output error (a closed pipe), if any: stop then.
+    pub(crate) fn failed(&self) -> Option<&std::io::Error> {
+        self.failed.as_ref()
+    }
+
+    fn write_line(&mut self, line: &str) {
+        if self.failed.is_none()
+            && let Err(e) = writeln!(self.out, "{line}")
+        {
+            self.failed = Some(e);
         }
     }
 
@@ -103,29 +183,49 @@ impl Console {
     }
 
     fn check(&mut self, i: usize, var: &AnyVar, origin: Option<Origin>) {
-        let value = var.get();
-        let Some(row) = self.rows.get_mut(i) else {
+        let (value, quality, error) = state_of(var, self.not_read_reason.as_deref());
+        let Some(row) = self.rows.get(i) else {
             return;
         };
-        if row.value.as_ref() == Some(&value) {
+        if row.value == value && row.quality == quality && row.error == error {
             return;
         }
         let time = now();
         match self.style {
             Style::Table => self.redraw = true,
             Style::Lines => {
-                let by = match origin {
-                    Some(Origin::Remote(peer)) => format!("  (from {peer})"),
-                    _ => String::new(),
+                let line = match (&value, &error) {
+                    (Some(v), _) => {
+                        let by = match origin {
+                            Some(Origin::Remote(peer)) if quality == "good" => {
+                                format!("  (from {peer})")
+                            }
+                            _ => String::new(),
+                        };
+                        let note = if quality == "stale" { "  [stale]" } else { "" };
+                        format!("{time}  {} = {}{by}{note}", var.name(), shown(v))
+                    }
+                    (None, e) => format!(
+                        "{time}  {} = -  ({})",
+                        var.name(),
+                        e.as_deref().unwrap_or(quality)
+                    ),
                 };
-                let _ = writeln!(self.out, "{time}  {} = {}{by}", var.name(), shown(&value));
+                self.write_line(&line);
             }
             Style::Json => {
-                let _ = writeln!(self.out, "{}", json_line(var.name(), &value, &time));
+                let line = json_state(var.name(), value.as_ref(), quality, error.as_deref(), &time);
+                self.write_line(&line);
             }
         }
-        row.value = Some(value);
-        row.changed = Some(time);
+        if let Some(row) = self.rows.get_mut(i) {
+            *row = Row {
+                value,
+                quality,
+                error,
+                changed: Some(time),
+            };
+        }
     }
 
     /// A line about something that happened (a remote write, a reconnection): printed,
@@ -140,9 +240,7 @@ impl Console {
                 self.events.push_back(line);
                 self.redraw = true;
             }
-            Style::Lines => {
-                let _ = writeln!(self.out, "{line}");
-            }
+            Style::Lines => self.write_line(&line),
             Style::Json => eprintln!("{line}"),
         }
     }
@@ -171,7 +269,7 @@ impl Console {
                 .unwrap_or(4)
                 .max(4);
             s.push_str(&format!(
-                "{:<width$}  {:<9} {:>5}  {:<7} {:<24} {}\x1b[K\n",
+                "{:<width$}  {:<9} {:>5}  {:<7} {:<24} {:<12} QUALITY\x1b[K\n",
                 "NAME", "AREA", "ADDR", "TYPE", "VALUE", "CHANGED"
             ));
             for (var, row) in vars.iter().zip(&self.rows) {
@@ -181,14 +279,20 @@ impl Console {
                     .as_deref()
                     .and_then(|t| t.get(11..23))
                     .unwrap_or("");
+                let quality = match (&row.error, row.quality) {
+                    (_, "good") => "good".to_string(),
+                    (Some(e), q) => format!("{}: {e}", q.replace('_', " ")),
+                    (None, q) => q.replace('_', " "),
+                };
                 s.push_str(&format!(
-                    "{:<width$}  {:<9} {:>5}  {:<7} {:<24} {}\x1b[K\n",
+                    "{:<width$}  {:<9} {:>5}  {:<7} {:<24} {:<12} {}\x1b[K\n",
                     var.name(),
                     var.area().key(),
                     var.address(),
                     var.def().ty.to_string(),
                     value,
-                    changed
+                    changed,
+                    quality
                 ));
             }
             if !self.events.is_empty() {
@@ -199,8 +303,16 @@ impl Console {
                 }
             }
             s.push_str("\x1b[J");
-            let _ = self.out.write_all(s.as_bytes());
+            if self.failed.is_none()
+                && let Err(e) = self.out.write_all(s.as_bytes())
+            {
+                self.failed = Some(e);
+            }
         }
-        let _ = self.out.flush();
+        if self.failed.is_none()
+            && let Err(e) = self.out.flush()
+        {
+            self.failed = Some(e);
+        }
     }
 }

@@ -38,7 +38,9 @@ pub(crate) async fn run(a: PollArgs) -> CmdResult {
         };
         // The connection's news first, then the values it brought.
         let status = master.status();
-        report_status(&mut console, &peer, &last, &status);
+        report_status(&mut console, &peer, a.connect.unit, &last, &status);
+        let reason = (!status.connected).then(|| "not connected".to_string());
+        console.not_read_reason(mm.vars(), reason);
         match change {
             Some(Ok(c)) => console.on_change(mm.vars(), &c),
             Some(Err(_)) => console.refresh_values(mm.vars()),
@@ -52,14 +54,17 @@ pub(crate) async fn run(a: PollArgs) -> CmdResult {
         console.header(header(&peer, a.connect.unit, &status));
         console.render(mm.vars());
         last = status;
+        if console.failed().is_some() {
+            break; // the reader went away (`| head`): stop quietly
+        }
     }
     console.render(mm.vars());
     master.stop().await;
     Ok(())
 }
 
-/// Connection changes, as events: shown, not fatal.
-fn report_status(console: &mut Console, peer: &str, last: &Status, now: &Status) {
+/// Connection changes, as events: shown once, not fatal.
+fn report_status(console: &mut Console, peer: &str, unit: u8, last: &Status, now: &Status) {
     if now.connected && !last.connected {
         console.event(&format!("connected to {peer}"));
     }
@@ -70,7 +75,7 @@ fn report_status(console: &mut Console, peer: &str, last: &Status, now: &Status)
     }
     for e in &now.block_errors {
         if !last.block_errors.contains(e) {
-            console.event(&e.to_string());
+            console.event(&crate::failure::explain_block_error(e, unit));
         }
     }
 }

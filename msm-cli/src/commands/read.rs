@@ -4,7 +4,7 @@ use msm::{DynValue, Plan};
 
 use crate::args::ReadArgs;
 use crate::failure::Failure;
-use crate::show::{json_line, now, shown};
+use crate::show::{json_state, now, shown, state_of};
 use crate::{CmdResult, link, target};
 
 pub(crate) async fn run(a: ReadArgs) -> CmdResult {
@@ -21,16 +21,34 @@ pub(crate) async fn run(a: ReadArgs) -> CmdResult {
             map.file()
         )));
     }
-    let values = one_shot_read(&a.connect, &mm).await?;
+    let outcome = one_shot_read(&a.connect, &mm).await;
+    if let Err(f) = &outcome
+        && f.code != 1
+    {
+        return outcome.map(|_| ());
+    }
+    // Every variable, in the file's order: its value once read, else why not.
     let time = now();
-    for (var, value) in mm.vars().iter().zip(values) {
+    let reason = outcome.as_ref().err().map(|f| f.message.clone());
+    for var in mm.vars() {
+        let (value, quality, error) = state_of(var, reason.as_deref());
         if a.json {
-            println!("{}", json_line(var.name(), &value, &time));
+            println!(
+                "{}",
+                json_state(var.name(), value.as_ref(), quality, error.as_deref(), &time)
+            );
         } else {
-            println!("{} = {}", var.name(), shown(&value));
+            match value {
+                Some(v) => println!("{} = {}", var.name(), shown(&v)),
+                None => println!(
+                    "{} = -  ({})",
+                    var.name(),
+                    error.as_deref().unwrap_or(quality)
+                ),
+            }
         }
     }
-    Ok(())
+    outcome.map(|_| ())
 }
 
 /// Reads the variables of `mm` once: one cycle of a master that reads only them.
@@ -40,7 +58,6 @@ pub(crate) async fn one_shot_read(
 ) -> Result<Vec<DynValue>, Failure> {
     let master = link::master(c)?
         .plan(Plan::DeclaredVars { max_gap: 0 })
-        .pipelining(1)
         .period(std::time::Duration::from_secs(3600))
         .start_async(mm.memory().clone())
         .await?;

@@ -59,12 +59,21 @@ pub(crate) async fn run(a: WriteArgs) -> CmdResult {
     }
     let master = link::master(&a.connect)?
         .plan(Plan::DeclaredVars { max_gap: 0 })
-        .pipelining(1)
         .period(std::time::Duration::from_secs(3600))
         .start_async(mm.memory().clone())
         .await?;
     let limit = super::one_shot_limit(a.connect.timeout);
-    let result = tokio::time::timeout(limit, async {
+    // A failed exchange ends the command at once, in the CLI's words (a wrong unit, a
+    // refusal), rather than after the whole limit.
+    let failed_exchange = async {
+        loop {
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+            if let Some(e) = master.status().block_errors.into_iter().next() {
+                return e;
+            }
+        }
+    };
+    let work = tokio::time::timeout(limit, async {
         if partial {
             master.sync().await?;
         }
@@ -75,9 +84,17 @@ pub(crate) async fn run(a: WriteArgs) -> CmdResult {
                 e => e,
             })?;
         }
-        master.flush().await
-    })
-    .await;
+        master.flush().await?;
+        // Read back what the slave holds now, to show it.
+        master.sync().await
+    });
+    let result = tokio::select! {
+        r = work => r,
+        e = failed_exchange => {
+            master.stop().await;
+            return Err(Failure::modbus(crate::failure::explain_block_error(&e, a.connect.unit)));
+        }
+    };
     let last_error = master.status().last_error;
     master.stop().await;
     match result {
@@ -88,8 +105,9 @@ pub(crate) async fn run(a: WriteArgs) -> CmdResult {
         ))),
         Ok(Err(e)) => Err(e.into()),
         Ok(Ok(())) => {
-            for (i, value) in &values {
-                println!("{} = {}", mm.vars()[*i].name(), shown(value));
+            for (i, _) in &values {
+                let var = &mm.vars()[*i];
+                println!("{} = {}", var.name(), shown(&var.get()));
             }
             Ok(())
         }

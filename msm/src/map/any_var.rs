@@ -7,7 +7,7 @@ use super::def::VarDef;
 use super::error::{MapError, MapErrorKind};
 use super::types::{DynValue, VarType};
 use crate::error::Error;
-use crate::memory::{Area, Byte, Change, Memory, Value, Var};
+use crate::memory::{Area, Byte, Change, Memory, Quality, Value, Var};
 
 /// The typed variable behind an [`AnyVar`]: one variant per Rust type (`bool` serves
 /// both `bool` and `bit`).
@@ -310,6 +310,33 @@ impl AnyVar {
     pub fn touched_by(&self, change: &Change) -> bool {
         let count = u16::try_from(self.count()).unwrap_or(u16::MAX);
         change.overlaps(self.area(), self.address(), count)
+    }
+
+    /// How far its value can be trusted (see [`Var::quality`]).
+    ///
+    /// ```
+    /// let mm = msm::Map::from_toml_str(
+    ///     "[memory]\nholding_registers = 2\n[vars]\nC = { area = \"holding\", address = 0, type = \"u32\" }\n",
+    /// )?.build()?;
+    /// assert!(mm.find("C")?.quality().is_good()); // no master keeps this memory
+    /// # Ok::<(), msm::map::MapError>(())
+    /// ```
+    pub fn quality(&self) -> Quality {
+        dispatch!(&self.typed, v => v.quality())
+    }
+
+    /// True while a local write of it is not yet confirmed by the slave (see
+    /// [`Var::pending`]).
+    ///
+    /// ```
+    /// let mm = msm::Map::from_toml_str(
+    ///     "[memory]\nholding_registers = 2\n[vars]\nC = { area = \"holding\", address = 0, type = \"u16\" }\n",
+    /// )?.build()?;
+    /// assert!(!mm.find("C")?.pending());
+    /// # Ok::<(), msm::map::MapError>(())
+    /// ```
+    pub fn pending(&self) -> bool {
+        dispatch!(&self.typed, v => v.pending())
     }
 
     /// The typed variable, if `T` is its type (`bool` for both `bool` and `bit`).

@@ -322,14 +322,19 @@ impl Master {
     }
 
     /// Requests in flight at most on the connection (default 4; 1 disables pipelining).
-    /// The master falls back to 1 by itself when the slave fails under pipelining. RTU
-    /// links (serial lines, RTU over TCP) always send one request at a time.
+    /// Each connection starts at one request in flight (so the first `sync` works with
+    /// slaves that take one at a time) and widens up to this depth while the slave keeps
+    /// up. A slave that leaves a request sent beside another unanswered is served one at
+    /// a time (the unanswered reads go again inside the same cycle); a fault while
+    /// pipelining narrows to 1 until a cycle goes through. `status().depth_reason` says
+    /// which. RTU links (serial lines, RTU over TCP) always send one request at a time.
     ///
     /// ```
     /// use msm::{Master, Memory, Slave};
-    /// let slave = Slave::tcp("127.0.0.1:0").serve(Memory::new(1000))?;
-    /// let master = Master::tcp(slave.local_addr()).pipelining(8).start(Memory::new(1000))?;
-    /// master.sync()?; // 8 reads of 125 registers, all in flight at once
+    /// let slave = Slave::tcp("127.0.0.1:0").serve(Memory::new(10_000))?;
+    /// let master = Master::tcp(slave.local_addr()).pipelining(8).start(Memory::new(10_000))?;
+    /// master.sync()?; // first contact: one request at a time
+    /// master.sync()?; // 80 reads of 125 registers, widening to 8 in flight
     /// assert_eq!(master.status().depth, 8);
     /// assert!(Master::tcp(slave.local_addr()).pipelining(0).start(Memory::new(1)).is_err());
     /// # Ok::<(), msm::Error>(())

@@ -21,7 +21,6 @@ use crate::protocol::ExceptionCode;
 /// let slave = Slave::tcp("127.0.0.1:0").serve(Memory::new(4))?;
 /// let mirror = Memory::new(4);
 /// let w = mirror.holding::<u16>(0)?;
-/// assert_eq!(w.quality(), Quality::NotRead);          // declared, not read yet
 /// let master = Master::tcp(slave.local_addr()).start(mirror.clone())?;
 /// master.sync()?;
 /// assert!(matches!(w.quality(), Quality::Good { last_read: Some(_) }));

@@ -297,12 +297,14 @@ impl<T: Value> Var<T> {
     /// subscribers like a change of value.
     ///
     /// ```
-    /// use msm::{Master, Memory, Quality, Slave};
+    /// use msm::{Master, Memory, Plan, Quality, Slave};
     /// let slave = Slave::tcp("127.0.0.1:0").serve(Memory::new(4))?;
     /// let mem = Memory::new(8);                     // more than the slave has
     /// let near = mem.holding::<u16>(0)?;
     /// let far = mem.holding::<u16>(6)?;
-    /// let master = Master::tcp(slave.local_addr()).start(mem.clone())?;
+    /// let master = Master::tcp(slave.local_addr())
+    ///     .plan(Plan::DeclaredVars { max_gap: 0 })  // one read per variable
+    ///     .start(mem.clone())?;
     /// assert!(master.sync().is_err());               // the far block is refused
     /// assert!(near.quality().is_good());
     /// let Quality::Bad(e) = far.quality() else { panic!("{:?}", far.quality()) };

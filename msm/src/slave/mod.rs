@@ -424,7 +424,7 @@ impl Slave {
     /// let master = Master::tcp(slave.local_addr()).start(mem.clone())?;
     /// mem.holding::<u16>(5)?.set(2)?;
     /// assert!(master.flush().is_err());             // refused with exception 02
-    /// master.sync()?;
+    /// assert!(master.sync().is_err());              // reported until a later write is taken
     /// assert_eq!(mem.holding::<u16>(5)?.get(), 1);  // the slave's value, read back
     /// # Ok::<(), msm::Error>(())
     /// ```
