@@ -87,9 +87,14 @@ pub(crate) fn explain_block_error(e: &BlockError, unit: u8) -> String {
         Fault::BadResponse(_) => "is this a Modbus server, and is the unit right?".to_string(),
         _ => String::new(),
     };
+    let what = match &e.fault {
+        Fault::Exception { code } => format!("Modbus exception {code} {}", e.location()),
+        Fault::Timeout(_) => format!("timeout: {}", e.describe()),
+        _ => e.describe(),
+    };
     if hint.is_empty() {
-        e.describe()
+        what
     } else {
-        format!("{}: {hint}", e.describe())
+        format!("{what}: {hint}")
     }
 }

@@ -187,7 +187,16 @@ impl Console {
         let Some(row) = self.rows.get(i) else {
             return;
         };
-        if row.value == value && row.quality == quality && row.error == error {
+        // A line when the value or the quality changes (or why a value is bad); a new
+        // reason for not having read anything yet only redraws the table.
+        let same = row.value == value && row.quality == quality;
+        if same && (row.error == error || quality != "bad") {
+            if row.error != error {
+                self.redraw = self.style == Style::Table;
+                if let Some(row) = self.rows.get_mut(i) {
+                    row.error = error;
+                }
+            }
             return;
         }
         let time = now();

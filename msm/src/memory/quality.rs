@@ -284,6 +284,19 @@ impl BlockError {
             Fault::Timeout(t) => format!("no answer within {t:?}"),
             other => other.to_string(),
         };
+        format!("{what} {}", self.location())
+    }
+
+    /// What was being done, where: `reading holding 150`, `writing coil 3..=4`.
+    ///
+    /// ```
+    /// use msm::master::{BlockError, Fault, Operation};
+    /// use msm::Area;
+    /// use std::time::Duration;
+    /// let e = BlockError::new(2, Operation::Read, Area::Input, 7, 1, Fault::Timeout(Duration::from_secs(1)));
+    /// assert_eq!(e.location(), "reading input 7");
+    /// ```
+    pub fn location(&self) -> String {
         let verb = match self.operation {
             Operation::Read => "reading",
             Operation::Write => "writing",
@@ -296,9 +309,9 @@ impl BlockError {
         };
         let last = u32::from(self.address) + u32::from(self.count).max(1) - 1;
         if last == u32::from(self.address) {
-            format!("{what} {verb} {area} {}", self.address)
+            format!("{verb} {area} {}", self.address)
         } else {
-            format!("{what} {verb} {area} {}..={last}", self.address)
+            format!("{verb} {area} {}..={last}", self.address)
         }
     }
 }
