@@ -178,8 +178,8 @@ enum Op {
 struct InFlight {
     tid: u16,
     unit: usize,
-    /// What was asked, to check the answer against (`protocol::check`).
-    sent: Sent,
+    /// What was asked, to check the answer against.
+    sent: SentPdu,
     /// Sent while another request was in flight: if it goes unanswered, the slave may
     /// be one that takes a single request at a time.
     beside: bool,
@@ -187,78 +187,31 @@ struct InFlight {
     op: Op,
 }
 
-/// A request as sent, without its data: enough to check that an answer answers it.
-#[derive(Clone, Copy, Debug)]
-pub(super) enum Sent {
-    Read {
-        area: Area,
-        address: u16,
-        quantity: u16,
-    },
-    WriteSingleCoil {
-        address: u16,
-        value: bool,
-    },
-    WriteSingleRegister {
-        address: u16,
-        value: u16,
-    },
-    WriteMultipleCoils {
-        address: u16,
-        quantity: u16,
-    },
-    WriteMultipleRegisters {
-        address: u16,
-        quantity: u16,
-    },
-    MaskWriteRegister {
-        address: u16,
-        and_mask: u16,
-        or_mask: u16,
-    },
+/// A request's PDU as sent, to check its answer against (`protocol::check`).
+pub(super) struct SentPdu {
+    bytes: [u8; crate::protocol::MAX_PDU_LEN],
+    len: u8,
 }
 
-/// Stand-in data for rebuilding multiple writes: the check compares their quantity only.
-static ZEROS: [u8; 256] = [0; 256];
+impl Default for SentPdu {
+    fn default() -> Self {
+        SentPdu {
+            bytes: [0; crate::protocol::MAX_PDU_LEN],
+            len: 0,
+        }
+    }
+}
 
-impl Sent {
-    /// The request, rebuilt (multiple writes with zero data of the same quantity).
-    pub(super) fn request(&self) -> Option<crate::protocol::Request<'static>> {
-        use crate::protocol::{Bits, Registers, Request};
-        Some(match *self {
-            Sent::Read {
-                area,
-                address,
-                quantity,
-            } => match area {
-                Area::Coil => Request::ReadCoils { address, quantity },
-                Area::Discrete => Request::ReadDiscreteInputs { address, quantity },
-                Area::Input => Request::ReadInputRegisters { address, quantity },
-                Area::Holding => Request::ReadHoldingRegisters { address, quantity },
-            },
-            Sent::WriteSingleCoil { address, value } => Request::WriteSingleCoil { address, value },
-            Sent::WriteSingleRegister { address, value } => {
-                Request::WriteSingleRegister { address, value }
-            }
-            Sent::WriteMultipleCoils { address, quantity } => Request::WriteMultipleCoils {
-                address,
-                values: Bits::new(ZEROS.get(..usize::from(quantity).div_ceil(8))?, quantity)
-                    .ok()?,
-            },
-            Sent::WriteMultipleRegisters { address, quantity } => Request::WriteMultipleRegisters {
-                address,
-                values: Registers::new(ZEROS.get(..usize::from(quantity) * 2)?).ok()?,
-            },
-            Sent::MaskWriteRegister {
-                address,
-                and_mask,
-                or_mask,
-            } => Request::MaskWriteRegister {
-                address,
-                and_mask,
-                or_mask,
-            },
-        })
+impl SentPdu {
+    pub(super) fn keep(&mut self, pdu: &[u8]) {
+        let n = pdu.len().min(self.bytes.len());
+        self.bytes[..n].copy_from_slice(&pdu[..n]);
+        self.len = n as u8;
+    }
+
+    /// The request, decoded again.
+    pub(super) fn request(&self) -> Option<crate::protocol::Request<'_>> {
+        crate::protocol::Request::decode(&self.bytes[..usize::from(self.len)]).ok()
     }
 }
 

@@ -2,7 +2,7 @@
 
 use std::time::Instant;
 
-use super::{Engine, Framing, InFlight, Op, Sent};
+use super::{Engine, Framing, InFlight, Op, SentPdu};
 use crate::master::status::{Fault, Operation};
 use crate::master::sync::{WriteTicket, begin_read, take_dirty};
 use crate::memory::Area;
@@ -74,63 +74,31 @@ impl Engine {
         let built = if ticket.is_masked() {
             // Only some bits of the register were written: change just those (FC22).
             let value = u16::from_be_bytes([data[0], data[1]]);
-            let (and_mask, or_mask) = (!ticket.mask, value & ticket.mask);
-            Ok((
-                Request::MaskWriteRegister {
-                    address,
-                    and_mask,
-                    or_mask,
-                },
-                Sent::MaskWriteRegister {
-                    address,
-                    and_mask,
-                    or_mask,
-                },
-            ))
+            Ok(Request::MaskWriteRegister {
+                address,
+                and_mask: !ticket.mask,
+                or_mask: value & ticket.mask,
+            })
         } else {
             match (block.area.is_bits(), single) {
-                (true, true) => {
-                    let value = data[0] & 1 == 1;
-                    Ok((
-                        Request::WriteSingleCoil { address, value },
-                        Sent::WriteSingleCoil { address, value },
-                    ))
-                }
-                (true, false) => {
-                    Bits::new(&data[..count.div_ceil(8)], count as u16).map(|values| {
-                        (
-                            Request::WriteMultipleCoils { address, values },
-                            Sent::WriteMultipleCoils {
-                                address,
-                                quantity: count as u16,
-                            },
-                        )
-                    })
-                }
-                (false, true) => {
-                    let value = u16::from_be_bytes([data[0], data[1]]);
-                    Ok((
-                        Request::WriteSingleRegister { address, value },
-                        Sent::WriteSingleRegister { address, value },
-                    ))
-                }
-                (false, false) => Registers::new(&data[..count * 2]).map(|values| {
-                    (
-                        Request::WriteMultipleRegisters { address, values },
-                        Sent::WriteMultipleRegisters {
-                            address,
-                            quantity: count as u16,
-                        },
-                    )
+                (true, true) => Ok(Request::WriteSingleCoil {
+                    address,
+                    value: data[0] & 1 == 1,
                 }),
+                (true, false) => Bits::new(&data[..count.div_ceil(8)], count as u16)
+                    .map(|values| Request::WriteMultipleCoils { address, values }),
+                (false, true) => Ok(Request::WriteSingleRegister {
+                    address,
+                    value: u16::from_be_bytes([data[0], data[1]]),
+                }),
+                (false, false) => Registers::new(&data[..count * 2])
+                    .map(|values| Request::WriteMultipleRegisters { address, values }),
             }
         };
-        let encoded = built.map_err(|e| e.to_string()).and_then(|(req, sent)| {
-            self.encode(u, &req, buf)
-                .map(|(len, tid)| (len, tid, sent))
-                .map_err(|e| e.to_string())
+        let encoded = built.map_err(|e| e.to_string()).and_then(|req| {
+            self.encode(u, &req, buf).map_err(|e| e.to_string())
         });
-        let (len, tid, sent) = match encoded {
+        let (len, tid) = match encoded {
             Ok(x) => x,
             Err(e) => {
                 // Unreachable for blocks within the protocol limits; reported, never a panic.
@@ -152,7 +120,7 @@ impl Engine {
             self.check_flushes();
             return Some(len);
         }
-        self.push_in_flight(now, len, tid, u, sent, Op::Write { ticket });
+        self.push_in_flight(now, &buf[..len], tid, u, Op::Write { ticket });
         Some(len)
     }
 
@@ -181,14 +149,9 @@ impl Engine {
                 }
             }
         }
-        let sent = Sent::Read {
-            area: block.area,
-            address,
-            quantity,
-        };
         match self.encode(u, &req, buf) {
             Ok((len, tid)) => {
-                self.push_in_flight(now, len, tid, u, sent, Op::Read { block, ticket });
+                self.push_in_flight(now, &buf[..len], tid, u, Op::Read { block, ticket });
                 Some(len)
             }
             Err(e) => {
@@ -204,15 +167,17 @@ impl Engine {
         }
     }
 
-    fn push_in_flight(
-        &mut self,
-        now: Instant,
-        len: usize,
-        tid: u16,
-        unit: usize,
-        sent: Sent,
-        op: Op,
-    ) {
+    /// Records a request sent as `frame`, to match and check its answer.
+    fn push_in_flight(&mut self, now: Instant, frame: &[u8], tid: u16, unit: usize, op: Op) {
+        let len = frame.len();
+        // The PDU, kept to check the answer against (protocol::check).
+        let pdu = match self.cfg.framing {
+            Framing::Tcp => frame.get(tcp::HEADER_LEN..),
+            Framing::Rtu(_) => frame.get(1..len.saturating_sub(2)),
+        }
+        .unwrap_or_default();
+        let mut sent = SentPdu::default();
+        sent.keep(pdu);
         let left = match self.cfg.framing {
             Framing::Tcp => now,
             // The answer cannot start before the request has left the line, and takes its
