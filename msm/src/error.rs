@@ -25,7 +25,7 @@ use crate::memory::Area;
 pub enum Error {
     /// A variable does not fit inside its area.
     #[error(
-        "{what} at {area} address {address} needs {count} item(s), but the {area} area holds addresses {}: \
+        "{what} at {area} address {address} needs {count} item(s), but the {area} area {}: \
          declare a larger area (Memory::builder()) or use an address inside it",
         area_range(*start, *size)
     )]
@@ -237,11 +237,12 @@ pub enum Error {
     },
 }
 
-fn area_range(start: u16, size: u32) -> String {
+/// `holds addresses 0..=7`, or `holds no addresses` for an empty area.
+pub(crate) fn area_range(start: u16, size: u32) -> String {
     if size == 0 {
-        "none (it is empty)".to_string()
+        "holds no addresses".to_string()
     } else {
-        format!("{start}..={}", u32::from(start) + size - 1)
+        format!("holds addresses {start}..={}", u32::from(start) + size - 1)
     }
 }
 

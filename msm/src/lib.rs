@@ -6,6 +6,42 @@
 //! and writes variables. A map file ([`Map`]) describes a memory and its named variables
 //! in TOML, for programs that learn them at run time.
 //!
+//! ## Quickstart: a slave and a master
+//!
+//! ```
+//! use std::time::Duration;
+//! use msm::{Master, Memory, Order, Quality, Slave, Var};
+//!
+//! // The PLC side: 8 holding registers served over Modbus/TCP (port 0: any free port).
+//! let plc = Memory::new(8);
+//! let slave = Slave::tcp("127.0.0.1:0").serve(plc.clone())?;
+//!
+//! // The HMI side: a master keeps its own copy in sync, every 100 ms.
+//! let hmi = Memory::new(8);
+//! let master = Master::tcp(slave.local_addr())
+//!     .unit(1)
+//!     .period(Duration::from_millis(100))
+//!     .start(hmi.clone())?;
+//!
+//! // Typed variables, declared on each side (CDAB: the low word first).
+//! let setpoint: Var<u32> = hmi.holding(1)?.order(Order::CDAB);
+//! let setpoint_on_plc: Var<u32> = plc.holding(1)?.order(Order::CDAB);
+//! let alarm_on_plc: Var<bool> = plc.holding_bit(3, 0)?;
+//! let alarm: Var<bool> = hmi.holding_bit(3, 0)?;
+//!
+//! setpoint.set(99_999)?;        // goes out at once
+//! master.flush()?;              // ...and is confirmed by the slave
+//! assert_eq!(setpoint_on_plc.get(), 99_999);
+//!
+//! alarm_on_plc.set(true)?;      // the PLC's own logic
+//! master.sync()?;               // one full cycle, now
+//! assert!(alarm.get());
+//! assert!(matches!(alarm.quality(), Quality::Good { .. })); // read from the slave
+//! # Ok::<(), msm::Error>(())
+//! ```
+//!
+//! ## Memory and variables alone
+//!
 //! ```
 //! use msm::{Memory, Order, Var};
 //! let mem = Memory::new(8);

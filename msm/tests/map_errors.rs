@@ -77,7 +77,19 @@ fn address_outside_the_area_reuses_the_memory_message() {
         &e,
         LINE,
         Some("X"),
-        &["discrete inputs area holds addresses none (it is empty)"],
+        &[
+            "discrete inputs area holds no addresses",
+            "discrete_inputs = ",
+        ],
+    );
+    assert!(!e.to_string().contains("Memory::builder"), "{e}");
+    // A 1-based "register number" gets the 0-based hint.
+    let e = err(r#"X = { area = "holding", address = 40001, type = "u16" }"#);
+    check(
+        &e,
+        LINE,
+        Some("X"),
+        &["0-based", "register 40001 is holding registers address 0"],
     );
 }
 

@@ -9,7 +9,7 @@ use crate::CmdResult;
 use crate::args::DemoArgs;
 use crate::failure::Failure;
 use crate::plant::{DEMO_MAP, Plant, TICK};
-use crate::show::shown;
+use crate::show::{shown, state_of};
 
 /// Setpoints the master writes in turn.
 const SETPOINTS: [u16; 4] = [650, 400, 550, 500];
@@ -71,7 +71,11 @@ pub(crate) async fn run(a: DemoArgs) -> CmdResult {
                 let s = master.status();
                 let view: Vec<String> = ["CYCLES", "SETPOINT", "LEVEL", "TEMPERATURE", "ALARM", "RUNNING"]
                     .iter()
-                    .filter_map(|n| hmi.get(n).map(|v| format!("{n}={}", shown(&v.get()))))
+                    .filter_map(|n| hmi.get(n).map(|v| match state_of(v, None) {
+                        (Some(value), "good", _) => format!("{n}={}", shown(&value)),
+                        (Some(value), q, _) => format!("{n}={} ({q})", shown(&value)),
+                        (None, q, _) => format!("{n}=- ({})", q.replace('_', " ")),
+                    }))
                     .collect();
                 let link = if s.connected {
                     format!("cycle {:.2} ms", s.last_cycle.unwrap_or_default().as_secs_f64() * 1e3)

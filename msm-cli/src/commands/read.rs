@@ -21,17 +21,10 @@ pub(crate) async fn run(a: ReadArgs) -> CmdResult {
             map.file()
         )));
     }
-    let outcome = one_shot_read(&a.connect, &mm).await;
-    if let Err(f) = &outcome
-        && f.code != 1
-    {
-        return outcome.map(|_| ());
-    }
+    let (states, outcome) = one_shot_read(&a.connect, &mm).await?;
     // Every variable, in the file's order: its value once read, else why not.
     let time = now();
-    let reason = outcome.as_ref().err().map(|f| f.message.clone());
-    for var in mm.vars() {
-        let (value, quality, error) = state_of(var, reason.as_deref());
+    for (var, (value, quality, error)) in mm.vars().iter().zip(states) {
         if a.json {
             println!(
                 "{}",
@@ -48,14 +41,19 @@ pub(crate) async fn run(a: ReadArgs) -> CmdResult {
             }
         }
     }
-    outcome.map(|_| ())
+    outcome
 }
 
-/// Reads the variables of `mm` once: one cycle of a master that reads only them.
+/// What one variable shows: its value once read, its quality, why it is not good.
+type VarState = (Option<DynValue>, &'static str, Option<String>);
+
+/// Reads the variables of `mm` once: one cycle of a master that reads only them. Each
+/// variable's state is taken before the master lets go of the memory (after that it
+/// would be the memory's own, always good); the outcome says whether all went well.
 pub(crate) async fn one_shot_read(
     c: &crate::args::ConnectArgs,
     mm: &msm::MapMemory,
-) -> Result<Vec<DynValue>, Failure> {
+) -> Result<(Vec<VarState>, Result<(), Failure>), Failure> {
     let master = link::master(c)?
         .plan(Plan::DeclaredVars { max_gap: 0 })
         .period(std::time::Duration::from_secs(3600))
@@ -63,13 +61,20 @@ pub(crate) async fn one_shot_read(
         .await?;
     let limit = super::one_shot_limit(c.timeout);
     let result = tokio::time::timeout(limit, master.sync()).await;
-    master.stop().await;
-    match result {
+    let outcome = match result {
         Err(_) => Err(Failure::modbus(format!(
             "timeout: no complete answer from {} within {limit:?}",
             link::peer_name(c)
         ))),
         Ok(Err(e)) => Err(e.into()),
-        Ok(Ok(())) => Ok(mm.vars().iter().map(msm::AnyVar::get).collect()),
-    }
+        Ok(Ok(())) => Ok(()),
+    };
+    let reason = outcome.as_ref().err().map(|f| f.message.clone());
+    let states = mm
+        .vars()
+        .iter()
+        .map(|v| state_of(v, reason.as_deref()))
+        .collect();
+    master.stop().await;
+    Ok((states, outcome))
 }

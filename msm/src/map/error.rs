@@ -256,7 +256,10 @@ pub enum MapErrorKind {
     /// A `type` that is not one of the map-file types.
     #[error(
         "unknown type {name:?}{}: the types are {}",
-        suggest::did_you_mean(name, VarType::ALL.iter().map(|t| t.name())),
+        suggest::type_alias(name).map_or_else(
+            || suggest::did_you_mean(name, VarType::ALL.iter().map(|t| t.name())),
+            |t| format!(" (did you mean {t}?)")
+        ),
         VarType::ALL.map(VarType::name).join(", ")
     )]
     UnknownType {
@@ -337,15 +340,50 @@ pub enum MapErrorKind {
 
     /// A problem the memory reports: an unknown area, order or byte, an address outside
     /// the area, a bit past 15, a bad string length or content.
-    #[error("{error}{hint}", error = .0, hint = map_hint(.0))]
+    #[error("{}", in_map_words(.0))]
     Memory(Error),
 }
 
-/// The memory's messages speak of the Rust API; in a map the same fix is made in the file.
-fn map_hint(e: &Error) -> &'static str {
+/// The memory's messages speak of the Rust API; in a map the same fix is made in the
+/// file, so say it in the file's words.
+fn in_map_words(e: &Error) -> String {
     match e {
-        Error::OutOfRange { .. } => " (in a map file, the area sizes are set in [memory])",
-        _ => "",
+        Error::OutOfRange {
+            what,
+            area,
+            address,
+            count,
+            start,
+            size,
+        } => {
+            let key = match area {
+                crate::Area::Coil => "coils",
+                crate::Area::Discrete => "discrete_inputs",
+                crate::Area::Input => "input_registers",
+                crate::Area::Holding => "holding_registers",
+            };
+            // 40001-style numbers are 1-based register numbers with the area in front.
+            let offset = match area {
+                crate::Area::Coil => 1,
+                crate::Area::Discrete => 10_001,
+                crate::Area::Input => 30_001,
+                crate::Area::Holding => 40_001,
+            };
+            let numbered = if *address >= offset && *area != crate::Area::Coil {
+                format!(
+                    "; Modbus addresses here are 0-based: register {address} is {area} address {}",
+                    address - offset
+                )
+            } else {
+                String::new()
+            };
+            format!(
+                "{what} at {area} address {address} needs {count} item(s), but the {area} area {}: \
+                 make it larger in [memory] ({key} = ...) or use an address inside it{numbered}",
+                crate::error::area_range(*start, *size)
+            )
+        }
+        other => other.to_string(),
     }
 }
 

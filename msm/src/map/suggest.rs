@@ -20,6 +20,25 @@ pub(crate) fn closest<'a>(
     near.into_iter().take(3).map(|(_, c)| c).collect()
 }
 
+/// The map type for a name other tools use (`uint16`, `float`, `word`, `dint`, ...).
+pub(crate) fn type_alias(name: &str) -> Option<&'static str> {
+    Some(match name.to_lowercase().as_str() {
+        "uint16" | "word" | "uint" | "ushort" | "unsigned" => "u16",
+        "int16" | "int" | "short" | "sint16" => "i16",
+        "uint32" | "dword" | "udint" | "ulong" => "u32",
+        "int32" | "dint" | "long" | "sint32" => "i32",
+        "uint64" | "lword" | "ulint" => "u64",
+        "int64" | "lint" => "i64",
+        "float" | "float32" | "real" | "single" => "f32",
+        "float64" | "double" | "lreal" => "f64",
+        "uint8" | "byte" | "usint" => "u8",
+        "int8" | "sint" | "char" => "i8",
+        "boolean" | "coil" => "bool",
+        "str" | "text" | "ascii" => "string",
+        _ => return None,
+    })
+}
+
 /// ` (did you mean X?)`, or nothing when no candidate is close.
 pub(crate) fn did_you_mean<'a>(
     word: &str,
@@ -83,6 +102,12 @@ mod tests {
         assert_eq!(closest("adress", keys), ["address"]);
         assert_eq!(closest("TYPE", keys), ["type"]);
         assert!(closest("colour", keys).is_empty());
+        assert_eq!(type_alias("UINT16"), Some("u16"));
+        assert_eq!(type_alias("float"), Some("f32"));
+        assert_eq!(type_alias("word"), Some("u16"));
+        assert_eq!(type_alias("int"), Some("i16"));
+        assert_eq!(type_alias("uint32"), Some("u32"));
+        assert_eq!(type_alias("colour"), None);
         assert_eq!(did_you_mean("bite", keys), " (did you mean bit or byte?)");
         assert_eq!(did_you_mean("zzzzzz", keys), "");
         assert_eq!(listing(&["A", "B", "C"]), " (did you mean A, B or C?)");

@@ -95,9 +95,9 @@ impl Engine {
                     .map(|values| Request::WriteMultipleRegisters { address, values }),
             }
         };
-        let encoded = built.map_err(|e| e.to_string()).and_then(|req| {
-            self.encode(u, &req, buf).map_err(|e| e.to_string())
-        });
+        let encoded = built
+            .map_err(|e| e.to_string())
+            .and_then(|req| self.encode(u, &req, buf).map_err(|e| e.to_string()));
         let (len, tid) = match encoded {
             Ok(x) => x,
             Err(e) => {
