@@ -31,6 +31,26 @@ impl Style {
     }
 }
 
+/// True once the reader of stdout went away (`msm poll | head -3` after three lines):
+/// a pipe whose other end is closed polls as an error. A terminal or a file never does.
+pub(crate) fn reader_gone() -> bool {
+    use rustix::event::{PollFd, PollFlags, Timespec, poll};
+    use std::os::fd::AsFd;
+    let out = std::io::stdout();
+    let fd = out.as_fd();
+    let mut fds = [PollFd::new(&fd, PollFlags::OUT)];
+    let zero = Timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    match poll(&mut fds, Some(&zero)) {
+        Ok(n) if n > 0 => fds[0]
+            .revents()
+            .intersects(PollFlags::ERR | PollFlags::HUP),
+        _ => false,
+    }
+}
+
 /// UTC time with milliseconds, RFC 3339.
 pub(crate) fn now() -> String {
     humantime::format_rfc3339_millis(SystemTime::now()).to_string()

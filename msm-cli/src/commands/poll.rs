@@ -54,7 +54,7 @@ pub(crate) async fn run(a: PollArgs) -> CmdResult {
         console.header(header(&peer, a.connect.unit, &status));
         console.render(mm.vars());
         last = status;
-        if console.failed().is_some() {
+        if console.failed().is_some() || (change.is_none() && crate::show::reader_gone()) {
             break; // the reader went away (`| head`): stop quietly
         }
     }
