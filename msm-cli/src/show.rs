@@ -44,9 +44,7 @@ pub(crate) fn reader_gone() -> bool {
         tv_nsec: 0,
     };
     match poll(&mut fds, Some(&zero)) {
-        Ok(n) if n > 0 => fds[0]
-            .revents()
-            .intersects(PollFlags::ERR | PollFlags::HUP),
+        Ok(n) if n > 0 => fds[0].revents().intersects(PollFlags::ERR | PollFlags::HUP),
         _ => false,
     }
 }

@@ -21,12 +21,13 @@
 //! # Ok::<(), msm::Error>(())
 //! ```
 
+mod core;
 mod driver;
-mod engine;
 mod handle;
-mod planner;
 mod status;
-mod sync;
+
+// The core's modules under their short names, for the driver and the handles.
+use self::core::{engine, planner, sync};
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;

@@ -32,13 +32,12 @@
 //! ```
 
 mod config;
-mod exec;
+mod core;
 mod handle;
 mod hooks;
 mod identity;
 mod ipnet;
 mod rtu;
-mod session;
 mod start;
 mod tcp;
 
@@ -55,6 +54,7 @@ pub use hooks::{WriteRequest, WriteValues};
 pub use identity::DeviceIdentity;
 pub use ipnet::IpNet;
 
+use self::core::{exec, session};
 use crate::error::Result;
 use crate::memory::{Area, Memory};
 use crate::protocol::ExceptionCode;

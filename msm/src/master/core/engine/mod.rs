@@ -17,9 +17,9 @@ use std::collections::{BTreeMap, VecDeque};
 use std::time::{Duration, Instant};
 
 use super::planner::{Block, Plan, plan_reads};
-use super::status::{BlockError, DepthReason, Fault, Operation, Status};
 use super::sync::{ReadTicket, WriteTicket, unsent_since, write_lost};
 use crate::error::Error;
+use crate::master::status::{BlockError, DepthReason, Fault, Operation, Status};
 use crate::memory::{Area, Change, Memory, Origin, Peer};
 use crate::protocol::ExceptionCode;
 use crate::protocol::rtu::Direction;

@@ -13,8 +13,8 @@ use crate::protocol::{
     Bits, ExceptionCode, FunctionCode, Registers, Request, encode_exception, read_response_body,
 };
 
-use super::config::Settings;
-use super::hooks::{WriteRequest, WriteValues};
+use crate::slave::config::Settings;
+use crate::slave::hooks::{WriteRequest, WriteValues};
 
 /// Who asked, and what the slave is allowed to do.
 pub(crate) struct Context<'a> {
