@@ -8,6 +8,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::sync::{Notify, mpsc, oneshot};
 use tokio::time::Instant;
 
+use super::core::backoff::Backoff;
 use super::engine::{Engine, Event};
 use super::status::Status;
 use crate::error::{Error, Result};
@@ -80,12 +81,12 @@ impl Driver {
     /// Runs until stopped (a `Stop` command, or every handle dropped).
     pub(crate) async fn run(mut self) {
         let mut link: Option<Box<dyn Stream>> = None;
-        let mut retry = Retry::new(self.cfg.backoff_min, self.cfg.backoff_max);
+        let mut retry = Backoff::new(self.cfg.backoff_min, self.cfg.backoff_max);
         let mut rbuf = vec![0u8; 4096];
         let mut frame = [0u8; 300];
         let mut wbuf: Vec<u8> = Vec::with_capacity(4096);
         loop {
-            if link.is_none() && Instant::now() >= retry.next_attempt {
+            if link.is_none() && retry.ready(Instant::now().into_std()) {
                 tokio::select! {
                     opened = self.cfg.link.open(self.cfg.connect_timeout) => match opened {
                         Ok((stream, peer)) => {
@@ -98,11 +99,11 @@ impl Driver {
                         }
                         Err(e) => {
                             tracing::debug!(
-                                peer = %self.cfg.link.name(), error = %e, retry_in = ?retry.backoff,
+                                peer = %self.cfg.link.name(), error = %e, retry_in = ?retry.next_pause(),
                                 "connect failed"
                             );
                             self.engine.handle_connect_failed(&e.to_string());
-                            retry.schedule();
+                            retry.failed(Instant::now().into_std());
                         }
                     },
                     cmd = self.commands.recv() => if !self.command(cmd) { break },
@@ -139,8 +140,10 @@ impl Driver {
             self.after_step(&mut link, &mut retry);
 
             let mut deadline = self.engine.poll_timeout().map(Instant::from_std);
-            if link.is_none() {
-                deadline = Some(deadline.map_or(retry.next_attempt, |d| d.min(retry.next_attempt)));
+            if link.is_none()
+                && let Some(next) = retry.wake_at().map(Instant::from_std)
+            {
+                deadline = Some(deadline.map_or(next, |d| d.min(next)));
             }
             let sleep = async {
                 match deadline {
@@ -167,11 +170,11 @@ impl Driver {
 
     /// The connection is gone: tell the engine, and try again after the backoff (a slave
     /// that accepts and closes at once must not be hammered).
-    fn lose(&mut self, link: &mut Option<Box<dyn Stream>>, retry: &mut Retry, reason: &str) {
+    fn lose(&mut self, link: &mut Option<Box<dyn Stream>>, retry: &mut Backoff, reason: &str) {
         *link = None;
-        self.engine
-            .handle_disconnected(Instant::now().into_std(), reason);
-        retry.schedule();
+        let now = Instant::now().into_std();
+        self.engine.handle_disconnected(now, reason);
+        retry.failed(now);
     }
 
     /// Handles a command; false when the worker must stop.
@@ -198,10 +201,10 @@ impl Driver {
     }
 
     /// Delivers the engine's events and publishes its status.
-    fn after_step(&mut self, link: &mut Option<Box<dyn Stream>>, retry: &mut Retry) {
+    fn after_step(&mut self, link: &mut Option<Box<dyn Stream>>, retry: &mut Backoff) {
         if self.engine.answered_on_connection() {
             // The slave answers: the next loss starts the backoff from the bottom again.
-            retry.reset();
+            retry.succeeded();
         }
         let mut done = Vec::new();
         while let Some(event) = self.engine.poll_event() {
@@ -228,35 +231,6 @@ impl Driver {
         for (reply, result) in done {
             reply.send(result);
         }
-    }
-}
-
-/// When to try connecting next: capped exponential backoff.
-struct Retry {
-    next_attempt: Instant,
-    backoff: Duration,
-    min: Duration,
-    max: Duration,
-}
-
-impl Retry {
-    fn new(min: Duration, max: Duration) -> Retry {
-        Retry {
-            next_attempt: Instant::now(),
-            backoff: min,
-            min,
-            max,
-        }
-    }
-
-    /// The next attempt after the current backoff, which then doubles (up to the cap).
-    fn schedule(&mut self) {
-        self.next_attempt = crate::time::later(Instant::now(), self.backoff);
-        self.backoff = self.backoff.saturating_mul(2).min(self.max);
-    }
-
-    fn reset(&mut self) {
-        self.backoff = self.min;
     }
 }
 

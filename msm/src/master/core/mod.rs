@@ -4,6 +4,7 @@
 //! arguments, bytes as slices (docs/architecture.md; a repo test keeps `tokio` and
 //! `Instant::now` out of these files).
 
+pub(crate) mod backoff;
 pub(crate) mod engine;
 pub(crate) mod planner;
 pub(crate) mod sync;

@@ -16,6 +16,7 @@ mod tests;
 use std::collections::{BTreeMap, VecDeque};
 use std::time::{Duration, Instant};
 
+use super::backoff::Backoff;
 use super::planner::{Block, Plan, plan_reads};
 use super::sync::{ReadTicket, WriteTicket, unsent_since, write_lost};
 use crate::error::Error;
@@ -115,10 +116,8 @@ pub(crate) struct Unit {
     /// False once the slave refused a mask write (FC22) with exception 01: bits and
     /// bytes of registers are then written with their whole register.
     mask_writes: bool,
-    /// Writes to this unit wait until then after a transient fault.
-    write_hold_until: Option<Instant>,
-    /// The pause after the next transient write fault (doubles while they last).
-    write_backoff: Duration,
+    /// Writes to this unit pause after a transient fault, longer while they last.
+    write_backoff: Backoff,
 }
 
 /// The first pause after a transient write fault, and the longest.
@@ -137,8 +136,7 @@ impl Unit {
             blocks: Vec::new(),
             planned_spans: None,
             mask_writes: true,
-            write_hold_until: None,
-            write_backoff: Duration::ZERO,
+            write_backoff: Backoff::new(WRITE_BACKOFF_MIN, WRITE_BACKOFF_MAX),
         }
     }
 
@@ -386,7 +384,7 @@ impl Engine {
         self.may_widen = false;
         for u in &mut self.units {
             u.mem.lock().clear_read_only_marks();
-            u.write_hold_until = None;
+            u.write_backoff.clear_wait();
         }
         self.start_cycle(now);
     }
@@ -444,9 +442,10 @@ impl Engine {
             self.consecutive_timeouts += 1;
             self.fail(now, f, Fault::Timeout(self.cfg.response_timeout));
         }
+
         for u in &mut self.units {
-            if u.write_hold_until.is_some_and(|t| t <= now) {
-                u.write_hold_until = None;
+            if u.write_backoff.ready(now) {
+                u.write_backoff.clear_wait(); // the pause is over: writes may go
             }
         }
         if self.cfg.framing == Framing::Tcp
@@ -484,7 +483,7 @@ impl Engine {
             next = min_opt(next, self.bus_free_at);
             next = min_opt(next, self.framer.as_ref().and_then(Framer::poll_timeout));
             for u in &self.units {
-                next = min_opt(next, u.write_hold_until);
+                next = min_opt(next, u.write_backoff.wake_at());
             }
         }
         next
@@ -723,9 +722,7 @@ impl Engine {
                     // faults go on (a lost connection: after reconnecting).
                     write_lost(&mut unit.mem.lock(), &ticket);
                     if !matches!(fault, Fault::Disconnected(_)) {
-                        unit.write_backoff =
-                            (unit.write_backoff * 2).clamp(WRITE_BACKOFF_MIN, WRITE_BACKOFF_MAX);
-                        unit.write_hold_until = Some(crate::time::later(now, unit.write_backoff));
+                        unit.write_backoff.failed(now);
                         self.status.writes_retried += 1;
                     }
                     self.record_error(f.unit, Operation::Write, ticket.block, fault);

@@ -144,7 +144,7 @@ impl Engine {
                 self.status.writes_confirmed += 1;
                 let (block, unit) = (ticket.block, f.unit);
                 let u = &mut self.units[unit];
-                u.write_backoff = Duration::ZERO;
+                u.write_backoff.succeeded();
                 u.mem
                     .lock()
                     .write_confirmed(block.area, block.index, block.count, ticket.sent_at);

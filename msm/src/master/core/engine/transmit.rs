@@ -41,7 +41,7 @@ impl Engine {
         for k in 0..units {
             let u = (self.next_writer + k) % units;
             let unit = &self.units[u];
-            if unit.write_hold_until.is_some_and(|t| t > now) {
+            if !unit.write_backoff.ready(now) {
                 continue; // pausing after a transient fault; reads go on
             }
             let mut data = [0u8; 256];
