@@ -1,7 +1,7 @@
 //! What a one-shot read or write works on: variables of a map file, or raw values
 //! described by `--area/--address/--type/--order`.
 
-use msm::{Area, Map, Order, VarType};
+use msm::{Area, AreaSpec, Map, Order, VarDef, VarType};
 
 use crate::args::RawArgs;
 use crate::failure::Failure;
@@ -99,24 +99,16 @@ fn raw_map(raw: &RawArgs, count: u16) -> Result<Map, Failure> {
             "{count} {ty} value(s) from address {address} run past address 65535"
         )));
     }
-    let area_key = match area {
-        Area::Coil => "coils",
-        Area::Discrete => "discrete_inputs",
-        Area::Input => "input_registers",
-        Area::Holding => "holding_registers",
-    };
-    let mut toml = format!(
-        "[memory]\n{area_key} = {{ start = {address}, size = {size} }}\norder = \"{order}\"\n[vars]\n"
-    );
+    let mut map = Map::builder()
+        .name("raw access")
+        .area(area, AreaSpec::new(address, size))
+        .order(order);
     for i in 0..u32::from(count) {
-        let a = u32::from(address) + i * width;
-        toml.push_str(&format!(
-            "\"{}[{a}]\" = {{ area = \"{}\", address = {a}, type = \"{ty}\" }}\n",
-            area.key(),
-            area.key()
-        ));
+        // Inside the address space: checked above.
+        let a = (u32::from(address) + i * width) as u16;
+        map = map.var(VarDef::new(format!("{}[{a}]", area.key()), area, a, ty));
     }
-    Map::from_toml_str(&toml).map_err(|e| Failure::usage(format!("raw access: {e}")))
+    map.build().map_err(Failure::from)
 }
 
 #[cfg(test)]

@@ -62,7 +62,7 @@ mod time;
 pub mod transport;
 
 pub use error::{Error, Result};
-pub use map::{AnyVar, DynValue, Map, MapError, MapMemory, VarDef, VarType};
+pub use map::{AnyVar, DynValue, Map, MapBuilder, MapError, MapMemory, VarDef, VarType};
 pub use master::{AsyncMasterHandle, Master, MasterHandle, Plan, Status};
 pub use memory::{
     Area, AreaSpec, Byte, Change, Lagged, Memory, MemoryBuilder, Order, Origin, Peer, Quality,

@@ -356,3 +356,98 @@ fn maps_and_their_variables_cross_threads() {
     send_sync::<msm::AnyVar>();
     send_sync::<msm::MapError>();
 }
+
+#[test]
+fn a_map_built_in_code_equals_the_same_map_read_from_a_file_and_gets_the_same_checks() {
+    use msm::map::{DynValue, MapErrorKind, VarDef, VarType};
+    use msm::{Area, AreaSpec, Byte, Map, Order};
+    let file = Map::from_toml_str(
+        r#"
+        [memory]
+        coils = 8
+        holding_registers = { start = 100, size = 16 }
+        order = "CDAB"
+        [vars]
+        RUN   = { area = "coil", address = 1, type = "bool", value = true }
+        TOTAL = { area = "holding", address = 100, type = "u32", order = "ABCD", value = 7 }
+        READY = { area = "holding", address = 102, type = "bit", bit = 3 }
+        STEP  = { area = "holding", address = 103, type = "u8", byte = "high" }
+        NAME  = { area = "holding", address = 104, type = "string", len = 4, value = "AB" }
+        "#,
+    )
+    .expect("valid");
+    let code = Map::builder()
+        .area(Area::Coil, AreaSpec::new(0, 8))
+        .area(Area::Holding, AreaSpec::new(100, 16))
+        .order(Order::CDAB)
+        .var(VarDef::new("RUN", Area::Coil, 1, VarType::Bool).with_value(DynValue::Bool(true)))
+        .var(
+            VarDef::new("TOTAL", Area::Holding, 100, VarType::U32)
+                .with_order(Order::ABCD)
+                .with_value(DynValue::I64(7)),
+        )
+        .var(VarDef::new("READY", Area::Holding, 102, VarType::Bit).with_bit(3))
+        .var(VarDef::new("STEP", Area::Holding, 103, VarType::U8).with_byte(Byte::High))
+        .var(
+            VarDef::new("NAME", Area::Holding, 104, VarType::String)
+                .with_len(4)
+                .with_value(DynValue::String("AB".into())),
+        )
+        .build()
+        .expect("valid");
+    assert_eq!(
+        file.vars(),
+        code.vars(),
+        "values converted to their types alike"
+    );
+    assert_eq!(file.areas(), code.areas());
+    assert_eq!(file.order(), code.order());
+
+    let kind = |b: msm::MapBuilder| b.build().expect_err("refused").kind().to_string();
+    let regs = || Map::builder().area(Area::Holding, AreaSpec::new(0, 4));
+    for (builder, needle) in [
+        (
+            regs().var(VarDef::new("B", Area::Holding, 0, VarType::Bit)),
+            "bit",
+        ),
+        (
+            regs().var(VarDef::new("B", Area::Holding, 0, VarType::Bit).with_bit(16)),
+            "bit 16",
+        ),
+        (
+            regs().var(VarDef::new("S", Area::Holding, 0, VarType::String)),
+            "len",
+        ),
+        (
+            regs().var(VarDef::new("U", Area::Holding, 0, VarType::U16).with_bit(1)),
+            "bit",
+        ),
+        (
+            regs().var(VarDef::new("C", Area::Coil, 0, VarType::Bool)),
+            "coils area holds no addresses",
+        ),
+        (
+            regs().var(VarDef::new("W", Area::Holding, 3, VarType::U32)),
+            "holds addresses 0..=3",
+        ),
+        (
+            regs().var(VarDef::new("bad name", Area::Holding, 0, VarType::U16)),
+            "spaces",
+        ),
+        (
+            regs().var(
+                VarDef::new("V", Area::Holding, 0, VarType::U8).with_value(DynValue::I64(300)),
+            ),
+            "300",
+        ),
+    ] {
+        let text = kind(builder);
+        assert!(text.contains(needle), "{needle:?} not in {text:?}");
+    }
+    let e = regs()
+        .var(VarDef::new("T", Area::Holding, 0, VarType::Bool))
+        .build()
+        .expect_err("a bool in a register");
+    assert!(matches!(e.kind(), MapErrorKind::TypeNotInArea { .. }));
+    assert_eq!(e.variable(), Some("T"));
+}

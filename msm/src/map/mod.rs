@@ -41,6 +41,7 @@
 //! ```
 
 mod any_var;
+mod builder;
 mod def;
 mod error;
 mod map_memory;
@@ -51,6 +52,7 @@ mod types;
 use std::path::Path;
 
 pub use any_var::AnyVar;
+pub use builder::MapBuilder;
 pub use def::VarDef;
 pub use error::{MapError, MapErrorKind, Position};
 pub use map_memory::MapMemory;
@@ -97,6 +99,21 @@ struct Places {
 }
 
 impl Map {
+    /// Starts a map built in code (see [`MapBuilder`]).
+    ///
+    /// ```
+    /// use msm::map::{VarDef, VarType};
+    /// let map = msm::Map::builder()
+    ///     .area(msm::Area::Holding, msm::AreaSpec::new(0, 2))
+    ///     .var(VarDef::new("LEVEL", msm::Area::Holding, 0, VarType::U16))
+    ///     .build()?;
+    /// assert_eq!(map.var("LEVEL").map(|v| v.address), Some(0));
+    /// # Ok::<(), msm::MapError>(())
+    /// ```
+    pub fn builder() -> MapBuilder {
+        MapBuilder::default()
+    }
+
     /// Reads a map from TOML text. Errors name the file `<string>`.
     ///
     /// ```

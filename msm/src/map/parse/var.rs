@@ -2,6 +2,10 @@
 
 use super::{Key, Parser, Value};
 use crate::error::Error;
+use crate::map::def::{
+    ADDRESS_HINT, AREA_HINT, BIT_HINT, LEN_HINT, TYPE_HINT, applies_to, area_mismatch, check_name,
+    key_applies,
+};
 use crate::map::error::{MapError, MapErrorKind, Position};
 use crate::map::types::{DynValue, VarType};
 use crate::map::{Places, VarDef};
@@ -62,17 +66,13 @@ impl Parser<'_> {
             let kind = MapErrorKind::TypeNotInArea { ty, area, hint };
             return Err(self.error(type_v.span(), var, kind));
         }
-        for (key, field, applies) in [
-            (
-                "order",
-                order_v,
-                !matches!(ty, VarType::Bool | VarType::Bit | VarType::U8 | VarType::I8),
-            ),
-            ("bit", bit_v, ty == VarType::Bit),
-            ("byte", byte_v, matches!(ty, VarType::U8 | VarType::I8)),
-            ("len", len_v, ty == VarType::String),
+        for (key, field) in [
+            ("order", order_v),
+            ("bit", bit_v),
+            ("byte", byte_v),
+            ("len", len_v),
         ] {
-            if let (Some(field), false) = (field, applies) {
+            if let (Some(field), false) = (field, key_applies(key, ty)) {
                 let kind = MapErrorKind::KeyNotApplicable {
                     key,
                     ty,
@@ -163,54 +163,5 @@ impl Parser<'_> {
                 found: other.type_str(),
             }),
         }
-    }
-}
-
-const AREA_HINT: &str =
-    "say where the variable lives: area = \"coil\", \"discrete\", \"input\" or \"holding\"";
-const ADDRESS_HINT: &str = "give its (first) address in the area, for example address = 0";
-const TYPE_HINT: &str = "give its type, for example type = \"u16\"; the types are bool, bit, u8, i8, \
-                         u16, i16, u32, i32, u64, i64, f32, f64 and string";
-const BIT_HINT: &str = "a bit variable needs bit = 0..=15, 0 the least significant";
-const LEN_HINT: &str = "a string needs len = its size in registers, two characters each";
-
-/// Names go into tables, JSON and `msm write NAME=VALUE`, so some characters cannot be used.
-fn check_name(name: &str) -> Result<(), MapErrorKind> {
-    let reason = if name.is_empty() {
-        "a variable needs a name of at least one character"
-    } else if name.chars().any(|c| c.is_whitespace() || c.is_control()) {
-        "names may not hold spaces or control characters"
-    } else if name.contains('=') {
-        "names may not hold `=`, which separates name and value in `msm write NAME=VALUE`"
-    } else {
-        return Ok(());
-    };
-    Err(MapErrorKind::BadName {
-        name: name.to_string(),
-        reason,
-    })
-}
-
-/// Why `ty` cannot live on `area`, if it cannot.
-fn area_mismatch(ty: VarType, area: Area) -> Option<&'static str> {
-    match (ty.is_bits(), area.is_bits()) {
-        (true, false) => Some(
-            "in a register, a boolean is one of its bits: use type = \"bit\" with bit = 0..=15",
-        ),
-        (false, true) => Some(
-            "coils and discrete inputs hold single bits: use type = \"bool\" there, \
-             or put the value in area = \"holding\" or \"input\"",
-        ),
-        _ => None,
-    }
-}
-
-/// Which types take `key`, for the message when another type is given it.
-fn applies_to(key: &str) -> &'static str {
-    match key {
-        "order" => "a word order applies to values of whole registers (u16 and wider, and string)",
-        "bit" => "only type = \"bit\" takes a bit number",
-        "byte" => "only u8 and i8 take a byte (low or high)",
-        _ => "only a string takes a length, in registers",
     }
 }
