@@ -81,17 +81,7 @@ impl Parser<'_> {
                 return Err(self.error(field.span(), var, kind));
             }
         }
-        let mut def = VarDef {
-            name: name.to_string(),
-            area,
-            address,
-            ty,
-            order: None,
-            bit: None,
-            byte: None,
-            len: None,
-            value: None,
-        };
+        let mut def = VarDef::new(name, area, address, ty);
         if let Some(v) = order_v {
             let order = self.str(v, "order", var)?.parse();
             def.order = Some(order.map_err(|e| self.memory_error(v.span(), var, e))?);
