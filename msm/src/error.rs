@@ -2,6 +2,7 @@
 
 use std::time::Duration;
 
+#[cfg(feature = "map")]
 use crate::map::MapError;
 use crate::master::BlockError;
 use crate::memory::Area;
@@ -209,6 +210,7 @@ pub enum Error {
 
     /// A problem with a map file or with a value for one of its variables; the message
     /// names the file and the variable.
+    #[cfg(feature = "map")]
     #[error(transparent)]
     Map(#[from] MapError),
 

@@ -53,6 +53,7 @@
 #![forbid(unsafe_code)]
 
 mod error;
+#[cfg(feature = "map")]
 pub mod map;
 pub mod master;
 pub mod memory;
@@ -62,6 +63,7 @@ mod time;
 pub mod transport;
 
 pub use error::{Error, Result};
+#[cfg(feature = "map")]
 pub use map::{AnyVar, DynValue, Map, MapBuilder, MapError, MapMemory, VarDef, VarType};
 pub use master::{AsyncMasterHandle, Master, MasterHandle, Plan, Status};
 pub use memory::{

@@ -246,6 +246,7 @@ impl<T: Value> Var<T> {
 
     /// Writes a starting value without counting it as a local write: it is not marked
     /// for a master to send and not reported to subscribers. For map files' `value`.
+    #[cfg(feature = "map")]
     pub(crate) fn init(&self, value: T) -> Result<()> {
         let mut buf = [0u8; 2 * MAX_VAR_REGISTERS];
         let snap = self.encode(&value, &mut buf)?;
