@@ -2,7 +2,8 @@
 //! over `--rtu-over-tcp`.
 
 mod common;
-#[path = "../../msm/tests/common/mod.rs"]
+#[path = "../../msm/tests/it/common/mod.rs"]
+#[allow(dead_code)] // the library's helpers; this file uses the serial ones
 mod peers;
 
 use common::{Running, map, run, stderr, stdout};

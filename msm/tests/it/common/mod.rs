@@ -1,6 +1,7 @@
 //! Helpers shared by the integration tests: finding external peers, waiting on
-//! conditions with deadlines.
-#![allow(dead_code)] // each test binary uses a different subset
+//! conditions with deadlines; `slave` has a raw Modbus/TCP client.
+
+pub mod slave;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -29,13 +30,18 @@ pub fn workspace_root() -> PathBuf {
         .unwrap_or_else(|| PathBuf::from("."))
 }
 
-/// A command on PATH, or None (after reporting it missing).
-pub fn program(name: &str, how: &str) -> Option<PathBuf> {
-    let found = std::env::var_os("PATH").and_then(|paths| {
+/// A command on PATH, if there is one.
+pub fn find_program(name: &str) -> Option<PathBuf> {
+    std::env::var_os("PATH").and_then(|paths| {
         std::env::split_paths(&paths)
             .map(|dir| dir.join(name))
             .find(|p| p.is_file())
-    });
+    })
+}
+
+/// A command on PATH, or None (after reporting it missing).
+pub fn program(name: &str, how: &str) -> Option<PathBuf> {
+    let found = find_program(name);
     if found.is_none() {
         missing(name, how);
     }
@@ -61,18 +67,7 @@ pub fn socat() -> Option<PathBuf> {
 /// A Python interpreter that can `import pymodbus`: `$MSM_PYTHON`, the workspace's
 /// `.venv` (made by `bash .ci/run`), or `python3`.
 pub fn pymodbus_python() -> Option<PathBuf> {
-    let mut candidates = Vec::new();
-    if let Some(p) = std::env::var_os("MSM_PYTHON") {
-        candidates.push(PathBuf::from(p));
-    }
-    candidates.push(workspace_root().join(".venv/bin/python"));
-    candidates.push(PathBuf::from("python3"));
-    let found = candidates.into_iter().find(|py| {
-        Command::new(py)
-            .args(["-c", "import pymodbus"])
-            .output()
-            .is_ok_and(|o| o.status.success())
-    });
+    let found = find_pymodbus_python();
     if found.is_none() {
         missing(
             "pymodbus",
@@ -80,6 +75,37 @@ pub fn pymodbus_python() -> Option<PathBuf> {
         );
     }
     found
+}
+
+/// A Python that can import pymodbus and pyserial, if there is one (no report).
+pub fn find_pymodbus_python() -> Option<PathBuf> {
+    let mut candidates = Vec::new();
+    if let Some(p) = std::env::var_os("MSM_PYTHON") {
+        candidates.push(PathBuf::from(p));
+    }
+    candidates.push(workspace_root().join(".venv/bin/python"));
+    candidates.push(PathBuf::from("python3"));
+    // Every module a peer script imports: pyserial too, for the RTU peers.
+    candidates.into_iter().find(|py| {
+        Command::new(py)
+            .args(["-c", "import pymodbus, serial"])
+            .output()
+            .is_ok_and(|o| o.status.success())
+    })
+}
+
+/// Why `peer` cannot be used here (not installed, and how to install it), or None.
+pub fn peer_missing(peer: &str) -> Option<String> {
+    let (present, how) = match peer {
+        "mbpoll" => (find_program("mbpoll").is_some(), "apt-get install mbpoll"),
+        "socat" => (find_program("socat").is_some(), "apt-get install socat"),
+        "pymodbus" => (
+            find_pymodbus_python().is_some(),
+            "python3 -m venv .venv && .venv/bin/pip install pymodbus==3.16.1 pyserial",
+        ),
+        other => (find_program(other).is_some(), "see .ci/run"),
+    };
+    (!present).then(|| format!("{peer} is not installed ({how}; bash .ci/run does)"))
 }
 
 /// Path of a helper script under `msm/tests/peers/`.

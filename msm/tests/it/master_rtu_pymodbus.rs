@@ -2,7 +2,7 @@
 //! server: two units polled on one line, all four areas read, coils and registers
 //! written, and a broadcast write applied by every unit.
 
-mod common;
+use crate::common;
 
 use std::time::Duration;
 
@@ -14,7 +14,6 @@ fn memory() -> Memory {
     common::four_areas(N)
 }
 
-#[test]
 fn master_polls_two_pymodbus_rtu_units_on_one_line() {
     common::init_logging();
     let Some(python) = common::pymodbus_python() else {
@@ -118,3 +117,10 @@ fn master_polls_two_pymodbus_rtu_units_on_one_line() {
     assert!(s.connected && s.block_errors.is_empty(), "{s:?}");
     master.stop();
 }
+
+/// This file's tests, for the harness (main.rs), with the peers each needs.
+pub(crate) const TESTS: &[crate::Test] = &[crate::Test {
+    name: "master_polls_two_pymodbus_rtu_units_on_one_line",
+    run: master_polls_two_pymodbus_rtu_units_on_one_line,
+    needs: &["pymodbus", "socat"],
+}];

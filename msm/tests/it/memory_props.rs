@@ -56,22 +56,22 @@ fn order() -> impl Strategy<Value = Order> {
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(512))]
 
-    #[test] fn u16_round_trips(v: u16, o in order()) { check(v, &v.to_be_bytes(), o)?; }
-    #[test] fn i16_round_trips(v: i16, o in order()) { check(v, &v.to_be_bytes(), o)?; }
-    #[test] fn u32_round_trips(v: u32, o in order()) { check(v, &v.to_be_bytes(), o)?; }
-    #[test] fn i32_round_trips(v: i32, o in order()) { check(v, &v.to_be_bytes(), o)?; }
-    #[test] fn u64_round_trips(v: u64, o in order()) { check(v, &v.to_be_bytes(), o)?; }
-    #[test] fn i64_round_trips(v: i64, o in order()) { check(v, &v.to_be_bytes(), o)?; }
-    #[test] fn f32_round_trips(bits: u32, o in order()) {
+    fn u16_round_trips(v: u16, o in order()) { check(v, &v.to_be_bytes(), o)?; }
+    fn i16_round_trips(v: i16, o in order()) { check(v, &v.to_be_bytes(), o)?; }
+    fn u32_round_trips(v: u32, o in order()) { check(v, &v.to_be_bytes(), o)?; }
+    fn i32_round_trips(v: i32, o in order()) { check(v, &v.to_be_bytes(), o)?; }
+    fn u64_round_trips(v: u64, o in order()) { check(v, &v.to_be_bytes(), o)?; }
+    fn i64_round_trips(v: i64, o in order()) { check(v, &v.to_be_bytes(), o)?; }
+    fn f32_round_trips(bits: u32, o in order()) {
         let v = f32::from_bits(bits);
         check_float(v, |a, b| a.to_bits() == b.to_bits(), &v.to_be_bytes(), o)?;
     }
-    #[test] fn f64_round_trips(bits: u64, o in order()) {
+    fn f64_round_trips(bits: u64, o in order()) {
         let v = f64::from_bits(bits);
         check_float(v, |a, b| a.to_bits() == b.to_bits(), &v.to_be_bytes(), o)?;
     }
 
-    #[test] fn bytes_round_trip(v: u8, s: i8, high: bool, o in order()) {
+    fn bytes_round_trip(v: u8, s: i8, high: bool, o in order()) {
         let mem = Memory::new(2);
         let byte = if high { Byte::High } else { Byte::Low };
         let other = if high { Byte::Low } else { Byte::High };
@@ -85,7 +85,7 @@ proptest! {
         prop_assert_eq!(word, u16::from_be_bytes([hi, lo]));
     }
 
-    #[test] fn bits_round_trip(word: u16, bit in 0u8..16, v: bool) {
+    fn bits_round_trip(word: u16, bit in 0u8..16, v: bool) {
         let mem = Memory::new(1);
         let w: Var<u16> = mem.holding(0).expect("declare");
         w.set(word).expect("set");
@@ -96,14 +96,14 @@ proptest! {
         prop_assert_eq!(w.get(), want, "other bits untouched");
     }
 
-    #[test] fn coils_round_trip(values in prop::collection::vec(any::<bool>(), 1..64)) {
+    fn coils_round_trip(values in prop::collection::vec(any::<bool>(), 1..64)) {
         let mem = Memory::builder().coils(64).build().expect("build");
         let vars: Vec<Var<bool>> = (0..values.len()).map(|a| mem.coil(a as u16).expect("declare")).collect();
         for (var, v) in vars.iter().zip(&values) { var.set(*v).expect("set"); }
         for (var, v) in vars.iter().zip(&values) { prop_assert_eq!(var.get(), *v); }
     }
 
-    #[test] fn strings_round_trip(s in "[ -~]{0,16}", o in order()) {
+    fn strings_round_trip(s in "[ -~]{0,16}", o in order()) {
         let mem = Memory::new(8);
         let var = mem.holding_string(0, 8).expect("declare").order(o);
         var.set(s.clone()).expect("set");
@@ -116,7 +116,7 @@ proptest! {
         prop_assert_eq!(image(&mem, 0, 8), want);
     }
 
-    #[test] fn raw_registers_round_trip(words in prop::collection::vec(any::<u16>(), 1..=123), o in order()) {
+    fn raw_registers_round_trip(words in prop::collection::vec(any::<u16>(), 1..=123), o in order()) {
         let mem = Memory::new(123);
         let var = mem.holding_raw(0, words.len()).expect("declare").order(o);
         var.set(words.clone()).expect("set");
@@ -126,7 +126,6 @@ proptest! {
     }
 }
 
-#[test]
 fn fixed_images_of_known_values() {
     let cases: [(Order, [u16; 2], [u16; 4]); 4] = [
         (
@@ -184,7 +183,6 @@ fn fixed_images_of_known_values() {
     );
 }
 
-#[test]
 fn memory_default_order_applies_to_new_variables() {
     let mem = Memory::builder()
         .holding_registers(4)
@@ -205,3 +203,82 @@ fn memory_default_order_applies_to_new_variables() {
         "an explicit order overrides the default"
     );
 }
+
+/// This file's tests, for the harness (main.rs), with the peers each needs.
+pub(crate) const TESTS: &[crate::Test] = &[
+    crate::Test {
+        name: "u16_round_trips",
+        run: u16_round_trips,
+        needs: &[],
+    },
+    crate::Test {
+        name: "i16_round_trips",
+        run: i16_round_trips,
+        needs: &[],
+    },
+    crate::Test {
+        name: "u32_round_trips",
+        run: u32_round_trips,
+        needs: &[],
+    },
+    crate::Test {
+        name: "i32_round_trips",
+        run: i32_round_trips,
+        needs: &[],
+    },
+    crate::Test {
+        name: "u64_round_trips",
+        run: u64_round_trips,
+        needs: &[],
+    },
+    crate::Test {
+        name: "i64_round_trips",
+        run: i64_round_trips,
+        needs: &[],
+    },
+    crate::Test {
+        name: "f32_round_trips",
+        run: f32_round_trips,
+        needs: &[],
+    },
+    crate::Test {
+        name: "f64_round_trips",
+        run: f64_round_trips,
+        needs: &[],
+    },
+    crate::Test {
+        name: "bytes_round_trip",
+        run: bytes_round_trip,
+        needs: &[],
+    },
+    crate::Test {
+        name: "bits_round_trip",
+        run: bits_round_trip,
+        needs: &[],
+    },
+    crate::Test {
+        name: "coils_round_trip",
+        run: coils_round_trip,
+        needs: &[],
+    },
+    crate::Test {
+        name: "strings_round_trip",
+        run: strings_round_trip,
+        needs: &[],
+    },
+    crate::Test {
+        name: "raw_registers_round_trip",
+        run: raw_registers_round_trip,
+        needs: &[],
+    },
+    crate::Test {
+        name: "fixed_images_of_known_values",
+        run: fixed_images_of_known_values,
+        needs: &[],
+    },
+    crate::Test {
+        name: "memory_default_order_applies_to_new_variables",
+        run: memory_default_order_applies_to_new_variables,
+        needs: &[],
+    },
+];

@@ -24,7 +24,6 @@ STEP    = { area = "holding", address = 4, type = "u8", byte = "high" }
 NAME    = { area = "holding", address = 8, type = "string", len = 4 }
 "#;
 
-#[test]
 fn the_design_example_loads_in_declaration_order() {
     let map = Map::from_toml_str(DESIGN_EXAMPLE).expect("the example is valid");
     let names: Vec<&str> = map.vars().iter().map(|v| v.name.as_str()).collect();
@@ -61,7 +60,6 @@ fn the_design_example_loads_in_declaration_order() {
     assert_eq!(map.var("TEMP").and_then(|v| v.value.clone()), None);
 }
 
-#[test]
 fn the_design_example_builds_and_reads_its_starting_values() {
     let mm = Map::from_toml_str(DESIGN_EXAMPLE)
         .and_then(|m| m.build())
@@ -98,7 +96,6 @@ fn the_design_example_builds_and_reads_its_starting_values() {
     assert_eq!(mm.memory().spec(Area::Holding), AreaSpec::new(0, 32));
 }
 
-#[test]
 fn every_type_reads_its_starting_value() {
     let mm = Map::from_toml_str(
         r#"
@@ -151,7 +148,6 @@ fn every_type_reads_its_starting_value() {
     assert_eq!(words.get(), [0x8000, 0x80FF]);
 }
 
-#[test]
 fn areas_with_a_start_address() {
     let map = Map::from_toml_str(
         r#"
@@ -186,7 +182,6 @@ fn areas_with_a_start_address() {
     assert!(msg.contains("variable LOW"), "{msg}");
 }
 
-#[test]
 fn a_map_without_variables_is_a_memory_exchanged_whole() {
     for text in [
         "[memory]\nholding_registers = 8\n",
@@ -200,7 +195,6 @@ fn a_map_without_variables_is_a_memory_exchanged_whole() {
     }
 }
 
-#[test]
 fn variables_may_be_written_as_tables_and_long_area_names() {
     let map = Map::from_toml_str(
         r#"
@@ -222,7 +216,6 @@ fn variables_may_be_written_as_tables_and_long_area_names() {
     );
 }
 
-#[test]
 fn the_map_order_applies_to_variables_without_their_own() {
     let mm = Map::from_toml_str(
         r#"
@@ -240,7 +233,6 @@ fn the_map_order_applies_to_variables_without_their_own() {
     assert_eq!(raw.get(), [0x5678, 0x1234, 0x1234, 0x5678]);
 }
 
-#[test]
 fn starting_values_are_neither_changes_nor_pending_writes() {
     let mm = Map::from_toml_str(DESIGN_EXAMPLE)
         .and_then(|m| m.build())
@@ -265,7 +257,6 @@ fn starting_values_are_neither_changes_nor_pending_writes() {
     assert_eq!(mm.find("STATE").expect("declared").get(), DynValue::U16(1));
 }
 
-#[test]
 fn from_path_reads_a_file_and_names_it_in_errors() {
     let dir = std::env::temp_dir().join(format!("msm-map-test-{}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("temp dir");
@@ -300,7 +291,6 @@ fn from_path_reads_a_file_and_names_it_in_errors() {
     std::fs::remove_dir_all(&dir).expect("clean up");
 }
 
-#[test]
 fn every_shipped_map_loads_and_builds() {
     let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/maps");
     let mut seen = Vec::new();
@@ -325,7 +315,6 @@ fn every_shipped_map_loads_and_builds() {
     );
 }
 
-#[test]
 fn the_mapper_maps_lay_out_the_original_example() {
     let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/maps");
     for file in ["server_mapper.toml", "client_mapper.toml"] {
@@ -348,7 +337,6 @@ fn the_mapper_maps_lay_out_the_original_example() {
     }
 }
 
-#[test]
 fn maps_and_their_variables_cross_threads() {
     fn send_sync<T: Send + Sync + 'static>() {}
     send_sync::<Map>();
@@ -357,7 +345,6 @@ fn maps_and_their_variables_cross_threads() {
     send_sync::<msm::MapError>();
 }
 
-#[test]
 fn a_map_built_in_code_equals_the_same_map_read_from_a_file_and_gets_the_same_checks() {
     use msm::map::{DynValue, MapErrorKind, VarDef, VarType};
     use msm::{Area, AreaSpec, Byte, Map, Order};
@@ -451,3 +438,72 @@ fn a_map_built_in_code_equals_the_same_map_read_from_a_file_and_gets_the_same_ch
     assert!(matches!(e.kind(), MapErrorKind::TypeNotInArea { .. }));
     assert_eq!(e.variable(), Some("T"));
 }
+
+/// This file's tests, for the harness (main.rs), with the peers each needs.
+pub(crate) const TESTS: &[crate::Test] = &[
+    crate::Test {
+        name: "the_design_example_loads_in_declaration_order",
+        run: the_design_example_loads_in_declaration_order,
+        needs: &[],
+    },
+    crate::Test {
+        name: "the_design_example_builds_and_reads_its_starting_values",
+        run: the_design_example_builds_and_reads_its_starting_values,
+        needs: &[],
+    },
+    crate::Test {
+        name: "every_type_reads_its_starting_value",
+        run: every_type_reads_its_starting_value,
+        needs: &[],
+    },
+    crate::Test {
+        name: "areas_with_a_start_address",
+        run: areas_with_a_start_address,
+        needs: &[],
+    },
+    crate::Test {
+        name: "a_map_without_variables_is_a_memory_exchanged_whole",
+        run: a_map_without_variables_is_a_memory_exchanged_whole,
+        needs: &[],
+    },
+    crate::Test {
+        name: "variables_may_be_written_as_tables_and_long_area_names",
+        run: variables_may_be_written_as_tables_and_long_area_names,
+        needs: &[],
+    },
+    crate::Test {
+        name: "the_map_order_applies_to_variables_without_their_own",
+        run: the_map_order_applies_to_variables_without_their_own,
+        needs: &[],
+    },
+    crate::Test {
+        name: "starting_values_are_neither_changes_nor_pending_writes",
+        run: starting_values_are_neither_changes_nor_pending_writes,
+        needs: &[],
+    },
+    crate::Test {
+        name: "from_path_reads_a_file_and_names_it_in_errors",
+        run: from_path_reads_a_file_and_names_it_in_errors,
+        needs: &[],
+    },
+    crate::Test {
+        name: "every_shipped_map_loads_and_builds",
+        run: every_shipped_map_loads_and_builds,
+        needs: &[],
+    },
+    crate::Test {
+        name: "the_mapper_maps_lay_out_the_original_example",
+        run: the_mapper_maps_lay_out_the_original_example,
+        needs: &[],
+    },
+    crate::Test {
+        name: "maps_and_their_variables_cross_threads",
+        run: maps_and_their_variables_cross_threads,
+        needs: &[],
+    },
+    crate::Test {
+        name: "a_map_built_in_code_equals_the_same_map_read_from_a_file_and_gets_the_same_checks",
+        run: a_map_built_in_code_equals_the_same_map_read_from_a_file_and_gets_the_same_checks,
+        needs: &[],
+    },
+];

@@ -30,7 +30,6 @@ fn check(e: &MapError, line: usize, var: Option<&str>, needles: &[&str]) {
     }
 }
 
-#[test]
 fn unknown_type_lists_the_types_and_the_closest() {
     let e = err(r#"X = { area = "holding", address = 0, type = "u33" }"#);
     check(
@@ -53,7 +52,6 @@ fn unknown_type_lists_the_types_and_the_closest() {
     );
 }
 
-#[test]
 fn address_outside_the_area_reuses_the_memory_message() {
     let e = err(r#"X = { area = "holding", address = 7, type = "u32" }"#);
     check(
@@ -93,7 +91,6 @@ fn address_outside_the_area_reuses_the_memory_message() {
     );
 }
 
-#[test]
 fn address_that_is_negative_or_too_large() {
     for (address, shown) in [("-1", "-1"), ("70000", "70000"), ("0x10000", "0x10000")] {
         let e = err(&format!(
@@ -115,7 +112,6 @@ fn address_that_is_negative_or_too_large() {
     );
 }
 
-#[test]
 fn bit_16_and_bits_on_other_types() {
     let e = err(r#"X = { area = "holding", address = 0, type = "bit", bit = 16 }"#);
     check(&e, LINE, Some("X"), &["bit 16 does not exist", "0..=15"]);
@@ -143,7 +139,6 @@ fn bit_16_and_bits_on_other_types() {
     );
 }
 
-#[test]
 fn byte_middle_and_bytes_on_other_types() {
     let e = err(r#"X = { area = "holding", address = 0, type = "u8", byte = "middle" }"#);
     check(
@@ -161,7 +156,6 @@ fn byte_middle_and_bytes_on_other_types() {
     );
 }
 
-#[test]
 fn types_in_the_wrong_area() {
     let e = err(r#"X = { area = "coil", address = 0, type = "u32" }"#);
     check(
@@ -201,7 +195,6 @@ fn types_in_the_wrong_area() {
     );
 }
 
-#[test]
 fn duplicate_names_say_so_with_the_line() {
     let e = err(concat!(
         "X = { area = \"holding\", address = 0, type = \"u16\" }\n",
@@ -222,7 +215,6 @@ fn duplicate_names_say_so_with_the_line() {
     check(&e, LINE, Some("X"), &["duplicate key `area`"]);
 }
 
-#[test]
 fn missing_keys() {
     for (vars, key) in [
         (r#"X = { area = "holding", address = 0 }"#, "type"),
@@ -239,7 +231,6 @@ fn missing_keys() {
     }
 }
 
-#[test]
 fn len_only_for_strings_and_within_one_request() {
     let e = err(r#"X = { area = "holding", address = 0, type = "u32", len = 2 }"#);
     check(
@@ -271,7 +262,6 @@ fn len_only_for_strings_and_within_one_request() {
     );
 }
 
-#[test]
 fn order_is_checked_and_only_for_register_values() {
     let e = err(r#"X = { area = "holding", address = 0, type = "u32", order = "ACBD" }"#);
     check(
@@ -287,7 +277,6 @@ fn order_is_checked_and_only_for_register_values() {
     check(&e, 3, None, &[r#"unknown word order "little""#]);
 }
 
-#[test]
 fn values_of_the_wrong_toml_type() {
     for (ty, value, found) in [
         ("u8", r#""3""#, "a string"),
@@ -311,7 +300,6 @@ fn values_of_the_wrong_toml_type() {
     }
 }
 
-#[test]
 fn values_out_of_range_for_the_type() {
     for (ty, value, range) in [
         ("u8", "300", "0..=255"),
@@ -344,7 +332,6 @@ fn values_out_of_range_for_the_type() {
     }
 }
 
-#[test]
 fn string_values_must_be_ascii_and_fit() {
     let e =
         err(r#"X = { area = "holding", address = 0, type = "string", len = 2, value = "héllo" }"#);
@@ -359,7 +346,6 @@ fn string_values_must_be_ascii_and_fit() {
     );
 }
 
-#[test]
 fn names_that_cannot_be_used() {
     for (name, why) in [
         (r#""""#, "at least one character"),
@@ -378,7 +364,6 @@ fn names_that_cannot_be_used() {
     }
 }
 
-#[test]
 fn unknown_keys_name_the_key_and_list_the_valid_ones() {
     let e = err(r#"X = { area = "holding", adress = 0, type = "u16" }"#);
     check(
@@ -418,7 +403,6 @@ fn unknown_keys_name_the_key_and_list_the_valid_ones() {
     );
 }
 
-#[test]
 fn memory_section_errors() {
     let e = Map::from_toml_str("[vars]\nX = { area = \"holding\", address = 0, type = \"u16\" }\n")
         .expect_err("no memory");
@@ -466,7 +450,6 @@ fn memory_section_errors() {
     }
 }
 
-#[test]
 fn variables_must_be_tables() {
     let e = err("X = 5");
     check(
@@ -485,7 +468,6 @@ fn variables_must_be_tables() {
     );
 }
 
-#[test]
 fn toml_syntax_errors_keep_the_line_and_column() {
     let e = err(r#"X = { area = "holding", address = 0, type = "u16" "#);
     assert!(matches!(e.kind(), MapErrorKind::Syntax(_)));
@@ -495,7 +477,6 @@ fn toml_syntax_errors_keep_the_line_and_column() {
     assert_eq!(e.position().map(|p| p.column), Some(9));
 }
 
-#[test]
 fn map_errors_convert_into_the_crate_error() {
     let e = err(r#"X = { area = "holding", address = 0, type = "u33" }"#);
     let text = e.to_string();
@@ -507,3 +488,102 @@ fn map_errors_convert_into_the_crate_error() {
     }
     assert!(load().is_err(), "`?` converts");
 }
+
+/// This file's tests, for the harness (main.rs), with the peers each needs.
+pub(crate) const TESTS: &[crate::Test] = &[
+    crate::Test {
+        name: "unknown_type_lists_the_types_and_the_closest",
+        run: unknown_type_lists_the_types_and_the_closest,
+        needs: &[],
+    },
+    crate::Test {
+        name: "address_outside_the_area_reuses_the_memory_message",
+        run: address_outside_the_area_reuses_the_memory_message,
+        needs: &[],
+    },
+    crate::Test {
+        name: "address_that_is_negative_or_too_large",
+        run: address_that_is_negative_or_too_large,
+        needs: &[],
+    },
+    crate::Test {
+        name: "bit_16_and_bits_on_other_types",
+        run: bit_16_and_bits_on_other_types,
+        needs: &[],
+    },
+    crate::Test {
+        name: "byte_middle_and_bytes_on_other_types",
+        run: byte_middle_and_bytes_on_other_types,
+        needs: &[],
+    },
+    crate::Test {
+        name: "types_in_the_wrong_area",
+        run: types_in_the_wrong_area,
+        needs: &[],
+    },
+    crate::Test {
+        name: "duplicate_names_say_so_with_the_line",
+        run: duplicate_names_say_so_with_the_line,
+        needs: &[],
+    },
+    crate::Test {
+        name: "missing_keys",
+        run: missing_keys,
+        needs: &[],
+    },
+    crate::Test {
+        name: "len_only_for_strings_and_within_one_request",
+        run: len_only_for_strings_and_within_one_request,
+        needs: &[],
+    },
+    crate::Test {
+        name: "order_is_checked_and_only_for_register_values",
+        run: order_is_checked_and_only_for_register_values,
+        needs: &[],
+    },
+    crate::Test {
+        name: "values_of_the_wrong_toml_type",
+        run: values_of_the_wrong_toml_type,
+        needs: &[],
+    },
+    crate::Test {
+        name: "values_out_of_range_for_the_type",
+        run: values_out_of_range_for_the_type,
+        needs: &[],
+    },
+    crate::Test {
+        name: "string_values_must_be_ascii_and_fit",
+        run: string_values_must_be_ascii_and_fit,
+        needs: &[],
+    },
+    crate::Test {
+        name: "names_that_cannot_be_used",
+        run: names_that_cannot_be_used,
+        needs: &[],
+    },
+    crate::Test {
+        name: "unknown_keys_name_the_key_and_list_the_valid_ones",
+        run: unknown_keys_name_the_key_and_list_the_valid_ones,
+        needs: &[],
+    },
+    crate::Test {
+        name: "memory_section_errors",
+        run: memory_section_errors,
+        needs: &[],
+    },
+    crate::Test {
+        name: "variables_must_be_tables",
+        run: variables_must_be_tables,
+        needs: &[],
+    },
+    crate::Test {
+        name: "toml_syntax_errors_keep_the_line_and_column",
+        run: toml_syntax_errors_keep_the_line_and_column,
+        needs: &[],
+    },
+    crate::Test {
+        name: "map_errors_convert_into_the_crate_error",
+        run: map_errors_convert_into_the_crate_error,
+        needs: &[],
+    },
+];

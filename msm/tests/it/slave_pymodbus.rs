@@ -2,7 +2,7 @@
 //! serves (1, 2, 3, 4, 5, 6, 8/0, 15, 16, 22, 23, 43/14), exceptions, unit ids 0 and
 //! 255. The script `tests/peers/slave_client.py` prints what it got as JSON.
 
-mod common;
+use crate::common;
 
 use std::process::Command;
 
@@ -10,7 +10,6 @@ use msm::slave::DeviceIdentity;
 use msm::{Memory, Slave, Var};
 use serde_json::{Value, json};
 
-#[test]
 fn pymodbus_uses_every_function_we_serve() {
     let Some(python) = common::pymodbus_python() else {
         return;
@@ -104,3 +103,10 @@ fn pymodbus_uses_every_function_we_serve() {
     assert_eq!(all.get(), [1, 10, 20, 30, 0, 0x17, 0xBEEF, 7]);
     slave.stop();
 }
+
+/// This file's tests, for the harness (main.rs), with the peers each needs.
+pub(crate) const TESTS: &[crate::Test] = &[crate::Test {
+    name: "pymodbus_uses_every_function_we_serve",
+    run: pymodbus_uses_every_function_we_serve,
+    needs: &["pymodbus"],
+}];

@@ -2,8 +2,7 @@
 //! every exception path, pipelined and split frames, unit ids, hooks, limits, and the
 //! handles' life cycle.
 
-mod common;
-mod slave_common;
+use crate::common;
 
 use std::io::Write;
 use std::net::SocketAddr;
@@ -11,10 +10,10 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
+use common::slave::{Raw, frame, still_served, test_memory};
 use msm::protocol::ExceptionCode;
 use msm::slave::{DeviceIdentity, WriteValues};
 use msm::{Area, Origin, Peer, Slave, Var};
-use slave_common::{Raw, frame, still_served, test_memory};
 
 fn serve(slave: Slave) -> (msm::Memory, msm::SlaveHandle) {
     common::init_logging();
@@ -27,7 +26,6 @@ fn local() -> Slave {
     Slave::tcp("127.0.0.1:0")
 }
 
-#[test]
 fn every_function_is_executed_against_the_memory() {
     let (mem, slave) = serve(local());
     let mut c = Raw::connect(slave.local_addr());
@@ -78,7 +76,6 @@ fn every_function_is_executed_against_the_memory() {
     assert!(coils.get());
 }
 
-#[test]
 fn every_exception_path_answers_the_code_the_spec_asks() {
     let (_mem, slave) = serve(local());
     let mut c = Raw::connect(slave.local_addr());
@@ -166,7 +163,6 @@ fn every_exception_path_answers_the_code_the_spec_asks() {
     }
 }
 
-#[test]
 fn pipelined_requests_are_answered_in_order() {
     let (mem, slave) = serve(local());
     let regs: Var<Vec<u16>> = mem.holding_raw(0, 50).expect("declare");
@@ -184,7 +180,6 @@ fn pipelined_requests_are_answered_in_order() {
     }
 }
 
-#[test]
 fn frames_split_anywhere_are_answered_once_whole() {
     let (_mem, slave) = serve(local());
     let mut c = Raw::connect(slave.local_addr());
@@ -202,7 +197,6 @@ fn frames_split_anywhere_are_answered_once_whole() {
     assert_eq!(c.recv(), (9, 1, vec![3, 2, 0xEF, 0x01]));
 }
 
-#[test]
 fn any_unit_by_default_a_set_when_configured() {
     let (_mem, any) = serve(local());
     let mut c = Raw::connect(any.local_addr());
@@ -232,7 +226,6 @@ fn any_unit_by_default_a_set_when_configured() {
     assert_eq!(c.ask_unit(5, &[3, 0, 0, 0, 1]), [3, 2, 0, 0]);
 }
 
-#[test]
 fn remote_writes_are_reported_with_the_peer_address() {
     let (mem, slave) = serve(local());
     let mut changes = mem.subscribe();
@@ -263,7 +256,6 @@ fn remote_writes_are_reported_with_the_peer_address() {
     assert!(changes.recv_timeout(Duration::from_millis(50)).is_err());
 }
 
-#[test]
 fn hooks_refuse_writes_before_they_land() {
     let busy = Arc::new(AtomicBool::new(false));
     let flag = busy.clone();
@@ -296,7 +288,6 @@ fn hooks_refuse_writes_before_they_land() {
     assert_eq!(r.get(), 1000);
 }
 
-#[test]
 fn device_identity_is_configurable() {
     let identity = DeviceIdentity {
         vendor: "ACME".into(),
@@ -329,7 +320,6 @@ fn device_identity_is_configurable() {
     );
 }
 
-#[test]
 fn the_allow_list_closes_clients_outside_it() {
     let (_mem, closed) = serve(local().allow("10.0.0.0/8".parse().expect("net")));
     let mut c = Raw::connect(closed.local_addr());
@@ -342,7 +332,6 @@ fn the_allow_list_closes_clients_outside_it() {
     still_served(open.local_addr(), 3);
 }
 
-#[test]
 fn a_frame_over_the_length_limit_closes_only_its_connection() {
     let (_mem, slave) = serve(local().max_frame_len(12));
     let mut good = Raw::connect(slave.local_addr());
@@ -352,7 +341,6 @@ fn a_frame_over_the_length_limit_closes_only_its_connection() {
     assert_eq!(good.ask(&[6, 0, 0, 0, 1]), [6, 0, 0, 0, 1]);
 }
 
-#[test]
 fn requests_from_different_connections_are_each_atomic() {
     let (_mem, slave) = serve(local());
     let addr = slave.local_addr();
@@ -388,7 +376,6 @@ fn requests_from_different_connections_are_each_atomic() {
     assert!(reads > 10);
 }
 
-#[test]
 fn stop_frees_the_port_and_a_port_in_use_is_a_clear_error() {
     let (mem, slave) = serve(local());
     let addr = slave.local_addr();
@@ -418,7 +405,6 @@ fn stop_frees_the_port_and_a_port_in_use_is_a_clear_error() {
     );
 }
 
-#[test]
 fn connections_are_counted() {
     let (_mem, slave) = serve(local());
     let clients: Vec<Raw> = (0..3).map(|_| Raw::connect(slave.local_addr())).collect();
@@ -431,7 +417,7 @@ fn connections_are_counted() {
         == 0));
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn the_async_form_serves_on_the_callers_runtime() {
     let mem = test_memory();
     let slave = local().serve_async(mem.clone()).await.expect("serve");
@@ -444,3 +430,77 @@ async fn the_async_form_serves_on_the_callers_runtime() {
     slave.stop().await;
     assert!(tokio::net::TcpStream::connect(addr).await.is_err());
 }
+
+/// This file's tests, for the harness (main.rs), with the peers each needs.
+pub(crate) const TESTS: &[crate::Test] = &[
+    crate::Test {
+        name: "every_function_is_executed_against_the_memory",
+        run: every_function_is_executed_against_the_memory,
+        needs: &[],
+    },
+    crate::Test {
+        name: "every_exception_path_answers_the_code_the_spec_asks",
+        run: every_exception_path_answers_the_code_the_spec_asks,
+        needs: &[],
+    },
+    crate::Test {
+        name: "pipelined_requests_are_answered_in_order",
+        run: pipelined_requests_are_answered_in_order,
+        needs: &[],
+    },
+    crate::Test {
+        name: "frames_split_anywhere_are_answered_once_whole",
+        run: frames_split_anywhere_are_answered_once_whole,
+        needs: &[],
+    },
+    crate::Test {
+        name: "any_unit_by_default_a_set_when_configured",
+        run: any_unit_by_default_a_set_when_configured,
+        needs: &[],
+    },
+    crate::Test {
+        name: "remote_writes_are_reported_with_the_peer_address",
+        run: remote_writes_are_reported_with_the_peer_address,
+        needs: &[],
+    },
+    crate::Test {
+        name: "hooks_refuse_writes_before_they_land",
+        run: hooks_refuse_writes_before_they_land,
+        needs: &[],
+    },
+    crate::Test {
+        name: "device_identity_is_configurable",
+        run: device_identity_is_configurable,
+        needs: &[],
+    },
+    crate::Test {
+        name: "the_allow_list_closes_clients_outside_it",
+        run: the_allow_list_closes_clients_outside_it,
+        needs: &[],
+    },
+    crate::Test {
+        name: "a_frame_over_the_length_limit_closes_only_its_connection",
+        run: a_frame_over_the_length_limit_closes_only_its_connection,
+        needs: &[],
+    },
+    crate::Test {
+        name: "requests_from_different_connections_are_each_atomic",
+        run: requests_from_different_connections_are_each_atomic,
+        needs: &[],
+    },
+    crate::Test {
+        name: "stop_frees_the_port_and_a_port_in_use_is_a_clear_error",
+        run: stop_frees_the_port_and_a_port_in_use_is_a_clear_error,
+        needs: &[],
+    },
+    crate::Test {
+        name: "connections_are_counted",
+        run: connections_are_counted,
+        needs: &[],
+    },
+    crate::Test {
+        name: "the_async_form_serves_on_the_callers_runtime",
+        run: the_async_form_serves_on_the_callers_runtime,
+        needs: &[],
+    },
+];

@@ -2,7 +2,7 @@
 //! two memories converging under concurrent writes on both sides without a torn value,
 //! and a slave stopped and restarted in the middle of a stream of writes.
 
-mod common;
+use crate::common;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -44,7 +44,6 @@ fn image(mem: &Memory) -> (Vec<u16>, Vec<bool>) {
     (regs, coils)
 }
 
-#[test]
 fn a_write_is_on_the_slave_when_flush_returns() {
     common::init_logging();
     let plc = memory();
@@ -86,7 +85,6 @@ fn halves_agree(v: u64) -> bool {
     v >> 32 == v & 0xFFFF_FFFF
 }
 
-#[test]
 fn two_memories_converge_under_concurrent_writes_with_nothing_torn() {
     common::init_logging();
     let plc = memory();
@@ -194,7 +192,6 @@ fn two_memories_converge_under_concurrent_writes_with_nothing_torn() {
     slave.stop();
 }
 
-#[test]
 fn a_slave_restarted_mid_stream_ends_up_with_every_last_local_write() {
     common::init_logging();
     let plc = memory();
@@ -293,7 +290,6 @@ fn a_slave_restarted_mid_stream_ends_up_with_every_last_local_write() {
     slave.stop();
 }
 
-#[test]
 fn pipelined_cycles_over_ten_thousand_registers_read_everything() {
     let plc = Memory::builder()
         .holding_registers(10_000)
@@ -332,3 +328,27 @@ fn pipelined_cycles_over_ten_thousand_registers_read_everything() {
     m.stop();
     slave.stop();
 }
+
+/// This file's tests, for the harness (main.rs), with the peers each needs.
+pub(crate) const TESTS: &[crate::Test] = &[
+    crate::Test {
+        name: "a_write_is_on_the_slave_when_flush_returns",
+        run: a_write_is_on_the_slave_when_flush_returns,
+        needs: &[],
+    },
+    crate::Test {
+        name: "two_memories_converge_under_concurrent_writes_with_nothing_torn",
+        run: two_memories_converge_under_concurrent_writes_with_nothing_torn,
+        needs: &[],
+    },
+    crate::Test {
+        name: "a_slave_restarted_mid_stream_ends_up_with_every_last_local_write",
+        run: a_slave_restarted_mid_stream_ends_up_with_every_last_local_write,
+        needs: &[],
+    },
+    crate::Test {
+        name: "pipelined_cycles_over_ten_thousand_registers_read_everything",
+        run: pipelined_cycles_over_ten_thousand_registers_read_everything,
+        needs: &[],
+    },
+];

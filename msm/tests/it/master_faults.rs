@@ -1,7 +1,7 @@
 //! Faults found in review, kept fixed: a slave that accepts and closes at once must not
 //! be reconnected to in a busy loop, and "never" durations must not crash anything.
 
-mod common;
+use crate::common;
 
 use std::net::TcpListener;
 use std::sync::Arc;
@@ -11,7 +11,6 @@ use std::time::{Duration, Instant};
 
 use msm::{Master, Memory, Slave, Var};
 
-#[test]
 fn a_slave_that_accepts_and_closes_is_retried_with_backoff() {
     let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
     listener.set_nonblocking(true).expect("nonblocking");
@@ -52,7 +51,6 @@ fn a_slave_that_accepts_and_closes_is_retried_with_backoff() {
     master.stop();
 }
 
-#[test]
 fn the_msm_slave_refusing_a_client_is_not_hammered_either() {
     let plc = Memory::new(4);
     let slave = Slave::tcp("127.0.0.1:0")
@@ -79,7 +77,6 @@ fn the_msm_slave_refusing_a_client_is_not_hammered_either() {
     slave.stop();
 }
 
-#[test]
 fn never_durations_are_allowed() {
     let plc = Memory::new(4);
     let slave = Slave::tcp("127.0.0.1:0").serve(plc.clone()).expect("serve");
@@ -121,3 +118,22 @@ fn never_durations_are_allowed() {
     master.stop();
     slave.stop();
 }
+
+/// This file's tests, for the harness (main.rs), with the peers each needs.
+pub(crate) const TESTS: &[crate::Test] = &[
+    crate::Test {
+        name: "a_slave_that_accepts_and_closes_is_retried_with_backoff",
+        run: a_slave_that_accepts_and_closes_is_retried_with_backoff,
+        needs: &[],
+    },
+    crate::Test {
+        name: "the_msm_slave_refusing_a_client_is_not_hammered_either",
+        run: the_msm_slave_refusing_a_client_is_not_hammered_either,
+        needs: &[],
+    },
+    crate::Test {
+        name: "never_durations_are_allowed",
+        run: never_durations_are_allowed,
+        needs: &[],
+    },
+];

@@ -3,7 +3,7 @@
 //! the line (other units ignored, bad CRC ignored, broadcasts applied and unanswered).
 //! Virtual ptys refuse parity settings, so the lines run 8N1.
 
-mod common;
+use crate::common;
 
 use std::io::{Read, Write};
 use std::sync::mpsc::{Receiver, channel};
@@ -81,7 +81,6 @@ impl RawLine {
     }
 }
 
-#[test]
 fn msm_master_and_slave_exchange_all_four_areas_over_a_serial_line() {
     common::init_logging();
     let Some(line) = common::SerialPair::new() else {
@@ -153,7 +152,6 @@ fn msm_master_and_slave_exchange_all_four_areas_over_a_serial_line() {
     slave.stop();
 }
 
-#[test]
 fn the_slave_answers_mbpoll_in_rtu_mode() {
     let (Some(line), Some(mbpoll)) = (common::SerialPair::new(), common::mbpoll()) else {
         return;
@@ -223,7 +221,6 @@ fn the_slave_answers_mbpoll_in_rtu_mode() {
     slave.stop();
 }
 
-#[test]
 fn frames_for_other_units_and_bad_crcs_are_ignored_broadcasts_applied_silently() {
     common::init_logging();
     let Some(line) = common::SerialPair::new() else {
@@ -270,7 +267,6 @@ fn frames_for_other_units_and_bad_crcs_are_ignored_broadcasts_applied_silently()
     slave.stop();
 }
 
-#[test]
 fn a_frame_with_a_silence_inside_is_not_answered() {
     let Some(line) = common::SerialPair::new() else {
         return;
@@ -305,7 +301,6 @@ fn a_frame_with_a_silence_inside_is_not_answered() {
     slave.stop();
 }
 
-#[test]
 fn rtu_over_tcp_both_ways() {
     let plc = memory();
     plc.holding::<u16>(4)
@@ -347,7 +342,6 @@ fn rtu_over_tcp_both_ways() {
     slave.stop();
 }
 
-#[test]
 fn serial_slave_settings_are_checked() {
     let err = Slave::rtu("/dev/null", BAUD)
         .unit(0)
@@ -364,3 +358,37 @@ fn serial_slave_settings_are_checked() {
         .expect_err("unit 250");
     assert!(err.to_string().contains("1..=247"), "{err}");
 }
+
+/// This file's tests, for the harness (main.rs), with the peers each needs.
+pub(crate) const TESTS: &[crate::Test] = &[
+    crate::Test {
+        name: "msm_master_and_slave_exchange_all_four_areas_over_a_serial_line",
+        run: msm_master_and_slave_exchange_all_four_areas_over_a_serial_line,
+        needs: &["socat"],
+    },
+    crate::Test {
+        name: "the_slave_answers_mbpoll_in_rtu_mode",
+        run: the_slave_answers_mbpoll_in_rtu_mode,
+        needs: &["mbpoll", "socat"],
+    },
+    crate::Test {
+        name: "frames_for_other_units_and_bad_crcs_are_ignored_broadcasts_applied_silently",
+        run: frames_for_other_units_and_bad_crcs_are_ignored_broadcasts_applied_silently,
+        needs: &["socat"],
+    },
+    crate::Test {
+        name: "a_frame_with_a_silence_inside_is_not_answered",
+        run: a_frame_with_a_silence_inside_is_not_answered,
+        needs: &["socat"],
+    },
+    crate::Test {
+        name: "rtu_over_tcp_both_ways",
+        run: rtu_over_tcp_both_ways,
+        needs: &[],
+    },
+    crate::Test {
+        name: "serial_slave_settings_are_checked",
+        run: serial_slave_settings_are_checked,
+        needs: &[],
+    },
+];

@@ -70,7 +70,6 @@ fn offenders(dirs: &[&str], words: &[&str]) -> Vec<String> {
 /// request execution and stream splitting.
 const CORES: &[&str] = &["protocol", "master/core", "slave/core"];
 
-#[test]
 fn the_sans_io_cores_name_neither_tokio_nor_a_clock() {
     let found = offenders(CORES, &["tokio", "Instant::now", "SystemTime::now"]);
     assert!(
@@ -80,7 +79,6 @@ fn the_sans_io_cores_name_neither_tokio_nor_a_clock() {
     );
 }
 
-#[test]
 fn the_lower_layers_do_not_reach_up() {
     // protocol/ is the bottom; memory/ may use the codec's types; neither knows of
     // masters, slaves, map files or transports.
@@ -98,10 +96,28 @@ fn the_lower_layers_do_not_reach_up() {
     assert!(found.is_empty(), "{}", found.join("\n"));
 }
 
-#[test]
 fn the_cores_exist_where_the_docs_say() {
     for dir in CORES {
         assert!(src().join(dir).is_dir(), "{dir}");
         assert!(!sources(&src().join(dir)).is_empty(), "{dir}");
     }
 }
+
+/// This file's tests, for the harness (main.rs), with the peers each needs.
+pub(crate) const TESTS: &[crate::Test] = &[
+    crate::Test {
+        name: "the_sans_io_cores_name_neither_tokio_nor_a_clock",
+        run: the_sans_io_cores_name_neither_tokio_nor_a_clock,
+        needs: &[],
+    },
+    crate::Test {
+        name: "the_lower_layers_do_not_reach_up",
+        run: the_lower_layers_do_not_reach_up,
+        needs: &[],
+    },
+    crate::Test {
+        name: "the_cores_exist_where_the_docs_say",
+        run: the_cores_exist_where_the_docs_say,
+        needs: &[],
+    },
+];

@@ -62,7 +62,6 @@ fn refused(mm: &MapMemory, name: &str, text: &str, needle: &str) {
     assert!(matches!(e, Error::Map(_)), "{e}");
 }
 
-#[test]
 fn booleans_and_bits() {
     let mm = plant();
     for name in ["RUN", "DI", "BIT"] {
@@ -85,7 +84,6 @@ fn booleans_and_bits() {
     assert_eq!(word.get(), 0b1000, "bit 3");
 }
 
-#[test]
 fn integers_in_every_base_and_at_the_edges() {
     let mm = plant();
     round_trip(&mm, "U8", "255", DynValue::U8(255));
@@ -132,7 +130,6 @@ fn integers_in_every_base_and_at_the_edges() {
     }
 }
 
-#[test]
 fn floats_with_nan_infinity_and_integers() {
     let mm = plant();
     let f32_var = var(&mm, "F32");
@@ -158,7 +155,6 @@ fn floats_with_nan_infinity_and_integers() {
     refused(&mm, "F64", "1.2.3", "is not an f64: write a number");
 }
 
-#[test]
 fn strings_as_they_are_within_their_length() {
     let mm = plant();
     round_trip(&mm, "NAME", "PUMP 1", DynValue::String("PUMP 1".into()));
@@ -173,7 +169,6 @@ fn strings_as_they_are_within_their_length() {
     refused(&mm, "NAME", "ÅBC", "not ASCII");
 }
 
-#[test]
 fn set_converts_numbers_when_nothing_is_lost() {
     let mm = plant();
     let ok = |name: &str, value: DynValue, want: DynValue| {
@@ -253,7 +248,6 @@ fn set_converts_numbers_when_nothing_is_lost() {
     assert_eq!(var(&mm, "U16").get(), DynValue::U16(0));
 }
 
-#[test]
 fn dyn_values_display_plainly_and_serialize_untagged() {
     let cases = [
         (DynValue::Bool(true), "true"),
@@ -285,7 +279,6 @@ fn dyn_values_display_plainly_and_serialize_untagged() {
     );
 }
 
-#[test]
 fn any_var_describes_its_variable() {
     let mm = plant();
     let names: Vec<&str> = mm.vars().iter().map(AnyVar::name).collect();
@@ -300,7 +293,6 @@ fn any_var_describes_its_variable() {
     assert_eq!(var(&mm, "I8").def().name, "I8");
 }
 
-#[test]
 fn typed_access_by_name() {
     let mm = plant();
     let u32_var: Var<u32> = mm.typed("U32").expect("a u32");
@@ -317,7 +309,6 @@ fn typed_access_by_name() {
     );
 }
 
-#[test]
 fn unknown_names_suggest_the_closest() {
     let mm = plant();
     assert!(mm.get("u32").is_none(), "names are exact");
@@ -337,3 +328,52 @@ fn unknown_names_suggest_the_closest() {
         matches!(e.kind(), MapErrorKind::UnknownVariable { suggestions, .. } if suggestions.is_empty())
     );
 }
+
+/// This file's tests, for the harness (main.rs), with the peers each needs.
+pub(crate) const TESTS: &[crate::Test] = &[
+    crate::Test {
+        name: "booleans_and_bits",
+        run: booleans_and_bits,
+        needs: &[],
+    },
+    crate::Test {
+        name: "integers_in_every_base_and_at_the_edges",
+        run: integers_in_every_base_and_at_the_edges,
+        needs: &[],
+    },
+    crate::Test {
+        name: "floats_with_nan_infinity_and_integers",
+        run: floats_with_nan_infinity_and_integers,
+        needs: &[],
+    },
+    crate::Test {
+        name: "strings_as_they_are_within_their_length",
+        run: strings_as_they_are_within_their_length,
+        needs: &[],
+    },
+    crate::Test {
+        name: "set_converts_numbers_when_nothing_is_lost",
+        run: set_converts_numbers_when_nothing_is_lost,
+        needs: &[],
+    },
+    crate::Test {
+        name: "dyn_values_display_plainly_and_serialize_untagged",
+        run: dyn_values_display_plainly_and_serialize_untagged,
+        needs: &[],
+    },
+    crate::Test {
+        name: "any_var_describes_its_variable",
+        run: any_var_describes_its_variable,
+        needs: &[],
+    },
+    crate::Test {
+        name: "typed_access_by_name",
+        run: typed_access_by_name,
+        needs: &[],
+    },
+    crate::Test {
+        name: "unknown_names_suggest_the_closest",
+        run: unknown_names_suggest_the_closest,
+        needs: &[],
+    },
+];

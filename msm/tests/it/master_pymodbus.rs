@@ -2,7 +2,7 @@
 //! areas are read; coils and holding registers are written and checked on the pymodbus
 //! side with mbpoll (an independent client); changes made on the slave side are picked up.
 
-mod common;
+use crate::common;
 
 use std::time::Duration;
 
@@ -14,7 +14,6 @@ fn memory() -> Memory {
     common::four_areas(N)
 }
 
-#[test]
 fn master_reads_and_writes_a_pymodbus_slave() {
     common::init_logging();
     let (Some(python), Some(mbpoll)) = (common::pymodbus_python(), common::mbpoll()) else {
@@ -149,3 +148,10 @@ fn master_reads_and_writes_a_pymodbus_slave() {
     let _: Var<u16> = mem.holding(5).expect("declare");
     master.stop();
 }
+
+/// This file's tests, for the harness (main.rs), with the peers each needs.
+pub(crate) const TESTS: &[crate::Test] = &[crate::Test {
+    name: "master_reads_and_writes_a_pymodbus_slave",
+    run: master_reads_and_writes_a_pymodbus_slave,
+    needs: &["mbpoll", "pymodbus"],
+}];

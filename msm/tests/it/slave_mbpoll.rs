@@ -1,7 +1,7 @@
 //! Interoperability with mbpoll (a libmodbus-based master): reads and writes of all
 //! four areas, 32-bit integers and floats in both word orders, and an exception.
 
-mod common;
+use crate::common;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -75,7 +75,6 @@ fn setup() -> Option<(PathBuf, Memory, SlaveHandle)> {
     Some((exe, mem, slave))
 }
 
-#[test]
 fn mbpoll_reads_what_the_program_set() {
     let Some((exe, mem, slave)) = setup() else {
         return;
@@ -139,7 +138,6 @@ fn mbpoll_reads_what_the_program_set() {
     );
 }
 
-#[test]
 fn what_mbpoll_writes_lands_in_the_memory() {
     let Some((exe, mem, slave)) = setup() else {
         return;
@@ -186,7 +184,6 @@ fn what_mbpoll_writes_lands_in_the_memory() {
     assert_eq!(remote, 7);
 }
 
-#[test]
 fn mbpoll_reports_the_slaves_exception() {
     let Some((exe, _mem, slave)) = setup() else {
         return;
@@ -211,3 +208,22 @@ fn mbpoll_reports_the_slaves_exception() {
         run.err
     );
 }
+
+/// This file's tests, for the harness (main.rs), with the peers each needs.
+pub(crate) const TESTS: &[crate::Test] = &[
+    crate::Test {
+        name: "mbpoll_reads_what_the_program_set",
+        run: mbpoll_reads_what_the_program_set,
+        needs: &["mbpoll"],
+    },
+    crate::Test {
+        name: "what_mbpoll_writes_lands_in_the_memory",
+        run: what_mbpoll_writes_lands_in_the_memory,
+        needs: &["mbpoll"],
+    },
+    crate::Test {
+        name: "mbpoll_reports_the_slaves_exception",
+        run: mbpoll_reports_the_slaves_exception,
+        needs: &["mbpoll"],
+    },
+];

@@ -3,16 +3,15 @@
 //! Every loop is bounded in count and time; timeouts are shortened so the tests are
 //! quick, and every wait is on a condition with a deadline.
 
-mod common;
-mod slave_common;
+use crate::common;
 
 use std::io::Write;
 use std::net::TcpStream;
 use std::time::{Duration, Instant};
 
+use common::slave::{Raw, frame, still_served, test_memory};
 use msm::slave::WhenFull;
 use msm::{Slave, SlaveHandle};
-use slave_common::{Raw, frame, still_served, test_memory};
 
 const SOON: Duration = Duration::from_secs(5);
 
@@ -34,7 +33,6 @@ fn garbage(seed: u64, len: usize) -> Vec<u8> {
         .collect()
 }
 
-#[test]
 fn random_garbage_closes_only_the_connections_that_sent_it() {
     let slave = serve(Slave::tcp("127.0.0.1:0").frame_timeout(Duration::from_millis(300)));
     let addr = slave.local_addr();
@@ -59,7 +57,6 @@ fn random_garbage_closes_only_the_connections_that_sent_it() {
     still_served(addr, 0xBEEF);
 }
 
-#[test]
 fn a_length_field_of_65535_closes_the_connection() {
     let slave = serve(Slave::tcp("127.0.0.1:0"));
     let mut bad = Raw::connect(slave.local_addr());
@@ -81,7 +78,6 @@ fn a_length_field_of_65535_closes_the_connection() {
     still_served(slave.local_addr(), 1);
 }
 
-#[test]
 fn frames_left_hanging_are_closed_after_the_frame_timeout() {
     let timeout = Duration::from_millis(300);
     let slave = serve(Slave::tcp("127.0.0.1:0").frame_timeout(timeout));
@@ -126,7 +122,6 @@ fn frames_left_hanging_are_closed_after_the_frame_timeout() {
     still_served(addr, 3);
 }
 
-#[test]
 fn silent_connections_are_closed_after_the_idle_timeout() {
     let slave = serve(Slave::tcp("127.0.0.1:0").idle_timeout(Duration::from_millis(300)));
     let mut c = Raw::connect(slave.local_addr());
@@ -137,7 +132,6 @@ fn silent_connections_are_closed_after_the_idle_timeout() {
     still_served(slave.local_addr(), 4);
 }
 
-#[test]
 fn five_hundred_connections_at_once_evict_the_oldest_idle() {
     let slave = serve(Slave::tcp("127.0.0.1:0"));
     let addr = slave.local_addr();
@@ -178,7 +172,6 @@ fn five_hundred_connections_at_once_evict_the_oldest_idle() {
     assert!(common::wait_until(SOON, || slave.connections() == 1));
 }
 
-#[test]
 fn refusing_when_full_keeps_the_connections_served() {
     let slave = serve(
         Slave::tcp("127.0.0.1:0")
@@ -198,7 +191,6 @@ fn refusing_when_full_keeps_the_connections_served() {
     still_served(addr, 6);
 }
 
-#[test]
 fn a_client_that_never_reads_is_closed_and_others_are_served() {
     let slave = serve(Slave::tcp("127.0.0.1:0").write_timeout(Duration::from_millis(300)));
     let addr = slave.local_addr();
@@ -232,3 +224,42 @@ fn a_client_that_never_reads_is_closed_and_others_are_served() {
     still_served(addr, 7);
     drop(greedy);
 }
+
+/// This file's tests, for the harness (main.rs), with the peers each needs.
+pub(crate) const TESTS: &[crate::Test] = &[
+    crate::Test {
+        name: "random_garbage_closes_only_the_connections_that_sent_it",
+        run: random_garbage_closes_only_the_connections_that_sent_it,
+        needs: &[],
+    },
+    crate::Test {
+        name: "a_length_field_of_65535_closes_the_connection",
+        run: a_length_field_of_65535_closes_the_connection,
+        needs: &[],
+    },
+    crate::Test {
+        name: "frames_left_hanging_are_closed_after_the_frame_timeout",
+        run: frames_left_hanging_are_closed_after_the_frame_timeout,
+        needs: &[],
+    },
+    crate::Test {
+        name: "silent_connections_are_closed_after_the_idle_timeout",
+        run: silent_connections_are_closed_after_the_idle_timeout,
+        needs: &[],
+    },
+    crate::Test {
+        name: "five_hundred_connections_at_once_evict_the_oldest_idle",
+        run: five_hundred_connections_at_once_evict_the_oldest_idle,
+        needs: &[],
+    },
+    crate::Test {
+        name: "refusing_when_full_keeps_the_connections_served",
+        run: refusing_when_full_keeps_the_connections_served,
+        needs: &[],
+    },
+    crate::Test {
+        name: "a_client_that_never_reads_is_closed_and_others_are_served",
+        run: a_client_that_never_reads_is_closed_and_others_are_served,
+        needs: &[],
+    },
+];

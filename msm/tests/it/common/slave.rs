@@ -1,6 +1,5 @@
 //! A raw Modbus/TCP client for the slave's tests: builds frames by hand, so the tests
 //! depend on nothing but the bytes the spec describes.
-#![allow(dead_code)] // each test binary uses a different subset
 
 use std::io::{ErrorKind, Read, Write};
 use std::net::{SocketAddr, TcpStream};

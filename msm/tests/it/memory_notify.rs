@@ -7,7 +7,6 @@ use msm::{Area, Memory, Origin, Var};
 
 const DEADLINE: Duration = Duration::from_secs(5);
 
-#[test]
 fn a_change_on_overlapping_variables_notifies_both() {
     let mem = Memory::new(8);
     let wide: Var<u32> = mem.holding(2).expect("declare");
@@ -58,7 +57,6 @@ fn a_change_on_overlapping_variables_notifies_both() {
     );
 }
 
-#[test]
 fn wait_with_a_deadline_times_out_cleanly() {
     let mem = Memory::new(2);
     let v: Var<u16> = mem.holding(0).expect("declare");
@@ -79,7 +77,7 @@ fn wait_with_a_deadline_times_out_cleanly() {
     );
 }
 
-#[tokio::test]
+#[tokio::main(flavor = "current_thread")]
 async fn changed_futures_resolve_for_overlapping_variables() {
     let mem = Memory::new(8);
     let wide: Var<u64> = mem.holding(0).expect("declare");
@@ -103,7 +101,7 @@ async fn changed_futures_resolve_for_overlapping_variables() {
     assert_eq!(p, 0x4444);
 }
 
-#[tokio::test]
+#[tokio::main(flavor = "current_thread")]
 async fn changed_times_out_cleanly_under_tokio_timeout() {
     let mem = Memory::new(2);
     let v: Var<u16> = mem.holding(0).expect("declare");
@@ -111,7 +109,7 @@ async fn changed_times_out_cleanly_under_tokio_timeout() {
     assert!(r.is_err(), "no write, no change");
 }
 
-#[tokio::test]
+#[tokio::main(flavor = "current_thread")]
 async fn subscription_sees_every_change_in_order() {
     let mem = Memory::builder()
         .coils(8)
@@ -133,3 +131,32 @@ async fn subscription_sees_every_change_in_order() {
     }
     assert_eq!(sub.try_recv(), Ok(None));
 }
+
+/// This file's tests, for the harness (main.rs), with the peers each needs.
+pub(crate) const TESTS: &[crate::Test] = &[
+    crate::Test {
+        name: "a_change_on_overlapping_variables_notifies_both",
+        run: a_change_on_overlapping_variables_notifies_both,
+        needs: &[],
+    },
+    crate::Test {
+        name: "wait_with_a_deadline_times_out_cleanly",
+        run: wait_with_a_deadline_times_out_cleanly,
+        needs: &[],
+    },
+    crate::Test {
+        name: "changed_futures_resolve_for_overlapping_variables",
+        run: changed_futures_resolve_for_overlapping_variables,
+        needs: &[],
+    },
+    crate::Test {
+        name: "changed_times_out_cleanly_under_tokio_timeout",
+        run: changed_times_out_cleanly_under_tokio_timeout,
+        needs: &[],
+    },
+    crate::Test {
+        name: "subscription_sees_every_change_in_order",
+        run: subscription_sees_every_change_in_order,
+        needs: &[],
+    },
+];

@@ -305,8 +305,7 @@ fn stream_like() -> impl Strategy<Value = Vec<u8>> {
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(4_000))]
 
-    #[test]
-    fn every_request_round_trips(spec in request_spec()) {
+        fn every_request_round_trips(spec in request_spec()) {
         let request = spec.request();
         let mut buf = [0u8; MAX_PDU_LEN];
         let len = request.encode(&mut buf).expect("within limits");
@@ -314,8 +313,7 @@ proptest! {
         prop_assert_eq!(Request::decode(&buf[..len]), Ok(request));
     }
 
-    #[test]
-    fn every_response_round_trips(spec in response_spec()) {
+        fn every_response_round_trips(spec in response_spec()) {
         let mut list = Vec::new();
         let response = spec.response(&mut list);
         let mut buf = [0u8; MAX_PDU_LEN];
@@ -324,8 +322,7 @@ proptest! {
         prop_assert_eq!(Response::decode(&buf[..len]), Ok(response));
     }
 
-    #[test]
-    fn requests_survive_both_framings(spec in request_spec(), tid: u16, unit: u8) {
+        fn requests_survive_both_framings(spec in request_spec(), tid: u16, unit: u8) {
         let request = spec.request();
         let mut buf = [0u8; tcp::MAX_FRAME_LEN];
         let len = tcp::encode_request(&mut buf, tid, unit, &request).expect("fits");
@@ -347,8 +344,7 @@ proptest! {
         prop_assert_eq!(Request::decode(frame.pdu), Ok(request));
     }
 
-    #[test]
-    fn responses_survive_rtu_length_rules(spec in response_spec(), address: u8) {
+        fn responses_survive_rtu_length_rules(spec in response_spec(), address: u8) {
         let mut list = Vec::new();
         let response = spec.response(&mut list);
         let mut buf = [0u8; rtu::MAX_FRAME_LEN];
@@ -371,8 +367,7 @@ proptest! {
 
     /// Pipelined frames in one stream, delivered in arbitrary chunks, come out whole and
     /// in order.
-    #[test]
-    fn tcp_stream_splits_however_it_is_cut(
+        fn tcp_stream_splits_however_it_is_cut(
         specs in proptest::collection::vec(request_spec(), 1..6),
         cuts in proptest::collection::vec(1usize..40, 1..40),
     ) {
@@ -410,8 +405,7 @@ proptest! {
 
     /// Whatever decodes is within every limit, so it encodes again and decodes the same;
     /// whatever does not names an exception to answer (unless there was no function).
-    #[test]
-    fn arbitrary_pdus_never_panic(bytes in pdu_like()) {
+        fn arbitrary_pdus_never_panic(bytes in pdu_like()) {
         match Request::decode(&bytes) {
             Ok(request) => {
                 let mut buf = [0u8; MAX_PDU_LEN];
@@ -427,8 +421,7 @@ proptest! {
         }
     }
 
-    #[test]
-    fn arbitrary_streams_never_panic(bytes in stream_like()) {
+        fn arbitrary_streams_never_panic(bytes in stream_like()) {
         if let Ok(Some((frame, used))) = tcp::split_frame(&bytes) {
             prop_assert!(used <= bytes.len() && used <= tcp::MAX_FRAME_LEN);
             prop_assert_eq!(frame.pdu.len() + tcp::HEADER_LEN, used);
@@ -444,3 +437,42 @@ proptest! {
         let _ = rtu::decode_frame(&bytes);
     }
 }
+
+/// This file's tests, for the harness (main.rs), with the peers each needs.
+pub(crate) const TESTS: &[crate::Test] = &[
+    crate::Test {
+        name: "every_request_round_trips",
+        run: every_request_round_trips,
+        needs: &[],
+    },
+    crate::Test {
+        name: "every_response_round_trips",
+        run: every_response_round_trips,
+        needs: &[],
+    },
+    crate::Test {
+        name: "requests_survive_both_framings",
+        run: requests_survive_both_framings,
+        needs: &[],
+    },
+    crate::Test {
+        name: "responses_survive_rtu_length_rules",
+        run: responses_survive_rtu_length_rules,
+        needs: &[],
+    },
+    crate::Test {
+        name: "tcp_stream_splits_however_it_is_cut",
+        run: tcp_stream_splits_however_it_is_cut,
+        needs: &[],
+    },
+    crate::Test {
+        name: "arbitrary_pdus_never_panic",
+        run: arbitrary_pdus_never_panic,
+        needs: &[],
+    },
+    crate::Test {
+        name: "arbitrary_streams_never_panic",
+        run: arbitrary_streams_never_panic,
+        needs: &[],
+    },
+];

@@ -1,6 +1,6 @@
 //! The shipped examples run and do what they say (each bounded in time).
 
-mod common;
+use crate::common;
 
 use std::path::PathBuf;
 use std::process::Command;
@@ -18,7 +18,6 @@ fn example(name: &str) -> PathBuf {
     path
 }
 
-#[test]
 fn quickstart_runs() {
     let out = Command::new(example("quickstart")).output().expect("run");
     let text = String::from_utf8_lossy(&out.stdout);
@@ -33,7 +32,6 @@ fn quickstart_runs() {
     );
 }
 
-#[test]
 fn server_and_client_mapper_talk() {
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
@@ -62,3 +60,17 @@ fn server_and_client_mapper_talk() {
         "{text}"
     );
 }
+
+/// This file's tests, for the harness (main.rs), with the peers each needs.
+pub(crate) const TESTS: &[crate::Test] = &[
+    crate::Test {
+        name: "quickstart_runs",
+        run: quickstart_runs,
+        needs: &[],
+    },
+    crate::Test {
+        name: "server_and_client_mapper_talk",
+        run: server_and_client_mapper_talk,
+        needs: &[],
+    },
+];

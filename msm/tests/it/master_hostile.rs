@@ -1,7 +1,7 @@
 //! msm's master against a scripted misbehaving Modbus/TCP slave (wrong echoes, answers
 //! from another unit, refusals), and the bit race through FC22 against msm's own slave.
 
-mod common;
+use crate::common;
 
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
@@ -135,7 +135,6 @@ fn serve(
     }
 }
 
-#[test]
 fn a_write_with_a_malformed_answer_is_retried_with_backoff_while_reads_go_on() {
     let slave = Hostile::start(Script::BadWriteEcho);
     let mem = Memory::new(4);
@@ -169,7 +168,6 @@ fn a_write_with_a_malformed_answer_is_retried_with_backoff_while_reads_go_on() {
     master.stop();
 }
 
-#[test]
 fn an_answer_from_another_unit_is_never_applied_nor_a_confirmation() {
     let slave = Hostile::start(Script::OtherUnit);
     let mem = Memory::new(4);
@@ -203,7 +201,6 @@ fn an_answer_from_another_unit_is_never_applied_nor_a_confirmation() {
     master.stop();
 }
 
-#[test]
 fn a_refused_write_is_reported_by_the_next_flush_and_sync() {
     let plc = Memory::new(4);
     let slave = Slave::tcp("127.0.0.1:0")
@@ -228,7 +225,6 @@ fn a_refused_write_is_reported_by_the_next_flush_and_sync() {
     slave.stop();
 }
 
-#[test]
 fn no_toggle_of_bit_0_is_lost_while_a_master_sets_bit_15_of_the_same_register() {
     let plc = Memory::new(2);
     let slave = Slave::tcp("127.0.0.1:0").serve(plc.clone()).expect("serve");
@@ -287,3 +283,27 @@ fn no_toggle_of_bit_0_is_lost_while_a_master_sets_bit_15_of_the_same_register() 
     master.stop();
     slave.stop();
 }
+
+/// This file's tests, for the harness (main.rs), with the peers each needs.
+pub(crate) const TESTS: &[crate::Test] = &[
+    crate::Test {
+        name: "a_write_with_a_malformed_answer_is_retried_with_backoff_while_reads_go_on",
+        run: a_write_with_a_malformed_answer_is_retried_with_backoff_while_reads_go_on,
+        needs: &[],
+    },
+    crate::Test {
+        name: "an_answer_from_another_unit_is_never_applied_nor_a_confirmation",
+        run: an_answer_from_another_unit_is_never_applied_nor_a_confirmation,
+        needs: &[],
+    },
+    crate::Test {
+        name: "a_refused_write_is_reported_by_the_next_flush_and_sync",
+        run: a_refused_write_is_reported_by_the_next_flush_and_sync,
+        needs: &[],
+    },
+    crate::Test {
+        name: "no_toggle_of_bit_0_is_lost_while_a_master_sets_bit_15_of_the_same_register",
+        run: no_toggle_of_bit_0_is_lost_while_a_master_sets_bit_15_of_the_same_register,
+        needs: &[],
+    },
+];

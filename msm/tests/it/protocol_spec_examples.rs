@@ -35,7 +35,6 @@ fn bits(bytes: &[u8], quantity: u16) -> Bits<'_> {
     Bits::new(bytes, quantity).expect("ceil(quantity / 8) bytes")
 }
 
-#[test]
 fn fc01_read_coils_20_to_38() {
     let request = Request::ReadCoils {
         address: 0x13,
@@ -53,7 +52,6 @@ fn fc01_read_coils_20_to_38() {
     assert_eq!(on, [0, 2, 3, 6, 7, 8, 9, 11, 13, 14, 16, 18]);
 }
 
-#[test]
 fn fc02_read_discrete_inputs_197_to_218() {
     let request = Request::ReadDiscreteInputs {
         address: 0xC4,
@@ -68,7 +66,6 @@ fn fc02_read_discrete_inputs_197_to_218() {
     );
 }
 
-#[test]
 fn fc03_read_holding_registers_108_to_110() {
     let request = Request::ReadHoldingRegisters {
         address: 0x6B,
@@ -93,7 +90,6 @@ fn fc03_read_holding_registers_108_to_110() {
     assert_eq!(&buf[..8], pdu);
 }
 
-#[test]
 fn fc04_read_input_register_9() {
     let request = Request::ReadInputRegisters {
         address: 0x08,
@@ -108,7 +104,6 @@ fn fc04_read_input_register_9() {
     );
 }
 
-#[test]
 fn fc05_write_coil_173_on() {
     let request = Request::WriteSingleCoil {
         address: 0xAC,
@@ -123,7 +118,6 @@ fn fc05_write_coil_173_on() {
     response_both_ways(&pdu, response, request);
 }
 
-#[test]
 fn fc06_write_register_2_to_3() {
     let request = Request::WriteSingleRegister {
         address: 1,
@@ -138,7 +132,6 @@ fn fc06_write_register_2_to_3() {
     response_both_ways(&pdu, response, request);
 }
 
-#[test]
 fn fc08_diagnostics_return_query_data() {
     let pdu = [0x08, 0x00, 0x00, 0xA5, 0x37];
     let request = Request::Diagnostics {
@@ -153,7 +146,6 @@ fn fc08_diagnostics_return_query_data() {
     response_both_ways(&pdu, response, request);
 }
 
-#[test]
 fn fc15_write_coils_20_to_29() {
     let pdu = [0x0F, 0x00, 0x13, 0x00, 0x0A, 0x02, 0xCD, 0x01];
     let request = Request::WriteMultipleCoils {
@@ -168,7 +160,6 @@ fn fc15_write_coils_20_to_29() {
     response_both_ways(&[0x0F, 0x00, 0x13, 0x00, 0x0A], response, request);
 }
 
-#[test]
 fn fc16_write_registers_2_and_3() {
     let pdu = [0x10, 0x00, 0x01, 0x00, 0x02, 0x04, 0x00, 0x0A, 0x01, 0x02];
     let request = Request::WriteMultipleRegisters {
@@ -183,7 +174,6 @@ fn fc16_write_registers_2_and_3() {
     response_both_ways(&[0x10, 0x00, 0x01, 0x00, 0x02], response, request);
 }
 
-#[test]
 fn fc22_mask_write_register_5() {
     let pdu = [0x16, 0x00, 0x04, 0x00, 0xF2, 0x00, 0x25];
     let request = Request::MaskWriteRegister {
@@ -200,7 +190,6 @@ fn fc22_mask_write_register_5() {
     response_both_ways(&pdu, response, request);
 }
 
-#[test]
 fn fc23_read_6_from_4_write_3_from_15() {
     let pdu = [
         0x17, 0x00, 0x03, 0x00, 0x06, 0x00, 0x0E, 0x00, 0x03, 0x06, 0x00, 0xFF, 0x00, 0xFF, 0x00,
@@ -222,7 +211,6 @@ fn fc23_read_6_from_4_write_3_from_15() {
 
 /// The spec's FC43/14 example (basic identification in one transaction). The object
 /// lengths are those of the printed strings (0x16, 0x0F, 0x05).
-#[test]
 fn fc43_read_device_identification_basic() {
     let request = Request::ReadDeviceIdentification {
         read_code: ReadDeviceIdCode::Basic,
@@ -256,7 +244,6 @@ fn fc43_read_device_identification_basic() {
 }
 
 /// Section 7's example: reading coils at an address the server does not have.
-#[test]
 fn exception_illegal_data_address() {
     let request = Request::ReadCoils {
         address: 0x04A1,
@@ -272,7 +259,6 @@ fn exception_illegal_data_address() {
 
 /// MBAP framing per the TCP implementation guide: the FC3 example above, transaction 1,
 /// unit 0x11.
-#[test]
 fn mbap_frames_the_fc3_example() {
     let frame = [
         0x00, 0x01, 0x00, 0x00, 0x00, 0x06, 0x11, 0x03, 0x00, 0x6B, 0x00, 0x03,
@@ -298,7 +284,6 @@ fn mbap_frames_the_fc3_example() {
 
 /// The serial line spec's CRC example (02 07 → 0x1241, sent low byte first) and the FC3
 /// example as an RTU frame for slave 0x11.
-#[test]
 fn rtu_crc_example_and_fc3_frame() {
     assert_eq!(rtu::crc16(&[0x02, 0x07]), 0x1241);
     let mut buf = [0u8; rtu::MAX_FRAME_LEN];
@@ -315,3 +300,82 @@ fn rtu_crc_example_and_fc3_frame() {
     frame.extend_from_slice(&rtu::crc16(&frame).to_le_bytes());
     assert_eq!(frame, [0x02, 0x07, 0x41, 0x12]);
 }
+
+/// This file's tests, for the harness (main.rs), with the peers each needs.
+pub(crate) const TESTS: &[crate::Test] = &[
+    crate::Test {
+        name: "fc01_read_coils_20_to_38",
+        run: fc01_read_coils_20_to_38,
+        needs: &[],
+    },
+    crate::Test {
+        name: "fc02_read_discrete_inputs_197_to_218",
+        run: fc02_read_discrete_inputs_197_to_218,
+        needs: &[],
+    },
+    crate::Test {
+        name: "fc03_read_holding_registers_108_to_110",
+        run: fc03_read_holding_registers_108_to_110,
+        needs: &[],
+    },
+    crate::Test {
+        name: "fc04_read_input_register_9",
+        run: fc04_read_input_register_9,
+        needs: &[],
+    },
+    crate::Test {
+        name: "fc05_write_coil_173_on",
+        run: fc05_write_coil_173_on,
+        needs: &[],
+    },
+    crate::Test {
+        name: "fc06_write_register_2_to_3",
+        run: fc06_write_register_2_to_3,
+        needs: &[],
+    },
+    crate::Test {
+        name: "fc08_diagnostics_return_query_data",
+        run: fc08_diagnostics_return_query_data,
+        needs: &[],
+    },
+    crate::Test {
+        name: "fc15_write_coils_20_to_29",
+        run: fc15_write_coils_20_to_29,
+        needs: &[],
+    },
+    crate::Test {
+        name: "fc16_write_registers_2_and_3",
+        run: fc16_write_registers_2_and_3,
+        needs: &[],
+    },
+    crate::Test {
+        name: "fc22_mask_write_register_5",
+        run: fc22_mask_write_register_5,
+        needs: &[],
+    },
+    crate::Test {
+        name: "fc23_read_6_from_4_write_3_from_15",
+        run: fc23_read_6_from_4_write_3_from_15,
+        needs: &[],
+    },
+    crate::Test {
+        name: "fc43_read_device_identification_basic",
+        run: fc43_read_device_identification_basic,
+        needs: &[],
+    },
+    crate::Test {
+        name: "exception_illegal_data_address",
+        run: exception_illegal_data_address,
+        needs: &[],
+    },
+    crate::Test {
+        name: "mbap_frames_the_fc3_example",
+        run: mbap_frames_the_fc3_example,
+        needs: &[],
+    },
+    crate::Test {
+        name: "rtu_crc_example_and_fc3_frame",
+        run: rtu_crc_example_and_fc3_frame,
+        needs: &[],
+    },
+];

@@ -16,7 +16,6 @@ fn halves_agree(bits: u64) -> bool {
     bits >> 32 == bits & 0xFFFF_FFFF
 }
 
-#[test]
 fn multi_register_values_are_never_torn() {
     let mem = Memory::new(16);
     let a: Var<u64> = mem.holding(0).expect("declare");
@@ -67,7 +66,6 @@ fn multi_register_values_are_never_torn() {
     assert!(checks.load(Ordering::Relaxed) > 100, "readers ran");
 }
 
-#[test]
 fn updates_lose_no_increment() {
     let mem = Memory::new(4);
     let counter: Var<u64> = mem.holding(0).expect("declare").order(Order::CDAB);
@@ -87,3 +85,17 @@ fn updates_lose_no_increment() {
     }
     assert_eq!(counter.get(), 4 * per_thread);
 }
+
+/// This file's tests, for the harness (main.rs), with the peers each needs.
+pub(crate) const TESTS: &[crate::Test] = &[
+    crate::Test {
+        name: "multi_register_values_are_never_torn",
+        run: multi_register_values_are_never_torn,
+        needs: &[],
+    },
+    crate::Test {
+        name: "updates_lose_no_increment",
+        run: updates_lose_no_increment,
+        needs: &[],
+    },
+];
