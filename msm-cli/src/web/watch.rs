@@ -11,7 +11,7 @@ use tokio::time::Instant;
 use super::board::{Board, Seen, now_ms};
 
 /// Changes arriving this soon after the first go to the pages as one batch.
-const COALESCE: Duration = Duration::from_millis(20);
+const COALESCE: Duration = Duration::from_millis(10);
 
 /// How often qualities and the master's state are looked at.
 const STATUS_EVERY: Duration = Duration::from_millis(250);
