@@ -436,8 +436,9 @@ async fn poll_shows_the_masters_state_and_its_inputs_stay_read_only() {
     )
     .await;
     assert_eq!(status, StatusCode::OK);
+    // The value reads live from the memory; its change's time and origin follow.
     let row = eventually(&format!("{url}/api/vars/SETPOINT"), "the new value", |v| {
-        v["value"] == 4242
+        v["value"] == 4242 && v["origin"].is_string()
     })
     .await;
     assert_eq!(row["quality"], "good");

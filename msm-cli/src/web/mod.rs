@@ -134,7 +134,7 @@ pub(crate) async fn spawn(
 }
 
 /// `--web` on a command: serves the map's variables and prints where; `None` without
-/// `--web`. `master` is true for `msm poll`, whose inputs cannot be written.
+/// `--web`. With a `status` (a master's: `msm poll`) inputs are not writable.
 pub(crate) async fn start(
     a: &WebArgs,
     mm: &MapMemory,

@@ -65,16 +65,15 @@ pub struct Web {
 
 /// `msm serve MAP --listen 127.0.0.1:0 --web 127.0.0.1:0 EXTRA...`.
 pub fn serve(map_text: &str, extra: &[&str]) -> Web {
-    let map = crate::common::temp_file("plant.toml", map_text);
-    let mut args = vec![
-        "serve",
-        map.as_str(),
-        "--quiet",
-        "--listen",
-        "127.0.0.1:0",
-        "--web",
-        "127.0.0.1:0",
-    ];
+    serve_map(Some(map_text), extra)
+}
+
+/// [`serve`] with a map, or the demo plant without one.
+pub fn serve_map(map_text: Option<&str>, extra: &[&str]) -> Web {
+    let map = map_text.map(|text| crate::common::temp_file("plant.toml", text));
+    let mut args = vec!["serve"];
+    args.extend(map.as_deref());
+    args.extend(["--quiet", "--listen", "127.0.0.1:0", "--web", "127.0.0.1:0"]);
     args.extend(extra);
     let msm = Running::start(&args);
     let serving = msm.expect_err("the Modbus address", |l| l.contains("serving"));

@@ -157,10 +157,13 @@
     return [lo, hi];
   }
 
-  // A step line of `points` over the last SPAN ending now, in the box (x, y, w, h).
-  function line(ctx, points, x, y, w, h, now) {
+  // Where a plot's time axis starts: its first point, at most SPAN ago.
+  const since = (points, now) => Math.min(now - 1000, Math.max(now - SPAN, points.length ? points[0][0] : 0));
+
+  // A step line of `points` from `from` to `now`, in the box (x, y, w, h).
+  function line(ctx, points, x, y, w, h, from, now) {
     const [lo, hi] = extent(points);
-    const px = (t) => x + ((t - (now - SPAN)) / SPAN) * w;
+    const px = (t) => x + ((t - from) / (now - from)) * w;
     const py = (v) => y + h - ((v - lo) / (hi - lo)) * h;
     ctx.beginPath();
     points.forEach((p, k) => {
@@ -177,12 +180,13 @@
     ctx.clearRect(0, 0, c.width, c.height);
     ctx.strokeStyle = "#0969da";
     ctx.lineWidth = 1.2;
-    if (r.trend.length) line(ctx, r.trend, 1, 2, c.width - 2, c.height - 4, Date.now());
+    const now = Date.now();
+    if (r.trend.length) line(ctx, r.trend, 1, 2, c.width - 2, c.height - 4, since(r.trend, now), now);
   }
 
   async function openPlot(r) {
     plotted = r;
-    document.getElementById("plot-title").textContent = r.data.name + " (last 10 minutes)";
+    document.getElementById("plot-title").textContent = r.data.name + " (up to the last 10 minutes)";
     const dlg = document.getElementById("plot");
     if (!dlg.open) dlg.showModal();
     try {
@@ -203,7 +207,8 @@
     ctx.strokeRect(L, T, W, H);
     ctx.strokeStyle = "#0969da";
     ctx.lineWidth = 1.5;
-    const [lo, hi] = plotted.trend.length ? line(ctx, plotted.trend, L, T, W, H, now) : [0, 1];
+    const from = since(plotted.trend, now);
+    const [lo, hi] = plotted.trend.length ? line(ctx, plotted.trend, L, T, W, H, from, now) : [0, 1];
     ctx.textAlign = "right";
     for (let k = 0; k <= 4; k++) {
       const v = lo + ((hi - lo) * k) / 4;
@@ -211,7 +216,7 @@
     }
     ctx.textAlign = "center";
     for (let k = 0; k <= 5; k++) {
-      const t = now - SPAN + (SPAN * k) / 5;
+      const t = from + ((now - from) * k) / 5;
       ctx.fillText(new Date(t).toLocaleTimeString([], { hour12: false }), L + (W * k) / 5, T + H + 18);
     }
   }
@@ -238,8 +243,8 @@
         r.input.setAttribute("aria-invalid", "true");
         return;
       }
+      // The event stream brings the new value, its time and origin.
       r.input.value = "";
-      show(r, body);
     } catch (e) {
       r.error.textContent = "not written: " + e;
       r.input.setAttribute("aria-invalid", "true");
