@@ -31,6 +31,9 @@ impl Drop for Browser {
     }
 }
 
+/// One browser at a time: two at once on a small machine would measure each other.
+static ONE_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
 const HOW: &str =
     "install them with `apt-get install chromium chromium-driver` (bash .ci/run does)";
 
@@ -129,6 +132,7 @@ async fn the_page_shows_changes_and_writes_in_a_real_browser() {
     ) else {
         return;
     };
+    let _turn = ONE_AT_A_TIME.lock().await;
     let Some(b) = browser().await else { return };
     let c = &b.client;
     // The demo plant: values that move, so the trends have something to show.
@@ -308,6 +312,7 @@ async fn measure(
 /// every change reached the page.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn dom_update_latency_at_1000_variables() {
+    let _turn = ONE_AT_A_TIME.lock().await;
     let Some(b) = browser().await else { return };
     let c = &b.client;
     let mut map = String::from("[memory]\nholding_registers = 1000\n[vars]\n");

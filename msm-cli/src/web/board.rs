@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use msm::{DynValue, Origin, Status};
+use msm::{DynValue, Origin, Status, VarType};
 use serde_json::{Value, json};
 use tokio::sync::broadcast;
 
@@ -176,7 +176,7 @@ impl Board {
             "address": v.var.address(),
             "type": v.var.def().ty.name(),
             "writable": self.writable && v.writable,
-            "numeric": numeric(&v.var.get()).is_some(),
+            "numeric": v.var.def().ty != VarType::String,
         });
         if let (Value::Object(out), Value::Object(live)) = (&mut out, self.live_json(i, row)) {
             out.extend(live);
@@ -351,4 +351,93 @@ fn status_json(status: Option<&Status>, writable: bool) -> Value {
         "last_cycle_ms": s.last_cycle.map(|d| d.as_secs_f64() * 1e3),
         "block_errors": s.block_errors.iter().map(ToString::to_string).collect::<Vec<_>>(),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use msm::{Map, Origin, Peer};
+
+    use super::*;
+
+    fn board(writable: bool) -> Board {
+        let mm = Map::from_toml_str(
+            "[memory]\ncoils = 1\ninput_registers = 1\nholding_registers = 2\n[vars]\n\
+             SP = { area = \"holding\", address = 0, type = \"i16\" }\n\
+             RUN = { area = \"coil\", address = 0, type = \"bool\" }\n\
+             IN = { area = \"input\", address = 0, type = \"u16\" }\n",
+        )
+        .expect("map")
+        .build()
+        .expect("build");
+        let vars = WebVar::from_map(&mm, "", |v| v.name() != "IN");
+        Board::new(vars, None, writable)
+    }
+
+    #[test]
+    fn writes_take_json_numbers_booleans_and_text_as_msm_write_does() {
+        let b = board(true);
+        let sp = b.find("SP").expect("SP");
+        assert_eq!(
+            b.write(sp, br#"{"value": -7}"#).expect("a number")["value"],
+            -7
+        );
+        assert_eq!(
+            b.write(sp, br#"{"value": "0x10"}"#).expect("text")["value"],
+            16
+        );
+        let run = b.find("RUN").expect("RUN");
+        assert_eq!(
+            b.write(run, br#"{"value": true}"#).expect("a bool")["value"],
+            true
+        );
+        for (body, says) in [
+            (&br#"{"value": 1.5}"#[..], "i16"),
+            (b"{}", "no \"value\""),
+            (b"[", "not JSON"),
+            (br#"{"value": null}"#, "no \"value\""),
+        ] {
+            let e = b.write(sp, body).expect_err("refused");
+            assert_eq!(e.status, 400);
+            assert!(e.message.contains(says), "{}", e.message);
+        }
+        let e = b
+            .write(b.find("IN").expect("IN"), br#"{"value": 1}"#)
+            .expect_err("read-only");
+        assert_eq!(e.status, 403);
+        assert!(e.message.contains("IN is read-only"), "{}", e.message);
+        let e = board(false)
+            .write(sp, br#"{"value": 1}"#)
+            .expect_err("not writable");
+        assert_eq!(e.status, 403);
+        assert!(e.message.contains("--web-writable"), "{}", e.message);
+    }
+
+    #[test]
+    fn a_recorded_change_tells_the_pages_when_and_who() {
+        let b = board(true);
+        let mut events = b.subscribe();
+        let peer = Origin::Remote(Peer::Tcp("127.0.0.1:5000".parse().expect("addr")));
+        b.vars()[0].var.set_str("42").expect("set");
+        b.record(&[Seen {
+            index: 0,
+            t_ms: 1_000,
+            origin: Some(peer),
+        }]);
+        let e = events.try_recv().expect("an event");
+        assert_eq!(e.kind, "rows");
+        let rows: Value = serde_json::from_str(&e.data).expect("JSON");
+        assert_eq!(rows[0]["value"], 42);
+        assert_eq!(rows[0]["origin"], "127.0.0.1:5000");
+        assert_eq!(rows[0]["changed"], "1970-01-01T00:00:01.000Z");
+        let row = b.var_json(0);
+        assert_eq!(
+            (&row["name"], &row["quality"]),
+            (&json!("SP"), &json!("good"))
+        );
+        assert_eq!(
+            b.trend_json(0).as_array().map(Vec::len),
+            Some(2),
+            "start and change"
+        );
+    }
 }
