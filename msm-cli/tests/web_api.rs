@@ -206,6 +206,37 @@ async fn the_token_is_required_when_given() {
     assert_eq!(status, StatusCode::OK);
 }
 
+#[tokio::test]
+async fn on_loopback_only_requests_for_localhost_are_answered() {
+    // A page on another site reaching the view by DNS rebinding names its own host.
+    let web = serve(MAP, &["--web-writable"]);
+    let r = client()
+        .put(format!("{}/api/vars/SETPOINT", web.url))
+        .header("host", "evil.example:8080")
+        .body(r#"{"value": 1}"#)
+        .send()
+        .await
+        .expect("PUT");
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    let err: Value = r.json().await.expect("JSON");
+    assert!(
+        err["error"]
+            .as_str()
+            .is_some_and(|e| e.contains("evil.example")),
+        "{err}"
+    );
+    let (_, row) = get(&format!("{}/api/vars/SETPOINT", web.url)).await;
+    assert_eq!(row["value"], 500, "nothing written");
+    let port = web.url.rsplit(':').next().expect("a port");
+    let r = client()
+        .get(format!("{}/api/status", web.url))
+        .header("host", format!("localhost:{port}"))
+        .send()
+        .await
+        .expect("GET");
+    assert_eq!(r.status(), StatusCode::OK);
+}
+
 /// Reads the event stream until an event satisfies `pred`; its data.
 async fn next_event(
     resp: &mut reqwest::Response,
@@ -443,4 +474,18 @@ async fn poll_shows_the_masters_state_and_its_inputs_stay_read_only() {
     .await;
     assert_eq!(row["quality"], "good");
     assert_eq!(row["origin"], json!(slave.modbus));
+
+    // The slave goes away: the last values stay, marked stale with the reason.
+    drop(slave);
+    let row = eventually(&format!("{url}/api/vars/SETPOINT"), "stale", |v| {
+        v["quality"] == "stale"
+    })
+    .await;
+    assert_eq!(row["value"], 4242);
+    assert!(row["reason"].is_string(), "{row}");
+    let s = eventually(&format!("{url}/api/status"), "reconnecting", |s| {
+        s["state"] == "reconnecting"
+    })
+    .await;
+    assert!(s["last_error"].is_string(), "{s}");
 }

@@ -28,8 +28,18 @@ static PAGE: LazyLock<String> = LazyLock::new(|| {
 
 type Shared = State<Arc<Board>>;
 
-/// The routes, for `board`; every one needs `token` when there is one.
-pub(crate) fn router(board: Arc<Board>, token: Option<Arc<str>>) -> Router {
+/// Who may ask: the token, and whether the view listens on loopback only.
+#[derive(Clone)]
+pub(crate) struct Gate {
+    /// The token every request must carry, if any.
+    pub(crate) token: Option<Arc<str>>,
+    /// True when bound to a loopback address: requests must then name a loopback host,
+    /// so that a web page the user visits cannot reach the view by DNS rebinding.
+    pub(crate) loopback: bool,
+}
+
+/// The routes, for `board`; every one goes through the `gate`.
+pub(crate) fn router(board: Arc<Board>, gate: Gate) -> Router {
     Router::new()
         .route("/", get(page))
         .route("/favicon.ico", get(|| async { StatusCode::NO_CONTENT }))
@@ -45,7 +55,7 @@ pub(crate) fn router(board: Arc<Board>, token: Option<Arc<str>>) -> Router {
                 "no such page: the API is under /api/",
             )
         })
-        .layer(middleware::from_fn_with_state(token, auth))
+        .layer(middleware::from_fn_with_state(gate, auth))
         .with_state(board)
 }
 
@@ -62,14 +72,43 @@ struct TokenQuery {
     token: Option<String>,
 }
 
-/// Lets a request through when no token is set, or it carries the token.
+/// True for a `Host` header naming a loopback address (with or without a port).
+fn loopback_host(host: &str) -> bool {
+    let name = match host.strip_prefix('[') {
+        Some(v6) => v6.split(']').next().unwrap_or(""),
+        None => host.rsplit_once(':').map_or(host, |(name, _)| name),
+    };
+    name.eq_ignore_ascii_case("localhost")
+        || name
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
+}
+
+/// Lets a request through when it names a loopback host (on a loopback bind) and carries
+/// the token (when one is set).
 async fn auth(
-    State(token): State<Option<Arc<str>>>,
+    State(gate): State<Gate>,
     query: Result<Query<TokenQuery>, QueryRejection>,
     request: Request,
     next: Next,
 ) -> Response {
-    let Some(token) = token else {
+    if gate.loopback {
+        let host = request
+            .headers()
+            .get(header::HOST)
+            .and_then(|h| h.to_str().ok());
+        if let Some(host) = host.filter(|h| !loopback_host(h)) {
+            return error(
+                StatusCode::FORBIDDEN,
+                format!(
+                    "this web view listens on loopback and answers only requests for localhost, \
+                     not {host:?}: open it as http://127.0.0.1:PORT/, or bind another address \
+                     with --web-token"
+                ),
+            );
+        }
+    }
+    let Some(token) = gate.token else {
         return next.run(request).await;
     };
     let bearer = request
@@ -174,4 +213,30 @@ async fn events(State(board): Shared) -> Sse<impl Stream<Item = Result<SseEvent,
         },
     );
     Sse::new(stream).keep_alive(KeepAlive::default())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::loopback_host;
+
+    #[test]
+    fn only_loopback_hosts_pass_on_a_loopback_bind() {
+        for ok in [
+            "127.0.0.1:8080",
+            "localhost:1",
+            "LOCALHOST",
+            "[::1]:8080",
+            "127.1.2.3",
+        ] {
+            assert!(loopback_host(ok), "{ok}");
+        }
+        for bad in [
+            "evil.example:8080",
+            "192.0.2.1",
+            "[2001:db8::1]:80",
+            "localhost.evil.example",
+        ] {
+            assert!(!loopback_host(bad), "{bad}");
+        }
+    }
 }

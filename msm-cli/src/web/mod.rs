@@ -124,7 +124,11 @@ pub(crate) async fn spawn(
     let local_addr = listener.local_addr()?;
     let board = Arc::new(Board::new(vars, status, config.writable));
     let mut tasks = watch::spawn(&board);
-    let app = api::router(board, config.token.map(Arc::from));
+    let gate = api::Gate {
+        token: config.token.map(Arc::from),
+        loopback: local_addr.ip().is_loopback(),
+    };
+    let app = api::router(board, gate);
     tasks.push(tokio::spawn(async move {
         if let Err(e) = axum::serve(listener, app).await {
             tracing::error!("web view: {e}");
