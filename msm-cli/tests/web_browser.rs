@@ -248,6 +248,8 @@ async fn the_page_shows_changes_and_writes_in_a_real_browser() {
         "return document.getElementById('plot').open",
     )
     .await;
+    let png = c.screenshot().await.expect("a screenshot");
+    std::fs::write(screenshot_path().with_file_name("web-plot.png"), png).expect("save it");
     drop(web);
     b.client.clone().close().await.expect("close the browser");
 }

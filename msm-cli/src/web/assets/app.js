@@ -200,6 +200,7 @@
     plotted = r;
     document.getElementById("plot-title").textContent = r.data.name + " (up to the last 10 minutes)";
     const dlg = document.getElementById("plot");
+    document.getElementById("plot-canvas").width = Math.max(300, Math.min(900, window.innerWidth - 80));
     if (!dlg.open) dlg.showModal();
     try {
       const res = await api("/api/vars/" + encodeURIComponent(r.data.name) + "/trend");
@@ -211,7 +212,7 @@
   function drawPlot() {
     if (!plotted) return;
     const c = document.getElementById("plot-canvas"), ctx = c.getContext("2d");
-    const L = 70, T = 10, W = c.width - L - 15, H = c.height - T - 30, now = Date.now();
+    const L = 70, T = 10, W = c.width - L - 40, H = c.height - T - 30, now = Date.now();
     ctx.clearRect(0, 0, c.width, c.height);
     ctx.font = "12px system-ui";
     ctx.fillStyle = "#5f6b76";
@@ -229,7 +230,7 @@
     ctx.textAlign = "center";
     for (let k = 0; k <= 5; k++) {
       const t = from + ((now - from) * k) / 5;
-      ctx.fillText(clock(t, false), L + (W * k) / 5, T + H + 18);
+      ctx.fillText(clock(t, now - from < 10000), L + (W * k) / 5, T + H + 18);
     }
   }
 
