@@ -83,6 +83,8 @@ pub(crate) struct ServeArgs {
     pub(crate) seconds: Option<f64>,
     #[command(flatten)]
     pub(crate) serial: SerialArgs,
+    #[command(flatten)]
+    pub(crate) web: crate::web::WebArgs,
 }
 
 /// How a master reaches its slave.
@@ -116,6 +118,8 @@ pub(crate) struct PollArgs {
     /// Stop after this many seconds (default: run until Ctrl-C).
     #[arg(long, value_name = "N")]
     pub(crate) seconds: Option<f64>,
+    #[command(flatten)]
+    pub(crate) web: crate::web::WebArgs,
 }
 
 /// Raw access: an area, an address, a type, without a map.

@@ -9,6 +9,7 @@ mod link;
 mod plant;
 mod show;
 mod target;
+mod web;
 
 use std::process::ExitCode;
 

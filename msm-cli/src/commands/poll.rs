@@ -23,6 +23,8 @@ pub(crate) async fn run(a: PollArgs) -> CmdResult {
         .plan(plan)
         .start_async(mm.memory().clone())
         .await?;
+    let (web_status, status_source) = crate::web::StatusSource::channel();
+    let _web = crate::web::start(&a.web, &mm, Some(status_source)).await?;
     let mut changes = mm.memory().subscribe();
     let mut console = Console::new(Style::pick(a.json), mm.vars());
     let mut tick = tokio::time::interval(Duration::from_millis(200));
@@ -38,6 +40,7 @@ pub(crate) async fn run(a: PollArgs) -> CmdResult {
         };
         // The connection's news first, then the values it brought.
         let status = master.status();
+        web_status.send_replace(status.clone());
         report_status(&mut console, &peer, a.connect.unit, &last, &status);
         let reason = (!status.connected).then(|| "not connected".to_string());
         console.not_read_reason(mm.vars(), reason);

@@ -46,6 +46,7 @@ pub(crate) async fn run(a: ServeArgs) -> CmdResult {
     eprintln!("msm serve: serving {what} on {place} ({units}); Ctrl-C to stop");
     let title = format!("msm serve {place} ({units})");
     let plant = demo.then(|| Plant::new(&mm)).transpose()?;
+    let _web = crate::web::start(&a.web, &mm, None).await?;
     watch(&mm, plant, a.quiet, a.seconds, &title).await;
     slave.stop().await;
     Ok(())

@@ -1,0 +1,104 @@
+//! The tasks that feed the board: one per memory, turning its changes into rows, and one
+//! that keeps the qualities and the connection state fresh.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use msm::{Change, Lagged, Memory};
+use tokio::task::JoinHandle;
+use tokio::time::Instant;
+
+use super::board::{Board, Seen, now_ms};
+
+/// Changes arriving this soon after the first go to the pages as one batch.
+const COALESCE: Duration = Duration::from_millis(10);
+
+/// How often qualities and the master's state are looked at.
+const STATUS_EVERY: Duration = Duration::from_millis(250);
+
+/// Unread changes a memory keeps for the view; past that they are dropped, never waited for.
+const CHANGES_BUFFERED: usize = 16_384;
+
+/// Starts the tasks; they run until aborted.
+pub(crate) fn spawn(board: &Arc<Board>) -> Vec<JoinHandle<()>> {
+    // Variables grouped by the memory they live on, in the order memories first appear.
+    let mut memories: Vec<(Memory, Vec<usize>)> = Vec::new();
+    for (i, v) in board.vars().iter().enumerate() {
+        match memories.iter_mut().find(|(m, _)| m.ptr_eq(&v.memory)) {
+            Some((_, list)) => list.push(i),
+            None => memories.push((v.memory.clone(), vec![i])),
+        }
+    }
+    let mut tasks: Vec<JoinHandle<()>> = memories
+        .into_iter()
+        .map(|(memory, indices)| tokio::spawn(follow(board.clone(), memory, indices)))
+        .collect();
+    let board = board.clone();
+    tasks.push(tokio::spawn(async move {
+        let mut tick = tokio::time::interval(STATUS_EVERY);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tick.tick().await;
+            board.refresh();
+        }
+    }));
+    tasks
+}
+
+/// Follows one memory's changes, in batches.
+async fn follow(board: Arc<Board>, memory: Memory, indices: Vec<usize>) {
+    let mut changes = memory.subscribe_with_capacity(CHANGES_BUFFERED);
+    let mut batch = Batch {
+        seen: Vec::new(),
+        slot: vec![usize::MAX; board.vars().len()],
+    };
+    loop {
+        let first = changes.recv().await;
+        let until = Instant::now() + COALESCE;
+        batch.note(&board, &indices, first);
+        while let Ok(next) = tokio::time::timeout_at(until, changes.recv()).await {
+            batch.note(&board, &indices, next);
+        }
+        board.record(&batch.seen);
+        for s in batch.seen.drain(..) {
+            batch.slot[s.index] = usize::MAX;
+        }
+    }
+}
+
+/// The variables changed since the last batch went out, each once.
+struct Batch {
+    seen: Vec<Seen>,
+    /// Where each variable is in `seen` (`usize::MAX`: not there).
+    slot: Vec<usize>,
+}
+
+impl Batch {
+    /// Adds the variables a change touched (all of them when changes were missed), each
+    /// once, with the latest time and origin.
+    fn note(&mut self, board: &Board, indices: &[usize], change: Result<Change, Lagged>) {
+        let t_ms = now_ms();
+        let vars = board.vars();
+        for &index in indices {
+            let origin = match &change {
+                Ok(c) if vars[index].var.touched_by(c) => Some(c.origin),
+                Ok(_) => continue,
+                Err(_) => None,
+            };
+            match self.seen.get_mut(self.slot[index]) {
+                Some(s) => {
+                    s.t_ms = t_ms;
+                    s.origin = origin;
+                }
+                None => {
+                    self.slot[index] = self.seen.len();
+                    self.seen.push(Seen {
+                        index,
+                        t_ms,
+                        origin,
+                    });
+                }
+            }
+        }
+    }
+}
