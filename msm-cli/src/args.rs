@@ -60,7 +60,8 @@ pub(crate) struct SerialArgs {
     /// Serial stop bits.
     #[arg(long = "stop-bits", default_value_t = 1, value_parser = clap::value_parser!(u8).range(1..=2))]
     pub(crate) stop_bits: u8,
-    /// Speak RTU frames over the TCP connection (serial-to-Ethernet converters).
+    /// Speak RTU frames over the TCP connection (serial-to-Ethernet converters); `serve`
+    /// then answers unit 1 unless --unit says otherwise.
     #[arg(long = "rtu-over-tcp")]
     pub(crate) rtu_over_tcp: bool,
 }
@@ -72,10 +73,15 @@ pub(crate) struct ServeArgs {
     /// Address to listen on.
     #[arg(long, default_value = "127.0.0.1:5020", value_name = "ADDR")]
     pub(crate) listen: String,
-    /// Answer only this unit id (default: any).
+    /// Answer only this unit id (default: any over TCP; 1 on a serial line and with
+    /// --rtu-over-tcp). Requests for other units are logged (at most once a second).
     #[arg(long, value_name = "N")]
     pub(crate) unit: Option<u8>,
-    /// Print nothing but errors (for benchmarks).
+    /// Answer requests for other unit ids with exception 0B (gateway target device failed
+    /// to respond) instead of staying silent (Modbus/TCP only).
+    #[arg(long = "unknown-unit-exception")]
+    pub(crate) unknown_unit_exception: bool,
+    /// Print nothing but errors (for benchmarks); changes are not even watched.
     #[arg(long, short)]
     pub(crate) quiet: bool,
     /// Stop after this many seconds (default: run until Ctrl-C).

@@ -57,6 +57,7 @@ pub(crate) fn slave(a: &ServeArgs) -> Result<(Slave, Option<String>), Failure> {
         None if a.serial.rtu_over_tcp => (Slave::rtu_over_tcp(a.listen.clone()), None),
         None => (Slave::tcp(a.listen.clone()), None),
     };
+    let slave = slave.unknown_unit_exception(a.unknown_unit_exception);
     Ok(match a.unit {
         Some(unit) => (slave.unit(unit), line),
         None => (slave, line),

@@ -20,9 +20,10 @@ use failure::Failure;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    // One-shot commands report their failure themselves: the log would say it twice.
-    let one_shot = matches!(cli.command, Command::Read(_) | Command::Write(_));
-    init_logging(cli.verbose, one_shot);
+    // Commands report faults themselves, in their words: the library's log would say it
+    // twice, so it stays behind -v. A slave's requests for other units are the exception.
+    let serving = matches!(cli.command, Command::Serve(_));
+    init_logging(cli.verbose, serving);
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -54,11 +55,11 @@ fn main() -> ExitCode {
     }
 }
 
-fn init_logging(verbose: u8, one_shot: bool) {
+fn init_logging(verbose: u8, serving: bool) {
     use std::io::IsTerminal;
     let default = match verbose {
-        0 if one_shot => "msm=error",
-        0 => "msm=warn",
+        0 if serving => "msm=error,msm::unknown_unit=warn",
+        0 => "msm=error",
         1 => "msm=info",
         2 => "msm=debug",
         _ => "msm=trace",

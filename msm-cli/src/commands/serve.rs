@@ -43,7 +43,9 @@ pub(crate) async fn run(a: ServeArgs) -> CmdResult {
         None if rtu => format!("{} (RTU over TCP)", slave.local_addr()),
         None => slave.local_addr().to_string(),
     };
-    eprintln!("msm serve: serving {what} on {place} ({units}); Ctrl-C to stop");
+    if !a.quiet {
+        eprintln!("msm serve: serving {what} on {place} ({units}); Ctrl-C to stop");
+    }
     let title = format!("msm serve {place} ({units})");
     let plant = demo.then(|| Plant::new(&mm)).transpose()?;
     let _web = crate::web::start(&a.web, &mm, None).await?;
@@ -52,7 +54,8 @@ pub(crate) async fn run(a: ServeArgs) -> CmdResult {
     Ok(())
 }
 
-/// Runs the plant (if any) and shows the memory's changes until stopped.
+/// Runs the plant (if any) and shows the memory's changes until stopped. Quiet, it
+/// does not even listen to them: no work for an output nobody reads.
 pub(crate) async fn watch(
     mm: &MapMemory,
     mut plant: Option<Plant>,
@@ -60,7 +63,7 @@ pub(crate) async fn watch(
     seconds: Option<f64>,
     title: &str,
 ) {
-    let mut changes = mm.memory().subscribe();
+    let mut changes = (!quiet).then(|| mm.memory().subscribe());
     let mut console = Console::new(Style::pick(false), mm.vars());
     console.header(format!("{title}; Ctrl-C to stop"));
     if !quiet {
@@ -69,6 +72,7 @@ pub(crate) async fn watch(
     }
     let mut plant_tick = tokio::time::interval(TICK);
     let mut render = tokio::time::interval(Duration::from_millis(200));
+    let mut batch = Batch::default();
     let stop = super::stop_signal(seconds);
     tokio::pin!(stop);
     loop {
@@ -79,32 +83,90 @@ pub(crate) async fn watch(
                     tracing::warn!("demo plant: {e}");
                 }
             }
-            change = changes.recv() => {
-                if quiet {
-                    continue;
-                }
-                match change {
-                    Ok(c) => {
-                        if let Origin::Remote(peer) = c.origin {
-                            console.event(&format!("write from {peer}: {}", describe(mm, &c)));
-                        }
-                        console.on_change(mm.vars(), &c);
-                    }
-                    Err(lag) => {
-                        console.event(&format!("{} change(s) not shown: output too slow", lag.0));
-                        console.refresh_values(mm.vars());
+            change = next_change(&mut changes) => {
+                // Take everything queued now; show it at the next render, coalesced.
+                batch.add(change);
+                if let Some(sub) = changes.as_mut() {
+                    while let Some(next) = sub.try_recv().transpose() {
+                        batch.add(next);
                     }
                 }
             }
-            _ = render.tick() => {
-                if !quiet {
-                    console.render(mm.vars());
-                }
+            _ = render.tick(), if !quiet => {
+                batch.show(mm, &mut console);
+                console.render(mm.vars());
             }
         }
     }
     if !quiet {
+        batch.show(mm, &mut console);
         console.render(mm.vars());
+    }
+}
+
+/// The next change, or never when nobody listens.
+async fn next_change(changes: &mut Option<msm::Subscription>) -> Result<Change, msm::Lagged> {
+    match changes {
+        Some(sub) => sub.recv().await,
+        None => std::future::pending().await,
+    }
+}
+
+/// Changes gathered between two renders: a few remote writes described one by one, the
+/// rest counted per peer; the values are then shown once.
+#[derive(Default)]
+struct Batch {
+    described: Vec<Change>,
+    more: Vec<(msm::Peer, u64)>,
+    lagged: u64,
+    any: bool,
+}
+
+/// Remote writes described one by one per render (5 a second); the rest are counted.
+const DESCRIBED_PER_RENDER: usize = 8;
+
+impl Batch {
+    fn add(&mut self, change: Result<Change, msm::Lagged>) {
+        self.any = true;
+        match change {
+            Ok(c) => {
+                if let Origin::Remote(peer) = c.origin {
+                    if self.described.len() < DESCRIBED_PER_RENDER {
+                        self.described.push(c);
+                    } else if let Some(n) = self.more.iter_mut().find(|(p, _)| *p == peer) {
+                        n.1 += 1;
+                    } else {
+                        self.more.push((peer, 1));
+                    }
+                }
+            }
+            Err(lag) => self.lagged += lag.0,
+        }
+    }
+
+    fn show(&mut self, mm: &MapMemory, console: &mut Console) {
+        if !self.any {
+            return;
+        }
+        for c in self.described.drain(..) {
+            if let Origin::Remote(peer) = c.origin {
+                console.event(&format!("write from {peer}: {}", describe(mm, &c)));
+            }
+            // Values a described write changed are shown with who changed them.
+            console.on_change(mm.vars(), &c);
+        }
+        for (peer, n) in self.more.drain(..) {
+            console.event(&format!("{n} more write(s) from {peer}"));
+        }
+        if self.lagged > 0 {
+            console.event(&format!(
+                "{} change(s) not shown: output too slow",
+                self.lagged
+            ));
+            self.lagged = 0;
+        }
+        console.refresh_values(mm.vars());
+        self.any = false;
     }
 }
 

@@ -378,7 +378,7 @@ pub(crate) fn answer(
         return exec::execute(incoming.pdu, mem, &ctx, out);
     }
     if !settings.units.contains(incoming.unit) {
-        tracing::debug!(%peer, unit = incoming.unit, "request for a unit this slave does not serve");
+        log_unknown_unit(peer, incoming.unit);
         if !settings.unknown_unit_exception || settings.rtu {
             // Silence, as a gateway without that device would give: the master times out.
             return None;
@@ -392,4 +392,27 @@ pub(crate) fn answer(
         unit: incoming.unit,
     };
     exec::execute(incoming.pdu, mem, &ctx, out)
+}
+
+/// Logs a request for a unit this slave does not serve, at most once a second (a
+/// master polling the wrong unit would otherwise flood the log). The target
+/// `msm::unknown_unit` lets a program show just these.
+fn log_unknown_unit(peer: Peer, unit: u8) {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static LAST: AtomicU64 = AtomicU64::new(0);
+    static SKIPPED: AtomicU64 = AtomicU64::new(0);
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    if LAST.swap(now, Ordering::Relaxed) == now {
+        SKIPPED.fetch_add(1, Ordering::Relaxed);
+        return;
+    }
+    let skipped = SKIPPED.swap(0, Ordering::Relaxed);
+    tracing::warn!(
+        target: "msm::unknown_unit",
+        "request from {peer} for unit {unit}, which this slave does not serve \
+         (check the master's unit id, or --unit){}",
+        if skipped > 0 { format!("; {skipped} more since the last such line") } else { String::new() }
+    );
 }
