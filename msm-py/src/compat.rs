@@ -437,9 +437,16 @@ impl MemoryStore {
         if let Some(var) = vars.get_item(name)? {
             return var.cast::<PyVar>()?.get().set_py(value);
         }
-        slf.py_super()?
-            .call_method1("__setattr__", (name, value))
-            .map(drop)
+        // An ordinary attribute. (object.__setattr__ refuses a type with its own
+        // __setattr__, so: a data descriptor of the class, else the instance dict.)
+        if let Ok(attr) = slf.get_type().getattr(name)
+            && attr.get_type().hasattr("__set__")?
+        {
+            return attr.call_method1("__set__", (slf, value)).map(drop);
+        }
+        slf.getattr("__dict__")?
+            .cast_into::<PyDict>()?
+            .set_item(name, value)
     }
 
     fn __delattr__(slf: &Bound<'_, Self>, name: &Bound<'_, PyString>) -> PyResult<()> {
@@ -447,9 +454,13 @@ impl MemoryStore {
         if vars.contains(name)? {
             return vars.del_item(name);
         }
-        slf.py_super()?
-            .call_method1("__delattr__", (name,))
-            .map(drop)
+        let dict = slf.getattr("__dict__")?.cast_into::<PyDict>()?;
+        if dict.contains(name)? {
+            return dict.del_item(name);
+        }
+        Err(PyAttributeError::new_err(format!(
+            "'MemoryStore' object has no attribute '{name}'"
+        )))
     }
 
     fn __dir__(slf: &Bound<'_, Self>) -> PyResult<Vec<String>> {
