@@ -1,0 +1,40 @@
+"""The examples in the docstrings (what help() shows) run and say what they show."""
+
+import doctest
+
+import pytest
+
+import ModbusSharedMemory.client_server
+import ModbusSharedMemory.memory
+import msm
+
+DOCUMENTED = [
+    msm,
+    msm.Memory,
+    msm.Var,
+    msm.Master,
+    msm.Slave,
+    msm.Map,
+    ModbusSharedMemory.memory,
+    ModbusSharedMemory.memory.MemoryStore,
+    ModbusSharedMemory.memory.MemoryVariable,
+    ModbusSharedMemory.client_server.ModbusSlaveTCP,
+]
+
+
+@pytest.mark.parametrize("obj", DOCUMENTED, ids=lambda o: getattr(o, "__qualname__", o.__name__))
+def test_docstring_examples(obj):
+    test = doctest.DocTestParser().get_doctest(obj.__doc__ or "", {}, obj.__name__, None, 0)
+    assert test.examples, f"{obj.__name__} has no example in its docstring"
+    runner = doctest.DocTestRunner(optionflags=doctest.ELLIPSIS)
+    runner.run(test)
+    assert runner.failures == 0, f"{runner.failures} example(s) of {obj.__name__} failed (output above)"
+
+
+def test_every_public_method_is_documented():
+    for cls in (msm.Memory, msm.Var, msm.Master, msm.MasterHandle, msm.Slave, msm.SlaveHandle,
+                msm.Map, msm.MapMemory, msm.Status):
+        for name in dir(cls):
+            if name.startswith("_"):
+                continue
+            assert getattr(cls, name).__doc__, f"{cls.__name__}.{name} has no docstring"
