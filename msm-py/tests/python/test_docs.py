@@ -38,3 +38,28 @@ def test_every_public_method_is_documented():
             if name.startswith("_"):
                 continue
             assert getattr(cls, name).__doc__, f"{cls.__name__}.{name} has no docstring"
+
+
+def test_the_stubs_cover_the_extension_module():
+    import ast
+    from pathlib import Path
+
+    import msm._msm as ext
+
+    stub = Path(ext.__file__).with_name("_msm.pyi")
+    assert stub.exists() and stub.with_name("py.typed").exists()
+    tree = ast.parse(stub.read_text())
+    stubbed = {
+        node.name: {n.name for n in node.body if isinstance(n, ast.FunctionDef)}
+        | {n.target.id for n in node.body if isinstance(n, ast.AnnAssign)}
+        for node in tree.body
+        if isinstance(node, ast.ClassDef)
+    }
+    for name in dir(ext):
+        obj = getattr(ext, name)
+        if not isinstance(obj, type):
+            continue
+        assert name in stubbed, f"{name} is missing from _msm.pyi"
+        for member in dir(obj):
+            if not member.startswith("_"):
+                assert member in stubbed[name], f"{name}.{member} is missing from _msm.pyi"
