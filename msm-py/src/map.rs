@@ -124,7 +124,7 @@ impl PyMapMemory {
             .collect()
     }
 
-    /// Every variable's current value, by name.
+    /// Every variable's current value, as (name, value) pairs in file order.
     fn values(&self, py: Python<'_>) -> PyResult<Vec<(String, Py<PyAny>)>> {
         self.names()
             .into_iter()

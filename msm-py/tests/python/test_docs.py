@@ -63,3 +63,15 @@ def test_the_stubs_cover_the_extension_module():
         for member in dir(obj):
             if not member.startswith("_"):
                 assert member in stubbed[name], f"{name}.{member} is missing from _msm.pyi"
+
+
+def test_the_readme_python_example_runs():
+    import re
+
+    from conftest import REPO
+
+    readme = (REPO / "README.md").read_text()
+    blocks = re.findall(r"```python\n(.*?)```", readme, re.S)
+    assert blocks, "the README shows no Python example"
+    for block in blocks:
+        exec(compile(block, "README.md", "exec"), {})
