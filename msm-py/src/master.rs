@@ -82,6 +82,15 @@ pub(crate) struct PyMaster {
 }
 
 impl PyMaster {
+    /// A builder for the peer at `addr`, made by `make` (`Master::tcp`, ...).
+    fn over_tcp(addr: &Bound<'_, PyAny>, make: fn(String) -> msm::Master) -> PyResult<PyMaster> {
+        let peer = tcp_addr(addr)?;
+        Ok(PyMaster {
+            builder: make(peer.clone()),
+            peer,
+        })
+    }
+
     fn with(&self, f: impl FnOnce(msm::Master) -> msm::Master) -> PyMaster {
         PyMaster {
             builder: f(self.builder.clone()),
@@ -139,12 +148,13 @@ impl PyMaster {
         connect_timeout: Option<f64>,
         pipelining: Option<usize>,
     ) -> PyResult<PyMaster> {
-        let peer = tcp_addr(addr)?;
-        let m = PyMaster {
-            builder: msm::Master::tcp(peer.clone()),
-            peer,
-        };
-        m.configure(unit, period, response_timeout, connect_timeout, pipelining)
+        PyMaster::over_tcp(addr, msm::Master::tcp)?.configure(
+            unit,
+            period,
+            response_timeout,
+            connect_timeout,
+            pipelining,
+        )
     }
 
     /// A master speaking RTU frames over TCP to `addr` (serial-to-Ethernet converters).
@@ -157,12 +167,13 @@ impl PyMaster {
         response_timeout: Option<f64>,
         connect_timeout: Option<f64>,
     ) -> PyResult<PyMaster> {
-        let peer = tcp_addr(addr)?;
-        let m = PyMaster {
-            builder: msm::Master::rtu_over_tcp(peer.clone()),
-            peer,
-        };
-        m.configure(unit, period, response_timeout, connect_timeout, None)
+        PyMaster::over_tcp(addr, msm::Master::rtu_over_tcp)?.configure(
+            unit,
+            period,
+            response_timeout,
+            connect_timeout,
+            None,
+        )
     }
 
     /// A master for Modbus RTU slaves on the serial line at `path` (8 data bits;

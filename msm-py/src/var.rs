@@ -144,7 +144,7 @@ pub(crate) fn quality_of(var: &dyn DynVar) -> (&'static str, Option<String>) {
     }) {
         return ("bad", Some(e.to_string()));
     }
-    if status.cycles == 0 && !status.connected {
+    if status.cycles == 0 {
         return ("not_read", status.last_error);
     }
     if var.memory().is_stale() || status.stale {
