@@ -73,8 +73,9 @@ def test_quality_follows_the_master():
         assert v.quality == "not_read"
         assert wait_until(lambda: master.status().last_error is not None)
         assert master.status().connected is False and mem.is_stale
-        with pytest.raises(msm.Timeout):
-            master.flush(timeout=0.1) if mem.holding(1).set(1) is None else None
+        mem.holding(1).set(1)  # kept, to send once connected
+        with pytest.raises(msm.Timeout, match="flush did not complete"):
+            master.flush(timeout=0.1)
     plc = msm.Memory(2)
     with msm.Slave.tcp("127.0.0.1:0").serve(plc) as slave:
         ok = msm.Memory(4)
@@ -84,6 +85,15 @@ def test_quality_follows_the_master():
                 master.sync(timeout=10)
             assert ok_var.quality == "bad"  # the block 0..=3 is past the slave's 2 registers
             assert past.quality == "bad"
+    served = msm.Memory(4)
+    slave = msm.Slave.tcp("127.0.0.1:0").serve(served)
+    mem = msm.Memory(4)
+    v = mem.holding(2)
+    with msm.Master.tcp(slave.local_addr, period=0.05, response_timeout=0.2).start(mem) as master:
+        master.sync(timeout=10)
+        assert v.quality == "good" and not mem.is_stale
+        slave.stop()
+        assert wait_until(lambda: v.quality == "stale", timeout=10), master.status()
 
 
 def test_map_memory_served_and_synced():
