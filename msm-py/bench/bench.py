@@ -10,7 +10,7 @@ usage: python bench.py [--quick]   (with msm-modbus installed in this interprete
 2. A 1,000-register sync cycle of msm's Python master (`master.sync()`) against a
    pymodbus client polling loop doing the same reads (8 read-holding-registers requests
    of at most 125 registers), both against the same msm slave on 127.0.0.1, in another
-   process.
+   process. Each side's figure is its fastest batch of 25 cycles.
 
 Every loop is bounded in count and in time. Prints each figure and the ratios.
 """
@@ -78,6 +78,22 @@ with msm.Slave.tcp("127.0.0.1:0").serve(mem) as slave:
 """
 
 
+def best_batch(step, cycles: int, batch: int = 25, budget: float = 20.0) -> float:
+    """The fastest batch's time per call of `step`: the least disturbed by the other
+    work of a shared machine. At most `cycles` calls and `budget` seconds."""
+    best = None
+    done = 0
+    began = time.perf_counter()
+    while done < cycles and time.perf_counter() - began < budget:
+        t0 = time.perf_counter()
+        for _ in range(batch):
+            step()
+        per = (time.perf_counter() - t0) / batch
+        best = per if best is None else min(best, per)
+        done += batch
+    return best
+
+
 def sync_cycles(cycles: int):
     import msm
     from pymodbus.client import ModbusTcpClient
@@ -90,12 +106,7 @@ def sync_cycles(cycles: int):
         with msm.Master.tcp(("127.0.0.1", port), period=3600).start(mem) as master:
             master.sync(timeout=10)
             assert mem.holding(999).get() == 999
-            t0 = time.perf_counter()
-            done = 0
-            while done < cycles and time.perf_counter() - t0 < 20:
-                master.sync(timeout=10)
-                done += 1
-            ours = (time.perf_counter() - t0) / done
+            ours = best_batch(lambda: master.sync(timeout=10), cycles)
 
         client = ModbusTcpClient("127.0.0.1", port=port, timeout=5)
         assert client.connect()
@@ -110,12 +121,7 @@ def sync_cycles(cycles: int):
 
             cycle()
             assert image[999] == 999
-            t0 = time.perf_counter()
-            done = 0
-            while done < cycles and time.perf_counter() - t0 < 20:
-                cycle()
-                done += 1
-            theirs = (time.perf_counter() - t0) / done
+            theirs = best_batch(cycle, cycles)
         finally:
             client.close()
         return ours, theirs

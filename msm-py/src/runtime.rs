@@ -58,14 +58,17 @@ where
     let rt = runtime()?;
     py.detach(|| {
         rt.block_on(async move {
-            let deadline = timeout.map(|t| Instant::now().checked_add(t));
+            let deadline = timeout.and_then(|t| Instant::now().checked_add(t));
             let mut fut = std::pin::pin!(fut);
             loop {
+                let slice = deadline.map_or(SIGNAL_SLICE, |d| {
+                    SIGNAL_SLICE.min(d.saturating_duration_since(Instant::now()))
+                });
                 tokio::select! {
                     out = &mut fut => return out.py(),
-                    () = tokio::time::sleep(SIGNAL_SLICE) => {
+                    () = tokio::time::sleep(slice) => {
                         Python::attach(|py| py.check_signals())?;
-                        if let (Some(Some(deadline)), Some(after)) = (deadline, timeout)
+                        if let (Some(deadline), Some(after)) = (deadline, timeout)
                             && Instant::now() >= deadline
                         {
                             return Err(to_py(msm::Error::Timeout { what, after }));
