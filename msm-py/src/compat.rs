@@ -5,7 +5,7 @@ use msm::map::VarType;
 use msm::{Area, Byte, Memory, Order};
 use pyo3::exceptions::PyAttributeError;
 use pyo3::prelude::*;
-use pyo3::types::{PyDict, PyFrozenSet, PyString, PyType};
+use pyo3::types::{PyDict, PyFrozenSet, PyString, PyTuple, PyType};
 
 use crate::errors::{IntoPy, bad_declaration, bad_value};
 use crate::memory::PyMemory;
@@ -227,6 +227,45 @@ impl MemoryVariable {
     #[classmethod]
     fn string(cls: &Bound<'_, PyType>, address: i64, length: i64) -> PyResult<Py<PyAny>> {
         make(cls, address, "string", ("length", length))
+    }
+
+    /// As the original: this variable's value, decoded from `memory_instance`.
+    fn get_memory_value(
+        &self,
+        py: Python<'_>,
+        memory_instance: &Bound<'_, PyAny>,
+    ) -> PyResult<Py<PyAny>> {
+        let store = store_of(memory_instance)?.get();
+        let decl = self.decl()?;
+        let ty = decl.ty;
+        PyVar::new(declare(&store.mem, &decl).py()?, ty, None).get_py(py)
+    }
+
+    /// As the original: the words `value` is written as, from `address` on (a bool or
+    /// a byte keeps the rest of its word as `memory_instance` holds it), without
+    /// writing them. Raises `ValueError` for a value the type cannot hold.
+    fn build_value_stack<'py>(
+        &self,
+        py: Python<'py>,
+        value: &Bound<'py, PyAny>,
+        memory_instance: &Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, PyTuple>> {
+        let store = store_of(memory_instance)?.get();
+        let decl = self.decl()?;
+        let (ty, address) = (decl.ty, i64::from(decl.address));
+        let count = declare(&store.mem, &decl).py()?.place().2;
+        // Encode on a scratch copy of the words, at address 0.
+        let scratch = Memory::new(count as u32);
+        for i in 0..count {
+            let word = store.word(address + i as i64)?.get();
+            scratch.holding::<u16>(i as u16).py()?.set(word).py()?;
+        }
+        let at_zero = Decl { address: 0, ..decl };
+        PyVar::new(declare(&scratch, &at_zero).py()?, ty, None).set_py(value)?;
+        let words = (0..count)
+            .map(|i| Ok(scratch.holding::<u16>(i as u16).py()?.get()))
+            .collect::<PyResult<Vec<u16>>>()?;
+        PyTuple::new(py, words)
     }
 
     fn __repr__(&self) -> String {
@@ -478,6 +517,19 @@ impl MemoryStore {
             names.join(", ")
         ))
     }
+}
+
+/// The `MemoryStore` given to the original's methods, or its `ValueError`.
+fn store_of<'a, 'py>(obj: &'a Bound<'py, PyAny>) -> PyResult<&'a Bound<'py, MemoryStore>> {
+    obj.cast::<MemoryStore>().map_err(|_| {
+        bad_value(format!(
+            "memory_instance should be instance of MemoryStore, not {}",
+            obj.get_type()
+                .name()
+                .map(|n| n.to_string())
+                .unwrap_or_default()
+        ))
+    })
 }
 
 /// The msm memory behind a `MemoryStore` (for `ModbusSlaveTCP` and `ModbusMasterTCP`).

@@ -220,3 +220,19 @@ def test_compat_subclass():
     plc = Plc(2)
     plc.RUN = True
     assert plc.get_value(0) == 1 and isinstance(plc, MemoryStore)
+
+
+def test_compat_value_stacks_as_the_original_builds_them():
+    mem = MemoryStore(8)
+    mem.set_value(3, 0x8000)
+    assert MemoryVariable.uint32(1).build_value_stack(70000, mem) == (4464, 1)
+    assert MemoryVariable.bool(3, 0).build_value_stack(True, mem) == (0x8001,)
+    assert MemoryVariable.byte(3, 0).build_value_stack(5, mem) == (0x8005,)
+    assert MemoryVariable.byte(3, 1).build_value_stack(1, mem) == (0x0100,)
+    assert mem.get_value(3) == 0x8000  # nothing written
+    assert MemoryVariable.word(3).get_memory_value(mem) == 0x8000
+    assert MemoryVariable.bool(3, 15).get_memory_value(mem) is True
+    with pytest.raises(ValueError, match="memory_instance should be instance of MemoryStore"):
+        MemoryVariable.word(0).get_memory_value(object())
+    with pytest.raises(ValueError):
+        MemoryVariable.word(0).build_value_stack(70000, mem)
