@@ -107,6 +107,9 @@ impl MemoryVariable {
 impl MemoryVariable {
     #[new]
     #[pyo3(signature = (address, bit_number = None, byte_number = None, var_type = String::from("word"), length = None))]
+    #[pyo3(
+        text_signature = "(address, bit_number=None, byte_number=None, var_type='word', length=None)"
+    )]
     fn new(
         address: i64,
         bit_number: Option<i64>,
@@ -362,6 +365,7 @@ impl MemoryStore {
 impl MemoryStore {
     #[new]
     #[pyo3(signature = (size, *_args, **_kwargs))]
+    #[pyo3(text_signature = "(size)")]
     fn new(
         size: i64,
         _args: &Bound<'_, pyo3::types::PyTuple>,

@@ -89,6 +89,9 @@ fn area_from(name: &str) -> PyResult<Area> {
 impl PyMemory {
     #[new]
     #[pyo3(signature = (holding_registers = None, *, coils = None, discrete_inputs = None, input_registers = None, order = String::from("ABCD")))]
+    #[pyo3(
+        text_signature = "(holding_registers=None, *, coils=None, discrete_inputs=None, input_registers=None, order='ABCD')"
+    )]
     fn new(
         holding_registers: Option<&Bound<'_, PyAny>>,
         coils: Option<&Bound<'_, PyAny>>,
@@ -121,12 +124,14 @@ impl PyMemory {
     /// A number on holding registers at `address`: `type` is `u16`, `i16`, `u32`,
     /// `i32`, `u64`, `i64`, `f32` or `f64`; `order` overrides the memory's word order.
     #[pyo3(signature = (address, r#type = String::from("u16"), order = None))]
+    #[pyo3(text_signature = "(self, address, type='u16', order=None)")]
     fn holding(&self, address: u16, r#type: String, order: Option<String>) -> PyResult<PyVar> {
         self.number(Area::Holding, address, &r#type, order.as_deref())
     }
 
     /// A number on input registers at `address` (types as for `holding`).
     #[pyo3(signature = (address, r#type = String::from("u16"), order = None))]
+    #[pyo3(text_signature = "(self, address, type='u16', order=None)")]
     fn input(&self, address: u16, r#type: String, order: Option<String>) -> PyResult<PyVar> {
         self.number(Area::Input, address, &r#type, order.as_deref())
     }
@@ -160,12 +165,14 @@ impl PyMemory {
     /// The `"low"` (bits 0..=7) or `"high"` byte of the holding register at `address`,
     /// as a `u8` (or `i8`).
     #[pyo3(signature = (address, byte = String::from("low"), r#type = String::from("u8")))]
+    #[pyo3(text_signature = "(self, address, byte='low', type='u8')")]
     fn holding_byte(&self, address: u16, byte: String, r#type: String) -> PyResult<PyVar> {
         self.byte(Area::Holding, address, &byte, &r#type)
     }
 
     /// A byte of the input register at `address`, as for `holding_byte`.
     #[pyo3(signature = (address, byte = String::from("low"), r#type = String::from("u8")))]
+    #[pyo3(text_signature = "(self, address, byte='low', type='u8')")]
     fn input_byte(&self, address: u16, byte: String, r#type: String) -> PyResult<PyVar> {
         self.byte(Area::Input, address, &byte, &r#type)
     }
