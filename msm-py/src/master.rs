@@ -336,7 +336,7 @@ impl MasterHandle {
             .running
             .current()
             .ok_or_else(|| to_py(msm::Error::Stopped))?;
-        Ok(PyStatus(handle.status()))
+        Ok(handle.status().into())
     }
 
     /// The memory this master syncs.
@@ -408,86 +408,57 @@ impl MasterHandle {
     }
 }
 
-/// What a master reports about itself.
-#[pyclass(module = "msm", name = "Status", frozen)]
-pub(crate) struct PyStatus(Status);
+/// What a master reports about itself (a snapshot, from `MasterHandle.status()`).
+#[pyclass(module = "msm", name = "Status", frozen, get_all)]
+pub(crate) struct PyStatus {
+    /// True while connected to the slave.
+    connected: bool,
+    /// True while the memory holds the last values known, not the slave's current ones.
+    stale: bool,
+    /// The last error, as text, or `None`.
+    last_error: Option<String>,
+    /// Cycles completed.
+    cycles: u64,
+    /// The last cycle's duration in seconds, or `None`.
+    last_cycle: Option<f64>,
+    /// The average cycle duration in seconds, or `None`.
+    average_cycle: Option<f64>,
+    /// The blocks that failed in the last cycle, as text.
+    block_errors: Vec<String>,
+    /// Connections re-made after a loss.
+    reconnects: u64,
+    /// Writes the slave confirmed.
+    writes_confirmed: u64,
+    /// Writes the slave refused with an exception.
+    writes_refused: u64,
+    /// Requests that timed out.
+    timeouts: u64,
+}
+
+impl From<Status> for PyStatus {
+    fn from(s: Status) -> PyStatus {
+        PyStatus {
+            connected: s.connected,
+            stale: s.stale,
+            cycles: s.cycles,
+            last_cycle: s.last_cycle.map(|d| d.as_secs_f64()),
+            average_cycle: s.average_cycle.map(|d| d.as_secs_f64()),
+            block_errors: s.block_errors.iter().map(ToString::to_string).collect(),
+            reconnects: s.reconnects,
+            writes_confirmed: s.writes_confirmed,
+            writes_refused: s.writes_refused,
+            timeouts: s.timeouts,
+            last_error: s.last_error,
+        }
+    }
+}
 
 #[pymethods]
 impl PyStatus {
-    /// True while connected to the slave.
-    #[getter]
-    fn connected(&self) -> bool {
-        self.0.connected
-    }
-
-    /// True while the memory holds the last values known, not the slave's current ones.
-    #[getter]
-    fn stale(&self) -> bool {
-        self.0.stale
-    }
-
-    /// The last error, as text, or `None`.
-    #[getter]
-    fn last_error(&self) -> Option<String> {
-        self.0.last_error.clone()
-    }
-
-    /// Cycles completed.
-    #[getter]
-    fn cycles(&self) -> u64 {
-        self.0.cycles
-    }
-
-    /// The last cycle's duration in seconds, or `None`.
-    #[getter]
-    fn last_cycle(&self) -> Option<f64> {
-        self.0.last_cycle.map(|d| d.as_secs_f64())
-    }
-
-    /// The average cycle duration in seconds, or `None`.
-    #[getter]
-    fn average_cycle(&self) -> Option<f64> {
-        self.0.average_cycle.map(|d| d.as_secs_f64())
-    }
-
-    /// The blocks that failed in the last cycle, as text.
-    #[getter]
-    fn block_errors(&self) -> Vec<String> {
-        self.0
-            .block_errors
-            .iter()
-            .map(ToString::to_string)
-            .collect()
-    }
-
-    /// Connections re-made after a loss.
-    #[getter]
-    fn reconnects(&self) -> u64 {
-        self.0.reconnects
-    }
-
-    /// Writes the slave confirmed.
-    #[getter]
-    fn writes_confirmed(&self) -> u64 {
-        self.0.writes_confirmed
-    }
-
-    /// Writes the slave refused with an exception.
-    #[getter]
-    fn writes_refused(&self) -> u64 {
-        self.0.writes_refused
-    }
-
-    /// Requests that timed out.
-    #[getter]
-    fn timeouts(&self) -> u64 {
-        self.0.timeouts
-    }
-
     fn __repr__(&self) -> String {
         format!(
             "<msm.Status connected={} stale={} cycles={} last_error={:?}>",
-            self.0.connected, self.0.stale, self.0.cycles, self.0.last_error
+            self.connected, self.stale, self.cycles, self.last_error
         )
     }
 }
