@@ -57,9 +57,14 @@ def test_wait_changed_sees_a_remote_write():
             done = []
             t = threading.Thread(target=lambda: done.append(seen.wait_changed(timeout=10)))
             t.start()
-            hmi.holding(2).set(42)
+            # The waiting thread released the GIL: this thread runs meanwhile. Write
+            # until the wait sees a write (it may start after the first one).
+            for i in range(1, 500):
+                hmi.holding(2).set(i)
+                if wait_until(lambda: done, timeout=0.02):
+                    break
             t.join(15)
-            assert done == [42]
+            assert len(done) == 1 and 1 <= done[0] <= 499
     with pytest.raises(msm.Timeout, match="did not complete within"):
         plc.holding(0).wait_changed(timeout=0.05)
 
