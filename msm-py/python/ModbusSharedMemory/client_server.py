@@ -133,10 +133,21 @@ class ModbusMasterTCP:
             self._handle = self._master.start(_store_memory(self.memory))
         self.keep_running = True
 
+    #: How long kill() waits for the writes still in flight, when connected (seconds).
+    KILL_FLUSH_TIMEOUT = 1.0
+
     def kill(self) -> None:
-        """Stops syncing and waits until stopped."""
+        """Stops syncing and waits until stopped. When connected (or still making its
+        first connection), the local writes made so far are sent first (waiting at most `KILL_FLUSH_TIMEOUT` seconds), so that a
+        program that writes and then kills its master does not lose the write."""
         self.keep_running = False
         if self._handle is not None:
+            try:
+                s = self._handle.status()
+                if s.connected or s.last_error is None:  # connected, or connecting
+                    self._handle.flush(self.KILL_FLUSH_TIMEOUT)
+            except msm.MsmError:
+                pass  # stopping all the same
             self._handle.stop()
             self._handle = None
 

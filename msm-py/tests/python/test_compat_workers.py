@@ -69,6 +69,14 @@ def test_no_write_is_lost_when_both_sides_write_the_same_word(pair):
     assert client_mem.CONTROL_WORD == 7
 
 
+def test_kill_sends_the_writes_made_just_before(pair):
+    server_mem, client_mem, client, _ = pair
+    client.sync(timeout=10)  # connected
+    client_mem.CURRENT_VALUE = 123456
+    client.kill()  # as the README's snippet: write, then kill at once
+    assert server_mem.CURRENT_VALUE == 123456
+
+
 def test_only_changed_words_are_written(pair):
     server_mem, client_mem, client, _ = pair
     client.sync(timeout=10)

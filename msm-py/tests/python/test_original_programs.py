@@ -52,5 +52,7 @@ def test_readme_snippet(procs):
     client = start(procs, port, "readme_snippet.py")
     assert client.finish(timeout=30) == 0, "".join(client.err)
     assert client.text().strip().isdigit()  # print(mem.STATE)
+    # mem.COUNTER = 10 (words 1 and 2), written just before kill(), reached the server.
+    assert server.wait_for("'01': 00010", timeout=10), server.text()[-1000:]
     server.interrupt()
     assert server.finish(timeout=20) == 0
