@@ -35,7 +35,15 @@ from ._msm import (
     Var,
 )
 
+try:
+    from importlib.metadata import PackageNotFoundError, version
+
+    __version__ = version("msm-modbus")
+except PackageNotFoundError:  # not installed (imported from a source tree)
+    __version__ = "0.0.0"
+
 __all__ = [
+    "__version__",
     "Memory",
     "Var",
     "Slave",

@@ -31,6 +31,12 @@ def test_docstring_examples(obj):
     assert runner.failures == 0, f"{runner.failures} example(s) of {obj.__name__} failed (output above)"
 
 
+def test_version_and_exports():
+    assert msm.__version__.count(".") == 2
+    for name in msm.__all__:
+        assert hasattr(msm, name), name
+
+
 def test_every_public_method_is_documented():
     for cls in (msm.Memory, msm.Var, msm.Master, msm.MasterHandle, msm.Slave, msm.SlaveHandle,
                 msm.Map, msm.MapMemory, msm.Status):
