@@ -5,6 +5,7 @@ use msm::map::VarType;
 use msm::{Area, Byte, Memory, Order};
 use pyo3::exceptions::PyAttributeError;
 use pyo3::prelude::*;
+use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyDict, PyFrozenSet, PyString, PyTuple, PyType};
 
 use crate::errors::{IntoPy, bad_declaration, bad_value};
@@ -448,14 +449,28 @@ impl MemoryStore {
         Ok(out)
     }
 
-    fn __getattr__(&self, py: Python<'_>, name: &Bound<'_, PyString>) -> PyResult<Py<PyAny>> {
-        match self.vars.bind(py).get_item(name)? {
-            Some(var) => var.cast::<PyVar>()?.get().get_py(py),
-            None => Err(PyAttributeError::new_err(format!(
-                "'MemoryStore' object has no attribute '{name}': declare it first, \
-                 e.g. mem.{name} = MemoryVariable.word(address=0)"
-            ))),
+    /// Declared names first (as the original: a variable hides a method of the same
+    /// name), then the ordinary lookup.
+    fn __getattribute__(slf: &Bound<'_, Self>, name: &Bound<'_, PyString>) -> PyResult<Py<PyAny>> {
+        let py = slf.py();
+        if let Some(var) = slf.get().vars.bind(py).get_item(name)? {
+            return var.cast::<PyVar>()?.get().get_py(py);
         }
+        static GENERIC: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
+        let generic = GENERIC.get_or_try_init(py, || {
+            PyModule::import(py, "builtins")?
+                .getattr("object")?
+                .getattr("__getattribute__")
+                .map(Bound::unbind)
+        })?;
+        generic.bind(py).call1((slf, name)).map(Bound::unbind)
+    }
+
+    fn __getattr__(&self, name: &Bound<'_, PyString>) -> PyResult<Py<PyAny>> {
+        Err(PyAttributeError::new_err(format!(
+            "'MemoryStore' object has no attribute '{name}': declare it first, \
+             e.g. mem.{name} = MemoryVariable.word(address=0)"
+        )))
     }
 
     fn __setattr__(

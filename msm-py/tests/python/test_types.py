@@ -197,6 +197,9 @@ def test_compat_variables_overlap_and_ordinary_attributes_stay_ordinary():
     mem.note = "again"
     assert mem.note == "again"
     assert "W" in dir(mem)
+    mem.dump = MemoryVariable.word(2)  # as the original: the variable hides the method
+    mem.dump = 3
+    assert mem.dump == 3 and mem.get_value(2) == 3
 
 
 def test_compat_dump_as_the_original_prints_it():
