@@ -1,0 +1,273 @@
+//! `msm.Memory`: the four Modbus areas, and the declarations of variables on them.
+
+use msm::map::VarType;
+use msm::{Area, Byte, Memory};
+use pyo3::prelude::*;
+
+use crate::errors::{IntoPy, bad_declaration};
+use crate::var::{Decl, PyVar, area_key, declare, order_from, order_opt, type_from};
+
+/// A block of Modbus memory: coils, discrete inputs, input registers and holding
+/// registers. `Memory(8)` is 8 holding registers; keywords size the other areas. An
+/// area is a size from address 0, or a `(start, size)` pair. `order` is the default
+/// word order of multi-register values (`ABCD`: the high word first).
+///
+/// Variables declared on it (`holding`, `input`, `coil`, ...) read and write it; a
+/// `Slave` serves it, a `Master` keeps it in sync with a remote slave.
+///
+/// >>> import msm
+/// >>> mem = msm.Memory(holding_registers=32, coils=16, discrete_inputs=16, input_registers=8)
+/// >>> speed = mem.holding(0, "f32")
+/// >>> speed.set(2.5)
+/// >>> speed.get()
+/// 2.5
+/// >>> mem.size("holding"), mem.size("coil")
+/// (32, 16)
+#[pyclass(module = "msm", name = "Memory", frozen)]
+pub(crate) struct PyMemory {
+    pub(crate) mem: Memory,
+}
+
+/// An area's size from Python: `n` (from address 0) or `(start, n)`.
+fn area_spec(area: &Bound<'_, PyAny>, what: &str) -> PyResult<(u16, u32)> {
+    if let Ok(n) = area.extract::<u32>() {
+        return Ok((0, n));
+    }
+    area.extract::<(u16, u32)>().map_err(|_| {
+        bad_declaration(format!(
+            "{what} = {area} is not a size: give a number of items (8) or a (start, size) pair ((1000, 8))"
+        ))
+    })
+}
+
+impl PyMemory {
+    fn declare(&self, decl: Decl) -> PyResult<PyVar> {
+        let ty = decl.ty;
+        Ok(PyVar::new(declare(&self.mem, &decl).py()?, ty, None))
+    }
+
+    fn number(&self, area: Area, address: u16, ty: &str, order: Option<&str>) -> PyResult<PyVar> {
+        let ty = type_from(ty)?;
+        match ty {
+            VarType::Bool | VarType::Bit | VarType::String => Err(bad_declaration(format!(
+                "{} is not a number type here: use {}",
+                ty.name(),
+                match ty {
+                    VarType::String => "holding_string() / input_string()",
+                    VarType::Bit => "holding_bit() / input_bit()",
+                    _ => "coil() / discrete_input(), or holding_bit() for a bit of a register",
+                }
+            ))),
+            _ => self.declare(Decl {
+                order: order_opt(order)?,
+                ..Decl::new(area, address, ty)
+            }),
+        }
+    }
+
+    fn byte(&self, area: Area, address: u16, byte: &str, ty: &str) -> PyResult<PyVar> {
+        let which = byte.parse::<Byte>().py()?;
+        let ty = type_from(ty)?;
+        if !matches!(ty, VarType::U8 | VarType::I8) {
+            return Err(bad_declaration(format!(
+                "a byte of a register is a u8 or an i8, not {}",
+                ty.name()
+            )));
+        }
+        self.declare(Decl {
+            byte: Some(which),
+            ..Decl::new(area, address, ty)
+        })
+    }
+}
+
+fn area_from(name: &str) -> PyResult<Area> {
+    name.parse::<Area>().py()
+}
+
+#[pymethods]
+impl PyMemory {
+    #[new]
+    #[pyo3(signature = (holding_registers = None, *, coils = None, discrete_inputs = None, input_registers = None, order = String::from("ABCD")))]
+    #[pyo3(
+        text_signature = "(holding_registers=None, *, coils=None, discrete_inputs=None, input_registers=None, order='ABCD')"
+    )]
+    fn new(
+        holding_registers: Option<&Bound<'_, PyAny>>,
+        coils: Option<&Bound<'_, PyAny>>,
+        discrete_inputs: Option<&Bound<'_, PyAny>>,
+        input_registers: Option<&Bound<'_, PyAny>>,
+        order: String,
+    ) -> PyResult<PyMemory> {
+        let mut builder = Memory::builder().order(order_from(&order)?);
+        for (area, what, spec) in [
+            (Area::Holding, "holding_registers", holding_registers),
+            (Area::Coil, "coils", coils),
+            (Area::Discrete, "discrete_inputs", discrete_inputs),
+            (Area::Input, "input_registers", input_registers),
+        ] {
+            if let Some(spec) = spec {
+                let (start, n) = area_spec(spec, what)?;
+                builder = match area {
+                    Area::Holding => builder.holding_registers_at(start, n),
+                    Area::Coil => builder.coils_at(start, n),
+                    Area::Discrete => builder.discrete_inputs_at(start, n),
+                    Area::Input => builder.input_registers_at(start, n),
+                };
+            }
+        }
+        Ok(PyMemory {
+            mem: builder.build().py()?,
+        })
+    }
+
+    /// A number on holding registers at `address`: `type` is `u16`, `i16`, `u32`,
+    /// `i32`, `u64`, `i64`, `f32` or `f64`; `order` overrides the memory's word order.
+    #[pyo3(signature = (address, r#type = String::from("u16"), order = None))]
+    #[pyo3(text_signature = "(self, address, type='u16', order=None)")]
+    fn holding(&self, address: u16, r#type: String, order: Option<String>) -> PyResult<PyVar> {
+        self.number(Area::Holding, address, &r#type, order.as_deref())
+    }
+
+    /// A number on input registers at `address` (types as for `holding`).
+    #[pyo3(signature = (address, r#type = String::from("u16"), order = None))]
+    #[pyo3(text_signature = "(self, address, type='u16', order=None)")]
+    fn input(&self, address: u16, r#type: String, order: Option<String>) -> PyResult<PyVar> {
+        self.number(Area::Input, address, &r#type, order.as_deref())
+    }
+
+    /// The coil at `address` (a bool).
+    fn coil(&self, address: u16) -> PyResult<PyVar> {
+        self.declare(Decl::new(Area::Coil, address, VarType::Bool))
+    }
+
+    /// The discrete input at `address` (a bool).
+    fn discrete_input(&self, address: u16) -> PyResult<PyVar> {
+        self.declare(Decl::new(Area::Discrete, address, VarType::Bool))
+    }
+
+    /// Bit `bit` (0..=15, 0 the least significant) of the holding register at `address`.
+    fn holding_bit(&self, address: u16, bit: u8) -> PyResult<PyVar> {
+        self.declare(Decl {
+            bit: Some(bit),
+            ..Decl::new(Area::Holding, address, VarType::Bit)
+        })
+    }
+
+    /// Bit `bit` of the input register at `address`.
+    fn input_bit(&self, address: u16, bit: u8) -> PyResult<PyVar> {
+        self.declare(Decl {
+            bit: Some(bit),
+            ..Decl::new(Area::Input, address, VarType::Bit)
+        })
+    }
+
+    /// The `"low"` (bits 0..=7) or `"high"` byte of the holding register at `address`,
+    /// as a `u8` (or `i8`).
+    #[pyo3(signature = (address, byte = String::from("low"), r#type = String::from("u8")))]
+    #[pyo3(text_signature = "(self, address, byte='low', type='u8')")]
+    fn holding_byte(&self, address: u16, byte: String, r#type: String) -> PyResult<PyVar> {
+        self.byte(Area::Holding, address, &byte, &r#type)
+    }
+
+    /// A byte of the input register at `address`, as for `holding_byte`.
+    #[pyo3(signature = (address, byte = String::from("low"), r#type = String::from("u8")))]
+    #[pyo3(text_signature = "(self, address, byte='low', type='u8')")]
+    fn input_byte(&self, address: u16, byte: String, r#type: String) -> PyResult<PyVar> {
+        self.byte(Area::Input, address, &byte, &r#type)
+    }
+
+    /// ASCII text over `registers` holding registers from `address` (two characters a
+    /// register; shorter text is padded with NULs).
+    #[pyo3(signature = (address, registers, order = None))]
+    fn holding_string(
+        &self,
+        address: u16,
+        registers: usize,
+        order: Option<String>,
+    ) -> PyResult<PyVar> {
+        self.declare(Decl {
+            order: order_opt(order.as_deref())?,
+            len: Some(registers),
+            ..Decl::new(Area::Holding, address, VarType::String)
+        })
+    }
+
+    /// ASCII text over input registers, as for `holding_string`.
+    #[pyo3(signature = (address, registers, order = None))]
+    fn input_string(
+        &self,
+        address: u16,
+        registers: usize,
+        order: Option<String>,
+    ) -> PyResult<PyVar> {
+        self.declare(Decl {
+            order: order_opt(order.as_deref())?,
+            len: Some(registers),
+            ..Decl::new(Area::Input, address, VarType::String)
+        })
+    }
+
+    /// A variable of any map-file type in any area, as a map file declares it:
+    /// `var("holding", 4, "u8", byte="high")`.
+    #[pyo3(signature = (area, address, r#type, *, order = None, bit = None, byte = None, len = None))]
+    #[allow(clippy::too_many_arguments)]
+    fn var(
+        &self,
+        area: String,
+        address: u16,
+        r#type: String,
+        order: Option<String>,
+        bit: Option<u8>,
+        byte: Option<String>,
+        len: Option<usize>,
+    ) -> PyResult<PyVar> {
+        let byte = byte.map(|b| b.parse::<Byte>()).transpose().py()?;
+        let (area, ty) = (area_from(&area)?, type_from(&r#type)?);
+        self.declare(Decl {
+            order: order_opt(order.as_deref())?,
+            bit,
+            byte,
+            len,
+            ..Decl::new(area, address, ty)
+        })
+    }
+
+    /// How many items `area` holds (`"coil"`, `"discrete"`, `"input"`, `"holding"`).
+    fn size(&self, area: String) -> PyResult<u32> {
+        Ok(self.mem.spec(area_from(&area)?).size)
+    }
+
+    /// The first address of `area`.
+    fn start(&self, area: String) -> PyResult<u16> {
+        Ok(self.mem.spec(area_from(&area)?).start)
+    }
+
+    /// The default word order.
+    #[getter]
+    fn order(&self) -> String {
+        self.mem.default_order().to_string()
+    }
+
+    /// True while a master syncing this memory has lost its slave (or not reached it
+    /// yet): the values are the last ones known.
+    #[getter]
+    fn is_stale(&self) -> bool {
+        self.mem.is_stale()
+    }
+
+    fn __repr__(&self) -> String {
+        let areas: Vec<String> = Area::ALL
+            .iter()
+            .map(|&a| {
+                let spec = self.mem.spec(a);
+                format!("{}={}", area_key(a), spec.size)
+            })
+            .collect();
+        format!(
+            "<msm.Memory {} order={}>",
+            areas.join(" "),
+            self.mem.default_order()
+        )
+    }
+}

@@ -1,0 +1,123 @@
+"""Helpers for the msm Python tests: peers, free loopback ports, waiting on conditions
+with deadlines. All traffic stays on 127.0.0.1."""
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parents[2]
+PEERS = REPO / "msm" / "tests" / "peers"
+ORIGINAL = HERE / "original"
+
+
+def in_ci() -> bool:
+    return os.environ.get("CI") in ("true", "1")
+
+
+def missing(peer: str, how: str) -> None:
+    """A loud SKIP, or a failure under CI=true."""
+    if in_ci():
+        pytest.fail(f"{peer} is required under CI=true but is not installed: {how}")
+    print(
+        f"\n==================== SKIP ====================\n"
+        f"SKIP: {peer} is not installed, so this test did not run. {how}\n"
+        f"==============================================",
+        file=sys.stderr,
+    )
+    pytest.skip(f"{peer} is not installed: {how}")
+
+
+def mbpoll() -> str:
+    path = shutil.which("mbpoll")
+    if path is None:
+        missing("mbpoll", "install it with `apt-get install mbpoll` (bash .ci/run does)")
+    return path
+
+
+def free_port() -> int:
+    """A loopback port nothing listens on (bound, read, released)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_until(cond, timeout: float = 10.0, step: float = 0.01) -> bool:
+    deadline = time.monotonic() + timeout
+    while True:
+        if cond():
+            return True
+        if time.monotonic() >= deadline:
+            return False
+        time.sleep(step)
+
+
+class Proc:
+    """A Python child process whose output lines are collected as they come."""
+
+    def __init__(self, args, stdin=subprocess.DEVNULL, cwd=None):
+        env = dict(os.environ, PYTHONUNBUFFERED="1", TERM=os.environ.get("TERM", "dumb"))
+        self.p = subprocess.Popen(
+            [sys.executable, *map(str, args)],
+            stdin=stdin,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=env,
+            cwd=cwd,
+        )
+        self.out: list = []
+        self.err: list = []
+        self._threads = [
+            threading.Thread(target=self._drain, args=(self.p.stdout, self.out), daemon=True),
+            threading.Thread(target=self._drain, args=(self.p.stderr, self.err), daemon=True),
+        ]
+        for t in self._threads:
+            t.start()
+
+    @staticmethod
+    def _drain(stream, into):
+        for line in stream:
+            into.append(line)
+
+    def text(self) -> str:
+        return "".join(self.out)
+
+    def wait_for(self, needle: str, timeout: float = 20.0) -> bool:
+        return wait_until(lambda: needle in self.text(), timeout)
+
+    def interrupt(self) -> None:
+        self.p.send_signal(signal.SIGINT)
+
+    def finish(self, timeout: float = 20.0) -> int:
+        code = self.p.wait(timeout)
+        for t in self._threads:
+            t.join(5)
+        return code
+
+    def kill(self) -> None:
+        if self.p.poll() is None:
+            self.p.kill()
+            self.p.wait(10)
+
+
+@pytest.fixture
+def procs():
+    started = []
+
+    def start(*args, **kw):
+        p = Proc(*args, **kw)
+        started.append(p)
+        return p
+
+    yield start
+    for p in started:
+        p.kill()
