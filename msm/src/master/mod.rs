@@ -2,7 +2,7 @@
 //!
 //! A cycle writes the local changes, then reads every planned block. Local writes go
 //! out at once (write-through), only what changed, and a read never overwrites a
-//! register written locally after the read was sent (DESIGN.md, "The sync rule").
+//! register written locally after the read was sent (docs/architecture.md, "Master: the sync rule").
 //! When the slave goes away, the master reconnects by itself with a capped exponential
 //! backoff, keeping local writes to send afterwards.
 //!

@@ -1,4 +1,4 @@
-//! The sync rule (DESIGN.md, "The sync rule, precisely"), over a memory's state.
+//! The sync rule (docs/architecture.md, "Master: the sync rule"), over a memory's state.
 //!
 //! A local write stamps its items with the write counter and marks them dirty. Sending a
 //! write takes the dirty items and clears their marks; losing it marks them again unless
