@@ -42,8 +42,7 @@ fn each_unit_is_served_from_its_own_memory() -> msm::Result<()> {
 }
 
 #[test]
-fn addresses_are_checked_against_the_units_memory_and_other_units_are_refused()
--> msm::Result<()> {
+fn addresses_are_checked_against_the_units_memory_and_other_units_are_refused() -> msm::Result<()> {
     let slave = Slave::tcp("127.0.0.1:0")
         .unit_memory(1, Memory::new(2))
         .unit_memory(2, Memory::new(10))
