@@ -8,6 +8,7 @@ mod device;
 mod discovery;
 mod mqtt;
 mod quality;
+mod stats;
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -78,6 +79,12 @@ pub(crate) async fn run(a: GatewayArgs) -> CmdResult {
             stop.clone(),
         )));
     }
+    let masters = devices.iter().map(|d| d.master.clone()).collect();
+    tasks.push(tokio::spawn(stats::run(
+        broker.clone(),
+        masters,
+        stop.clone(),
+    )));
     let count = devices.len();
     for (device, sets) in devices.into_iter().zip(receivers) {
         tasks.push(tokio::spawn(Worker::run(
