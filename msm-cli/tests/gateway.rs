@@ -38,9 +38,9 @@ fn device(dir: &Path, listen: &str) -> (Running, String) {
 
 /// The gateway for devices `boiler` (unit_id 1) and `pump` (unit_id 2), serving on any
 /// port; the process and, if `serve`, the address its slave listens on.
-fn gateway(dir: &Path, port: u16, boiler: &str, pump: &str) -> (Running, String) {
+fn gateway(dir: &Path, port: u16, boiler: &str, pump: &str, mqtt: &str) -> (Running, String) {
     let config = format!(
-        "[mqtt]\nurl = \"mqtt://127.0.0.1:{port}\"\nclient_id = \"gw-test-{port}\"\n\
+        "[mqtt]\nurl = \"mqtt://127.0.0.1:{port}\"\nclient_id = \"gw-test-{port}\"\n{mqtt}\n\
          [serve]\nlisten = \"127.0.0.1:0\"\n\
          [[device]]\nname = \"boiler\"\nmap = \"device.toml\"\nconnect = \"{boiler}\"\nperiod = \"100ms\"\nunit_id = 1\n\
          [[device]]\nname = \"pump\"\nmap = \"device.toml\"\nconnect = \"{pump}\"\nperiod = \"100ms\"\nunit_id = 2\n"
@@ -71,12 +71,17 @@ struct Rig {
 }
 
 fn rig() -> Option<Rig> {
+    rig_with("")
+}
+
+/// [`rig`] with more `[mqtt]` keys.
+fn rig_with(mqtt: &str) -> Option<Rig> {
     let peers = peers()?;
     let dir = scratch();
     let broker = Broker::start(&peers, &dir);
     let boiler = device(&dir, "127.0.0.1:0");
     let pump = device(&dir, "127.0.0.1:0");
-    let gw = gateway(&dir, broker.port, &boiler.1, &pump.1);
+    let gw = gateway(&dir, broker.port, &boiler.1, &pump.1, mqtt);
     Some(Rig {
         peers,
         dir,
@@ -120,11 +125,22 @@ fn retained_values_quality_and_availability_follow_the_devices() {
     sub.expect("msm/boiler/available", "offline");
     sub.expect("msm/boiler/SETPOINT/quality", "stale");
     sub.expect("msm/boiler/TEMP/quality", "stale");
+    // A set meanwhile is refused, not kept for later.
+    publish(
+        &rig.peers,
+        rig.broker.port,
+        "msm/boiler/SETPOINT/set",
+        "999",
+    );
+    sub.expect_line("the offline error", |l| {
+        l.starts_with("msm/boiler/error SETPOINT: the device is offline")
+    });
     sub.mark();
     rig.boiler = device(&rig.dir, &rig.boiler.1);
     sub.expect("msm/boiler/available", "online");
     sub.expect("msm/boiler/SETPOINT/quality", "good");
     sub.expect("msm/boiler/TEMP/quality", "good");
+    assert_eq!(mbpoll_read(&rig.peers, &rig.boiler.1, 1, 0, 1), [1200]);
 }
 
 #[test]
@@ -204,6 +220,34 @@ fn the_gateways_slave_serves_each_device_by_unit_id_and_writes_go_to_it() {
     assert_eq!(mbpoll_read(&rig.peers, &rig.pump.1, 1, 1, 1), [77]);
     // Unit 3 is no device: exception 0x0B, so no values.
     assert!(mbpoll_read(&rig.peers, &rig.gw.1, 3, 0, 1).is_empty());
+}
+
+#[test]
+fn home_assistant_discovery_is_sent_at_connection_and_when_it_comes_online() {
+    let Some(rig) = rig_with("ha_discovery = true") else {
+        return;
+    };
+    let mut sub = rig.sub("homeassistant/#");
+    let setpoint = "homeassistant/number/msm_boiler/SETPOINT/config";
+    let line = sub.expect_line(setpoint, |l| l.starts_with(setpoint));
+    assert!(
+        line.contains("\"command_topic\":\"msm/boiler/SETPOINT/set\""),
+        "{line}"
+    );
+    assert!(
+        line.contains("\"state_topic\":\"msm/boiler/SETPOINT\""),
+        "{line}"
+    );
+    let temp = "homeassistant/sensor/msm_pump/TEMP/config";
+    sub.expect_line(temp, |l| l.starts_with(temp));
+    sub.mark();
+    publish(
+        &rig.peers,
+        rig.broker.port,
+        "homeassistant/status",
+        "online",
+    );
+    sub.expect_line("the configs again", |l| l.starts_with(setpoint));
 }
 
 #[test]

@@ -229,6 +229,11 @@ impl Worker {
             );
             return self.error(&set.var, why).await;
         }
+        if !self.device.master.status().connected {
+            // A write kept for later would land after the error said it did not.
+            let why = "the device is offline: nothing written, send it again once it is online";
+            return self.error(&set.var, why.into()).await;
+        }
         let value = match var.parse_value(set.payload.trim()) {
             Ok(v) => v,
             Err(e) => return self.error(&set.var, e.kind().to_string()).await,

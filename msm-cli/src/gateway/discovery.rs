@@ -64,7 +64,12 @@ pub(crate) fn config(prefix: &str, device: &str, var: &AnyVar) -> (String, Strin
         "name": var.name(),
         "unique_id": format!("{node}_{}", var.name()),
         "state_topic": base,
-        "availability_topic": format!("{prefix}/{device}/available"),
+        // Available while both the gateway and the device are.
+        "availability": [
+            { "topic": format!("{prefix}/gateway/available") },
+            { "topic": format!("{prefix}/{device}/available") },
+        ],
+        "availability_mode": "all",
         "device": { "identifiers": [node], "name": device, "manufacturer": "msm gateway" },
     });
     if matches!(component, "switch" | "binary_sensor") {

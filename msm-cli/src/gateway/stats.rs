@@ -1,4 +1,4 @@
-//! `PREFIX/gateway/stats`: once a second, how many links are online and how long their
+//! `PREFIX/gateway/stats`: every 5 seconds, how many links are online and how long their
 //! masters' last cycles took (median, 99th percentile, longest), as JSON (not
 //! retained). For dashboards, and for the scale benchmark
 //! (`msm-cli/examples/gateway_scale.rs`).
@@ -12,9 +12,9 @@ use tokio_util::sync::CancellationToken;
 
 use super::mqtt::Broker;
 
-const PERIOD: Duration = Duration::from_secs(1);
+const PERIOD: Duration = Duration::from_secs(5);
 
-/// Publishes the stats of `masters` (one per link) every second until `stop`.
+/// Publishes the stats of `masters` (one per link) every 5 s until `stop`.
 pub(crate) async fn run(
     broker: Broker,
     mut masters: Vec<Arc<AsyncMasterHandle>>,
