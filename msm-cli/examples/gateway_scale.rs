@@ -24,7 +24,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use msm::{AsyncSlaveHandle, Memory, Slave};
 use rumqttc::{AsyncClient, Event, MqttOptions, Packet, QoS};
-use tokio::sync::Mutex;
+use std::sync::Mutex;
 
 const VARS: usize = 20;
 const CHANGED: usize = 2;
@@ -88,11 +88,11 @@ fn args() -> Result<Args, String> {
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let a = args()?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(1)
+        .worker_threads(2)
         .enable_all()
         .build()?;
     println!(
-        "| devices | requests/s | gateway CPU | gateway RSS | cycle p99 | publishes/s | change→MQTT p50 / p99 | mosquitto CPU | load side CPU | gateway / mosquitto CPU |"
+        "| devices | reads/s | gateway CPU | gateway RSS | cycle p99 | publishes/s | change→MQTT p50 / p99 | mosquitto CPU | load side CPU | gateway / mosquitto CPU |"
     );
     println!("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
     for &n in &a.devices {
@@ -164,7 +164,7 @@ async fn run(a: &Args, n: usize) -> Result<String, Box<dyn std::error::Error>> {
     let subscriber = tokio::spawn(async move {
         while let Ok(event) = events.poll().await {
             if let Event::Incoming(Packet::Publish(p)) = event {
-                sub_counts.take(&p.topic, &p.payload).await;
+                sub_counts.take(&p.topic, &p.payload);
             }
         }
     });
@@ -173,7 +173,7 @@ async fn run(a: &Args, n: usize) -> Result<String, Box<dyn std::error::Error>> {
     let tck = clock_ticks();
     let pids = [gateway.0.id(), broker.0.id(), std::process::id()];
     let cpu0 = pids.map(cpu_ticks);
-    counts.reset().await;
+    counts.reset();
     let began = Instant::now();
     let mut rss_max = 0u64;
     while began.elapsed() < Duration::from_secs(a.seconds) {
@@ -183,7 +183,7 @@ async fn run(a: &Args, n: usize) -> Result<String, Box<dyn std::error::Error>> {
     let elapsed = began.elapsed().as_secs_f64();
     let cpu1 = pids.map(cpu_ticks);
     let pct = |i: usize| (cpu1[i] - cpu0[i]) as f64 / tck / elapsed * 100.0;
-    let (values, mut delays, p99s) = counts.snapshot().await;
+    let (values, mut delays, p99s, reads) = counts.snapshot();
     delays.sort_unstable();
     let q = |v: &[u16], q: f64| {
         v.get(((v.len() as f64 - 1.0) * q).round() as usize)
@@ -202,7 +202,7 @@ async fn run(a: &Args, n: usize) -> Result<String, Box<dyn std::error::Error>> {
     let _ = std::fs::remove_dir_all(&dir);
     Ok(format!(
         "| {n} | {} | {:.0} % | {:.1} MB | {:.1} ms | {:.0} | {} / {} ms | {:.0} % | {:.0} % | {:.2} |",
-        n * 10,
+        reads.map_or("-".into(), |r| format!("{r:.0}")),
         pct(0),
         rss_max as f64 / 1024.0,
         worst_p99,
@@ -241,18 +241,36 @@ async fn change(memories: Vec<Memory>, changing: Arc<AtomicBool>) {
 #[derive(Default)]
 struct Counts {
     values: AtomicU64,
-    inner: Mutex<(Vec<u16>, Vec<f64>)>,
+    inner: Mutex<Seen>,
+}
+
+#[derive(Default)]
+struct Seen {
+    /// Change-to-message delays, ms.
+    delays: Vec<u16>,
+    /// The cycle-time p99 of each stats message, ms.
+    p99s: Vec<f64>,
+    /// When each stats message came, and the cycles it counted so far.
+    cycles: Vec<(Instant, u64)>,
 }
 
 impl Counts {
-    async fn take(&self, topic: &str, payload: &[u8]) {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Seen> {
+        self.inner
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    fn take(&self, topic: &str, payload: &[u8]) {
         let text = String::from_utf8_lossy(payload);
         if topic.ends_with("/stats") {
-            let p99 = serde_json::from_str::<serde_json::Value>(&text)
-                .ok()
-                .and_then(|v| v["cycle_ms"]["p99"].as_f64());
-            if let Some(p) = p99 {
-                self.inner.lock().await.1.push(p);
+            let stats: serde_json::Value = serde_json::from_str(&text).unwrap_or_default();
+            let mut seen = self.lock();
+            if let Some(p) = stats["cycle_ms"]["p99"].as_f64() {
+                seen.p99s.push(p);
+            }
+            if let Some(c) = stats["cycles"].as_u64() {
+                seen.cycles.push((Instant::now(), c));
             }
             return;
         }
@@ -263,24 +281,26 @@ impl Counts {
         if let Ok(v) = text.parse::<u16>()
             && v != 0
         {
-            self.inner.lock().await.0.push(now_ms16().wrapping_sub(v));
+            self.lock().delays.push(now_ms16().wrapping_sub(v));
         }
     }
 
-    async fn reset(&self) {
+    fn reset(&self) {
         self.values.store(0, Ordering::Relaxed);
-        let mut inner = self.inner.lock().await;
-        inner.0.clear();
-        inner.1.clear();
+        *self.lock() = Seen::default();
     }
 
-    async fn snapshot(&self) -> (u64, Vec<u16>, Vec<f64>) {
-        let inner = self.inner.lock().await;
-        (
-            self.values.load(Ordering::Relaxed),
-            inner.0.clone(),
-            inner.1.clone(),
-        )
+    /// Value messages, delays, cycle p99s, and reads per second (one read a cycle).
+    fn snapshot(&self) -> (u64, Vec<u16>, Vec<f64>, Option<f64>) {
+        let seen = self.lock();
+        let reads = match (seen.cycles.first(), seen.cycles.last()) {
+            (Some((t0, c0)), Some((t1, c1))) if t1 > t0 => {
+                Some(c1.saturating_sub(*c0) as f64 / (*t1 - *t0).as_secs_f64())
+            }
+            _ => None,
+        };
+        let values = self.values.load(Ordering::Relaxed);
+        (values, seen.delays.clone(), seen.p99s.clone(), reads)
     }
 }
 
