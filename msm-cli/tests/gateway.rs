@@ -275,3 +275,30 @@ fn check_validates_the_file_and_its_maps_with_file_line_and_fix() {
         "{err}"
     );
 }
+
+#[test]
+fn devices_on_one_link_share_its_master_and_each_is_published() {
+    let Some(peers) = peers() else { return };
+    let dir = scratch();
+    let broker = Broker::start(&peers, &dir);
+    // One slave answering any unit: two devices behind one address, units 1 and 2.
+    let (_slave, addr) = device(&dir, "127.0.0.1:0");
+    let port = broker.port;
+    let config = format!(
+        "[mqtt]\nurl = \"mqtt://127.0.0.1:{port}\"\nclient_id = \"gw-link-{port}\"\n\
+         [[device]]\nname = \"left\"\nmap = \"device.toml\"\nconnect = \"{addr}\"\nunit = 1\n\
+         [[device]]\nname = \"right\"\nmap = \"device.toml\"\nconnect = \"{addr}\"\nunit = 2\nperiod = \"100ms\"\n"
+    );
+    std::fs::write(dir.join("link.toml"), config).expect("write link.toml");
+    let mut sub = Sub::start(&peers, port, "msm/#");
+    let _gw = Running::start_in(&dir, &["gateway", "link.toml"]);
+    sub.expect("msm/left/SETPOINT", "1200");
+    sub.expect("msm/right/SETPOINT", "1200");
+    sub.expect_line("one link, online", |l| {
+        l.starts_with("msm/gateway/stats ") && l.contains("\"links\":1,\"online\":1")
+    });
+    sub.mark();
+    publish(&peers, port, "msm/right/SETPOINT/set", "5");
+    sub.expect("msm/right/SETPOINT", "5");
+    assert_eq!(mbpoll_read(&peers, &addr, 2, 0, 1), [5]);
+}
