@@ -92,9 +92,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .enable_all()
         .build()?;
     println!(
-        "| devices | reads/s | gateway CPU | gateway RSS | cycle p99 | publishes/s | change→MQTT p50 / p99 | mosquitto CPU | load side CPU | gateway / mosquitto CPU |"
+        "| devices | reads/s | gateway CPU | gateway RSS | cycle p99 | published/s | values/s at subscriber | change→subscriber p50 / p99 | mosquitto CPU | load side CPU | gateway / mosquitto CPU |"
     );
-    println!("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+    println!("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
     for &n in &a.devices {
         let row = runtime.block_on(run(&a, n))?;
         println!("{row}");
@@ -183,7 +183,7 @@ async fn run(a: &Args, n: usize) -> Result<String, Box<dyn std::error::Error>> {
     let elapsed = began.elapsed().as_secs_f64();
     let cpu1 = pids.map(cpu_ticks);
     let pct = |i: usize| (cpu1[i] - cpu0[i]) as f64 / tck / elapsed * 100.0;
-    let (values, mut delays, p99s, reads) = counts.snapshot();
+    let (values, mut delays, p99s, reads, published) = counts.snapshot();
     delays.sort_unstable();
     let q = |v: &[u16], q: f64| {
         v.get(((v.len() as f64 - 1.0) * q).round() as usize)
@@ -201,11 +201,12 @@ async fn run(a: &Args, n: usize) -> Result<String, Box<dyn std::error::Error>> {
     }
     let _ = std::fs::remove_dir_all(&dir);
     Ok(format!(
-        "| {n} | {} | {:.0} % | {:.1} MB | {:.1} ms | {:.0} | {} / {} ms | {:.0} % | {:.0} % | {:.2} |",
+        "| {n} | {} | {:.0} % | {:.1} MB | {:.1} ms | {} | {:.0} | {} / {} ms | {:.0} % | {:.0} % | {:.2} |",
         reads.map_or("-".into(), |r| format!("{r:.0}")),
         pct(0),
         rss_max as f64 / 1024.0,
         worst_p99,
+        published.map_or("-".into(), |r| format!("{r:.0}")),
         values as f64 / elapsed,
         q(&delays, 0.5).map_or("-".into(), |d| d.to_string()),
         q(&delays, 0.99).map_or("-".into(), |d| d.to_string()),
@@ -252,6 +253,8 @@ struct Seen {
     p99s: Vec<f64>,
     /// When each stats message came, and the cycles it counted so far.
     cycles: Vec<(Instant, u64)>,
+    /// When each stats message came, and the messages published so far.
+    published: Vec<(Instant, u64)>,
 }
 
 impl Counts {
@@ -272,6 +275,9 @@ impl Counts {
             if let Some(c) = stats["cycles"].as_u64() {
                 seen.cycles.push((Instant::now(), c));
             }
+            if let Some(c) = stats["published"].as_u64() {
+                seen.published.push((Instant::now(), c));
+            }
             return;
         }
         if topic.ends_with("/available") {
@@ -290,17 +296,29 @@ impl Counts {
         *self.lock() = Seen::default();
     }
 
-    /// Value messages, delays, cycle p99s, and reads per second (one read a cycle).
-    fn snapshot(&self) -> (u64, Vec<u16>, Vec<f64>, Option<f64>) {
+    /// Value messages, delays, cycle p99s, reads per second (one read a cycle) and
+    /// messages per second the gateway published.
+    fn snapshot(&self) -> (u64, Vec<u16>, Vec<f64>, Option<f64>, Option<f64>) {
         let seen = self.lock();
-        let reads = match (seen.cycles.first(), seen.cycles.last()) {
-            (Some((t0, c0)), Some((t1, c1))) if t1 > t0 => {
-                Some(c1.saturating_sub(*c0) as f64 / (*t1 - *t0).as_secs_f64())
-            }
-            _ => None,
-        };
         let values = self.values.load(Ordering::Relaxed);
-        (values, seen.delays.clone(), seen.p99s.clone(), reads)
+        let (reads, published) = (rate(&seen.cycles), rate(&seen.published));
+        (
+            values,
+            seen.delays.clone(),
+            seen.p99s.clone(),
+            reads,
+            published,
+        )
+    }
+}
+
+/// Growth per second between the first and the last of `(when, count)` samples.
+fn rate(samples: &[(Instant, u64)]) -> Option<f64> {
+    match (samples.first(), samples.last()) {
+        (Some((t0, c0)), Some((t1, c1))) if t1 > t0 => {
+            Some(c1.saturating_sub(*c0) as f64 / (*t1 - *t0).as_secs_f64())
+        }
+        _ => None,
     }
 }
 

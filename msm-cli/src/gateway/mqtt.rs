@@ -4,6 +4,8 @@
 //! republishes its retained topics (the latest values, not a backlog).
 
 use std::collections::HashMap;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use rumqttc::{AsyncClient, Event, EventLoop, LastWill, MqttOptions, Packet, QoS};
@@ -25,6 +27,8 @@ pub(crate) struct Broker {
     client: AsyncClient,
     session: watch::Receiver<Session>,
     pub(crate) prefix: String,
+    /// Messages queued for the broker so far.
+    published: Arc<AtomicU64>,
 }
 
 /// The broker connection's state: a new `generation` for every connection made.
@@ -50,13 +54,21 @@ impl Broker {
         if !self.session.borrow().connected {
             return;
         }
-        if let Err(e) = self
+        match self
             .client
             .publish(topic, QoS::AtLeastOnce, retain, payload)
             .await
         {
-            tracing::debug!(error = %e, "MQTT publish not queued");
+            Ok(()) => {
+                self.published.fetch_add(1, Ordering::Relaxed);
+            }
+            Err(e) => tracing::debug!(error = %e, "MQTT publish not queued"),
         }
+    }
+
+    /// Messages queued for the broker so far.
+    pub(crate) fn published(&self) -> u64 {
+        self.published.load(Ordering::Relaxed)
     }
 
     /// Follows the connection's state.
@@ -116,6 +128,7 @@ pub(crate) fn connect(
         client: client.clone(),
         session,
         prefix: cfg.prefix.clone(),
+        published: Arc::default(),
     };
     let name = format!("{}:{}", cfg.host, cfg.port);
     let worker = Connection {

@@ -1,5 +1,5 @@
 //! `PREFIX/gateway/stats`: every 5 seconds, how many links are online, how many cycles
-//! their masters completed so far, and how long their last cycles took (median, 99th
+//! their masters completed and how many messages went to the broker so far, and how long their last cycles took (median, 99th
 //! percentile, longest), as JSON (not retained). For dashboards, and for the scale benchmark
 //! (`msm-cli/examples/gateway_scale.rs`).
 
@@ -47,6 +47,7 @@ pub(crate) async fn run(
             "links": masters.len(),
             "online": online,
             "cycles": total,
+            "published": broker.published(),
             "cycle_ms": { "p50": ms(0.5), "p99": ms(0.99), "max": ms(1.0) },
         });
         broker
