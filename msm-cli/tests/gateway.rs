@@ -302,3 +302,31 @@ fn devices_on_one_link_share_its_master_and_each_is_published() {
     sub.expect("msm/right/SETPOINT", "5");
     assert_eq!(mbpoll_read(&peers, &addr, 2, 0, 1), [5]);
 }
+
+#[test]
+fn a_tls_broker_is_reached_with_mqtts_and_its_ca() {
+    let Some(peers) = peers() else { return };
+    let dir = scratch();
+    if gateway_peers::certificates(&dir).is_none() {
+        return;
+    }
+    let path = |name: &str| dir.join(name).display().to_string();
+    let tls = format!(
+        "cafile {}\ncertfile {}\nkeyfile {}\n",
+        path("ca.pem"),
+        path("server.pem"),
+        path("server.key")
+    );
+    let broker = Broker::start_with(&peers, &dir, &tls);
+    let (_device, addr) = device(&dir, "127.0.0.1:0");
+    let port = broker.port;
+    let config = format!(
+        "[mqtt]\nurl = \"mqtts://127.0.0.1:{port}\"\nca = \"ca.pem\"\nclient_id = \"gw-tls-{port}\"\n\
+         [[device]]\nname = \"boiler\"\nmap = \"device.toml\"\nconnect = \"{addr}\"\n"
+    );
+    std::fs::write(dir.join("tls.toml"), config).expect("write tls.toml");
+    let _gw = Running::start_in(&dir, &["gateway", "tls.toml"]);
+    let mut sub = Sub::start_with(&peers, port, "msm/#", &["--cafile", &path("ca.pem")]);
+    sub.expect("msm/boiler/SETPOINT", "1200");
+    sub.expect("msm/gateway/available", "online");
+}

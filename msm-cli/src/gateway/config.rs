@@ -32,6 +32,26 @@ pub(crate) struct MqttConfig {
     pub(crate) username: Option<String>,
     pub(crate) password: Option<String>,
     pub(crate) ha_discovery: bool,
+    /// For `mqtts://`: the certificates, read from their files.
+    pub(crate) tls: Option<Tls>,
+}
+
+/// What a TLS connection to the broker needs, as PEM.
+#[derive(Clone)]
+pub(crate) struct Tls {
+    /// The certificate authorities the broker's certificate is checked against.
+    pub(crate) ca: Vec<u8>,
+    /// The gateway's own certificate and key, for brokers that ask for one.
+    pub(crate) client_auth: Option<(Vec<u8>, Vec<u8>)>,
+}
+
+impl fmt::Debug for Tls {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // Never print a key.
+        f.debug_struct("Tls")
+            .field("client_auth", &self.client_auth.is_some())
+            .finish_non_exhaustive()
+    }
 }
 
 /// One device: its map, its link and how often it is read.
@@ -178,7 +198,7 @@ impl Config {
                 return Err(ConfigErrors(c.errors));
             }
         };
-        let mqtt = c.mqtt(raw.mqtt);
+        let mqtt = c.mqtt(raw.mqtt, dir);
         let serve = raw.serve.map(|s| s.into_inner().listen.into_inner());
         let mut devices = Vec::new();
         let mut names: HashMap<String, usize> = HashMap::new();
@@ -251,14 +271,13 @@ impl Checker<'_> {
         });
     }
 
-    fn mqtt(&mut self, raw: Spanned<RawMqtt>) -> Option<MqttConfig> {
+    fn mqtt(&mut self, raw: Spanned<RawMqtt>, dir: &Path) -> Option<MqttConfig> {
         let raw = raw.into_inner();
-        for key in [&raw.ca, &raw.cert, &raw.key].into_iter().flatten() {
-            self.at(
-                key.span(),
-                "TLS (ca, cert, key) is not supported by this build yet: use an mqtt:// broker on a trusted network, or a local TLS-terminating bridge".into(),
-            );
-        }
+        let broker = self.broker(&raw.url);
+        let tls = match &broker {
+            Some(b) => self.tls(&raw, b.4, dir)?,
+            None => None,
+        };
         let prefix = match raw.prefix {
             Some(p) if p.get_ref().is_empty() || p.get_ref().contains(['+', '#']) => {
                 self.at(
@@ -280,7 +299,7 @@ impl Checker<'_> {
                 gethostname::gethostname().to_string_lossy()
             ),
         };
-        let (host, port, user, pass) = self.broker(&raw.url)?;
+        let (host, port, user, pass, _) = broker?;
         Some(MqttConfig {
             host,
             port,
@@ -289,12 +308,82 @@ impl Checker<'_> {
             username: raw.username.or(user),
             password: raw.password.or(pass),
             ha_discovery: raw.ha_discovery,
+            tls,
         })
+    }
+
+    /// The certificates of an `mqtts://` url (`Some(None)` for plain MQTT), or `None`
+    /// after an error.
+    fn tls(&mut self, raw: &RawMqtt, secure: bool, dir: &Path) -> Option<Option<Tls>> {
+        if !secure {
+            if let Some(key) = [&raw.ca, &raw.cert, &raw.key].into_iter().flatten().next() {
+                self.at(
+                    key.span(),
+                    "ca, cert and key are for TLS: write the url as mqtts://host:port, or remove them".into(),
+                );
+                return None;
+            }
+            return Some(None);
+        }
+        let ca = match &raw.ca {
+            Some(path) => self.pem(path, dir)?,
+            None => match std::fs::read(SYSTEM_CAS) {
+                Ok(pem) => pem,
+                Err(e) => {
+                    self.at(
+                        raw.url.span(),
+                        format!("no ca given and the system's {SYSTEM_CAS} cannot be read ({e}): add ca = \"path/to/ca.pem\""),
+                    );
+                    return None;
+                }
+            },
+        };
+        let client_auth = match (&raw.cert, &raw.key) {
+            (Some(cert), Some(key)) => Some((self.pem(cert, dir)?, self.pem(key, dir)?)),
+            (None, None) => None,
+            (Some(one), None) | (None, Some(one)) => {
+                self.at(
+                    one.span(),
+                    "cert and key go together (the gateway's certificate and its private key): give both or neither".into(),
+                );
+                return None;
+            }
+        };
+        Some(Some(Tls { ca, client_auth }))
+    }
+
+    /// The PEM file at `path` (relative to the configuration's folder).
+    fn pem(&mut self, path: &Spanned<String>, dir: &Path) -> Option<Vec<u8>> {
+        let full = resolve(dir, path.get_ref());
+        match std::fs::read(&full) {
+            Ok(pem) if String::from_utf8_lossy(&pem).contains("-----BEGIN ") => Some(pem),
+            Ok(_) => {
+                self.at(
+                    path.span(),
+                    format!(
+                        "{} is not a PEM file (no -----BEGIN line): give the PEM form",
+                        full.display()
+                    ),
+                );
+                None
+            }
+            Err(e) => {
+                self.at(
+                    path.span(),
+                    format!(
+                        "cannot read {}: {e}: check the path (relative to this file)",
+                        full.display()
+                    ),
+                );
+                None
+            }
+        }
     }
 
     /// Host, port and credentials from `mqtt://[user[:password]@]host[:port]`.
     fn broker(&mut self, url: &Spanned<String>) -> Option<BrokerParts> {
-        let fix = "write it as mqtt://host:port, for example mqtt://127.0.0.1:1883";
+        let fix =
+            "write it as mqtt://host:port (mqtts:// for TLS), for example mqtt://127.0.0.1:1883";
         let parsed = match url::Url::parse(url.get_ref()) {
             Ok(u) => u,
             Err(e) => {
@@ -302,15 +391,9 @@ impl Checker<'_> {
                 return None;
             }
         };
-        let port = match parsed.scheme() {
-            "mqtt" | "tcp" => 1883,
-            "mqtts" | "ssl" => {
-                self.at(
-                    url.span(),
-                    "mqtts:// (TLS) is not supported by this build yet: use mqtt://".into(),
-                );
-                return None;
-            }
+        let (port, secure) = match parsed.scheme() {
+            "mqtt" | "tcp" => (1883, false),
+            "mqtts" | "ssl" => (8883, true),
             other => {
                 self.at(
                     url.span(),
@@ -332,7 +415,7 @@ impl Checker<'_> {
             .to_string();
         let user = Some(parsed.username().to_string()).filter(|u| !u.is_empty());
         let pass = parsed.password().map(str::to_string);
-        Some((host, parsed.port().unwrap_or(port), user, pass))
+        Some((host, parsed.port().unwrap_or(port), user, pass, secure))
     }
 
     fn device(&mut self, raw: RawDevice, dir: &Path) -> Option<DeviceConfig> {
@@ -452,7 +535,12 @@ impl Checker<'_> {
     }
 }
 
-type BrokerParts = (String, u16, Option<String>, Option<String>);
+/// Host, port, user, password, TLS.
+type BrokerParts = (String, u16, Option<String>, Option<String>, bool);
+
+/// The system's certificate authorities (Debian's ca-certificates), for `mqtts://`
+/// without `ca`.
+const SYSTEM_CAS: &str = "/etc/ssl/certs/ca-certificates.crt";
 
 /// `path` as written, relative to the configuration file's folder.
 fn resolve(dir: &Path, path: &str) -> PathBuf {
@@ -525,6 +613,9 @@ mod tests {
             (format!("{head}[[device]]\nname = \"a\"\nmap = \"m.toml\"\nconnect = \"x:1\"\nunit_id = 1\n[[device]]\nname = \"a\"\nmap = \"m.toml\"\nconnect = \"x:1\"\nunit_id = 1\n"), "gw.toml:8:1: a second device named \"a\" (the first is on line 3)", "unit_id 1 is also device \"a\"'s"),
             ("[mqtt]\nurl = \"http://h\"\n[[device]]\nname = \"a\"\nmap = \"m.toml\"\nconnect = \"x:1\"\n".to_string(), "gw.toml:2:7: url scheme \"http\" is not MQTT", "mqtt://host:port"),
             (head.to_string(), "no [[device]]", "add one"),
+            (format!("{head}ca = \"m.toml\"\n[[device]]\nname = \"a\"\nmap = \"m.toml\"\nconnect = \"x:1\"\n"), "gw.toml:3:6: ca, cert and key are for TLS", "mqtts://"),
+            ("[mqtt]\nurl = \"mqtts://h\"\nca = \"no.pem\"\n[[device]]\nname = \"a\"\nmap = \"m.toml\"\nconnect = \"x:1\"\n".to_string(), "gw.toml:3:6: cannot read ", "no.pem"),
+            ("[mqtt]\nurl = \"mqtts://h\"\nca = \"m.toml\"\n[[device]]\nname = \"a\"\nmap = \"m.toml\"\nconnect = \"x:1\"\n".to_string(), "is not a PEM file", "PEM form"),
             ("[[device]]\nname = \"a\"\nmap = \"m.toml\"\nconnect = \"x:1\"\n".to_string(), "missing field `mqtt`", "docs/gateway.md"),
         ];
         for (text, start, fix) in cases {

@@ -8,7 +8,9 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
-use rumqttc::{AsyncClient, Event, EventLoop, LastWill, MqttOptions, Packet, QoS};
+use rumqttc::{
+    AsyncClient, Event, EventLoop, LastWill, MqttOptions, Packet, QoS, TlsConfiguration, Transport,
+};
 use tokio::sync::{mpsc, watch};
 use tokio_util::sync::CancellationToken;
 
@@ -119,6 +121,16 @@ pub(crate) fn connect(
             QoS::AtLeastOnce,
             true,
         ));
+    if let Some(tls) = &cfg.tls {
+        // rustls with ring: the one crypto provider of this build (a second install
+        // attempt, by a second gateway in the process, changes nothing).
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        options.set_transport(Transport::tls_with_config(TlsConfiguration::Simple {
+            ca: tls.ca.clone(),
+            alpn: None,
+            client_auth: tls.client_auth.clone(),
+        }));
+    }
     if let Some(user) = &cfg.username {
         options.set_credentials(user.clone(), cfg.password.clone().unwrap_or_default());
     }

@@ -84,11 +84,16 @@ pub struct Broker {
 
 impl Broker {
     pub fn start(peers: &Peers, dir: &std::path::Path) -> Broker {
+        Broker::start_with(peers, dir, "")
+    }
+
+    /// A broker whose listener also has the settings in `extra` (one a line).
+    pub fn start_with(peers: &Peers, dir: &std::path::Path, extra: &str) -> Broker {
         let port = free_port();
         let conf = dir.join("mosquitto.conf");
         std::fs::write(
             &conf,
-            format!("listener {port} 127.0.0.1\nallow_anonymous true\npersistence false\n"),
+            format!("listener {port} 127.0.0.1\n{extra}allow_anonymous true\npersistence false\n"),
         )
         .expect("write mosquitto.conf");
         let mut b = Broker {
@@ -145,16 +150,15 @@ pub struct Sub {
 
 impl Sub {
     pub fn start(peers: &Peers, port: u16, topic: &str) -> Sub {
+        Sub::start_with(peers, port, topic, &[])
+    }
+
+    /// A subscriber with more mosquitto_sub arguments (`--cafile ...` for TLS).
+    pub fn start_with(peers: &Peers, port: u16, topic: &str, extra: &[&str]) -> Sub {
+        let port = port.to_string();
         let mut child = Command::new(&peers.sub)
-            .args([
-                "-h",
-                "127.0.0.1",
-                "-p",
-                &port.to_string(),
-                "-v",
-                "-t",
-                topic,
-            ])
+            .args(["-h", "127.0.0.1", "-p", &port, "-v", "-t", topic])
+            .args(extra)
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
@@ -260,4 +264,77 @@ fn mbpoll(peers: &Peers, addr: &str, unit: u8, first: u16, extra: &[&str]) -> St
         .output()
         .expect("run mbpoll");
     String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// A certificate authority and a certificate for 127.0.0.1 signed by it, made with
+/// openssl in `dir`: `ca.pem`, `server.pem`, `server.key`. None (after a SKIP) without
+/// openssl.
+pub fn certificates(dir: &std::path::Path) -> Option<()> {
+    let openssl = program("openssl")?;
+    let run = |args: &[&str]| {
+        let out = Command::new(&openssl)
+            .current_dir(dir)
+            .args(args)
+            .output()
+            .expect("run openssl");
+        assert!(
+            out.status.success(),
+            "openssl {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    std::fs::write(dir.join("san.ext"), "subjectAltName=IP:127.0.0.1\n").expect("san.ext");
+    let ec = [
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:prime256v1",
+        "-nodes",
+    ];
+    let ca = [
+        "-keyout",
+        "ca.key",
+        "-out",
+        "ca.pem",
+        "-days",
+        "2",
+        "-subj",
+        "/CN=msm-test-ca",
+    ];
+    run(&[&["req", "-x509"][..], &ec, &ca].concat());
+    let csr = [
+        "-keyout",
+        "server.key",
+        "-out",
+        "server.csr",
+        "-subj",
+        "/CN=127.0.0.1",
+    ];
+    run(&[&["req"][..], &ec, &csr].concat());
+    run(&[
+        "x509",
+        "-req",
+        "-in",
+        "server.csr",
+        "-CA",
+        "ca.pem",
+        "-CAkey",
+        "ca.key",
+        "-CAcreateserial",
+        "-out",
+        "server.pem",
+        "-days",
+        "2",
+        "-extfile",
+        "san.ext",
+    ]);
+    // mosquitto started as root reads its files as the user mosquitto: a throwaway
+    // test key may be readable by all.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let key = dir.join("server.key");
+        std::fs::set_permissions(&key, std::fs::Permissions::from_mode(0o644)).expect("chmod");
+    }
+    Some(())
 }
