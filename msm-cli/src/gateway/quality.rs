@@ -1,6 +1,6 @@
 //! The quality of a device's variable, in the text form of the `/quality` topics.
 
-use msm::master::Operation;
+use msm::master::{Fault, Operation};
 use msm::{AnyVar, Status};
 
 /// The quality of `var` on unit `unit` of the master whose state is `status`: its text
@@ -8,8 +8,8 @@ use msm::{AnyVar, Status};
 //
 // quality: switch to AnyVar::quality() when it lands (msm::Quality's text forms are the
 // same: good, not_read, stale, bad). Until then it is derived from the master's status:
-// a failed read of a block holding the variable is bad, a master without a fresh copy
-// is stale (not_read before its first cycle), anything else is good.
+// a master without a fresh copy is stale (not_read before its first cycle), a failed
+// read of a block holding the variable is bad, anything else is good.
 pub(crate) fn quality_of(
     status: &Status,
     unit: u8,
@@ -19,22 +19,25 @@ pub(crate) fn quality_of(
         u32::from(var.address()),
         u32::from(var.address()) + var.count() as u32,
     );
+    if status.stale || !status.connected {
+        // No fresh copy: the connection is down (or never was up); a block error from
+        // the moment it dropped says no more than that.
+        return if status.cycles == 0 {
+            ("not_read", None)
+        } else {
+            ("stale", None)
+        };
+    }
     let failed = status.block_errors.iter().find(|e| {
         e.unit == unit
             && e.operation == Operation::Read
+            && !matches!(e.fault, Fault::Disconnected(_))
             && e.area == var.area()
             && u32::from(e.address) < end
             && first < u32::from(e.address) + u32::from(e.count)
     });
     if let Some(e) = failed {
         return ("bad", Some(e.fault.to_string()));
-    }
-    if status.stale || !status.connected {
-        return if status.cycles == 0 {
-            ("not_read", None)
-        } else {
-            ("stale", None)
-        };
     }
     if status.cycles == 0 {
         return ("not_read", None);
@@ -53,7 +56,7 @@ pub(crate) fn quality_text(quality: &(&'static str, Option<String>)) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use msm::master::{BlockError, Fault};
+    use msm::master::BlockError;
     use msm::{Area, Map};
 
     #[test]
@@ -87,8 +90,11 @@ mod tests {
         assert_eq!(quality_text(&bad), "bad: no response within 1s");
         assert_eq!(quality_of(&s, 1, b).0, "good");
         assert_eq!(quality_of(&s, 2, a).0, "good"); // another unit's block
-        s.block_errors.clear();
+        // Disconnected: stale, whatever the blocks say.
         s.stale = true;
         assert_eq!(quality_of(&s, 1, a).0, "stale");
+        s.stale = false;
+        s.block_errors[0].fault = Fault::Disconnected("reset".into());
+        assert_eq!(quality_of(&s, 1, a).0, "good"); // the drop itself is no bad value
     }
 }
