@@ -184,6 +184,22 @@ fn killing_the_gateway_makes_the_broker_publish_its_will() {
 }
 
 #[test]
+fn stopping_the_gateway_says_offline_before_it_goes() {
+    let Some(rig) = rig() else { return };
+    let mut sub = rig.sub("msm/gateway/available");
+    sub.expect("msm/gateway/available", "online");
+    sub.mark();
+    let pid = rig.gw.0.child.id().to_string();
+    let killed = std::process::Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .expect("run kill");
+    assert!(killed.success());
+    sub.expect("msm/gateway/available", "offline");
+    assert_eq!(rig.gw.0.wait(), Some(0), "a clean stop exits 0");
+}
+
+#[test]
 fn a_broker_restart_loses_nothing_that_changed_meanwhile() {
     let Some(mut rig) = rig() else { return };
     {
