@@ -479,6 +479,18 @@ impl Checker<'_> {
                 None
             }
         };
+        for var in map.iter().flat_map(|m| m.vars()) {
+            if var.name.contains(['/', '+', '#']) {
+                self.at(
+                    raw.map.span(),
+                    format!(
+                        "device {name}: variable {:?} of {} cannot be a topic segment: rename it in the map without /, + or #",
+                        var.name,
+                        map_path.display()
+                    ),
+                );
+            }
+        }
         if self.errors.len() > errors_before {
             return None;
         }
@@ -570,6 +582,7 @@ mod tests {
         let dir = std::env::temp_dir().join(format!("msm-gw-{test}-{}", std::process::id()));
         std::fs::create_dir_all(&dir).expect("temp dir");
         std::fs::write(dir.join("m.toml"), MAP).expect("map");
+        std::fs::write(dir.join("slash.toml"), MAP.replace("T = ", "\"A/B\" = ")).expect("map");
         dir
     }
 
@@ -613,6 +626,7 @@ mod tests {
             (format!("{head}[[device]]\nname = \"a\"\nmap = \"m.toml\"\nconnect = \"x:1\"\nunit_id = 1\n[[device]]\nname = \"a\"\nmap = \"m.toml\"\nconnect = \"x:1\"\nunit_id = 1\n"), "gw.toml:8:1: a second device named \"a\" (the first is on line 3)", "unit_id 1 is also device \"a\"'s"),
             ("[mqtt]\nurl = \"http://h\"\n[[device]]\nname = \"a\"\nmap = \"m.toml\"\nconnect = \"x:1\"\n".to_string(), "gw.toml:2:7: url scheme \"http\" is not MQTT", "mqtt://host:port"),
             (head.to_string(), "no [[device]]", "add one"),
+            (format!("{head}[[device]]\nname = \"a\"\nmap = \"slash.toml\"\nconnect = \"x:1\"\n"), "gw.toml:5:7: device a: variable \"A/B\" of ", "without /, + or #"),
             (format!("{head}ca = \"m.toml\"\n[[device]]\nname = \"a\"\nmap = \"m.toml\"\nconnect = \"x:1\"\n"), "gw.toml:3:6: ca, cert and key are for TLS", "mqtts://"),
             ("[mqtt]\nurl = \"mqtts://h\"\nca = \"no.pem\"\n[[device]]\nname = \"a\"\nmap = \"m.toml\"\nconnect = \"x:1\"\n".to_string(), "gw.toml:3:6: cannot read ", "no.pem"),
             ("[mqtt]\nurl = \"mqtts://h\"\nca = \"m.toml\"\n[[device]]\nname = \"a\"\nmap = \"m.toml\"\nconnect = \"x:1\"\n".to_string(), "is not a PEM file", "PEM form"),
