@@ -396,7 +396,8 @@ impl Slave {
     /// answering only the ids given; units given with `unit` or [`units`](Self::units)
     /// but no memory of their own are served from `serve`'s memory. A later call for the
     /// same id replaces its memory. Read-only ranges and the write validator apply to
-    /// every unit (the validator sees the unit in [`WriteRequest::unit`]).
+    /// every unit (the validator sees the unit in [`WriteRequest::unit`]). On RTU links a
+    /// broadcast (address 0) is executed on `serve`'s memory only.
     ///
     /// ```
     /// use msm::{Master, Memory, Slave};
