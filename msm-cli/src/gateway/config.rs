@@ -159,7 +159,7 @@ struct RawDevice {
     stop_bits: Option<Spanned<u8>>,
     #[serde(default)]
     rtu_over_tcp: bool,
-    unit: Option<u8>,
+    unit: Option<Spanned<u8>>,
     period: Option<Spanned<String>>,
     unit_id: Option<Spanned<u8>>,
 }
@@ -458,6 +458,18 @@ impl Checker<'_> {
                 }
             },
         };
+        if let Some(unit) = &raw.unit
+            && (raw.serial.is_some() || raw.rtu_over_tcp)
+            && !(1..=247).contains(unit.get_ref())
+        {
+            self.at(
+                unit.span(),
+                format!(
+                    "unit {} does not exist on a serial line (or RTU over TCP): slave addresses are 1..=247",
+                    unit.get_ref()
+                ),
+            );
+        }
         if let Some(id) = &raw.unit_id
             && *id.get_ref() == 0
         {
@@ -498,7 +510,7 @@ impl Checker<'_> {
             name,
             map: map?,
             link: link?,
-            unit: raw.unit.unwrap_or(1),
+            unit: raw.unit.map_or(1, Spanned::into_inner),
             period: period?,
             unit_id: raw.unit_id.map(Spanned::into_inner),
         })
@@ -626,6 +638,7 @@ mod tests {
             (format!("{head}[[device]]\nname = \"a\"\nmap = \"m.toml\"\nconnect = \"x:1\"\nunit_id = 1\n[[device]]\nname = \"a\"\nmap = \"m.toml\"\nconnect = \"x:1\"\nunit_id = 1\n"), "gw.toml:8:1: a second device named \"a\" (the first is on line 3)", "unit_id 1 is also device \"a\"'s"),
             ("[mqtt]\nurl = \"http://h\"\n[[device]]\nname = \"a\"\nmap = \"m.toml\"\nconnect = \"x:1\"\n".to_string(), "gw.toml:2:7: url scheme \"http\" is not MQTT", "mqtt://host:port"),
             (head.to_string(), "no [[device]]", "add one"),
+            (format!("{head}[[device]]\nname = \"a\"\nmap = \"m.toml\"\nserial = \"/dev/ttyUSB0\"\nunit = 0\n"), "gw.toml:7:8: unit 0 does not exist on a serial line", "1..=247"),
             (format!("{head}[[device]]\nname = \"a\"\nmap = \"slash.toml\"\nconnect = \"x:1\"\n"), "gw.toml:5:7: device a: variable \"A/B\" of ", "without /, + or #"),
             (format!("{head}ca = \"m.toml\"\n[[device]]\nname = \"a\"\nmap = \"m.toml\"\nconnect = \"x:1\"\n"), "gw.toml:3:6: ca, cert and key are for TLS", "mqtts://"),
             ("[mqtt]\nurl = \"mqtts://h\"\nca = \"no.pem\"\n[[device]]\nname = \"a\"\nmap = \"m.toml\"\nconnect = \"x:1\"\n".to_string(), "gw.toml:3:6: cannot read ", "no.pem"),
