@@ -32,6 +32,8 @@ pub(crate) enum Command {
     Read(ReadArgs),
     /// Write variables once, by name from a map (NAME=VALUE) or raw by area and address.
     Write(WriteArgs),
+    /// Poll many devices, publish their variables to MQTT, and serve them again as one slave.
+    Gateway(crate::gateway::GatewayArgs),
 }
 
 #[derive(Args, Debug)]

@@ -5,6 +5,7 @@
 mod args;
 mod commands;
 mod failure;
+mod gateway;
 mod link;
 mod plant;
 mod show;
@@ -42,6 +43,7 @@ fn main() -> ExitCode {
             Command::Poll(a) => commands::poll::run(a).await,
             Command::Read(a) => commands::read::run(a).await,
             Command::Write(a) => commands::write::run(a).await,
+            Command::Gateway(a) => gateway::run(a).await,
         }
     });
     // Workers still draining (a master reconnecting, say) must not hold the exit up.

@@ -6,6 +6,7 @@ use std::time::Duration;
 use super::hooks::{ReadOnly, Validator};
 use super::identity::{DeviceIdentity, Objects};
 use super::ipnet::IpNet;
+use super::routes::{Route, Routes};
 use crate::error::{Error, Result};
 use crate::memory::{Area, AreaSpec, Memory};
 use crate::protocol::tcp;
@@ -107,6 +108,8 @@ pub(crate) struct Config {
     pub(crate) worker_threads: usize,
     /// RTU framing (a serial line, or RTU over TCP) instead of MBAP.
     pub(crate) rtu: bool,
+    /// Units served from a memory of their own (`Slave::unit_memory`).
+    pub(crate) unit_memories: Vec<(u8, Memory)>,
 }
 
 impl Default for Config {
@@ -126,6 +129,7 @@ impl Default for Config {
             identity: DeviceIdentity::default(),
             worker_threads: 2,
             rtu: false,
+            unit_memories: Vec::new(),
         }
     }
 }
@@ -149,6 +153,8 @@ pub(crate) struct Settings {
     pub(crate) specs: [AreaSpec; 4],
     /// RTU framing: answer only the own addresses (1..=247), apply broadcasts (0) silently.
     pub(crate) rtu: bool,
+    /// Units with a memory of their own; the others are served from the slave's memory.
+    pub(crate) routes: Routes,
 }
 
 impl Config {
@@ -209,8 +215,9 @@ impl Config {
             read_only: self.read_only.clone(),
             validator: self.validator.clone(),
             objects: Objects::new(&self.identity)?,
-            specs: Area::ALL.map(|a| mem.spec(a)),
+            specs: Route::new(mem.clone()).specs,
             rtu: self.rtu,
+            routes: Routes::new(&self.unit_memories),
         })
     }
 }
@@ -221,13 +228,39 @@ impl Settings {
         self.allow.is_empty() || self.allow.iter().any(|net| net.contains(ip))
     }
 
-    /// Index of `address` in `area` if `count` items from it lie inside the area.
+    /// Index of `address` in `area` of the slave's memory if `count` items from it lie
+    /// inside the area.
+    #[cfg(test)]
     pub(crate) fn index_of(&self, area: Area, address: u16, count: u16) -> Option<usize> {
-        let spec = self.specs[area.index()];
-        let (first, end) = (u32::from(address), u32::from(address) + u32::from(count));
-        (first >= u32::from(spec.start) && end <= spec.end())
-            .then(|| (first - u32::from(spec.start)) as usize)
+        index_in(&self.specs, area, address, count)
     }
+
+    /// The memory serving `unit`, and its areas: its own (`Slave::unit_memory`) or `mem`,
+    /// the slave's.
+    pub(crate) fn route<'a>(
+        &'a self,
+        unit: u8,
+        mem: &'a Memory,
+    ) -> (&'a Memory, &'a [AreaSpec; 4]) {
+        match self.routes.get(unit) {
+            Some(route) => (&route.mem, &route.specs),
+            None => (mem, &self.specs),
+        }
+    }
+}
+
+/// Index of `address` in `area` (shaped by `specs`) if `count` items from it lie inside
+/// the area.
+pub(crate) fn index_in(
+    specs: &[AreaSpec; 4],
+    area: Area,
+    address: u16,
+    count: u16,
+) -> Option<usize> {
+    let spec = specs[area.index()];
+    let (first, end) = (u32::from(address), u32::from(address) + u32::from(count));
+    (first >= u32::from(spec.start) && end <= spec.end())
+        .then(|| (first - u32::from(spec.start)) as usize)
 }
 
 #[cfg(test)]

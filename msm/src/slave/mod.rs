@@ -37,6 +37,7 @@ mod handle;
 mod hooks;
 mod identity;
 mod ipnet;
+mod routes;
 mod rtu;
 mod start;
 mod tcp;
@@ -386,6 +387,42 @@ impl Slave {
     /// ```
     pub fn unknown_unit_exception(mut self, answer: bool) -> Self {
         self.config.unknown_unit_exception = answer;
+        self
+    }
+
+    /// Serves unit `id` from `mem`, a memory of its own, instead of the memory given to
+    /// [`serve`](Self::serve): one listener in front of many devices, as a gateway is.
+    /// Like [`unit`](Self::unit), the first call switches from answering every unit id to
+    /// answering only the ids given; units given with `unit` or [`units`](Self::units)
+    /// but no memory of their own are served from `serve`'s memory. A later call for the
+    /// same id replaces its memory. Read-only ranges and the write validator apply to
+    /// every unit (the validator sees the unit in [`WriteRequest::unit`]). On RTU links a
+    /// broadcast (address 0) is executed on `serve`'s memory only.
+    ///
+    /// ```
+    /// use msm::{Master, Memory, Slave};
+    /// let (boiler, pump) = (Memory::new(4), Memory::new(2));
+    /// boiler.holding::<u16>(0)?.set(1200)?;
+    /// pump.holding::<u16>(0)?.set(7)?;
+    /// let gateway = Slave::tcp("127.0.0.1:0")
+    ///     .unit_memory(1, boiler.clone())
+    ///     .unit_memory(2, pump.clone())
+    ///     .serve(Memory::new(0))?;
+    /// let (one, two) = (Memory::new(4), Memory::new(2));
+    /// let master = Master::tcp(gateway.local_addr())
+    ///     .unit(1)
+    ///     .with_unit(2, two.clone())
+    ///     .start(one.clone())?;
+    /// master.sync()?;
+    /// assert_eq!((one.holding::<u16>(0)?.get(), two.holding::<u16>(0)?.get()), (1200, 7));
+    /// two.holding::<u16>(1)?.set(9)?;
+    /// master.flush()?;                                // lands in unit 2's memory
+    /// assert_eq!(pump.holding::<u16>(1)?.get(), 9);
+    /// # Ok::<(), msm::Error>(())
+    /// ```
+    pub fn unit_memory(mut self, id: u8, mem: Memory) -> Self {
+        self.config.units.insert(id);
+        self.config.unit_memories.push((id, mem));
         self
     }
 

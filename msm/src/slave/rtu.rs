@@ -89,14 +89,16 @@ impl SerialServer {
             tracing::trace!(line = %self.name, unit = frame.address, "frame for another unit");
             return None;
         }
+        let (mem, specs) = self.settings.route(frame.address, &self.mem);
         let ctx = Context {
             settings: &self.settings,
+            specs,
             peer: Peer::Serial {
                 unit: frame.address,
             },
             unit: frame.address,
         };
-        let pdu_len = exec::execute(frame.pdu, &self.mem, &ctx, reply.get_mut(1..)?)?;
+        let pdu_len = exec::execute(frame.pdu, mem, &ctx, reply.get_mut(1..)?)?;
         if broadcast {
             return None;
         }

@@ -370,8 +370,10 @@ pub(crate) fn answer(
     if settings.rtu && incoming.unit == 0 {
         // An RTU broadcast: executed by every slave, answered by none (the session
         // drops the answer).
+        let (mem, specs) = settings.route(0, mem);
         let ctx = Context {
             settings,
+            specs,
             peer,
             unit: 0,
         };
@@ -386,8 +388,10 @@ pub(crate) fn answer(
         let function = incoming.pdu.first()? & 0x7F;
         return encode_exception(out, function, ExceptionCode::GatewayTargetDevice).ok();
     }
+    let (mem, specs) = settings.route(incoming.unit, mem);
     let ctx = Context {
         settings,
+        specs,
         peer,
         unit: incoming.unit,
     };

@@ -8,17 +8,19 @@
 //! with [`State::record_write`](crate::memory::State) under the same lock, so a master
 //! never sees half of one and every write is whole or absent.
 
-use crate::memory::{Area, AreaData, Memory, Origin, Peer};
+use crate::memory::{Area, AreaData, AreaSpec, Memory, Origin, Peer};
 use crate::protocol::{
     Bits, ExceptionCode, FunctionCode, Registers, Request, encode_exception, read_response_body,
 };
 
-use crate::slave::config::Settings;
+use crate::slave::config::{Settings, index_in};
 use crate::slave::hooks::{WriteRequest, WriteValues};
 
 /// Who asked, and what the slave is allowed to do.
 pub(crate) struct Context<'a> {
     pub(crate) settings: &'a Settings,
+    /// The areas of the memory the request runs against.
+    pub(crate) specs: &'a [AreaSpec; 4],
     pub(crate) peer: Peer,
     pub(crate) unit: u8,
 }
@@ -210,9 +212,7 @@ struct Checked {
 
 impl Context<'_> {
     fn index(&self, area: Area, address: u16, count: u16) -> Result<usize, ExceptionCode> {
-        self.settings
-            .index_of(area, address, count)
-            .ok_or(ExceptionCode::IllegalDataAddress)
+        index_in(self.specs, area, address, count).ok_or(ExceptionCode::IllegalDataAddress)
     }
 
     /// Address range, read-only ranges, then the validator: everything that may refuse

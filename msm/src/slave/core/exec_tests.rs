@@ -37,6 +37,7 @@ impl Slave {
     fn ask(&self, pdu: &[u8]) -> Vec<u8> {
         let ctx = Context {
             settings: &self.settings,
+            specs: &self.settings.specs,
             peer: peer(),
             unit: 1,
         };
@@ -224,6 +225,7 @@ fn an_empty_pdu_gets_no_answer() {
     let s = plain();
     let ctx = Context {
         settings: &s.settings,
+        specs: &s.settings.specs,
         peer: peer(),
         unit: 1,
     };
