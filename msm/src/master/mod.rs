@@ -39,7 +39,7 @@ pub use status::{BlockError, Fault, Operation, Status};
 
 use crate::error::{Error, Result};
 use crate::memory::{Memory, Peer};
-use crate::transport::{Link, Parity, SerialConfig, TcpAddr};
+use crate::transport::{Framing as LinkFraming, Link, LinkSpec, Parity, SerialConfig, TcpAddr};
 use driver::{Driver, DriverConfig};
 use engine::{Config, Engine, Framing, RtuTiming, Unit};
 
@@ -63,7 +63,7 @@ use engine::{Config, Engine, Framing, RtuTiming, Unit};
 #[derive(Clone, Debug)]
 #[must_use = "a master does nothing until start() is called"]
 pub struct Master {
-    link: Link,
+    link: LinkSpec,
     unit: u8,
     plan: Plan,
     extra_units: Vec<(u8, Memory, Plan)>,
@@ -76,8 +76,6 @@ pub struct Master {
     backoff_min: Duration,
     backoff_max: Duration,
     broadcast_delay: Duration,
-    /// A serial-only setting given for another link, reported at start.
-    misapplied: Option<&'static str>,
 }
 
 /// The most requests a master keeps in flight on one connection.
@@ -93,7 +91,7 @@ pub const MAX_PIPELINE_DEPTH: usize = 64;
 impl Master {
     fn new(link: Link) -> Master {
         Master {
-            link,
+            link: LinkSpec::new(link),
             unit: 1,
             plan: Plan::WholeMemory,
             extra_units: Vec::new(),
@@ -106,7 +104,6 @@ impl Master {
             backoff_min: Duration::from_millis(100),
             backoff_max: Duration::from_secs(5),
             broadcast_delay: Duration::from_millis(100),
-            misapplied: None,
         }
     }
 
@@ -196,10 +193,7 @@ impl Master {
     /// # let _ = master;
     /// ```
     pub fn parity(mut self, parity: Parity) -> Self {
-        match &mut self.link {
-            Link::Serial(line) => line.parity = parity,
-            _ => self.misapplied = Some("parity"),
-        }
+        self.link.set_parity(parity);
         self
     }
 
@@ -213,10 +207,7 @@ impl Master {
     /// # let _ = master;
     /// ```
     pub fn stop_bits(mut self, stop_bits: u8) -> Self {
-        match &mut self.link {
-            Link::Serial(line) => line.stop_bits = stop_bits,
-            _ => self.misapplied = Some("stop bits"),
-        }
+        self.link.set_stop_bits(stop_bits);
         self
     }
 
@@ -530,29 +521,24 @@ impl Master {
                 self.depth
             )));
         }
-        if let Some(setting) = self.misapplied {
+        self.link.check()?;
+        let link = &self.link.link;
+        if let Some(addr) = link.tcp_addr()
+            && !crate::transport::has_port(addr)
+        {
             return Err(Error::Config(format!(
-                "{setting} applies to serial lines (Master::rtu), not to {}",
-                self.link.name()
+                "{addr:?} has no port, or is not host:port: write for example plc.local:502, \
+                 10.0.0.5:502 or [fe80::1]:502"
             )));
         }
-        let framing = match &self.link {
-            Link::Tcp(addr) | Link::RtuOverTcp(addr) if !crate::transport::has_port(addr) => {
-                return Err(Error::Config(format!(
-                    "{addr:?} has no port, or is not host:port: write for example plc.local:502, \
-                     10.0.0.5:502 or [fe80::1]:502"
-                )));
-            }
-            Link::Tcp(_) => Framing::Tcp,
-            Link::RtuOverTcp(_) => Framing::Rtu(RtuTiming::over_tcp(self.broadcast_delay)),
-            Link::Serial(line) => {
-                line.check()?;
-                Framing::Rtu(RtuTiming::serial(
-                    line.baud,
-                    line.bits_per_char(),
-                    self.broadcast_delay,
-                ))
-            }
+        let framing = match (link.framing(), link) {
+            (LinkFraming::Mbap, _) => Framing::Tcp,
+            (LinkFraming::Rtu, Link::Serial(line)) => Framing::Rtu(RtuTiming::serial(
+                line.baud,
+                line.bits_per_char(),
+                self.broadcast_delay,
+            )),
+            (LinkFraming::Rtu, _) => Framing::Rtu(RtuTiming::over_tcp(self.broadcast_delay)),
         };
         if matches!(framing, Framing::Rtu(_)) {
             let ids = std::iter::once(self.unit).chain(self.extra_units.iter().map(|(id, ..)| *id));
@@ -578,7 +564,7 @@ impl Master {
                 force_multiple_writes: self.force_multiple_writes,
                 framing,
                 timeouts_before_reconnect: self.timeouts_before_reconnect,
-                peer: self.link.name(),
+                peer: link.name(),
             },
             units,
         );
@@ -587,7 +573,7 @@ impl Master {
         let driver = Driver::new(
             engine,
             DriverConfig {
-                link: self.link.clone(),
+                link: link.clone(),
                 connect_timeout: self.connect_timeout,
                 write_timeout: self.response_timeout.max(Duration::from_secs(1)),
                 backoff_min: self.backoff_min,
@@ -601,7 +587,7 @@ impl Master {
             commands: tx,
             status,
             memory: mem,
-            peer: self.link.name(),
+            peer: link.name(),
         };
         Ok((driver, parts))
     }

@@ -9,6 +9,7 @@ use super::ipnet::IpNet;
 use crate::error::{Error, Result};
 use crate::memory::{Area, AreaSpec, Memory};
 use crate::protocol::tcp;
+use crate::transport::Framing;
 
 /// Default most connections served at once.
 /// ```
@@ -105,8 +106,6 @@ pub(crate) struct Config {
     pub(crate) validator: Option<Validator>,
     pub(crate) identity: DeviceIdentity,
     pub(crate) worker_threads: usize,
-    /// RTU framing (a serial line, or RTU over TCP) instead of MBAP.
-    pub(crate) rtu: bool,
 }
 
 impl Default for Config {
@@ -125,7 +124,6 @@ impl Default for Config {
             validator: None,
             identity: DeviceIdentity::default(),
             worker_threads: 2,
-            rtu: false,
         }
     }
 }
@@ -153,7 +151,8 @@ pub(crate) struct Settings {
 
 impl Config {
     /// Checks every setting against its range, naming the one that is wrong.
-    pub(crate) fn settings(&self, mem: &Memory) -> Result<Settings> {
+    pub(crate) fn settings(&self, mem: &Memory, framing: Framing) -> Result<Settings> {
+        let rtu = framing == Framing::Rtu;
         if self.max_connections == 0 {
             return Err(Error::Config(
                 "max_connections is 0: a slave must accept at least one connection".into(),
@@ -183,7 +182,7 @@ impl Config {
             ));
         }
         let mut units = self.units.clone();
-        if self.rtu {
+        if rtu {
             // On a serial line a slave answers its own address only: 1 unless told.
             if units == Units::Any {
                 units = Units::Set([0; 4]);
@@ -210,7 +209,7 @@ impl Config {
             validator: self.validator.clone(),
             objects: Objects::new(&self.identity)?,
             specs: Area::ALL.map(|a| mem.spec(a)),
-            rtu: self.rtu,
+            rtu,
         })
     }
 }
@@ -283,7 +282,7 @@ mod tests {
             "unit",
         ]) {
             let err = config
-                .settings(&mem)
+                .settings(&mem, Framing::Mbap)
                 .err()
                 .map(|e| e.to_string())
                 .unwrap_or_default();
@@ -298,7 +297,9 @@ mod tests {
             .coils(65536)
             .build()
             .expect("memory");
-        let s = Config::default().settings(&mem).expect("settings");
+        let s = Config::default()
+            .settings(&mem, Framing::Mbap)
+            .expect("settings");
         assert_eq!(s.index_of(Area::Holding, 100, 10), Some(0));
         assert_eq!(s.index_of(Area::Holding, 109, 1), Some(9));
         assert_eq!(s.index_of(Area::Holding, 109, 2), None);

@@ -30,7 +30,9 @@ struct Slave {
 impl Slave {
     fn new(config: Config) -> Slave {
         let mem = memory();
-        let settings = config.settings(&mem).expect("settings");
+        let settings = config
+            .settings(&mem, crate::transport::Framing::Mbap)
+            .expect("settings");
         Slave { mem, settings }
     }
 

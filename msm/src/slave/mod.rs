@@ -58,7 +58,7 @@ pub use ipnet::IpNet;
 use crate::error::Result;
 use crate::memory::{Area, Memory};
 use crate::protocol::ExceptionCode;
-use crate::transport::{Link, Parity, SerialConfig, TcpAddr};
+use crate::transport::{Link, LinkSpec, Parity, SerialConfig, TcpAddr};
 use config::Config;
 use hooks::ReadOnly;
 
@@ -88,19 +88,26 @@ use hooks::ReadOnly;
 #[derive(Clone)]
 #[must_use = "a slave does nothing until serve() is called"]
 pub struct Slave {
-    link: Link,
+    link: LinkSpec,
     config: Config,
 }
 
 impl std::fmt::Debug for Slave {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Slave")
-            .field("link", &self.link.name())
+            .field("link", &self.link.link.name())
             .finish_non_exhaustive()
     }
 }
 
 impl Slave {
+    fn on(link: Link) -> Slave {
+        Slave {
+            link: LinkSpec::new(link),
+            config: Config::default(),
+        }
+    }
+
     /// A Modbus/TCP slave that will listen on `addr`: `"host:port"` text, a `SocketAddr`
     /// or a `(host, port)` pair (see [`TcpAddr`]); `0.0.0.0:502` for every interface on
     /// the standard port, port 0 for one the system picks.
@@ -111,10 +118,7 @@ impl Slave {
     /// # Ok::<(), msm::Error>(())
     /// ```
     pub fn tcp(addr: impl TcpAddr) -> Slave {
-        Slave {
-            link: Link::Tcp(addr.into_addr()),
-            config: Config::default(),
-        }
+        Slave::on(Link::Tcp(addr.into_addr()))
     }
 
     /// A Modbus RTU slave on the serial line at `path` (8 data bits, even parity, 1 stop
@@ -143,13 +147,7 @@ impl Slave {
     /// assert!(err.to_string().contains("cannot open the serial line /dev/msm-no-such-port"));
     /// ```
     pub fn serial(line: SerialConfig) -> Slave {
-        Slave {
-            link: Link::Serial(line),
-            config: Config {
-                rtu: true,
-                ..Config::default()
-            },
-        }
+        Slave::on(Link::Serial(line))
     }
 
     /// A slave answering RTU frames on TCP connections at `addr`, as a device behind a
@@ -165,43 +163,38 @@ impl Slave {
     /// # Ok::<(), msm::Error>(())
     /// ```
     pub fn rtu_over_tcp(addr: impl TcpAddr) -> Slave {
-        Slave {
-            link: Link::RtuOverTcp(addr.into_addr()),
-            config: Config {
-                rtu: true,
-                ..Config::default()
-            },
-        }
+        Slave::on(Link::RtuOverTcp(addr.into_addr()))
     }
 
-    /// Serial lines: the parity (default even). Ignored for TCP.
+    /// Serial lines: the parity (default even). On a link over TCP the setting is a
+    /// mistake, refused by `serve` (as by the master's builder).
     ///
     /// ```
     /// use msm::{Memory, Parity, Slave};
     /// let on_a_line = Slave::rtu("/dev/ttyUSB0", 9600).parity(Parity::None);
-    /// assert!(Slave::tcp("127.0.0.1:0").parity(Parity::Odd).serve(Memory::new(1)).is_ok()); // ignored
+    /// let err = Slave::tcp("127.0.0.1:0").parity(Parity::Odd).serve(Memory::new(1)).unwrap_err();
+    /// assert!(err.to_string().contains("parity applies to serial lines"));
     /// # let _ = on_a_line;
     /// ```
     pub fn parity(mut self, parity: Parity) -> Self {
-        if let Link::Serial(line) = &mut self.link {
-            line.parity = parity;
-        }
+        self.link.set_parity(parity);
         self
     }
 
-    /// Serial lines: 1 or 2 stop bits (default 1). Ignored for TCP.
+    /// Serial lines: 1 or 2 stop bits (default 1). On a link over TCP the setting is a
+    /// mistake, refused by `serve`.
     ///
     /// ```
     /// use msm::{Memory, Slave};
     /// let on_a_line = Slave::rtu("/dev/ttyUSB0", 9600).stop_bits(2);
     /// let err = Slave::rtu("/dev/ttyUSB0", 9600).stop_bits(3).serve(Memory::new(1)).unwrap_err();
     /// assert!(err.to_string().contains("3 stop bits: use 1 or 2"));
+    /// let err = Slave::rtu_over_tcp("127.0.0.1:0").stop_bits(2).serve(Memory::new(1)).unwrap_err();
+    /// assert!(err.to_string().contains("stop bits applies to serial lines"));
     /// # let _ = on_a_line;
     /// ```
     pub fn stop_bits(mut self, stop_bits: u8) -> Self {
-        if let Link::Serial(line) = &mut self.link {
-            line.stop_bits = stop_bits;
-        }
+        self.link.set_stop_bits(stop_bits);
         self
     }
 
@@ -535,8 +528,9 @@ impl Slave {
     /// # Ok::<(), msm::Error>(())
     /// ```
     pub fn serve(self, mem: Memory) -> Result<SlaveHandle> {
-        let settings = self.config.settings(&mem)?;
-        match self.link {
+        self.link.check()?;
+        let settings = self.config.settings(&mem, self.link.link.framing())?;
+        match self.link.link {
             Link::Tcp(addr) | Link::RtuOverTcp(addr) => {
                 start::blocking(&addr, settings, mem, self.config.worker_threads)
             }
@@ -557,8 +551,9 @@ impl Slave {
     /// # }
     /// ```
     pub async fn serve_async(self, mem: Memory) -> Result<AsyncSlaveHandle> {
-        let settings = self.config.settings(&mem)?;
-        match self.link {
+        self.link.check()?;
+        let settings = self.config.settings(&mem, self.link.link.framing())?;
+        match self.link.link {
             Link::Tcp(addr) | Link::RtuOverTcp(addr) => start::in_runtime(&addr, settings, mem),
             Link::Serial(line) => start::in_runtime_serial(line, settings, mem),
         }
