@@ -125,6 +125,36 @@ impl Master {
         Master::new(Link::Tcp(addr.into_addr()))
     }
 
+    /// A master for the Modbus/TCP Security (mbaps) slave at `addr`: MBAP inside TLS,
+    /// this master authenticated by its certificate in `tls` (which carries its role),
+    /// the slave by the CA(s) or the pinned certificate in `tls`. The slave's certificate
+    /// must name the host of `addr` (an IP address or a DNS name) unless
+    /// [`TlsSettings::server_name`](crate::transport::tls::TlsSettings::server_name) says
+    /// otherwise. Everything else is as for [`tcp`](Self::tcp): pipelining, reconnection,
+    /// status. The standard port is 802.
+    ///
+    /// ```
+    /// use msm::transport::tls::Pki;
+    /// use msm::{Master, Memory, Slave};
+    /// let pki = Pki::new(&["operator"], &[])?;       // a throw-away CA (msm certs)
+    /// let served = Memory::new(4);
+    /// let slave = Slave::tls("127.0.0.1:0", pki.server()).serve(served.clone())?;
+    /// let mem = Memory::new(4);
+    /// let master = Master::tls(slave.local_addr(), pki.client("operator")?).start(mem.clone())?;
+    /// mem.holding::<u16>(0)?.set(7)?;
+    /// master.flush()?;
+    /// assert_eq!(served.holding::<u16>(0)?.get(), 7);
+    /// # Ok::<(), msm::Error>(())
+    /// ```
+    #[cfg(feature = "tls")]
+    pub fn tls(addr: impl TcpAddr, tls: crate::transport::tls::TlsSettings) -> Master {
+        let tls = crate::transport::TlsLink {
+            settings: tls,
+            client: None,
+        };
+        Master::new(Link::Tls(addr.into_addr(), Box::new(tls)))
+    }
+
     /// A master for Modbus RTU slaves on the serial line at `path` (8 data bits, even
     /// parity, 1 stop bit unless [`parity`](Self::parity) / [`stop_bits`](Self::stop_bits)
     /// say otherwise). Requests to every unit on the line are serialized; unit 0 is the
@@ -522,7 +552,7 @@ impl Master {
             )));
         }
         self.link.check()?;
-        let link = &self.link.link;
+        let link = &self.link.link.for_master()?;
         if let Some(addr) = link.tcp_addr()
             && !crate::transport::has_port(addr)
         {

@@ -3,6 +3,7 @@
 use std::net::IpAddr;
 use std::time::Duration;
 
+use super::authz::Authorizer;
 use super::hooks::{ReadOnly, Validator};
 use super::identity::{DeviceIdentity, Objects};
 use super::ipnet::IpNet;
@@ -104,6 +105,7 @@ pub(crate) struct Config {
     pub(crate) allow: Vec<IpNet>,
     pub(crate) read_only: Vec<ReadOnly>,
     pub(crate) validator: Option<Validator>,
+    pub(crate) authorizer: Option<Authorizer>,
     pub(crate) identity: DeviceIdentity,
     pub(crate) worker_threads: usize,
 }
@@ -122,6 +124,7 @@ impl Default for Config {
             allow: Vec::new(),
             read_only: Vec::new(),
             validator: None,
+            authorizer: None,
             identity: DeviceIdentity::default(),
             worker_threads: 2,
         }
@@ -141,6 +144,8 @@ pub(crate) struct Settings {
     pub(crate) allow: Vec<IpNet>,
     pub(crate) read_only: Vec<ReadOnly>,
     pub(crate) validator: Option<Validator>,
+    /// Decides, by the client's role, whether a request may run at all.
+    pub(crate) authorizer: Option<Authorizer>,
     pub(crate) objects: Objects,
     /// The memory's areas: fixed for its lifetime, so addresses are checked without
     /// taking its lock.
@@ -207,6 +212,7 @@ impl Config {
             allow: self.allow.clone(),
             read_only: self.read_only.clone(),
             validator: self.validator.clone(),
+            authorizer: self.authorizer.clone(),
             objects: Objects::new(&self.identity)?,
             specs: Area::ALL.map(|a| mem.spec(a)),
             rtu,

@@ -13,6 +13,7 @@ use crate::protocol::{
     Bits, ExceptionCode, FunctionCode, Registers, Request, encode_exception, read_response_body,
 };
 
+use super::authz::AccessRequest;
 use super::config::Settings;
 use super::hooks::{WriteRequest, WriteValues};
 
@@ -21,6 +22,8 @@ pub(crate) struct Context<'a> {
     pub(crate) settings: &'a Settings,
     pub(crate) peer: Peer,
     pub(crate) unit: u8,
+    /// The client's role (from its TLS certificate; `None` is the NULL role).
+    pub(crate) role: Option<&'a str>,
 }
 
 /// Executes the request `pdu` and writes the response PDU to the front of `out` (which
@@ -42,6 +45,17 @@ pub(crate) fn execute(
         }
     };
     let function = request.function().value();
+    if let Some(authorize) = &ctx.settings.authorizer {
+        let access = AccessRequest::of(ctx.unit, &request);
+        if !authorize(ctx.role, &access) {
+            // a request the role may not make is answered with exception 01.
+            tracing::warn!(
+                peer = %ctx.peer, role = %ctx.role.unwrap_or("(none)"), request = %access,
+                "request refused: the role has no right to it"
+            );
+            return exception(out, function, ExceptionCode::IllegalFunction);
+        }
+    }
     match run(request, pdu, mem, ctx, out) {
         Ok(len) => Some(len),
         Err(code) => {

@@ -41,6 +41,7 @@ impl Slave {
             settings: &self.settings,
             peer: peer(),
             unit: 1,
+            role: None,
         };
         let mut out = [0u8; 253];
         let n = execute(pdu, &self.mem, &ctx, &mut out).expect("an answer");
@@ -228,6 +229,7 @@ fn an_empty_pdu_gets_no_answer() {
         settings: &s.settings,
         peer: peer(),
         unit: 1,
+        role: None,
     };
     let mut out = [0u8; 253];
     assert_eq!(execute(&[], &s.mem, &ctx, &mut out), None);

@@ -31,6 +31,7 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+mod authz;
 mod config;
 mod exec;
 mod handle;
@@ -46,6 +47,7 @@ use std::ops::RangeBounds;
 use std::sync::Arc;
 use std::time::Duration;
 
+pub use authz::{AccessRequest, Rights, Roles, Scope, Span};
 pub use config::{
     DEFAULT_FRAME_TIMEOUT, DEFAULT_IDLE_TIMEOUT, DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_FRAME_LEN,
     DEFAULT_WRITE_TIMEOUT, MIN_MAX_FRAME_LEN, WhenFull,
@@ -119,6 +121,78 @@ impl Slave {
     /// ```
     pub fn tcp(addr: impl TcpAddr) -> Slave {
         Slave::on(Link::Tcp(addr.into_addr()))
+    }
+
+    /// A Modbus/TCP Security (mbaps) slave that will listen on `addr` (the standard
+    /// port is 802): MBAP inside TLS 1.2 or 1.3, with a client certificate required and
+    /// checked against the CA(s) in `tls`. The client's role is read from its
+    /// certificate and every request is authorized by it ([`roles`](Self::roles),
+    /// [`authorize`](Self::authorize); without either, every authenticated client may
+    /// do everything). A client refused (no certificate, a wrong one, TLS 1.1, plaintext)
+    /// is logged with the reason; the others are served on.
+    ///
+    /// ```
+    /// use msm::transport::tls::Pki;
+    /// use msm::{Master, Memory, Slave};
+    /// let pki = Pki::new(&["viewer"], &[])?;
+    /// let served = Memory::new(4);
+    /// served.holding::<u16>(1)?.set(42)?;
+    /// let slave = Slave::tls("127.0.0.1:0", pki.server()).serve(served)?;
+    /// let mem = Memory::new(4);
+    /// Master::tls(slave.local_addr(), pki.client("viewer")?).start(mem.clone())?.sync()?;
+    /// assert_eq!(mem.holding::<u16>(1)?.get(), 42);
+    /// # Ok::<(), msm::Error>(())
+    /// ```
+    #[cfg(feature = "tls")]
+    pub fn tls(addr: impl TcpAddr, tls: crate::transport::tls::TlsSettings) -> Slave {
+        let tls = crate::transport::TlsLink {
+            settings: tls,
+            client: None,
+        };
+        Slave::on(Link::Tls(addr.into_addr(), Box::new(tls)))
+    }
+
+    /// Authorizes every request by the client's role before it executes (R-24 … R-31):
+    /// `hook(role, request)` returns true to allow it; a refused request is answered
+    /// with exception 01 (Illegal Function) and logged with the peer, the role and the
+    /// request. The role is `None` for a certificate without a role extension, and on
+    /// links without TLS. The hook runs on the slave's worker; keep it short.
+    ///
+    /// ```
+    /// use msm::transport::tls::Pki;
+    /// use msm::{Master, Memory, Slave};
+    /// let pki = Pki::new(&["viewer"], &[])?;
+    /// let slave = Slave::tls("127.0.0.1:0", pki.server())
+    ///     .authorize(|role, request| role == Some("viewer") && request.writes.is_none())
+    ///     .serve(Memory::new(4))?;
+    /// let mem = Memory::new(4);
+    /// let master = Master::tls(slave.local_addr(), pki.client("viewer")?).start(mem.clone())?;
+    /// master.sync()?;                               // reads are allowed
+    /// mem.holding::<u16>(0)?.set(1)?;
+    /// assert!(master.flush().is_err());             // writes refused with exception 01
+    /// # Ok::<(), msm::Error>(())
+    /// ```
+    pub fn authorize(
+        mut self,
+        hook: impl Fn(Option<&str>, &AccessRequest) -> bool + Send + Sync + 'static,
+    ) -> Self {
+        self.config.authorizer = Some(Arc::new(hook));
+        self
+    }
+
+    /// Authorizes every request by a roles-to-rights database (a map file's `[roles]`,
+    /// [`Map::roles`](crate::Map::roles)): whatever no rule allows is refused, the NULL
+    /// role included. See [`authorize`](Self::authorize).
+    ///
+    /// ```
+    /// use msm::slave::{Rights, Roles, Scope};
+    /// let mut roles = Roles::new();
+    /// roles.insert("viewer", Rights { read: vec![Scope::All], write: vec![] });
+    /// let slave = msm::Slave::tcp("127.0.0.1:0").roles(roles); // without TLS: the NULL role
+    /// # let _ = slave;
+    /// ```
+    pub fn roles(self, roles: Roles) -> Self {
+        self.authorize(move |role, request| roles.allows(role, request))
     }
 
     /// A Modbus RTU slave on the serial line at `path` (8 data bits, even parity, 1 stop
@@ -530,9 +604,15 @@ impl Slave {
     pub fn serve(self, mem: Memory) -> Result<SlaveHandle> {
         self.link.check()?;
         let settings = self.config.settings(&mem, self.link.link.framing())?;
+        let workers = self.config.worker_threads;
         match self.link.link {
             Link::Tcp(addr) | Link::RtuOverTcp(addr) => {
-                start::blocking(&addr, settings, mem, self.config.worker_threads)
+                start::blocking(&addr, settings, mem, workers, None)
+            }
+            #[cfg(feature = "tls")]
+            Link::Tls(addr, tls) => {
+                let acceptor = crate::transport::tls::acceptor(&tls.settings)?;
+                start::blocking(&addr, settings, mem, workers, Some(acceptor))
             }
             Link::Serial(line) => start::blocking_serial(line, settings, mem),
         }
@@ -554,7 +634,14 @@ impl Slave {
         self.link.check()?;
         let settings = self.config.settings(&mem, self.link.link.framing())?;
         match self.link.link {
-            Link::Tcp(addr) | Link::RtuOverTcp(addr) => start::in_runtime(&addr, settings, mem),
+            Link::Tcp(addr) | Link::RtuOverTcp(addr) => {
+                start::in_runtime(&addr, settings, mem, None)
+            }
+            #[cfg(feature = "tls")]
+            Link::Tls(addr, tls) => {
+                let acceptor = crate::transport::tls::acceptor(&tls.settings)?;
+                start::in_runtime(&addr, settings, mem, Some(acceptor))
+            }
             Link::Serial(line) => start::in_runtime_serial(line, settings, mem),
         }
     }

@@ -28,6 +28,18 @@ pub(crate) enum Link {
     RtuOverTcp(String),
     /// A serial line.
     Serial(SerialConfig),
+    /// Modbus/TCP Security: MBAP inside TLS, at `host:port`.
+    #[cfg(feature = "tls")]
+    Tls(String, Box<TlsLink>),
+}
+
+/// A TLS link's settings, and the master's client configuration once built (kept for
+/// every reconnection, so that sessions resume).
+#[cfg(feature = "tls")]
+#[derive(Clone, Debug)]
+pub(crate) struct TlsLink {
+    pub(crate) settings: super::tls::TlsSettings,
+    pub(crate) client: Option<std::sync::Arc<rustls::ClientConfig>>,
 }
 
 impl Link {
@@ -36,6 +48,8 @@ impl Link {
         match self {
             Link::Tcp(addr) | Link::RtuOverTcp(addr) => addr.clone(),
             Link::Serial(line) => line.path.clone(),
+            #[cfg(feature = "tls")]
+            Link::Tls(addr, _) => format!("{addr} (TLS)"),
         }
     }
 
@@ -43,6 +57,8 @@ impl Link {
     pub(crate) fn framing(&self) -> Framing {
         match self {
             Link::Tcp(_) => Framing::Mbap,
+            #[cfg(feature = "tls")]
+            Link::Tls(..) => Framing::Mbap,
             Link::RtuOverTcp(_) | Link::Serial(_) => Framing::Rtu,
         }
     }
@@ -51,6 +67,8 @@ impl Link {
     pub(crate) fn tcp_addr(&self) -> Option<&str> {
         match self {
             Link::Tcp(addr) | Link::RtuOverTcp(addr) => Some(addr),
+            #[cfg(feature = "tls")]
+            Link::Tls(addr, _) => Some(addr),
             Link::Serial(_) => None,
         }
     }
@@ -67,6 +85,33 @@ impl Link {
                 let (stream, peer) = connect_tcp(addr, timeout).await?;
                 Ok((Box::new(stream), peer))
             }
+            #[cfg(feature = "tls")]
+            Link::Tls(addr, tls) => {
+                let config = match &tls.client {
+                    Some(config) => config.clone(),
+                    None => tls.settings.client_config().map_err(io::Error::other)?,
+                };
+                let (stream, peer) =
+                    super::tls::connect(addr, &tls.settings, &config, timeout).await?;
+                Ok((Box::new(stream), peer))
+            }
+        }
+    }
+
+    /// A master's link, ready to open: a TLS link's settings are checked and its
+    /// client configuration built once.
+    pub(crate) fn for_master(&self) -> Result<Link> {
+        match self {
+            #[cfg(feature = "tls")]
+            Link::Tls(addr, tls) => {
+                let client = Some(tls.settings.client_config()?);
+                let tls = super::TlsLink {
+                    settings: tls.settings.clone(),
+                    client,
+                };
+                Ok(Link::Tls(addr.clone(), Box::new(tls)))
+            }
+            _ => Ok(self.clone()),
         }
     }
 }

@@ -19,7 +19,11 @@
 
 mod link;
 mod serial;
+#[cfg(feature = "tls")]
+pub mod tls;
 
+#[cfg(feature = "tls")]
+pub(crate) use link::TlsLink;
 pub(crate) use link::{Framing, Link, LinkSpec};
 pub use serial::{Parity, SerialConfig};
 

@@ -1,0 +1,339 @@
+//! Modbus/TCP Security between msm's own master and slave: roles from the map file,
+//! refused clients (each logged with the reason, the others served on), server names,
+//! pinning, and reconnection through a proxy that is cut.
+
+mod common;
+mod tls_common;
+
+use std::time::Duration;
+
+use msm::master::Fault;
+use msm::protocol::ExceptionCode;
+use msm::transport::tls::{Pki, TlsSettings};
+use msm::{Error, Map, Master, MasterHandle, Memory, Slave, SlaveHandle, Var};
+use tls_common::{Proxy, TestCa};
+
+const DEADLINE: Duration = Duration::from_secs(20);
+
+const MAP: &str = r#"
+[memory]
+coils = 16
+holding_registers = 200
+
+[vars]
+SETPOINT = { area = "holding", address = 0, type = "u16" }
+RUN      = { area = "coil", address = 0, type = "bool" }
+LIMIT    = { area = "holding", address = 1, type = "u16" }
+
+[roles.operator]
+read  = ["*"]
+write = ["SETPOINT", "RUN", "holding 100..=199"]
+[roles.viewer]
+read  = ["*"]
+"#;
+
+fn map() -> Map {
+    Map::from_toml_str(MAP).expect("map")
+}
+
+fn slave(pki: &Pki, served: &Memory) -> SlaveHandle {
+    let roles = map().roles().cloned().expect("[roles]");
+    Slave::tls("127.0.0.1:0", pki.server())
+        .roles(roles)
+        .frame_timeout(Duration::from_secs(2))
+        .serve(served.clone())
+        .expect("serve")
+}
+
+fn master(addr: impl msm::transport::TcpAddr, tls: TlsSettings, mem: &Memory) -> MasterHandle {
+    Master::tls(addr, tls)
+        .response_timeout(Duration::from_secs(2))
+        .connect_timeout(Duration::from_secs(2))
+        .reconnect_backoff(Duration::from_millis(20), Duration::from_millis(200))
+        .start(mem.clone())
+        .expect("start")
+}
+
+fn refused_with_illegal_function(result: msm::Result<()>) {
+    match result {
+        Err(Error::Block(e)) => assert_eq!(
+            e.fault,
+            Fault::Exception {
+                code: ExceptionCode::IllegalFunction
+            }
+        ),
+        other => panic!("expected exception 01, got {other:?}"),
+    }
+}
+
+#[test]
+fn roles_from_the_map_allow_and_refuse_with_exception_01() {
+    tls_common::capture_logs();
+    let pki = Pki::new(&["operator", "viewer"], &[]).expect("pki");
+    let served = map().build().expect("memory").memory().clone();
+    served
+        .holding::<u16>(1)
+        .expect("LIMIT")
+        .set(77)
+        .expect("set");
+    let slave = slave(&pki, &served);
+
+    let viewer_mem = map().build().expect("memory").memory().clone();
+    let viewer = master(
+        slave.local_addr(),
+        pki.client("viewer").expect("cert"),
+        &viewer_mem,
+    );
+    viewer.sync_timeout(DEADLINE).expect("a viewer reads");
+    assert_eq!(viewer_mem.holding::<u16>(1).expect("LIMIT").get(), 77);
+    viewer_mem
+        .holding::<u16>(0)
+        .expect("SETPOINT")
+        .set(5)
+        .expect("set");
+    refused_with_illegal_function(viewer.flush_timeout(DEADLINE));
+    assert_eq!(served.holding::<u16>(0).expect("SETPOINT").get(), 0);
+
+    let op_mem = map().build().expect("memory").memory().clone();
+    let operator = master(
+        slave.local_addr(),
+        pki.client("operator").expect("cert"),
+        &op_mem,
+    );
+    operator.sync_timeout(DEADLINE).expect("an operator reads");
+    let setpoint: Var<u16> = op_mem.holding(0).expect("SETPOINT");
+    setpoint.set(1500).expect("set");
+    op_mem.coil::<bool>(0).expect("RUN").set(true).expect("set");
+    op_mem
+        .holding::<u32>(150)
+        .expect("raw range")
+        .set(9)
+        .expect("set");
+    operator
+        .flush_timeout(DEADLINE)
+        .expect("the operator writes");
+    assert_eq!(served.holding::<u16>(0).expect("SETPOINT").get(), 1500);
+    assert!(served.coil::<bool>(0).expect("RUN").get());
+    // LIMIT is readable, not writable, for the operator too.
+    op_mem
+        .holding::<u16>(1)
+        .expect("LIMIT")
+        .set(1)
+        .expect("set");
+    refused_with_illegal_function(operator.flush_timeout(DEADLINE));
+
+    // A certificate without a role: the NULL role, which [roles] gives nothing.
+    let nobody = pki.client_settings(&pki.issue_client(None).expect("cert"));
+    let nobody = master(slave.local_addr(), nobody, &Memory::new(4));
+    refused_with_illegal_function(nobody.sync_timeout(DEADLINE));
+
+    let logs = tls_common::logs();
+    assert!(
+        logs.contains("request refused: the role has no right to it")
+            && logs.contains("role=viewer")
+            && logs.contains("writes holding registers 0..=0"),
+        "{logs}"
+    );
+}
+
+#[test]
+fn without_roles_every_authenticated_client_does_everything() {
+    let pki = Pki::new(&["anyone"], &[]).expect("pki");
+    let served = Memory::new(4);
+    let slave = Slave::tls("127.0.0.1:0", pki.server())
+        .serve(served.clone())
+        .expect("serve");
+    let mem = Memory::new(4);
+    let m = master(
+        slave.local_addr(),
+        pki.client("anyone").expect("cert"),
+        &mem,
+    );
+    mem.holding::<u16>(3).expect("declare").set(3).expect("set");
+    m.flush_timeout(DEADLINE).expect("write");
+    assert_eq!(served.holding::<u16>(3).expect("declare").get(), 3);
+}
+
+/// Waits until the captured logs hold `what`.
+fn logged(what: &str) -> bool {
+    common::wait_until(DEADLINE, || tls_common::logs().contains(what))
+}
+
+#[test]
+fn bad_clients_are_refused_with_the_reason_and_others_are_served_on() {
+    tls_common::capture_logs();
+    let pki = Pki::new(&["viewer"], &[]).expect("pki");
+    let other = TestCa::new();
+    let served = map().build().expect("memory").memory().clone();
+    let roles = map().roles().cloned().expect("[roles]");
+    // The slave trusts the test's CA too, so that certificates with defects reach the
+    // role check.
+    let slave = Slave::tls("127.0.0.1:0", pki.server().trust(other.der.clone()))
+        .roles(roles)
+        .frame_timeout(Duration::from_secs(2))
+        .serve(served.clone())
+        .expect("serve");
+    let good_mem = Memory::new(4);
+    let good = master(
+        slave.local_addr(),
+        pki.client("viewer").expect("cert"),
+        &good_mem,
+    );
+    good.sync_timeout(DEADLINE)
+        .expect("a good client is served");
+
+    let cases: [(&str, TlsSettings); 4] = [
+        (
+            "role extensions",
+            other.client(&[b"\x0c\x06viewer", b"\x0c\x02op"], false, pki.ca_der()),
+        ),
+        (
+            "not an ASN.1 UTF8String",
+            other.client(&[b"\x13\x06viewer"], false, pki.ca_der()),
+        ),
+        (
+            "certificate expired",
+            other.client(&[b"\x0c\x06viewer"], true, pki.ca_der()),
+        ),
+        (
+            "UnknownIssuer",
+            TestCa::new().client(&[b"\x0c\x06viewer"], false, pki.ca_der()),
+        ),
+    ];
+    for (reason, tls) in cases {
+        let m = master(slave.local_addr(), tls, &Memory::new(4));
+        assert!(m.sync_timeout(Duration::from_secs(3)).is_err(), "{reason}");
+        assert!(
+            logged(reason),
+            "no log line with {reason:?}: {}",
+            tls_common::logs()
+        );
+        assert!(logged("TLS client refused"));
+        m.stop();
+        good.sync_timeout(DEADLINE)
+            .expect("the good client is still served");
+    }
+
+    // A plaintext Modbus/TCP client on the TLS port.
+    let plain = Master::tcp(slave.local_addr())
+        .response_timeout(Duration::from_millis(500))
+        .start(Memory::new(4))
+        .expect("start");
+    assert!(plain.sync_timeout(Duration::from_secs(3)).is_err());
+    assert!(
+        logged("the client does not speak TLS"),
+        "{}",
+        tls_common::logs()
+    );
+    good.sync_timeout(DEADLINE).expect("still served");
+}
+
+#[test]
+fn the_server_name_is_checked_and_pinning_replaces_the_ca() {
+    let pki = Pki::new(&["viewer"], &["plc.local"]).expect("pki");
+    let slave = Slave::tls("127.0.0.1:0", pki.server())
+        .serve(Memory::new(4))
+        .expect("serve");
+    // The certificate names plc.local, not 127.0.0.1.
+    let by_ip = master(
+        slave.local_addr(),
+        pki.client("viewer").expect("cert"),
+        &Memory::new(4),
+    );
+    let err = by_ip
+        .sync_timeout(Duration::from_secs(3))
+        .expect_err("wrong name");
+    assert!(matches!(err, Error::NotConnected { .. }), "{err}");
+    assert!(err.to_string().contains("certificate"), "{err}");
+    by_ip.stop();
+    let named = pki.client("viewer").expect("cert").server_name("plc.local");
+    master(slave.local_addr(), named, &Memory::new(4))
+        .sync_timeout(DEADLINE)
+        .expect("with the certificate's name");
+
+    // Pinned: the slave's own certificate, no CA needed.
+    let pinned = pki
+        .client("viewer")
+        .expect("cert")
+        .pin_peer(pki.server_der());
+    master(slave.local_addr(), pinned, &Memory::new(4))
+        .sync_timeout(DEADLINE)
+        .expect("pinned");
+    let wrong_pin = pki.client("viewer").expect("cert").pin_peer(pki.ca_der());
+    let m = master(slave.local_addr(), wrong_pin, &Memory::new(4));
+    assert!(m.sync_timeout(Duration::from_secs(3)).is_err());
+}
+
+#[test]
+fn a_cut_connection_is_made_again_and_no_write_is_lost() {
+    let pki = Pki::new(&["operator"], &[]).expect("pki");
+    let served = map().build().expect("memory").memory().clone();
+    let slave = slave(&pki, &served);
+    let proxy = Proxy::start(slave.local_addr());
+    let mem = map().build().expect("memory").memory().clone();
+    let m = master(proxy.addr, pki.client("operator").expect("cert"), &mem);
+    m.sync_timeout(DEADLINE).expect("first cycle");
+    let regs: Vec<Var<u16>> = (100..200)
+        .map(|a| mem.holding(a).expect("declare"))
+        .collect();
+    for round in 1..=5u16 {
+        for (i, r) in regs.iter().enumerate() {
+            r.set(round * 1000 + i as u16).expect("set");
+            if i == 50 {
+                proxy.cut();
+            }
+        }
+        let reconnects = m.status().reconnects;
+        assert!(
+            common::wait_until(DEADLINE, || m.flush_timeout(Duration::from_secs(2)).is_ok()),
+            "round {round}: flushed after the cut"
+        );
+        for (i, _) in regs.iter().enumerate() {
+            let on_slave = served
+                .holding::<u16>(100 + i as u16)
+                .expect("declare")
+                .get();
+            assert_eq!(
+                on_slave,
+                round * 1000 + i as u16,
+                "round {round}, register {i}"
+            );
+        }
+        assert!(m.status().reconnects >= reconnects);
+    }
+    assert!(m.status().reconnects >= 1, "{:?}", m.status());
+}
+
+#[test]
+fn roles_entries_that_are_no_variable_or_range_are_named_with_their_place() {
+    let with = |entry: &str| {
+        let text = format!("[memory]\nholding_registers = 4\n[roles.op]\nwrite = [{entry:?}]\n");
+        Map::from_toml_str(&text).map(|m| m.roles().cloned())
+    };
+    assert!(with("holding 0..=3").expect("a range").is_some());
+    assert!(with("coil 7").is_ok());
+    for (entry, says) in [
+        ("SETPONT", "is no variable of this map"),
+        ("holdin 1..=2", "is no area"),
+        ("holding 5..=2", "is not a range of addresses"),
+        ("holding 5..5", "is an empty range"),
+        ("holding 0..=70000", "is not a range of addresses"),
+        ("holding x", "where an address"),
+    ] {
+        let err = with(entry).expect_err(entry).to_string();
+        assert!(err.starts_with("<string>:4:10: role op:"), "{err}");
+        assert!(err.contains(says), "{entry}: {err}");
+    }
+    let err = Map::from_toml_str("[memory]\n[roles.op]\nwrit = []\n").expect_err("typo");
+    assert!(
+        err.to_string()
+            .contains("unknown key `writ` in a role (did you mean write?)"),
+        "{err}"
+    );
+    assert!(
+        Map::from_toml_str("[memory]\n")
+            .expect("map")
+            .roles()
+            .is_none()
+    );
+}
