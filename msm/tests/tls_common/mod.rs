@@ -172,3 +172,59 @@ impl Drop for Proxy {
         self.cut();
     }
 }
+
+/// `openssl`, the command line of OpenSSL (a TLS peer that is not rustls).
+pub fn openssl() -> Option<std::path::PathBuf> {
+    crate::common::program(
+        "openssl",
+        "install it with `apt-get install openssl` (bash .ci/run does)",
+    )
+}
+
+/// Runs `program args` with `input` on stdin; kills it after `limit`. Returns its
+/// exit success, stdout and stderr.
+pub fn run_with_input(
+    program: &std::path::Path,
+    args: &[&str],
+    input: &[u8],
+    limit: std::time::Duration,
+) -> (bool, Vec<u8>, String) {
+    use std::process::{Command, Stdio};
+    let mut child = Command::new(program)
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot start {}: {e}", program.display()));
+    let mut stdin = child.stdin.take().expect("stdin");
+    let input = input.to_vec();
+    // The writer ends, stdin stays open: s_client -quiet reads on until the server closes.
+    let writer = thread::spawn(move || {
+        let _ = stdin.write_all(&input);
+        stdin
+    });
+    let started = std::time::Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("wait") {
+            break Some(status);
+        }
+        if started.elapsed() > limit {
+            let _ = child.kill();
+            let _ = child.wait();
+            break None;
+        }
+        thread::sleep(std::time::Duration::from_millis(10));
+    };
+    drop(writer.join());
+    let mut out = Vec::new();
+    let mut err = String::new();
+    use std::io::Read;
+    if let Some(mut o) = child.stdout.take() {
+        let _ = o.read_to_end(&mut out);
+    }
+    if let Some(mut e) = child.stderr.take() {
+        let _ = e.read_to_string(&mut err);
+    }
+    (status.is_some_and(|s| s.success()), out, err)
+}
