@@ -32,6 +32,9 @@ pub(crate) enum Command {
     Read(ReadArgs),
     /// Write variables once, by name from a map (NAME=VALUE) or raw by area and address.
     Write(WriteArgs),
+    /// Write a throw-away CA, a server certificate and client certificates with roles,
+    /// to try Modbus/TCP Security (--tls).
+    Certs(crate::commands::certs::CertsArgs),
 }
 
 #[derive(Args, Debug)]
@@ -69,9 +72,9 @@ pub(crate) struct SerialArgs {
 pub(crate) struct ServeArgs {
     /// The map file to serve (default: the built-in demo plant, with moving values).
     pub(crate) map: Option<PathBuf>,
-    /// Address to listen on.
-    #[arg(long, default_value = "127.0.0.1:5020", value_name = "ADDR")]
-    pub(crate) listen: String,
+    /// Address to listen on [default: 127.0.0.1:5020; 127.0.0.1:802 with --tls].
+    #[arg(long, value_name = "ADDR")]
+    pub(crate) listen: Option<String>,
     /// Answer only this unit id (default: any).
     #[arg(long, value_name = "N")]
     pub(crate) unit: Option<u8>,
@@ -83,6 +86,8 @@ pub(crate) struct ServeArgs {
     pub(crate) seconds: Option<f64>,
     #[command(flatten)]
     pub(crate) serial: SerialArgs,
+    #[command(flatten)]
+    pub(crate) tls: crate::tls::TlsArgs,
 }
 
 /// How a master reaches its slave.
@@ -99,6 +104,8 @@ pub(crate) struct ConnectArgs {
     pub(crate) timeout: Duration,
     #[command(flatten)]
     pub(crate) serial: SerialArgs,
+    #[command(flatten)]
+    pub(crate) tls: crate::tls::TlsArgs,
 }
 
 #[derive(Args, Debug)]

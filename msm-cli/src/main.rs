@@ -9,6 +9,7 @@ mod link;
 mod plant;
 mod show;
 mod target;
+mod tls;
 
 use std::process::ExitCode;
 
@@ -40,6 +41,7 @@ fn main() -> ExitCode {
             Command::Poll(a) => commands::poll::run(a).await,
             Command::Read(a) => commands::read::run(a).await,
             Command::Write(a) => commands::write::run(a).await,
+            Command::Certs(a) => commands::certs::run(a),
         }
     });
     // Workers still draining (a master reconnecting, say) must not hold the exit up.
