@@ -337,3 +337,52 @@ fn roles_entries_that_are_no_variable_or_range_are_named_with_their_place() {
             .is_none()
     );
 }
+
+/// Sends `request` over a new TLS connection made with `config`; the response frame and
+/// whether the handshake resumed a session.
+async fn exchange(
+    addr: std::net::SocketAddr,
+    config: &std::sync::Arc<msm::transport::tls::ClientConfig>,
+    request: &[u8],
+) -> (Vec<u8>, bool) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let tcp = tokio::net::TcpStream::connect(addr).await.expect("connect");
+    let name = rustls_pki_types::ServerName::try_from("127.0.0.1").expect("name");
+    let connector = tokio_rustls::TlsConnector::from(config.clone());
+    let mut tls = connector.connect(name, tcp).await.expect("handshake");
+    tls.write_all(request).await.expect("write");
+    tls.flush().await.expect("flush");
+    let mut head = [0u8; 7];
+    tls.read_exact(&mut head).await.expect("MBAP header");
+    let mut rest = vec![0u8; usize::from(u16::from_be_bytes([head[4], head[5]])) - 1];
+    tls.read_exact(&mut rest).await.expect("PDU");
+    let resumed = tls.get_ref().1.handshake_kind() == Some(rustls::HandshakeKind::Resumed);
+    ([&head[..], &rest].concat(), resumed)
+}
+
+#[tokio::test]
+async fn a_resumed_session_keeps_the_role() {
+    let pki = Pki::new(&["operator"], &[]).expect("pki");
+    let served = map().build().expect("memory").memory().clone();
+    let slave = slave(&pki, &served);
+    let config = pki
+        .client("operator")
+        .expect("cert")
+        .client_config()
+        .expect("config");
+    // FC6: SETPOINT = 0x0102, which the operator may write and the NULL role may not.
+    let write = [0, 1, 0, 0, 0, 6, 1, 6, 0, 0, 1, 2];
+    let (first, resumed) = exchange(slave.local_addr(), &config, &write).await;
+    assert!(!resumed);
+    assert_eq!(first, write, "the write is echoed");
+    let mut seen_resumed = false;
+    for _ in 0..3 {
+        let (again, resumed) = exchange(slave.local_addr(), &config, &write).await;
+        assert_eq!(
+            again, write,
+            "resumed: {resumed}: the role still allows the write"
+        );
+        seen_resumed |= resumed;
+    }
+    assert!(seen_resumed, "the client resumed its session");
+}

@@ -32,11 +32,12 @@ use std::time::Duration;
 
 pub use pki::{Issued, Pki};
 pub use role::{ROLE_OID, RoleError, role_of};
+pub use rustls::{ClientConfig, ServerConfig};
 pub use rustls_pki_types::{CertificateDer, PrivateKeyDer};
 
+use rustls::RootCertStore;
 use rustls::crypto::CryptoProvider;
 use rustls::server::WebPkiClientVerifier;
-use rustls::{ClientConfig, RootCertStore, ServerConfig};
 use rustls_pki_types::ServerName;
 use rustls_pki_types::pem::PemObject;
 use tokio::net::TcpStream;
@@ -235,7 +236,15 @@ impl TlsSettings {
 
     /// The master's (client's) rustls configuration: TLS 1.2 and 1.3 only, its
     /// certificate sent, the slave's checked against the CAs or the pinned certificate.
-    pub(crate) fn client_config(&self) -> Result<Arc<ClientConfig>> {
+    /// For programs that drive their own TLS streams with these settings.
+    ///
+    /// ```
+    /// let pki = msm::transport::tls::Pki::new(&["viewer"], &[])?;
+    /// let config = pki.client("viewer")?.client_config()?;
+    /// assert!(config.client_auth_cert_resolver.has_certs());
+    /// # Ok::<(), msm::Error>(())
+    /// ```
+    pub fn client_config(&self) -> Result<Arc<ClientConfig>> {
         let provider = Self::provider();
         let builder = ClientConfig::builder_with_provider(provider.clone())
             .with_protocol_versions(rustls::ALL_VERSIONS)
@@ -257,7 +266,14 @@ impl TlsSettings {
 
     /// The slave's (server's) rustls configuration: TLS 1.2 and 1.3 only, and a client
     /// certificate required, checked against the CAs.
-    pub(crate) fn server_config(&self) -> Result<Arc<ServerConfig>> {
+    ///
+    /// ```
+    /// let pki = msm::transport::tls::Pki::new(&[], &[])?;
+    /// let config = pki.server().server_config()?;
+    /// assert!(config.verifier.offer_client_auth() && config.verifier.client_auth_mandatory());
+    /// # Ok::<(), msm::Error>(())
+    /// ```
+    pub fn server_config(&self) -> Result<Arc<ServerConfig>> {
         let provider = Self::provider();
         let verifier = WebPkiClientVerifier::builder_with_provider(
             Arc::new(self.root_store()?),
