@@ -245,7 +245,7 @@ impl Map {
     ///     write = ["SETPOINT", "holding 100..=199"]
     /// "#)?;
     /// let roles = map.roles().expect("[roles]");
-    /// let write = |address, quantity| {
+    /// let write = |address: u16, quantity: usize| {
     ///     let values = msm::protocol::Registers::new(&[0; 8][..2 * quantity]).expect("registers");
     ///     AccessRequest::of(1, &Request::WriteMultipleRegisters { address, values })
     /// };

@@ -270,7 +270,8 @@ impl TlsSettings {
     /// ```
     /// let pki = msm::transport::tls::Pki::new(&[], &[])?;
     /// let config = pki.server().server_config()?;
-    /// assert!(config.verifier.offer_client_auth() && config.verifier.client_auth_mandatory());
+    /// let acceptor = tokio_rustls::TlsAcceptor::from(config); // for a server of your own
+    /// # let _ = acceptor;
     /// # Ok::<(), msm::Error>(())
     /// ```
     pub fn server_config(&self) -> Result<Arc<ServerConfig>> {
