@@ -386,3 +386,26 @@ async fn a_resumed_session_keeps_the_role() {
     }
     assert!(seen_resumed, "the client resumed its session");
 }
+
+#[test]
+fn serial_settings_on_a_tls_link_are_refused_on_both_sides() {
+    let pki = Pki::new(&["viewer"], &[]).expect("pki");
+    let err = Slave::tls("127.0.0.1:0", pki.server())
+        .parity(msm::Parity::Odd)
+        .serve(Memory::new(1))
+        .expect_err("parity on TLS");
+    assert!(matches!(err, Error::Config(_)), "{err}");
+    assert!(
+        err.to_string().contains("parity applies to serial lines"),
+        "{err}"
+    );
+    let err = Master::tls("127.0.0.1:802", pki.client("viewer").expect("cert"))
+        .stop_bits(2)
+        .start(Memory::new(1))
+        .expect_err("stop bits on TLS");
+    assert!(
+        err.to_string()
+            .contains("stop bits applies to serial lines"),
+        "{err}"
+    );
+}
