@@ -409,3 +409,55 @@ fn serial_settings_on_a_tls_link_are_refused_on_both_sides() {
         "{err}"
     );
 }
+
+#[tokio::test]
+async fn a_flood_of_pipelined_requests_is_answered_whole_over_tls() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let pki = Pki::new(&["viewer"], &[]).expect("pki");
+    let served = Memory::new(125);
+    for a in 0..125u16 {
+        served
+            .holding::<u16>(a)
+            .expect("declare")
+            .set(a)
+            .expect("set");
+    }
+    let slave = Slave::tls("127.0.0.1:0", pki.server())
+        .serve(served)
+        .expect("serve");
+    let config = pki
+        .client("viewer")
+        .expect("cert")
+        .client_config()
+        .expect("config");
+    let tcp = tokio::net::TcpStream::connect(slave.local_addr())
+        .await
+        .expect("connect");
+    let name = rustls_pki_types::ServerName::try_from("127.0.0.1").expect("name");
+    let mut tls = tokio_rustls::TlsConnector::from(config)
+        .connect(name, tcp)
+        .await
+        .expect("handshake");
+    // 2,000 reads of 125 registers: half a megabyte of answers, far more than the
+    // socket holds, so the slave's writes must wait for this reader.
+    const N: u16 = 2000;
+    let mut requests = Vec::new();
+    for id in 0..N {
+        let [hi, lo] = id.to_be_bytes();
+        requests.extend_from_slice(&[hi, lo, 0, 0, 0, 6, 1, 3, 0, 0, 0, 125]);
+    }
+    tls.write_all(&requests).await.expect("write");
+    tls.flush().await.expect("flush");
+    let mut response = vec![0u8; 9 + 250];
+    let read_all = async {
+        for id in 0..N {
+            tls.read_exact(&mut response).await.expect("a response");
+            assert_eq!(u16::from_be_bytes([response[0], response[1]]), id);
+            assert_eq!(&response[7..9], [3, 250]);
+            assert_eq!(&response[9 + 248..], [0, 124]);
+        }
+    };
+    tokio::time::timeout(DEADLINE, read_all)
+        .await
+        .expect("every response within the deadline");
+}

@@ -48,6 +48,11 @@ pub(crate) type Acceptor = std::convert::Infallible;
 pub(crate) trait ConnStream: AsyncRead + AsyncWrite + Unpin + Send + 'static {
     /// Writes what the stream takes at once, without waiting (0 if it would block).
     fn write_now(&mut self, buf: &[u8]) -> io::Result<usize>;
+
+    /// True if bytes taken by [`write_now`](Self::write_now) still wait to be sent.
+    fn pending(&self) -> bool {
+        false
+    }
 }
 
 impl ConnStream for TcpStream {
@@ -61,9 +66,39 @@ impl ConnStream for TcpStream {
 
 #[cfg(feature = "tls")]
 impl ConnStream for tokio_rustls::server::TlsStream<TcpStream> {
-    fn write_now(&mut self, _buf: &[u8]) -> io::Result<usize> {
-        // Records must be sealed and flushed: the write path does both.
-        Ok(0)
+    /// Seals `buf` into TLS records and sends what the socket takes now; the rest waits
+    /// in rustls for the flush (see [`pending`](ConnStream::pending)).
+    fn write_now(&mut self, buf: &[u8]) -> io::Result<usize> {
+        use std::io::Write;
+        let (tcp, conn) = self.get_mut();
+        let n = conn.writer().write(buf)?;
+        while conn.wants_write() {
+            match conn.write_tls(&mut TryWrite(tcp)) {
+                Ok(_) => {}
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(n)
+    }
+
+    fn pending(&self) -> bool {
+        self.get_ref().1.wants_write()
+    }
+}
+
+/// A socket as `std::io::Write` that never waits: `WouldBlock` when it is full.
+#[cfg(feature = "tls")]
+struct TryWrite<'a>(&'a TcpStream);
+
+#[cfg(feature = "tls")]
+impl std::io::Write for TryWrite<'_> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.0.try_write(buf)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
     }
 }
 
@@ -418,7 +453,7 @@ impl<S: ConnStream> Connection<S> {
             Ok(n) => session.written(n),
             Err(e) => return Err(Close::Io(e)),
         }
-        if session.output().is_empty() {
+        if session.output().is_empty() && !self.stream.pending() {
             return Ok(());
         }
         let len = session.output().len();
