@@ -461,3 +461,17 @@ async fn a_flood_of_pipelined_requests_is_answered_whole_over_tls() {
         .await
         .expect("every response within the deadline");
 }
+
+#[test]
+fn master_only_settings_on_a_slave_are_refused() {
+    let pki = Pki::new(&[], &[]).expect("pki");
+    for tls in [
+        pki.server().pin_peer(pki.ca_der()),
+        pki.server().server_name("plc.local"),
+    ] {
+        let err = Slave::tls("127.0.0.1:0", tls)
+            .serve(Memory::new(1))
+            .expect_err("a master's setting");
+        assert!(err.to_string().contains("apply to masters"), "{err}");
+    }
+}

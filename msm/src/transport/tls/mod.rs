@@ -185,6 +185,7 @@ impl TlsSettings {
     /// Accepts exactly this peer certificate, and no other, instead of checking the
     /// chain against the CAs (master side: a device with a self-signed certificate).
     /// The handshake still proves the peer holds its key; the server name is not checked.
+    /// Masters only: a slave given it refuses to start.
     ///
     /// ```
     /// # let pki = msm::transport::tls::Pki::new(&["viewer"], &[])?;
@@ -200,7 +201,7 @@ impl TlsSettings {
     /// Master side: the name the slave's certificate must carry (default: the host of
     /// the address connected to, an IP address or a DNS name). Connecting by IP address
     /// needs the certificate to list that IP; with a DNS name in the certificate, give
-    /// it here.
+    /// it here. Masters only: a slave given it refuses to start.
     ///
     /// ```
     /// # let pki = msm::transport::tls::Pki::new(&["viewer"], &[])?;
@@ -275,6 +276,14 @@ impl TlsSettings {
     /// # Ok::<(), msm::Error>(())
     /// ```
     pub fn server_config(&self) -> Result<Arc<ServerConfig>> {
+        if self.pinned.is_some() || self.server_name.is_some() {
+            return Err(Error::Config(
+                "pin_peer and server_name apply to masters: a slave checks its clients' \
+                 certificates against the CA(s) it trusts; remove them, or trust the \
+                 client's certificate with trust()"
+                    .into(),
+            ));
+        }
         let provider = Self::provider();
         let verifier = WebPkiClientVerifier::builder_with_provider(
             Arc::new(self.root_store()?),
