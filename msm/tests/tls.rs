@@ -475,3 +475,26 @@ fn master_only_settings_on_a_slave_are_refused() {
         assert!(err.to_string().contains("apply to masters"), "{err}");
     }
 }
+
+#[test]
+fn a_master_with_a_self_signed_certificate_is_served_when_the_slave_trusts_it() {
+    let pki = Pki::new(&[], &[]).expect("pki");
+    let key = rcgen::KeyPair::generate().expect("key");
+    let mut params = rcgen::CertificateParams::new(Vec::new()).expect("params");
+    params
+        .distinguished_name
+        .push(rcgen::DnType::CommonName, "hmi-1 (self-signed)");
+    params.extended_key_usages = vec![rcgen::ExtendedKeyUsagePurpose::ClientAuth];
+    let cert = params.self_signed(&key).expect("cert");
+    let client = TlsSettings::new(
+        vec![cert.der().clone()],
+        msm::transport::tls::PrivateKeyDer::Pkcs8(key.serialize_der().into()),
+    )
+    .trust(pki.ca_der());
+    let slave = Slave::tls("127.0.0.1:0", pki.server().trust(cert.der().clone()))
+        .serve(Memory::new(1))
+        .expect("serve");
+    master(slave.local_addr(), client, &Memory::new(1))
+        .sync_timeout(DEADLINE)
+        .expect("served");
+}
