@@ -148,11 +148,7 @@ impl Master {
     /// ```
     #[cfg(feature = "tls")]
     pub fn tls(addr: impl TcpAddr, tls: crate::transport::tls::TlsSettings) -> Master {
-        let tls = crate::transport::TlsLink {
-            settings: tls,
-            client: None,
-        };
-        Master::new(Link::Tls(addr.into_addr(), Box::new(tls)))
+        Master::new(Link::tls(addr.into_addr(), tls))
     }
 
     /// A master for Modbus RTU slaves on the serial line at `path` (8 data bits, even

@@ -145,11 +145,7 @@ impl Slave {
     /// ```
     #[cfg(feature = "tls")]
     pub fn tls(addr: impl TcpAddr, tls: crate::transport::tls::TlsSettings) -> Slave {
-        let tls = crate::transport::TlsLink {
-            settings: tls,
-            client: None,
-        };
-        Slave::on(Link::Tls(addr.into_addr(), Box::new(tls)))
+        Slave::on(Link::tls(addr.into_addr(), tls))
     }
 
     /// Authorizes every request by the client's role before it executes (R-24 … R-31):

@@ -43,6 +43,18 @@ pub(crate) struct TlsLink {
 }
 
 impl Link {
+    /// A TLS link to or on `addr`.
+    #[cfg(feature = "tls")]
+    pub(crate) fn tls(addr: String, settings: super::tls::TlsSettings) -> Link {
+        Link::Tls(
+            addr,
+            Box::new(TlsLink {
+                settings,
+                client: None,
+            }),
+        )
+    }
+
     /// A human name for messages.
     pub(crate) fn name(&self) -> String {
         match self {
@@ -105,7 +117,7 @@ impl Link {
             #[cfg(feature = "tls")]
             Link::Tls(addr, tls) => {
                 let client = Some(tls.settings.client_config()?);
-                let tls = super::TlsLink {
+                let tls = TlsLink {
                     settings: tls.settings.clone(),
                     client,
                 };

@@ -22,8 +22,6 @@ mod serial;
 #[cfg(feature = "tls")]
 pub mod tls;
 
-#[cfg(feature = "tls")]
-pub(crate) use link::TlsLink;
 pub(crate) use link::{Framing, Link, LinkSpec};
 pub use serial::{Parity, SerialConfig};
 
