@@ -34,6 +34,9 @@ pub(crate) enum Command {
     Write(WriteArgs),
     /// Poll many devices, publish their variables to MQTT, and serve them again as one slave.
     Gateway(crate::gateway::GatewayArgs),
+    /// Write a throw-away CA, a server certificate and client certificates with roles,
+    /// to try Modbus/TCP Security (--tls).
+    Certs(crate::commands::certs::CertsArgs),
 }
 
 #[derive(Args, Debug)]
@@ -72,9 +75,9 @@ pub(crate) struct SerialArgs {
 pub(crate) struct ServeArgs {
     /// The map file to serve (default: the built-in demo plant, with moving values).
     pub(crate) map: Option<PathBuf>,
-    /// Address to listen on.
-    #[arg(long, default_value = "127.0.0.1:5020", value_name = "ADDR")]
-    pub(crate) listen: String,
+    /// Address to listen on [default: 127.0.0.1:5020; 127.0.0.1:802 with --tls].
+    #[arg(long, value_name = "ADDR")]
+    pub(crate) listen: Option<String>,
     /// Answer only this unit id (default: any over TCP; 1 on a serial line and with
     /// --rtu-over-tcp). Requests for other units are logged (at most once a second).
     #[arg(long, value_name = "N")]
@@ -93,6 +96,8 @@ pub(crate) struct ServeArgs {
     pub(crate) serial: SerialArgs,
     #[command(flatten)]
     pub(crate) web: crate::web::WebArgs,
+    #[command(flatten)]
+    pub(crate) tls: crate::tls::TlsArgs,
 }
 
 /// How a master reaches its slave.
@@ -109,6 +114,8 @@ pub(crate) struct ConnectArgs {
     pub(crate) timeout: Duration,
     #[command(flatten)]
     pub(crate) serial: SerialArgs,
+    #[command(flatten)]
+    pub(crate) tls: crate::tls::TlsArgs,
 }
 
 #[derive(Args, Debug)]

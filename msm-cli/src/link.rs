@@ -28,6 +28,14 @@ fn serial_line(s: &SerialArgs) -> Result<Option<SerialConfig>, Failure> {
 
 /// A master for the slave the flags name.
 pub(crate) fn master(c: &ConnectArgs) -> Result<Master, Failure> {
+    c.tls
+        .check_link(c.serial.serial.is_some(), c.serial.rtu_over_tcp)?;
+    if let Some(tls) = c.tls.settings()? {
+        return Ok(Master::tls(c.connect.clone(), tls)
+            .unit(c.unit)
+            .response_timeout(c.timeout)
+            .connect_timeout(c.timeout));
+    }
     let master = match serial_line(&c.serial)? {
         Some(line) => Master::serial(line),
         None if c.serial.rtu_over_tcp => Master::rtu_over_tcp(c.connect.clone()),
@@ -49,13 +57,19 @@ pub(crate) fn peer_name(c: &ConnectArgs) -> String {
 
 /// The slave `msm serve` runs, and a description of where it listens (once started).
 pub(crate) fn slave(a: &ServeArgs) -> Result<(Slave, Option<String>), Failure> {
+    a.tls
+        .check_link(a.serial.serial.is_some(), a.serial.rtu_over_tcp)?;
+    let listen = crate::tls::listen_addr(a.listen.as_deref(), &a.tls);
     let (slave, line) = match serial_line(&a.serial)? {
         Some(line) => {
             let name = line.to_string();
             (Slave::serial(line), Some(name))
         }
-        None if a.serial.rtu_over_tcp => (Slave::rtu_over_tcp(a.listen.clone()), None),
-        None => (Slave::tcp(a.listen.clone()), None),
+        None if a.serial.rtu_over_tcp => (Slave::rtu_over_tcp(listen), None),
+        None => match a.tls.settings()? {
+            Some(tls) => (Slave::tls(listen, tls), None),
+            None => (Slave::tcp(listen), None),
+        },
     };
     let slave = slave.unknown_unit_exception(a.unknown_unit_exception);
     Ok(match a.unit {

@@ -10,6 +10,7 @@ mod link;
 mod plant;
 mod show;
 mod target;
+mod tls;
 mod web;
 
 use std::process::ExitCode;
@@ -44,6 +45,7 @@ fn main() -> ExitCode {
             Command::Read(a) => commands::read::run(a).await,
             Command::Write(a) => commands::write::run(a).await,
             Command::Gateway(a) => gateway::run(a).await,
+            Command::Certs(a) => commands::certs::run(a),
         }
     });
     // Workers still draining (a master reconnecting, say) must not hold the exit up.

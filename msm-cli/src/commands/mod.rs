@@ -1,5 +1,6 @@
 //! One module per subcommand.
 
+pub(crate) mod certs;
 pub(crate) mod demo;
 pub(crate) mod poll;
 pub(crate) mod read;

@@ -17,6 +17,7 @@ pub(crate) async fn run(a: ServeArgs) -> CmdResult {
     };
     let mm = map.build()?;
     let (builder, line) = crate::link::slave(&a)?;
+    let builder = crate::tls::with_roles(builder, &a.tls, &map);
     let rtu = line.is_some() || a.serial.rtu_over_tcp;
     let slave = builder
         .serve_async(mm.memory().clone())
@@ -41,6 +42,7 @@ pub(crate) async fn run(a: ServeArgs) -> CmdResult {
     let place = match &line {
         Some(line) => format!("serial line {line} (RTU)"),
         None if rtu => format!("{} (RTU over TCP)", slave.local_addr()),
+        None if a.tls.tls => format!("{} (TLS)", slave.local_addr()),
         None => slave.local_addr().to_string(),
     };
     if !a.quiet {

@@ -142,6 +142,8 @@ impl MapBuilder {
             order: self.order,
             places: vec![Places::default(); vars.len()],
             vars,
+            // Rights are given to a slave directly in code (`Slave::roles`).
+            roles: None,
         };
         // Declaring every variable on a memory is the one check of addresses against areas.
         map.build()?;

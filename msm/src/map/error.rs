@@ -316,6 +316,20 @@ pub enum MapErrorKind {
         value: String,
     },
 
+    /// An entry of a `[roles]` list that is no variable, `"*"` or range.
+    #[error(
+        "role {role}: {entry:?} {reason}: write a variable name, \"*\" or a range such as \
+         \"holding 100..=199\""
+    )]
+    BadRight {
+        /// The role.
+        role: String,
+        /// The entry as written.
+        entry: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+
     /// A variable name that the map does not declare.
     #[error("unknown variable {name:?}{}", suggest::listing(suggestions))]
     UnknownVariable {

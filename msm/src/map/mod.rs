@@ -59,6 +59,7 @@ pub use map_memory::MapMemory;
 pub use types::{DynValue, VarType};
 
 use crate::memory::{Area, AreaSpec, Memory, Order};
+use crate::slave::Roles;
 
 /// A map file, read and checked: the four areas, the default word order and the
 /// variables in the order the file declares them. [`build`](Map::build) makes the memory.
@@ -89,6 +90,8 @@ pub struct Map {
     vars: Vec<VarDef>,
     /// Where each variable's keys stand in the file, for errors found when building.
     places: Vec<Places>,
+    /// `[roles]`: who may read and write what over Modbus/TCP Security.
+    roles: Option<Roles>,
 }
 
 /// Where a variable's address and value stand in its file.
@@ -230,7 +233,47 @@ impl Map {
             order: self.order,
             vars,
             places,
+            roles: self.roles.clone(),
         })
+    }
+
+    /// The `[roles]` table: the rights of each role over Modbus/TCP Security, the
+    /// variable names resolved to their addresses. `None` when the map has no `[roles]`
+    /// (then every authenticated client may do everything).
+    ///
+    /// ```toml
+    /// [roles.operator]
+    /// read  = ["*"]
+    /// write = ["SETPOINT", "RUN", "holding 100..=199"]
+    /// [roles.viewer]
+    /// read  = ["*"]
+    /// ```
+    ///
+    /// ```
+    /// use msm::protocol::Request;
+    /// use msm::slave::AccessRequest;
+    /// let map = msm::Map::from_toml_str(r#"
+    ///     [memory]
+    ///     holding_registers = 200
+    ///     [vars]
+    ///     SETPOINT = { area = "holding", address = 0, type = "u32" }
+    ///     [roles.operator]
+    ///     read  = ["*"]
+    ///     write = ["SETPOINT", "holding 100..=199"]
+    /// "#)?;
+    /// let roles = map.roles().expect("[roles]");
+    /// let write = |address: u16, quantity: usize| {
+    ///     let values = msm::protocol::Registers::new(&[0; 8][..2 * quantity]).expect("registers");
+    ///     AccessRequest::of(1, &Request::WriteMultipleRegisters { address, values })
+    /// };
+    /// assert!(roles.allows(Some("operator"), &write(0, 2)));   // SETPOINT, both registers
+    /// assert!(!roles.allows(Some("operator"), &write(1, 2)));  // runs past it
+    /// assert!(roles.allows(Some("operator"), &write(150, 4)));
+    /// assert!(!roles.allows(None, &write(150, 1)));            // the NULL role
+    /// # Ok::<(), msm::map::MapError>(())
+    /// ```
+    pub fn roles(&self) -> Option<&Roles> {
+        self.roles.as_ref()
     }
 
     /// The four areas, in [`Area::ALL`] order; an area the file leaves out is empty.

@@ -122,8 +122,12 @@ impl Driver {
                     wbuf.extend_from_slice(&frame[..n]);
                 }
                 if !wbuf.is_empty() {
-                    let write =
-                        tokio::time::timeout(self.cfg.write_timeout, stream.write_all(&wbuf)).await;
+                    // The flush sends what a TLS stream still buffers; a no-op on TCP.
+                    let send = async {
+                        stream.write_all(&wbuf).await?;
+                        stream.flush().await
+                    };
+                    let write = tokio::time::timeout(self.cfg.write_timeout, send).await;
                     let error = match write {
                         Ok(Ok(())) => None,
                         Ok(Err(e)) => Some(e.to_string()),

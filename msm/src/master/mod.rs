@@ -40,7 +40,7 @@ pub use status::{BlockError, DepthReason, Fault, Operation, Status};
 
 use crate::error::{Error, Result};
 use crate::memory::{Memory, Peer};
-use crate::transport::{Link, Parity, SerialConfig, TcpAddr};
+use crate::transport::{Framing as LinkFraming, Link, LinkSpec, Parity, SerialConfig, TcpAddr};
 use driver::{Driver, DriverConfig};
 use engine::{Config, Engine, Framing, RtuTiming, Unit};
 
@@ -64,7 +64,7 @@ use engine::{Config, Engine, Framing, RtuTiming, Unit};
 #[derive(Clone, Debug)]
 #[must_use = "a master does nothing until start() is called"]
 pub struct Master {
-    link: Link,
+    link: LinkSpec,
     unit: u8,
     plan: Plan,
     extra_units: Vec<(u8, Memory, Plan)>,
@@ -77,8 +77,6 @@ pub struct Master {
     backoff_min: Duration,
     backoff_max: Duration,
     broadcast_delay: Duration,
-    /// A serial-only setting given for another link, reported at start.
-    misapplied: Option<&'static str>,
 }
 
 /// The most requests a master keeps in flight on one connection.
@@ -94,7 +92,7 @@ pub const MAX_PIPELINE_DEPTH: usize = 64;
 impl Master {
     fn new(link: Link) -> Master {
         Master {
-            link,
+            link: LinkSpec::new(link),
             unit: 1,
             plan: Plan::WholeMemory,
             extra_units: Vec::new(),
@@ -107,7 +105,6 @@ impl Master {
             backoff_min: Duration::from_millis(100),
             backoff_max: Duration::from_secs(5),
             broadcast_delay: Duration::from_millis(100),
-            misapplied: None,
         }
     }
 
@@ -127,6 +124,32 @@ impl Master {
     /// ```
     pub fn tcp(addr: impl TcpAddr) -> Master {
         Master::new(Link::Tcp(addr.into_addr()))
+    }
+
+    /// A master for the Modbus/TCP Security (mbaps) slave at `addr`: MBAP inside TLS,
+    /// this master authenticated by its certificate in `tls` (which carries its role),
+    /// the slave by the CA(s) or the pinned certificate in `tls`. The slave's certificate
+    /// must name the host of `addr` (an IP address or a DNS name) unless
+    /// [`TlsSettings::server_name`](crate::transport::tls::TlsSettings::server_name) says
+    /// otherwise. Everything else is as for [`tcp`](Self::tcp): pipelining, reconnection,
+    /// status. The standard port is 802.
+    ///
+    /// ```
+    /// use msm::transport::tls::Pki;
+    /// use msm::{Master, Memory, Slave};
+    /// let pki = Pki::new(&["operator"], &[])?;       // a throw-away CA (msm certs)
+    /// let served = Memory::new(4);
+    /// let slave = Slave::tls("127.0.0.1:0", pki.server()).serve(served.clone())?;
+    /// let mem = Memory::new(4);
+    /// let master = Master::tls(slave.local_addr(), pki.client("operator")?).start(mem.clone())?;
+    /// mem.holding::<u16>(0)?.set(7)?;
+    /// master.flush()?;
+    /// assert_eq!(served.holding::<u16>(0)?.get(), 7);
+    /// # Ok::<(), msm::Error>(())
+    /// ```
+    #[cfg(feature = "tls")]
+    pub fn tls(addr: impl TcpAddr, tls: crate::transport::tls::TlsSettings) -> Master {
+        Master::new(Link::tls(addr.into_addr(), tls))
     }
 
     /// A master for Modbus RTU slaves on the serial line at `path` (8 data bits, even
@@ -197,10 +220,7 @@ impl Master {
     /// # let _ = master;
     /// ```
     pub fn parity(mut self, parity: Parity) -> Self {
-        match &mut self.link {
-            Link::Serial(line) => line.parity = parity,
-            _ => self.misapplied = Some("parity"),
-        }
+        self.link.set_parity(parity);
         self
     }
 
@@ -214,10 +234,7 @@ impl Master {
     /// # let _ = master;
     /// ```
     pub fn stop_bits(mut self, stop_bits: u8) -> Self {
-        match &mut self.link {
-            Link::Serial(line) => line.stop_bits = stop_bits,
-            _ => self.misapplied = Some("stop bits"),
-        }
+        self.link.set_stop_bits(stop_bits);
         self
     }
 
@@ -536,29 +553,24 @@ impl Master {
                 self.depth
             )));
         }
-        if let Some(setting) = self.misapplied {
+        self.link.check()?;
+        let link = &self.link.link.for_master()?;
+        if let Some(addr) = link.tcp_addr()
+            && !crate::transport::has_port(addr)
+        {
             return Err(Error::Config(format!(
-                "{setting} applies to serial lines (Master::rtu), not to {}",
-                self.link.name()
+                "{addr:?} has no port, or is not host:port: write for example plc.local:502, \
+                 10.0.0.5:502 or [fe80::1]:502"
             )));
         }
-        let framing = match &self.link {
-            Link::Tcp(addr) | Link::RtuOverTcp(addr) if !crate::transport::has_port(addr) => {
-                return Err(Error::Config(format!(
-                    "{addr:?} has no port, or is not host:port: write for example plc.local:502, \
-                     10.0.0.5:502 or [fe80::1]:502"
-                )));
-            }
-            Link::Tcp(_) => Framing::Tcp,
-            Link::RtuOverTcp(_) => Framing::Rtu(RtuTiming::over_tcp(self.broadcast_delay)),
-            Link::Serial(line) => {
-                line.check()?;
-                Framing::Rtu(RtuTiming::serial(
-                    line.baud,
-                    line.bits_per_char(),
-                    self.broadcast_delay,
-                ))
-            }
+        let framing = match (link.framing(), link) {
+            (LinkFraming::Mbap, _) => Framing::Tcp,
+            (LinkFraming::Rtu, Link::Serial(line)) => Framing::Rtu(RtuTiming::serial(
+                line.baud,
+                line.bits_per_char(),
+                self.broadcast_delay,
+            )),
+            (LinkFraming::Rtu, _) => Framing::Rtu(RtuTiming::over_tcp(self.broadcast_delay)),
         };
         if matches!(framing, Framing::Rtu(_)) {
             let ids = std::iter::once(self.unit).chain(self.extra_units.iter().map(|(id, ..)| *id));
@@ -584,7 +596,7 @@ impl Master {
                 force_multiple_writes: self.force_multiple_writes,
                 framing,
                 timeouts_before_reconnect: self.timeouts_before_reconnect,
-                peer: self.link.name(),
+                peer: link.name(),
             },
             units,
         );
@@ -593,7 +605,7 @@ impl Master {
         let driver = Driver::new(
             engine,
             DriverConfig {
-                link: self.link.clone(),
+                link: link.clone(),
                 connect_timeout: self.connect_timeout,
                 write_timeout: self.response_timeout.max(Duration::from_secs(1)),
                 backoff_min: self.backoff_min,
@@ -607,7 +619,7 @@ impl Master {
             commands: tx,
             status,
             memory: mem,
-            peer: self.link.name(),
+            peer: link.name(),
         };
         Ok((driver, parts))
     }

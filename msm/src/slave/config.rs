@@ -3,6 +3,7 @@
 use std::net::IpAddr;
 use std::time::Duration;
 
+use super::authz::Authorizer;
 use super::hooks::{ReadOnly, Validator};
 use super::identity::{DeviceIdentity, Objects};
 use super::ipnet::IpNet;
@@ -10,6 +11,7 @@ use super::routes::{Route, Routes};
 use crate::error::{Error, Result};
 use crate::memory::{Area, AreaSpec, Memory};
 use crate::protocol::tcp;
+use crate::transport::Framing;
 
 /// Default most connections served at once.
 /// ```
@@ -104,10 +106,9 @@ pub(crate) struct Config {
     pub(crate) allow: Vec<IpNet>,
     pub(crate) read_only: Vec<ReadOnly>,
     pub(crate) validator: Option<Validator>,
+    pub(crate) authorizer: Option<Authorizer>,
     pub(crate) identity: DeviceIdentity,
     pub(crate) worker_threads: usize,
-    /// RTU framing (a serial line, or RTU over TCP) instead of MBAP.
-    pub(crate) rtu: bool,
     /// Units served from a memory of their own (`Slave::unit_memory`).
     pub(crate) unit_memories: Vec<(u8, Memory)>,
 }
@@ -126,9 +127,9 @@ impl Default for Config {
             allow: Vec::new(),
             read_only: Vec::new(),
             validator: None,
+            authorizer: None,
             identity: DeviceIdentity::default(),
             worker_threads: 2,
-            rtu: false,
             unit_memories: Vec::new(),
         }
     }
@@ -147,6 +148,8 @@ pub(crate) struct Settings {
     pub(crate) allow: Vec<IpNet>,
     pub(crate) read_only: Vec<ReadOnly>,
     pub(crate) validator: Option<Validator>,
+    /// Decides, by the client's role, whether a request may run at all.
+    pub(crate) authorizer: Option<Authorizer>,
     pub(crate) objects: Objects,
     /// The memory's areas: fixed for its lifetime, so addresses are checked without
     /// taking its lock.
@@ -159,7 +162,8 @@ pub(crate) struct Settings {
 
 impl Config {
     /// Checks every setting against its range, naming the one that is wrong.
-    pub(crate) fn settings(&self, mem: &Memory) -> Result<Settings> {
+    pub(crate) fn settings(&self, mem: &Memory, framing: Framing) -> Result<Settings> {
+        let rtu = framing == Framing::Rtu;
         if self.max_connections == 0 {
             return Err(Error::Config(
                 "max_connections is 0: a slave must accept at least one connection".into(),
@@ -189,7 +193,7 @@ impl Config {
             ));
         }
         let mut units = self.units.clone();
-        if self.rtu {
+        if rtu {
             // On a serial line a slave answers its own address only: 1 unless told.
             if units == Units::Any {
                 units = Units::Set([0; 4]);
@@ -214,9 +218,10 @@ impl Config {
             allow: self.allow.clone(),
             read_only: self.read_only.clone(),
             validator: self.validator.clone(),
+            authorizer: self.authorizer.clone(),
             objects: Objects::new(&self.identity)?,
             specs: Route::new(mem.clone()).specs,
-            rtu: self.rtu,
+            rtu,
             routes: Routes::new(&self.unit_memories),
         })
     }
@@ -316,7 +321,7 @@ mod tests {
             "unit",
         ]) {
             let err = config
-                .settings(&mem)
+                .settings(&mem, Framing::Mbap)
                 .err()
                 .map(|e| e.to_string())
                 .unwrap_or_default();
@@ -331,7 +336,9 @@ mod tests {
             .coils(65536)
             .build()
             .expect("memory");
-        let s = Config::default().settings(&mem).expect("settings");
+        let s = Config::default()
+            .settings(&mem, Framing::Mbap)
+            .expect("settings");
         assert_eq!(s.index_of(Area::Holding, 100, 10), Some(0));
         assert_eq!(s.index_of(Area::Holding, 109, 1), Some(9));
         assert_eq!(s.index_of(Area::Holding, 109, 2), None);

@@ -31,6 +31,7 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+mod authz;
 mod config;
 mod core;
 mod handle;
@@ -46,6 +47,7 @@ use std::ops::RangeBounds;
 use std::sync::Arc;
 use std::time::Duration;
 
+pub use authz::{AccessRequest, Rights, Roles, Scope, Span};
 pub use config::{
     DEFAULT_FRAME_TIMEOUT, DEFAULT_IDLE_TIMEOUT, DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_FRAME_LEN,
     DEFAULT_WRITE_TIMEOUT, MIN_MAX_FRAME_LEN, WhenFull,
@@ -59,7 +61,7 @@ use self::core::{exec, session};
 use crate::error::Result;
 use crate::memory::{Area, Memory};
 use crate::protocol::ExceptionCode;
-use crate::transport::{Link, Parity, SerialConfig, TcpAddr};
+use crate::transport::{Link, LinkSpec, Parity, SerialConfig, TcpAddr};
 use config::Config;
 use hooks::ReadOnly;
 
@@ -89,19 +91,26 @@ use hooks::ReadOnly;
 #[derive(Clone)]
 #[must_use = "a slave does nothing until serve() is called"]
 pub struct Slave {
-    link: Link,
+    link: LinkSpec,
     config: Config,
 }
 
 impl std::fmt::Debug for Slave {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Slave")
-            .field("link", &self.link.name())
+            .field("link", &self.link.link.name())
             .finish_non_exhaustive()
     }
 }
 
 impl Slave {
+    fn on(link: Link) -> Slave {
+        Slave {
+            link: LinkSpec::new(link),
+            config: Config::default(),
+        }
+    }
+
     /// A Modbus/TCP slave that will listen on `addr`: `"host:port"` text, a `SocketAddr`
     /// or a `(host, port)` pair (see [`TcpAddr`]); `0.0.0.0:502` for every interface on
     /// the standard port, port 0 for one the system picks.
@@ -112,10 +121,75 @@ impl Slave {
     /// # Ok::<(), msm::Error>(())
     /// ```
     pub fn tcp(addr: impl TcpAddr) -> Slave {
-        Slave {
-            link: Link::Tcp(addr.into_addr()),
-            config: Config::default(),
-        }
+        Slave::on(Link::Tcp(addr.into_addr()))
+    }
+
+    /// A Modbus/TCP Security (mbaps) slave that will listen on `addr` (the standard
+    /// port is 802): MBAP inside TLS 1.2 or 1.3, with a client certificate required and
+    /// checked against the CA(s) in `tls`. The client's role is read from its
+    /// certificate and every request is authorized by it ([`roles`](Self::roles),
+    /// [`authorize`](Self::authorize); without either, every authenticated client may
+    /// do everything). A client refused (no certificate, a wrong one, TLS 1.1, plaintext)
+    /// is logged with the reason; the others are served on.
+    ///
+    /// ```
+    /// use msm::transport::tls::Pki;
+    /// use msm::{Master, Memory, Slave};
+    /// let pki = Pki::new(&["viewer"], &[])?;
+    /// let served = Memory::new(4);
+    /// served.holding::<u16>(1)?.set(42)?;
+    /// let slave = Slave::tls("127.0.0.1:0", pki.server()).serve(served)?;
+    /// let mem = Memory::new(4);
+    /// Master::tls(slave.local_addr(), pki.client("viewer")?).start(mem.clone())?.sync()?;
+    /// assert_eq!(mem.holding::<u16>(1)?.get(), 42);
+    /// # Ok::<(), msm::Error>(())
+    /// ```
+    #[cfg(feature = "tls")]
+    pub fn tls(addr: impl TcpAddr, tls: crate::transport::tls::TlsSettings) -> Slave {
+        Slave::on(Link::tls(addr.into_addr(), tls))
+    }
+
+    /// Authorizes every request by the client's role before it executes (R-24 … R-31):
+    /// `hook(role, request)` returns true to allow it; a refused request is answered
+    /// with exception 01 (Illegal Function) and logged with the peer, the role and the
+    /// request. The role is `None` for a certificate without a role extension, and on
+    /// links without TLS. The hook runs on the slave's worker; keep it short.
+    ///
+    /// ```
+    /// use msm::transport::tls::Pki;
+    /// use msm::{Master, Memory, Slave};
+    /// let pki = Pki::new(&["viewer"], &[])?;
+    /// let slave = Slave::tls("127.0.0.1:0", pki.server())
+    ///     .authorize(|role, request| role == Some("viewer") && request.writes.is_none())
+    ///     .serve(Memory::new(4))?;
+    /// let mem = Memory::new(4);
+    /// let master = Master::tls(slave.local_addr(), pki.client("viewer")?).start(mem.clone())?;
+    /// master.sync()?;                               // reads are allowed
+    /// mem.holding::<u16>(0)?.set(1)?;
+    /// assert!(master.flush().is_err());             // writes refused with exception 01
+    /// # Ok::<(), msm::Error>(())
+    /// ```
+    pub fn authorize(
+        mut self,
+        hook: impl Fn(Option<&str>, &AccessRequest) -> bool + Send + Sync + 'static,
+    ) -> Self {
+        self.config.authorizer = Some(Arc::new(hook));
+        self
+    }
+
+    /// Authorizes every request by a roles-to-rights database (a map file's `[roles]`,
+    /// [`Map::roles`](crate::Map::roles)): whatever no rule allows is refused, the NULL
+    /// role included. See [`authorize`](Self::authorize).
+    ///
+    /// ```
+    /// use msm::slave::{Rights, Roles, Scope};
+    /// let mut roles = Roles::new();
+    /// roles.insert("viewer", Rights { read: vec![Scope::All], write: vec![] });
+    /// let slave = msm::Slave::tcp("127.0.0.1:0").roles(roles); // without TLS: the NULL role
+    /// # let _ = slave;
+    /// ```
+    pub fn roles(self, roles: Roles) -> Self {
+        self.authorize(move |role, request| roles.allows(role, request))
     }
 
     /// A Modbus RTU slave on the serial line at `path` (8 data bits, even parity, 1 stop
@@ -144,13 +218,7 @@ impl Slave {
     /// assert!(err.to_string().contains("cannot open the serial line /dev/msm-no-such-port"));
     /// ```
     pub fn serial(line: SerialConfig) -> Slave {
-        Slave {
-            link: Link::Serial(line),
-            config: Config {
-                rtu: true,
-                ..Config::default()
-            },
-        }
+        Slave::on(Link::Serial(line))
     }
 
     /// A slave answering RTU frames on TCP connections at `addr`, as a device behind a
@@ -166,43 +234,38 @@ impl Slave {
     /// # Ok::<(), msm::Error>(())
     /// ```
     pub fn rtu_over_tcp(addr: impl TcpAddr) -> Slave {
-        Slave {
-            link: Link::RtuOverTcp(addr.into_addr()),
-            config: Config {
-                rtu: true,
-                ..Config::default()
-            },
-        }
+        Slave::on(Link::RtuOverTcp(addr.into_addr()))
     }
 
-    /// Serial lines: the parity (default even). Ignored for TCP.
+    /// Serial lines: the parity (default even). On a link over TCP the setting is a
+    /// mistake, refused by `serve` (as by the master's builder).
     ///
     /// ```
     /// use msm::{Memory, Parity, Slave};
     /// let on_a_line = Slave::rtu("/dev/ttyUSB0", 9600).parity(Parity::None);
-    /// assert!(Slave::tcp("127.0.0.1:0").parity(Parity::Odd).serve(Memory::new(1)).is_ok()); // ignored
+    /// let err = Slave::tcp("127.0.0.1:0").parity(Parity::Odd).serve(Memory::new(1)).unwrap_err();
+    /// assert!(err.to_string().contains("parity applies to serial lines"));
     /// # let _ = on_a_line;
     /// ```
     pub fn parity(mut self, parity: Parity) -> Self {
-        if let Link::Serial(line) = &mut self.link {
-            line.parity = parity;
-        }
+        self.link.set_parity(parity);
         self
     }
 
-    /// Serial lines: 1 or 2 stop bits (default 1). Ignored for TCP.
+    /// Serial lines: 1 or 2 stop bits (default 1). On a link over TCP the setting is a
+    /// mistake, refused by `serve`.
     ///
     /// ```
     /// use msm::{Memory, Slave};
     /// let on_a_line = Slave::rtu("/dev/ttyUSB0", 9600).stop_bits(2);
     /// let err = Slave::rtu("/dev/ttyUSB0", 9600).stop_bits(3).serve(Memory::new(1)).unwrap_err();
     /// assert!(err.to_string().contains("3 stop bits: use 1 or 2"));
+    /// let err = Slave::rtu_over_tcp("127.0.0.1:0").stop_bits(2).serve(Memory::new(1)).unwrap_err();
+    /// assert!(err.to_string().contains("stop bits applies to serial lines"));
     /// # let _ = on_a_line;
     /// ```
     pub fn stop_bits(mut self, stop_bits: u8) -> Self {
-        if let Link::Serial(line) = &mut self.link {
-            line.stop_bits = stop_bits;
-        }
+        self.link.set_stop_bits(stop_bits);
         self
     }
 
@@ -572,10 +635,17 @@ impl Slave {
     /// # Ok::<(), msm::Error>(())
     /// ```
     pub fn serve(self, mem: Memory) -> Result<SlaveHandle> {
-        let settings = self.config.settings(&mem)?;
-        match self.link {
+        self.link.check()?;
+        let settings = self.config.settings(&mem, self.link.link.framing())?;
+        let workers = self.config.worker_threads;
+        match self.link.link {
             Link::Tcp(addr) | Link::RtuOverTcp(addr) => {
-                start::blocking(&addr, settings, mem, self.config.worker_threads)
+                start::blocking(&addr, settings, mem, workers, None)
+            }
+            #[cfg(feature = "tls")]
+            Link::Tls(addr, tls) => {
+                let acceptor = crate::transport::tls::acceptor(&tls.settings)?;
+                start::blocking(&addr, settings, mem, workers, Some(acceptor))
             }
             Link::Serial(line) => start::blocking_serial(line, settings, mem),
         }
@@ -594,9 +664,17 @@ impl Slave {
     /// # }
     /// ```
     pub async fn serve_async(self, mem: Memory) -> Result<AsyncSlaveHandle> {
-        let settings = self.config.settings(&mem)?;
-        match self.link {
-            Link::Tcp(addr) | Link::RtuOverTcp(addr) => start::in_runtime(&addr, settings, mem),
+        self.link.check()?;
+        let settings = self.config.settings(&mem, self.link.link.framing())?;
+        match self.link.link {
+            Link::Tcp(addr) | Link::RtuOverTcp(addr) => {
+                start::in_runtime(&addr, settings, mem, None)
+            }
+            #[cfg(feature = "tls")]
+            Link::Tls(addr, tls) => {
+                let acceptor = crate::transport::tls::acceptor(&tls.settings)?;
+                start::in_runtime(&addr, settings, mem, Some(acceptor))
+            }
             Link::Serial(line) => start::in_runtime_serial(line, settings, mem),
         }
     }

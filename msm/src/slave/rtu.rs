@@ -97,6 +97,7 @@ impl SerialServer {
                 unit: frame.address,
             },
             unit: frame.address,
+            role: None,
         };
         let pdu_len = exec::execute(frame.pdu, mem, &ctx, reply.get_mut(1..)?)?;
         if broadcast {

@@ -11,7 +11,7 @@ use tokio_util::sync::CancellationToken;
 use super::config::Settings;
 use super::handle::{AsyncSlaveHandle, Parts, SlaveHandle};
 use super::rtu::SerialServer;
-use super::tcp::{Server, Stats};
+use super::tcp::{Acceptor, Server, Stats};
 use crate::error::{Error, Result};
 use crate::memory::Memory;
 use crate::protocol::rtu_framer::Timing;
@@ -25,6 +25,7 @@ pub(crate) fn blocking(
     settings: Settings,
     mem: Memory,
     workers: usize,
+    tls: Option<Acceptor>,
 ) -> Result<SlaveHandle> {
     let listener = bind(addr)?;
     let local_addr = local_addr(&listener, addr)?;
@@ -39,6 +40,7 @@ pub(crate) fn blocking(
             mem,
             stop: thread_stop,
             stats: thread_stats,
+            tls,
         };
         Ok(server.run())
     })?;
@@ -183,7 +185,12 @@ fn serial_server(
 }
 
 /// Serves as a task on the current runtime.
-pub(crate) fn in_runtime(addr: &str, settings: Settings, mem: Memory) -> Result<AsyncSlaveHandle> {
+pub(crate) fn in_runtime(
+    addr: &str,
+    settings: Settings,
+    mem: Memory,
+    tls: Option<Acceptor>,
+) -> Result<AsyncSlaveHandle> {
     let listener = bind(addr)?;
     let local_addr = local_addr(&listener, addr)?;
     let listener = TcpListener::from_std(listener).map_err(|e| listen_error(addr, e))?;
@@ -195,6 +202,7 @@ pub(crate) fn in_runtime(addr: &str, settings: Settings, mem: Memory) -> Result<
         mem,
         stop: stop.clone(),
         stats: stats.clone(),
+        tls,
     };
     let task = tokio::spawn(server.run());
     let parts = Parts {

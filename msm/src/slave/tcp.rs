@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::time::Duration;
 
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::task::JoinSet;
 use tokio::time::Instant;
@@ -33,6 +33,73 @@ pub(crate) struct Server {
     pub(crate) mem: Memory,
     pub(crate) stop: CancellationToken,
     pub(crate) stats: Arc<Stats>,
+    /// Modbus/TCP Security: every connection makes a TLS handshake first.
+    pub(crate) tls: Option<Acceptor>,
+}
+
+/// What makes a TLS slave's handshakes (nothing can, built without TLS).
+#[cfg(feature = "tls")]
+pub(crate) type Acceptor = tokio_rustls::TlsAcceptor;
+/// What makes a TLS slave's handshakes (nothing can, built without TLS).
+#[cfg(not(feature = "tls"))]
+pub(crate) type Acceptor = std::convert::Infallible;
+
+/// What a connection runs over: a TCP socket, or TLS on one.
+pub(crate) trait ConnStream: AsyncRead + AsyncWrite + Unpin + Send + 'static {
+    /// Writes what the stream takes at once, without waiting (0 if it would block).
+    fn write_now(&mut self, buf: &[u8]) -> io::Result<usize>;
+
+    /// True if bytes taken by [`write_now`](Self::write_now) still wait to be sent.
+    fn pending(&self) -> bool {
+        false
+    }
+}
+
+impl ConnStream for TcpStream {
+    fn write_now(&mut self, buf: &[u8]) -> io::Result<usize> {
+        match self.try_write(buf) {
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => Ok(0),
+            other => other,
+        }
+    }
+}
+
+#[cfg(feature = "tls")]
+impl ConnStream for tokio_rustls::server::TlsStream<TcpStream> {
+    /// Seals `buf` into TLS records and sends what the socket takes now; the rest waits
+    /// in rustls for the flush (see [`pending`](ConnStream::pending)).
+    fn write_now(&mut self, buf: &[u8]) -> io::Result<usize> {
+        use std::io::Write;
+        let (tcp, conn) = self.get_mut();
+        let n = conn.writer().write(buf)?;
+        while conn.wants_write() {
+            match conn.write_tls(&mut TryWrite(tcp)) {
+                Ok(_) => {}
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(n)
+    }
+
+    fn pending(&self) -> bool {
+        self.get_ref().1.wants_write()
+    }
+}
+
+/// A socket as `std::io::Write` that never waits: `WouldBlock` when it is full.
+#[cfg(feature = "tls")]
+struct TryWrite<'a>(&'a TcpStream);
+
+#[cfg(feature = "tls")]
+impl std::io::Write for TryWrite<'_> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.0.try_write(buf)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
 }
 
 /// A connection being served, as the accept loop sees it.
@@ -133,7 +200,8 @@ impl Server {
             tracing::debug!(%peer, %error, "cannot set TCP_NODELAY");
         }
         let conn = Connection {
-            stream,
+            stream: (),
+            role: None,
             peer,
             mem: self.mem.clone(),
             settings: self.settings.clone(),
@@ -144,7 +212,16 @@ impl Server {
         };
         let slot_parts = (conn.evict.clone(), conn.last_served.clone());
         tracing::debug!(%peer, connections = slots.len() + 1, "connection accepted");
-        let handle = tasks.spawn(conn.run());
+        #[cfg(feature = "tls")]
+        let handle = match &self.tls {
+            Some(acceptor) => tasks.spawn(conn.run_tls(acceptor.clone(), stream)),
+            None => tasks.spawn(conn.with(stream, None).run()),
+        };
+        #[cfg(not(feature = "tls"))]
+        let handle = match self.tls {
+            Some(never) => match never {},
+            None => tasks.spawn(conn.with(stream, None).run()),
+        };
         slots.push(Slot {
             task: handle.id(),
             peer,
@@ -211,8 +288,10 @@ impl fmt::Display for Close {
     }
 }
 
-struct Connection {
-    stream: TcpStream,
+struct Connection<S> {
+    stream: S,
+    /// The client's role, from its TLS certificate (`None`: the NULL role, or no TLS).
+    role: Option<String>,
     peer: SocketAddr,
     mem: Memory,
     settings: Arc<Settings>,
@@ -223,7 +302,46 @@ struct Connection {
     epoch: Instant,
 }
 
-impl Connection {
+impl Connection<()> {
+    /// The connection on `stream`, for a client with `role`.
+    fn with<S: ConnStream>(self, stream: S, role: Option<String>) -> Connection<S> {
+        Connection {
+            stream,
+            role,
+            peer: self.peer,
+            mem: self.mem,
+            settings: self.settings,
+            evict: self.evict,
+            stop: self.stop,
+            last_served: self.last_served,
+            epoch: self.epoch,
+        }
+    }
+
+    /// Makes the TLS handshake (within the frame timeout), reads the client's role, then
+    /// serves. A client refused is logged with the reason; the others are not affected.
+    #[cfg(feature = "tls")]
+    async fn run_tls(self, acceptor: tokio_rustls::TlsAcceptor, stream: TcpStream) {
+        let timeout = self.settings.frame_timeout;
+        let accepted = tokio::select! {
+            biased;
+            () = self.evict.cancelled() => return,
+            accepted = crate::transport::tls::accept(&acceptor, stream, timeout) => accepted,
+        };
+        match accepted {
+            Ok(ok) => {
+                tracing::debug!(
+                    peer = %self.peer, role = %ok.role.as_deref().unwrap_or("(none)"),
+                    "TLS client authenticated"
+                );
+                self.with(ok.stream, ok.role).run().await;
+            }
+            Err(reason) => tracing::warn!(peer = %self.peer, %reason, "TLS client refused"),
+        }
+    }
+}
+
+impl<S: ConnStream> Connection<S> {
     async fn run(mut self) {
         let mut session = Session::new(self.settings.max_frame_len, self.settings.rtu);
         let reason = self.serve(&mut session).await;
@@ -233,6 +351,7 @@ impl Connection {
     async fn serve(&mut self, session: &mut Session) -> Close {
         let settings = self.settings.clone();
         let peer = Peer::Tcp(self.peer);
+        let role = self.role.clone();
         let mut last_input = Instant::now();
         let mut partial_since: Option<Instant> = None;
         // One timer for the connection's life, moved only when it fires early or a
@@ -243,9 +362,9 @@ impl Connection {
             // Answer everything buffered; one write per batch.
             let mut frames = 0;
             loop {
-                let batch = match session
-                    .process(|incoming, out| answer(&settings, &self.mem, peer, incoming, out))
-                {
+                let batch = match session.process(|incoming, out| {
+                    answer(&settings, &self.mem, peer, role.as_deref(), incoming, out)
+                }) {
                     Ok(batch) => batch,
                     Err(fault) => {
                         // The frames before the bad one were executed: answer them.
@@ -330,12 +449,11 @@ impl Connection {
     /// Writes the session's output: at once when the socket has room (no timer), else
     /// waiting at most `timeout` for a client that does not read its responses.
     async fn write_out(&mut self, session: &mut Session, timeout: Duration) -> Result<(), Close> {
-        match self.stream.try_write(session.output()) {
+        match self.stream.write_now(session.output()) {
             Ok(n) => session.written(n),
-            Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
             Err(e) => return Err(Close::Io(e)),
         }
-        if session.output().is_empty() {
+        if session.output().is_empty() && !self.stream.pending() {
             return Ok(());
         }
         let len = session.output().len();
@@ -345,7 +463,7 @@ impl Connection {
             () = self.evict.cancelled() => {
                 Err(if self.stop.is_cancelled() { Close::Stopping } else { Close::Evicted })
             }
-            written = tokio::time::timeout_at(deadline, self.stream.write_all(session.output())) => {
+            written = tokio::time::timeout_at(deadline, write_flush(&mut self.stream, session.output())) => {
                 match written {
                     Ok(Ok(())) => {
                         session.written(len);
@@ -359,11 +477,18 @@ impl Connection {
     }
 }
 
+/// Writes all of `buf` and flushes (TLS seals and sends its records; a no-op on TCP).
+async fn write_flush<S: ConnStream>(stream: &mut S, buf: &[u8]) -> io::Result<()> {
+    stream.write_all(buf).await?;
+    stream.flush().await
+}
+
 /// Answers one frame: the unit-id filter, then the request itself.
 pub(crate) fn answer(
     settings: &Settings,
     mem: &Memory,
     peer: Peer,
+    role: Option<&str>,
     incoming: Incoming<'_>,
     out: &mut [u8],
 ) -> Option<usize> {
@@ -376,6 +501,7 @@ pub(crate) fn answer(
             specs,
             peer,
             unit: 0,
+            role,
         };
         return exec::execute(incoming.pdu, mem, &ctx, out);
     }
@@ -394,6 +520,7 @@ pub(crate) fn answer(
         specs,
         peer,
         unit: incoming.unit,
+        role,
     };
     exec::execute(incoming.pdu, mem, &ctx, out)
 }

@@ -17,16 +17,17 @@
 //! # Ok::<(), msm::Error>(())
 //! ```
 
+mod link;
 mod serial;
+#[cfg(feature = "tls")]
+pub mod tls;
 
+pub(crate) use link::{Framing, Link, LinkSpec};
 pub use serial::{Parity, SerialConfig};
 
-use std::io;
 use std::net::SocketAddr;
-use std::time::Duration;
 
 use tokio::io::{AsyncRead, AsyncWrite};
-use tokio::net::TcpStream;
 
 /// What `Master::tcp`, `Slave::tcp` and their RTU-over-TCP forms take as an address:
 /// `"host:port"` text, a [`SocketAddr`], or a `(host, port)` pair.
@@ -119,7 +120,6 @@ pub(crate) fn has_port(addr: &str) -> bool {
 pub(crate) trait Stream: AsyncRead + AsyncWrite + Unpin + Send {}
 impl<T: AsyncRead + AsyncWrite + Unpin + Send> Stream for T {}
 
-/// Where a master connects to.
 #[cfg(test)]
 mod tests {
     use super::has_port;
@@ -145,50 +145,6 @@ mod tests {
             "plc:70000",
         ] {
             assert!(!has_port(bad), "{bad}");
-        }
-    }
-}
-
-#[derive(Clone, Debug)]
-pub(crate) enum Link {
-    /// A Modbus/TCP slave at `host:port`, resolved at each attempt.
-    Tcp(String),
-    /// RTU frames over a TCP connection (a serial-to-Ethernet converter).
-    RtuOverTcp(String),
-    /// A serial line.
-    Serial(SerialConfig),
-}
-
-impl Link {
-    /// A human name for messages.
-    pub(crate) fn name(&self) -> String {
-        match self {
-            Link::Tcp(addr) | Link::RtuOverTcp(addr) => addr.clone(),
-            Link::Serial(line) => line.path.clone(),
-        }
-    }
-
-    /// Opens the stream, within `timeout`; the peer's address when it has one.
-    pub(crate) async fn open(
-        &self,
-        timeout: Duration,
-    ) -> io::Result<(Box<dyn Stream>, Option<SocketAddr>)> {
-        match self {
-            Link::Serial(line) => Ok((Box::new(line.open()?), None)),
-            Link::Tcp(addr) | Link::RtuOverTcp(addr) => {
-                let stream = tokio::time::timeout(timeout, TcpStream::connect(addr.as_str()))
-                    .await
-                    .map_err(|_| {
-                        io::Error::new(
-                            io::ErrorKind::TimedOut,
-                            format!("no answer within {timeout:?}"),
-                        )
-                    })??;
-                // Requests are small and latency matters more than packet count.
-                stream.set_nodelay(true)?;
-                let peer = stream.peer_addr().ok();
-                Ok((Box::new(stream), peer))
-            }
         }
     }
 }

@@ -28,6 +28,14 @@ mod slave_abuse;
 mod slave_frames;
 mod slave_mbpoll;
 mod slave_pymodbus;
+mod slave_unit_memory;
+#[cfg(feature = "tls")]
+mod tls;
+#[cfg(feature = "tls")]
+#[path = "common/tls.rs"]
+mod tls_common;
+#[cfg(feature = "tls")]
+mod tls_peers;
 
 /// One test: its name, its body, and the external peers it needs.
 pub(crate) struct Test {
@@ -38,6 +46,10 @@ pub(crate) struct Test {
 
 fn main() -> ExitCode {
     let args = Arguments::from_args();
+    // The TLS tests read the log lines: the capture must be the process's subscriber,
+    // installed before any test installs another.
+    #[cfg(feature = "tls")]
+    tls_common::capture_logs();
     let modules: &[(&str, &[Test])] = &[
         ("architecture", architecture::TESTS),
         ("examples", examples::TESTS),
@@ -59,6 +71,11 @@ fn main() -> ExitCode {
         ("slave_frames", slave_frames::TESTS),
         ("slave_mbpoll", slave_mbpoll::TESTS),
         ("slave_pymodbus", slave_pymodbus::TESTS),
+        ("slave_unit_memory", slave_unit_memory::TESTS),
+        #[cfg(feature = "tls")]
+        ("tls", tls::TESTS),
+        #[cfg(feature = "tls")]
+        ("tls_peers", tls_peers::TESTS),
     ];
     let ci = common::in_ci();
     let mut not_run = Vec::new();

@@ -311,7 +311,12 @@ fn every_shipped_map_loads_and_builds() {
     seen.sort();
     assert_eq!(
         seen,
-        ["client_mapper.toml", "demo.toml", "server_mapper.toml"]
+        [
+            "client_mapper.toml",
+            "demo.toml",
+            "secure.toml",
+            "server_mapper.toml"
+        ]
     );
 }
 

@@ -2,6 +2,7 @@
 //! where it is, which variable it concerns and how to fix it. This file reads the
 //! document and `[memory]`; `var.rs` reads one variable.
 
+mod roles;
 mod var;
 
 use std::ops::Range;
@@ -14,7 +15,7 @@ use super::error::{MapError, MapErrorKind, Position};
 use crate::error::Error;
 use crate::memory::{Area, AreaSpec, Order};
 
-const TOP_KEYS: &[&str] = &["memory", "vars"];
+const TOP_KEYS: &[&str] = &["memory", "vars", "roles"];
 /// The area keys of `[memory]`, in `Area::ALL` order, then the default order.
 const MEMORY_KEYS: &[&str] = &[
     "coils",
@@ -36,11 +37,12 @@ pub(super) fn parse(text: &str, file: &str) -> Result<Map, MapError> {
         return Err(p.syntax_error(root.get_ref(), e));
     }
     let root = root.into_inner();
-    let (mut memory, mut vars) = (None, None);
+    let (mut memory, mut vars, mut roles) = (None, None, None);
     for (key, value) in root.iter() {
         match key.get_ref().as_ref() {
             "memory" => memory = Some(value),
             "vars" => vars = Some(value),
+            "roles" => roles = Some(value),
             other => return Err(p.unknown_key(key, None, "the top level", other, TOP_KEYS)),
         }
     }
@@ -54,6 +56,7 @@ pub(super) fn parse(text: &str, file: &str) -> Result<Map, MapError> {
         order,
         vars: Vec::new(),
         places: Vec::new(),
+        roles: None,
     };
     if let Some(vars) = vars {
         for (key, value) in p.table(vars, "vars", "a table: [vars]", None)?.iter() {
@@ -61,6 +64,9 @@ pub(super) fn parse(text: &str, file: &str) -> Result<Map, MapError> {
             map.vars.push(def);
             map.places.push(places);
         }
+    }
+    if let Some(roles) = roles {
+        map.roles = Some(p.roles(roles, &map.vars)?);
     }
     // Declaring every variable on a memory is the one check of addresses against areas.
     map.build()?;

@@ -13,6 +13,7 @@ use crate::protocol::{
     Bits, ExceptionCode, FunctionCode, Registers, Request, encode_exception, read_response_body,
 };
 
+use crate::slave::authz::AccessRequest;
 use crate::slave::config::{Settings, index_in};
 use crate::slave::hooks::{WriteRequest, WriteValues};
 
@@ -23,6 +24,8 @@ pub(crate) struct Context<'a> {
     pub(crate) specs: &'a [AreaSpec; 4],
     pub(crate) peer: Peer,
     pub(crate) unit: u8,
+    /// The client's role (from its TLS certificate; `None` is the NULL role).
+    pub(crate) role: Option<&'a str>,
 }
 
 /// Executes the request `pdu` and writes the response PDU to the front of `out` (which
@@ -44,6 +47,17 @@ pub(crate) fn execute(
         }
     };
     let function = request.function().value();
+    if let Some(authorize) = &ctx.settings.authorizer {
+        let access = AccessRequest::of(ctx.unit, &request);
+        if !authorize(ctx.role, &access) {
+            // a request the role may not make is answered with exception 01.
+            tracing::warn!(
+                peer = %ctx.peer, role = %ctx.role.unwrap_or("(none)"), request = %access,
+                "request refused: the role has no right to it"
+            );
+            return exception(out, function, ExceptionCode::IllegalFunction);
+        }
+    }
     match run(request, pdu, mem, ctx, out) {
         Ok(len) => Some(len),
         Err(code) => {

@@ -30,7 +30,9 @@ struct Slave {
 impl Slave {
     fn new(config: Config) -> Slave {
         let mem = memory();
-        let settings = config.settings(&mem).expect("settings");
+        let settings = config
+            .settings(&mem, crate::transport::Framing::Mbap)
+            .expect("settings");
         Slave { mem, settings }
     }
 
@@ -40,6 +42,7 @@ impl Slave {
             specs: &self.settings.specs,
             peer: peer(),
             unit: 1,
+            role: None,
         };
         let mut out = [0u8; 253];
         let n = execute(pdu, &self.mem, &ctx, &mut out).expect("an answer");
@@ -228,6 +231,7 @@ fn an_empty_pdu_gets_no_answer() {
         specs: &s.settings.specs,
         peer: peer(),
         unit: 1,
+        role: None,
     };
     let mut out = [0u8; 253];
     assert_eq!(execute(&[], &s.mem, &ctx, &mut out), None);

@@ -99,6 +99,19 @@ pub fn peer_missing(peer: &str) -> Option<String> {
     let (present, how) = match peer {
         "mbpoll" => (find_program("mbpoll").is_some(), "apt-get install mbpoll"),
         "socat" => (find_program("socat").is_some(), "apt-get install socat"),
+        "openssl" => (find_program("openssl").is_some(), "apt-get install openssl"),
+        "mosquitto" => (
+            find_program("mosquitto").is_some() || Path::new("/usr/sbin/mosquitto").is_file(),
+            "apt-get install mosquitto mosquitto-clients",
+        ),
+        "chromium" => (
+            find_program("chromium").is_some() || find_program("chromium-browser").is_some(),
+            "apt-get install chromium",
+        ),
+        "chromedriver" => (
+            find_program("chromedriver").is_some(),
+            "apt-get install chromium-driver",
+        ),
         "pymodbus" => (
             find_pymodbus_python().is_some(),
             "python3 -m venv .venv && .venv/bin/pip install pymodbus==3.16.1 pyserial",

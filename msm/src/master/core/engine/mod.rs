@@ -238,6 +238,8 @@ struct Cycle {
     /// Reads of this cycle to send again: they timed out while several requests were
     /// in flight (the slave may take only one), and go again one at a time.
     retry: Vec<(usize, Block)>,
+    /// A request sent beside another timed out during this cycle.
+    lost_beside: bool,
     waiters: Vec<SyncWaiter>,
     first_error: Option<BlockError>,
     /// Per unit, the write counter when the cycle started: local writes up to there go
@@ -266,6 +268,9 @@ pub(crate) struct Engine {
     pipelining_seen: bool,
     /// Widening is allowed once a cycle completed on this connection at the depth in use.
     may_widen: bool,
+    /// Fall backs since a cycle last went through at a depth above 1 without a request
+    /// lost beside another: two in a row say the slave cannot take several after all.
+    fallbacks: u32,
     next_tid: u16,
     in_flight: VecDeque<InFlight>,
     responses_on_connection: u64,
@@ -322,6 +327,7 @@ impl Engine {
             depth_limit,
             pipelining_seen: false,
             may_widen: false,
+            fallbacks: 0,
             next_tid: 1,
             in_flight: VecDeque::new(),
             responses_on_connection: 0,
@@ -429,6 +435,9 @@ impl Engine {
                 self.bus_free_at = Some(now + t.silence());
             }
             if f.beside {
+                if let Some(c) = self.cycle.as_mut() {
+                    c.lost_beside = true;
+                }
                 // Maybe the slave takes one request at a time: narrow, and send this one
                 // again inside the same cycle rather than fail the user's sync.
                 if self.pipelining_seen {
@@ -543,6 +552,7 @@ impl Engine {
             block: 0,
             outstanding: 0,
             retry: Vec::new(),
+            lost_beside: false,
             waiters: std::mem::take(&mut self.pending_syncs),
             first_error: None,
             flush_up_to: self.generations(),
@@ -633,6 +643,9 @@ impl Engine {
         self.set_stale(false, now);
         // A cycle at the depth in use went through: the slave keeps up.
         self.may_widen = true;
+        if self.depth > 1 && !cycle.lost_beside {
+            self.fallbacks = 0;
+        }
         for w in cycle.waiters {
             let result = match &cycle.first_error {
                 Some(e) => Err(Error::Block(e.clone())),
@@ -844,6 +857,13 @@ impl Engine {
     /// a cycle goes through, then wider again.
     fn fall_back(&mut self, why: &str) {
         if self.depth > 1 {
+            self.fallbacks += 1;
+            if self.fallbacks >= 2 {
+                // Widening failed again before a clean pipelined cycle: some slaves
+                // answer a request beside another only now and then (pymodbus, when
+                // they arrive in separate segments). Not a passing fault: stay at one.
+                return self.limit_to_one("requests sent beside another keep going unanswered");
+            }
             tracing::info!(peer = %self.cfg.peer, why, "one request at a time until a cycle goes through");
             self.set_depth(1, DepthReason::FaultFallBack);
             self.may_widen = false;

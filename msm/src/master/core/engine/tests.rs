@@ -227,6 +227,11 @@ impl Harness {
         panic!("the engine never went idle");
     }
 
+    /// True when nothing is in flight and no cycle is running.
+    fn sent_nothing_pending(&self) -> bool {
+        self.engine.in_flight.is_empty() && self.engine.cycle.is_none()
+    }
+
     /// Connects, starting at the configured depth (as if the slave had kept up).
     fn connect_at_full_depth(&mut self) {
         self.engine.handle_connected(self.now);
@@ -1333,4 +1338,40 @@ fn quality_goes_not_read_good_stale_and_is_published() {
         Quality::Good { last_read: None },
         "its own again"
     );
+}
+
+#[test]
+fn a_slave_that_answers_pipelined_requests_only_now_and_then_is_served_one_at_a_time() {
+    let m = Memory::new(2000);
+    let mut h = Harness::new(&m, 4);
+    let mut slave = FakeSlave::new(2000);
+    h.connect_at_full_depth();
+    // A first cycle answered in full: pipelining looks fine...
+    h.converse(&mut slave);
+    // ...then only the first of each batch is answered (requests in one segment).
+    for _ in 0..20 {
+        h.advance(PERIOD);
+        for _ in 0..200 {
+            let frames = h.sent();
+            if frames.is_empty() {
+                h.advance(TIMEOUT);
+                if h.sent_nothing_pending() {
+                    break;
+                }
+                continue;
+            }
+            let answer = slave.answer(&frames[0]);
+            h.feed(&answer);
+        }
+        if h.engine.status().depth_reason == DepthReason::SlaveOneAtATime {
+            break;
+        }
+    }
+    let st = h.engine.status();
+    assert_eq!(
+        (st.depth, st.depth_reason),
+        (1, DepthReason::SlaveOneAtATime),
+        "{st:?}"
+    );
+    assert!(st.block_errors.is_empty(), "{:?}", st.block_errors);
 }

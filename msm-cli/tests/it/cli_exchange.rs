@@ -1,6 +1,6 @@
 //! `serve`, `poll --json`, `read` and `write` against each other, through the binary.
 
-mod common;
+use crate::common;
 
 use common::{Running, map, run, serve, stderr, stdout};
 
@@ -8,14 +8,13 @@ fn json(line: &str) -> serde_json::Value {
     serde_json::from_str(line).unwrap_or_else(|e| panic!("not JSON ({e}): {line}"))
 }
 
-#[test]
 fn serve_and_poll_json_see_each_others_writes() {
     // The demo plant moves CYCLES; `msm write` changes SETPOINT; poll sees both, serve
     // logs the remote write with the peer's address.
     let (server, addr) = serve(&[]);
     let demo = common::temp_file(
         "demo.toml",
-        include_str!("../../msm/examples/maps/demo.toml"),
+        include_str!("../../../msm/examples/maps/demo.toml"),
     );
     let poll = Running::start(&[
         "poll",
@@ -51,7 +50,6 @@ fn serve_and_poll_json_see_each_others_writes() {
     });
 }
 
-#[test]
 fn read_and_write_by_name_and_raw() {
     let m = map("server_mapper.toml");
     let (_server, addr) = serve(&[&m]);
@@ -155,7 +153,6 @@ fn read_and_write_by_name_and_raw() {
     assert_eq!(lines[1]["value"].as_f64(), Some(2.25));
 }
 
-#[test]
 fn exit_codes_say_what_went_wrong() {
     let m = map("server_mapper.toml");
     let (_server, addr) = serve(&[&m]);
@@ -248,7 +245,6 @@ fn exit_codes_say_what_went_wrong() {
     }
 }
 
-#[test]
 fn poll_shows_a_lost_connection_and_recovers() {
     let m = map("server_mapper.toml");
     let (server, addr) = serve(&[&m]);
@@ -270,3 +266,27 @@ fn poll_shows_a_lost_connection_and_recovers() {
     let _again = Running::start(&["serve", &m, "--listen", &addr]);
     poll.expect_out("the reconnection", |l| l.contains("connected to"));
 }
+
+/// This file's tests, for the harness (main.rs), with the peers each needs.
+pub(crate) const TESTS: &[crate::Test] = &[
+    crate::Test {
+        name: "serve_and_poll_json_see_each_others_writes",
+        run: serve_and_poll_json_see_each_others_writes,
+        needs: &[],
+    },
+    crate::Test {
+        name: "read_and_write_by_name_and_raw",
+        run: read_and_write_by_name_and_raw,
+        needs: &[],
+    },
+    crate::Test {
+        name: "exit_codes_say_what_went_wrong",
+        run: exit_codes_say_what_went_wrong,
+        needs: &[],
+    },
+    crate::Test {
+        name: "poll_shows_a_lost_connection_and_recovers",
+        run: poll_shows_a_lost_connection_and_recovers,
+        needs: &[],
+    },
+];

@@ -4,17 +4,16 @@
 //! error without writing; a screenshot goes to `target/web-screenshot.png`. A second test
 //! measures the time from a change to the page showing it, at 1,000 variables.
 
-mod common;
-mod web_support;
+use crate::common;
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use common::web::{DEADLINE, mbpoll, mbpoll_register, program, serve, serve_map};
 use fantoccini::key::Key;
 use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::{Value, json};
-use web_support::{DEADLINE, mbpoll, mbpoll_register, program, serve, serve_map};
 
 /// Chromium under chromedriver, headless, with a fresh profile; both end when dropped.
 struct Browser {
@@ -124,7 +123,7 @@ fn screenshot_path() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/web-screenshot.png")
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn the_page_shows_changes_and_writes_in_a_real_browser() {
     let Some(mbpoll_exe) = program(
         &["mbpoll"],
@@ -205,7 +204,7 @@ async fn the_page_shows_changes_and_writes_in_a_real_browser() {
         .send_keys(&format!("4321{}", char::from(Key::Enter)))
         .await
         .expect("type");
-    web_support::wait_for("the typed value in the slave", DEADLINE, || {
+    common::web::wait_for("the typed value in the slave", DEADLINE, || {
         (mbpoll_register(&mbpoll_exe, &web.modbus, 2) == "4321").then_some(())
     });
 
@@ -312,7 +311,7 @@ async fn measure(
 
 /// Not a timed test: it prints the figures (docs/web.md quotes them) and checks only that
 /// every change reached the page.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn dom_update_latency_at_1000_variables() {
     let _turn = ONE_AT_A_TIME.lock().await;
     let Some(b) = browser().await else { return };
@@ -358,3 +357,17 @@ async fn dom_update_latency_at_1000_variables() {
     drop(web);
     b.client.clone().close().await.expect("close the browser");
 }
+
+/// This file's tests, for the harness (main.rs), with the peers each needs.
+pub(crate) const TESTS: &[crate::Test] = &[
+    crate::Test {
+        name: "the_page_shows_changes_and_writes_in_a_real_browser",
+        run: the_page_shows_changes_and_writes_in_a_real_browser,
+        needs: &["chromedriver", "chromium", "mbpoll"],
+    },
+    crate::Test {
+        name: "dom_update_latency_at_1000_variables",
+        run: dom_update_latency_at_1000_variables,
+        needs: &["chromedriver", "chromium"],
+    },
+];

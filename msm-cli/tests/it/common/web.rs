@@ -1,6 +1,5 @@
 //! Helpers for the web view's tests: starting `msm` with `--web`, finding the external
 //! peers (chromium, chromedriver, mbpoll), waiting with deadlines.
-#![allow(dead_code)] // each test binary uses a different subset
 
 use std::path::PathBuf;
 use std::process::Command;
@@ -58,6 +57,7 @@ pub fn program(names: &[&str], how: &str) -> Option<PathBuf> {
 
 /// A running `msm` with a web view: the process, its web root URL and its Modbus address.
 pub struct Web {
+    #[allow(dead_code)] // held to keep the process alive; dropping it stops msm
     pub msm: Running,
     pub url: String,
     pub modbus: String,

@@ -2,7 +2,6 @@
 //! loopback port, `mosquitto_sub`/`mosquitto_pub` as the other MQTT side, and mbpoll
 //! for the Modbus side. Missing peers: a loud SKIP, or a failure under `CI=true`
 //! (the pattern of `tests/common`).
-#![allow(dead_code)] // each test binary uses a different subset
 
 use std::io::{BufRead, BufReader};
 use std::net::{TcpListener, TcpStream};

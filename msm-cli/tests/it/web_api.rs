@@ -2,17 +2,16 @@
 //! code, the token rule, values checked as `msm write` checks them, a master's state, and
 //! a client that never reads the stream not slowing the slave down.
 
-mod common;
-mod web_support;
+use crate::common;
 
 use std::io::Write as _;
 use std::net::TcpStream;
 use std::time::{Duration, Instant};
 
+use common::web::{DEADLINE, MAP, serve, web_url};
 use msm::{Map, Master, Memory};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
-use web_support::{DEADLINE, MAP, serve, web_url};
 
 fn client() -> reqwest::Client {
     reqwest::Client::builder()
@@ -52,7 +51,7 @@ async fn master_of(modbus: &str) -> (msm::MapMemory, msm::AsyncMasterHandle) {
     (mm, master)
 }
 
-#[tokio::test]
+#[tokio::main(flavor = "current_thread")]
 async fn the_api_lists_and_reads_and_refuses_writes_unless_writable() {
     let web = serve(MAP, &[]);
     let (status, vars) = get(&format!("{}/api/vars", web.url)).await;
@@ -112,7 +111,7 @@ async fn the_api_lists_and_reads_and_refuses_writes_unless_writable() {
     );
 }
 
-#[tokio::test]
+#[tokio::main(flavor = "current_thread")]
 async fn writes_are_checked_as_msm_write_checks_them() {
     let web = serve(MAP, &["--web-writable"]);
     let setpoint = format!("{}/api/vars/SETPOINT", web.url);
@@ -164,7 +163,7 @@ async fn writes_are_checked_as_msm_write_checks_them() {
     master.stop().await;
 }
 
-#[tokio::test]
+#[tokio::main(flavor = "current_thread")]
 async fn the_token_is_required_when_given() {
     let web = serve(MAP, &["--web-token", "s3cret"]);
     let http = client();
@@ -206,7 +205,7 @@ async fn the_token_is_required_when_given() {
     assert_eq!(status, StatusCode::OK);
 }
 
-#[tokio::test]
+#[tokio::main(flavor = "current_thread")]
 async fn on_loopback_only_requests_for_localhost_are_answered() {
     // A page on another site reaching the view by DNS rebinding names its own host.
     let web = serve(MAP, &["--web-writable"]);
@@ -276,7 +275,7 @@ async fn next_event(
     }
 }
 
-#[tokio::test]
+#[tokio::main(flavor = "current_thread")]
 async fn the_event_stream_shows_a_remote_write_and_who_made_it() {
     let web = serve(MAP, &[]);
     let mut events = client()
@@ -318,7 +317,7 @@ async fn the_event_stream_shows_a_remote_write_and_who_made_it() {
     master.stop().await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn a_client_that_never_reads_the_stream_never_blocks_the_slave() {
     // 300 registers, each a variable: every write below changes all of them, so each
     // event is large and the idle clients' socket buffers fill up quickly.
@@ -427,7 +426,7 @@ fn poll(modbus: &str) -> (common::Running, String) {
     (msm, url)
 }
 
-#[tokio::test]
+#[tokio::main(flavor = "current_thread")]
 async fn poll_shows_the_masters_state_and_its_inputs_stay_read_only() {
     // A closed loopback port: nothing answers there.
     let closed = std::net::TcpListener::bind("127.0.0.1:0")
@@ -489,3 +488,42 @@ async fn poll_shows_the_masters_state_and_its_inputs_stay_read_only() {
     .await;
     assert!(s["last_error"].is_string(), "{s}");
 }
+
+/// This file's tests, for the harness (main.rs), with the peers each needs.
+pub(crate) const TESTS: &[crate::Test] = &[
+    crate::Test {
+        name: "the_api_lists_and_reads_and_refuses_writes_unless_writable",
+        run: the_api_lists_and_reads_and_refuses_writes_unless_writable,
+        needs: &[],
+    },
+    crate::Test {
+        name: "writes_are_checked_as_msm_write_checks_them",
+        run: writes_are_checked_as_msm_write_checks_them,
+        needs: &[],
+    },
+    crate::Test {
+        name: "the_token_is_required_when_given",
+        run: the_token_is_required_when_given,
+        needs: &[],
+    },
+    crate::Test {
+        name: "on_loopback_only_requests_for_localhost_are_answered",
+        run: on_loopback_only_requests_for_localhost_are_answered,
+        needs: &[],
+    },
+    crate::Test {
+        name: "the_event_stream_shows_a_remote_write_and_who_made_it",
+        run: the_event_stream_shows_a_remote_write_and_who_made_it,
+        needs: &[],
+    },
+    crate::Test {
+        name: "a_client_that_never_reads_the_stream_never_blocks_the_slave",
+        run: a_client_that_never_reads_the_stream_never_blocks_the_slave,
+        needs: &[],
+    },
+    crate::Test {
+        name: "poll_shows_the_masters_state_and_its_inputs_stay_read_only",
+        run: poll_shows_the_masters_state_and_its_inputs_stay_read_only,
+        needs: &[],
+    },
+];

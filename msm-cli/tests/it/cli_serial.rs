@@ -1,16 +1,12 @@
 //! `msm serve --serial` and `msm read/write --serial` on a socat pty pair, and the same
 //! over `--rtu-over-tcp`.
 
-mod common;
-#[path = "../../msm/tests/it/common/mod.rs"]
-#[allow(dead_code)] // the library's helpers; this file uses the serial ones
-mod peers;
+use crate::common;
 
 use common::{Running, map, run, stderr, stdout};
 
-#[test]
 fn serve_read_and_write_over_a_serial_line() {
-    let Some(line) = peers::SerialPair::new() else {
+    let Some(line) = crate::peers::SerialPair::new() else {
         return;
     };
     let m = map("server_mapper.toml");
@@ -60,7 +56,6 @@ fn serve_read_and_write_over_a_serial_line() {
     assert!(stderr(&r).contains("timeout"), "{}", stderr(&r));
 }
 
-#[test]
 fn serve_and_read_rtu_over_tcp() {
     let m = map("server_mapper.toml");
     let (_server, addr) = common::serve(&[&m, "--rtu-over-tcp"]);
@@ -94,3 +89,17 @@ fn serve_and_read_rtu_over_tcp() {
     ]);
     assert_eq!(r.status.code(), Some(1), "{}", stderr(&r));
 }
+
+/// This file's tests, for the harness (main.rs), with the peers each needs.
+pub(crate) const TESTS: &[crate::Test] = &[
+    crate::Test {
+        name: "serve_read_and_write_over_a_serial_line",
+        run: serve_read_and_write_over_a_serial_line,
+        needs: &["socat"],
+    },
+    crate::Test {
+        name: "serve_and_read_rtu_over_tcp",
+        run: serve_and_read_rtu_over_tcp,
+        needs: &[],
+    },
+];

@@ -1,13 +1,12 @@
 //! Every kind of map error, through the binary: exit code 2, and a message naming the
 //! file, the variable and the problem.
 
-mod common;
+use crate::common;
 
 use common::{run, stderr, temp_file};
 
 const MEMORY: &str = "[memory]\ncoils = 8\nholding_registers = 8\n[vars]\n";
 
-#[test]
 fn map_errors_name_the_file_the_variable_and_the_problem() {
     let cases: &[(&str, &str, &[&str])] = &[
         (
@@ -65,3 +64,10 @@ fn map_errors_name_the_file_the_variable_and_the_problem() {
     let err = stderr(&run(&["serve", &path, "--listen", "127.0.0.1:0"]));
     assert!(err.contains("no [memory] section"), "{err}");
 }
+
+/// This file's tests, for the harness (main.rs), with the peers each needs.
+pub(crate) const TESTS: &[crate::Test] = &[crate::Test {
+    name: "map_errors_name_the_file_the_variable_and_the_problem",
+    run: map_errors_name_the_file_the_variable_and_the_problem,
+    needs: &[],
+}];

@@ -2,13 +2,12 @@
 //! devices simulated by `msm serve`, mosquitto_sub/mosquitto_pub as the MQTT side and
 //! mbpoll as the Modbus side.
 
-mod common;
-mod gateway_peers;
+use crate::common;
 
 use std::path::{Path, PathBuf};
 
 use common::Running;
-use gateway_peers::{Broker, Peers, Sub, mbpoll_read, mbpoll_write, peers, publish};
+use common::gateway::{Broker, Peers, Sub, mbpoll_read, mbpoll_write, peers, publish};
 
 /// Holding 0 = SETPOINT (u16, 1200 at start), holding 1 = spare, input 0..2 = TEMP.
 const DEVICE_MAP: &str = "[memory]\nholding_registers = 4\ninput_registers = 2\n[vars]\n\
@@ -98,7 +97,6 @@ impl Rig {
     }
 }
 
-#[test]
 fn retained_values_quality_and_availability_follow_the_devices() {
     let Some(mut rig) = rig() else { return };
     let mut sub = rig.sub("msm/#");
@@ -143,7 +141,6 @@ fn retained_values_quality_and_availability_follow_the_devices() {
     assert_eq!(mbpoll_read(&rig.peers, &rig.boiler.1, 1, 0, 1), [1200]);
 }
 
-#[test]
 fn a_set_lands_on_the_device_and_a_bad_one_nowhere() {
     let Some(rig) = rig() else { return };
     let mut sub = rig.sub("msm/boiler/#");
@@ -173,7 +170,6 @@ fn a_set_lands_on_the_device_and_a_bad_one_nowhere() {
     );
 }
 
-#[test]
 fn killing_the_gateway_makes_the_broker_publish_its_will() {
     let Some(mut rig) = rig() else { return };
     let mut sub = rig.sub("msm/gateway/available");
@@ -183,7 +179,6 @@ fn killing_the_gateway_makes_the_broker_publish_its_will() {
     sub.expect("msm/gateway/available", "offline");
 }
 
-#[test]
 fn stopping_the_gateway_says_offline_before_it_goes() {
     let Some(rig) = rig() else { return };
     let mut sub = rig.sub("msm/gateway/available");
@@ -199,7 +194,6 @@ fn stopping_the_gateway_says_offline_before_it_goes() {
     assert_eq!(rig.gw.0.wait(), Some(0), "a clean stop exits 0");
 }
 
-#[test]
 fn a_broker_restart_loses_nothing_that_changed_meanwhile() {
     let Some(mut rig) = rig() else { return };
     {
@@ -209,7 +203,7 @@ fn a_broker_restart_loses_nothing_that_changed_meanwhile() {
     rig.broker.stop();
     mbpoll_write(&rig.peers, &rig.pump.1, 1, 0, 4242);
     // The gateway keeps polling without its broker: the gateway's own slave has it.
-    gateway_peers::wait_for("the new value polled", || {
+    common::gateway::wait_for("the new value polled", || {
         mbpoll_read(&rig.peers, &rig.gw.1, 2, 0, 1) == [4242]
     });
     rig.broker.restart();
@@ -220,17 +214,16 @@ fn a_broker_restart_loses_nothing_that_changed_meanwhile() {
     sub.expect("msm/gateway/available", "online");
 }
 
-#[test]
 fn the_gateways_slave_serves_each_device_by_unit_id_and_writes_go_to_it() {
     let Some(rig) = rig() else { return };
     mbpoll_write(&rig.peers, &rig.pump.1, 1, 1, 77);
-    gateway_peers::wait_for("unit 2 polled through the gateway", || {
+    common::gateway::wait_for("unit 2 polled through the gateway", || {
         mbpoll_read(&rig.peers, &rig.gw.1, 2, 0, 2) == [1200, 77]
     });
     assert_eq!(mbpoll_read(&rig.peers, &rig.gw.1, 1, 0, 2), [1200, 0]);
     // A write to unit 1 of the gateway lands on the boiler, not on the pump.
     mbpoll_write(&rig.peers, &rig.gw.1, 1, 1, 99);
-    gateway_peers::wait_for("the write on the boiler", || {
+    common::gateway::wait_for("the write on the boiler", || {
         mbpoll_read(&rig.peers, &rig.boiler.1, 1, 1, 1) == [99]
     });
     assert_eq!(mbpoll_read(&rig.peers, &rig.pump.1, 1, 1, 1), [77]);
@@ -238,7 +231,6 @@ fn the_gateways_slave_serves_each_device_by_unit_id_and_writes_go_to_it() {
     assert!(mbpoll_read(&rig.peers, &rig.gw.1, 3, 0, 1).is_empty());
 }
 
-#[test]
 fn home_assistant_discovery_is_sent_at_connection_and_when_it_comes_online() {
     let Some(rig) = rig_with("ha_discovery = true") else {
         return;
@@ -266,7 +258,6 @@ fn home_assistant_discovery_is_sent_at_connection_and_when_it_comes_online() {
     sub.expect_line("the configs again", |l| l.starts_with(setpoint));
 }
 
-#[test]
 fn check_validates_the_file_and_its_maps_with_file_line_and_fix() {
     let dir = scratch();
     let good = "[mqtt]\nurl = \"mqtt://127.0.0.1:1\"\n[[device]]\nname = \"boiler\"\nmap = \"device.toml\"\nconnect = \"127.0.0.1:1\"\n";
@@ -292,7 +283,6 @@ fn check_validates_the_file_and_its_maps_with_file_line_and_fix() {
     );
 }
 
-#[test]
 fn devices_on_one_link_share_its_master_and_each_is_published() {
     let Some(peers) = peers() else { return };
     let dir = scratch();
@@ -319,11 +309,10 @@ fn devices_on_one_link_share_its_master_and_each_is_published() {
     assert_eq!(mbpoll_read(&peers, &addr, 2, 0, 1), [5]);
 }
 
-#[test]
 fn a_tls_broker_is_reached_with_mqtts_and_its_ca() {
     let Some(peers) = peers() else { return };
     let dir = scratch();
-    if gateway_peers::certificates(&dir).is_none() {
+    if common::gateway::certificates(&dir).is_none() {
         return;
     }
     let path = |name: &str| dir.join(name).display().to_string();
@@ -346,3 +335,57 @@ fn a_tls_broker_is_reached_with_mqtts_and_its_ca() {
     sub.expect("msm/boiler/SETPOINT", "1200");
     sub.expect("msm/gateway/available", "online");
 }
+
+/// This file's tests, for the harness (main.rs), with the peers each needs.
+pub(crate) const TESTS: &[crate::Test] = &[
+    crate::Test {
+        name: "retained_values_quality_and_availability_follow_the_devices",
+        run: retained_values_quality_and_availability_follow_the_devices,
+        needs: &["mosquitto"],
+    },
+    crate::Test {
+        name: "a_set_lands_on_the_device_and_a_bad_one_nowhere",
+        run: a_set_lands_on_the_device_and_a_bad_one_nowhere,
+        needs: &["mosquitto"],
+    },
+    crate::Test {
+        name: "killing_the_gateway_makes_the_broker_publish_its_will",
+        run: killing_the_gateway_makes_the_broker_publish_its_will,
+        needs: &["mosquitto"],
+    },
+    crate::Test {
+        name: "stopping_the_gateway_says_offline_before_it_goes",
+        run: stopping_the_gateway_says_offline_before_it_goes,
+        needs: &["mosquitto"],
+    },
+    crate::Test {
+        name: "a_broker_restart_loses_nothing_that_changed_meanwhile",
+        run: a_broker_restart_loses_nothing_that_changed_meanwhile,
+        needs: &["mosquitto"],
+    },
+    crate::Test {
+        name: "the_gateways_slave_serves_each_device_by_unit_id_and_writes_go_to_it",
+        run: the_gateways_slave_serves_each_device_by_unit_id_and_writes_go_to_it,
+        needs: &["mosquitto"],
+    },
+    crate::Test {
+        name: "home_assistant_discovery_is_sent_at_connection_and_when_it_comes_online",
+        run: home_assistant_discovery_is_sent_at_connection_and_when_it_comes_online,
+        needs: &["mosquitto"],
+    },
+    crate::Test {
+        name: "check_validates_the_file_and_its_maps_with_file_line_and_fix",
+        run: check_validates_the_file_and_its_maps_with_file_line_and_fix,
+        needs: &[],
+    },
+    crate::Test {
+        name: "devices_on_one_link_share_its_master_and_each_is_published",
+        run: devices_on_one_link_share_its_master_and_each_is_published,
+        needs: &["mosquitto"],
+    },
+    crate::Test {
+        name: "a_tls_broker_is_reached_with_mqtts_and_its_ca",
+        run: a_tls_broker_is_reached_with_mqtts_and_its_ca,
+        needs: &["mosquitto"],
+    },
+];

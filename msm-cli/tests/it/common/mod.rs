@@ -1,5 +1,8 @@
-//! Running the `msm` binary in tests.
-#![allow(dead_code)] // each test binary uses a different subset
+//! Running the `msm` binary in tests; `web` and `gateway` have the helpers of those
+//! tests.
+
+pub mod gateway;
+pub mod web;
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};

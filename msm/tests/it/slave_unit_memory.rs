@@ -7,7 +7,6 @@ use msm::protocol::ExceptionCode;
 use msm::{Error, Master, Memory, Slave};
 use std::time::Duration;
 
-#[test]
 fn each_unit_is_served_from_its_own_memory() -> msm::Result<()> {
     let small = Memory::new(2);
     let large = Memory::builder().holding_registers_at(100, 50).build()?;
@@ -41,7 +40,6 @@ fn each_unit_is_served_from_its_own_memory() -> msm::Result<()> {
     Ok(())
 }
 
-#[test]
 fn addresses_are_checked_against_the_units_memory_and_other_units_are_refused() -> msm::Result<()> {
     let slave = Slave::tcp("127.0.0.1:0")
         .unit_memory(1, Memory::new(2))
@@ -78,3 +76,20 @@ fn addresses_are_checked_against_the_units_memory_and_other_units_are_refused() 
     );
     Ok(())
 }
+
+/// This file's tests, for the harness (main.rs), with the peers each needs.
+pub(crate) const TESTS: &[crate::Test] = &[
+    crate::Test {
+        name: "each_unit_is_served_from_its_own_memory",
+        run: || each_unit_is_served_from_its_own_memory().expect("the test"),
+        needs: &[],
+    },
+    crate::Test {
+        name: "addresses_are_checked_against_the_units_memory_and_other_units_are_refused",
+        run: || {
+            addresses_are_checked_against_the_units_memory_and_other_units_are_refused()
+                .expect("the test")
+        },
+        needs: &[],
+    },
+];

@@ -1,7 +1,7 @@
 //! The README's commands, run as written (the tour's fixed port replaced by a free one),
 //! and `msm demo` as the first command a newcomer runs.
 
-mod common;
+use crate::common;
 
 use std::process::Command;
 
@@ -34,14 +34,12 @@ fn words(line: &str, port: &str) -> Vec<String> {
         .collect()
 }
 
-#[test]
 fn readme_shows_the_two_commands() {
     let text = readme();
     assert!(text.contains("cargo run --release -p msm-cli -- demo"));
     assert!(text.contains("cargo test --workspace"));
 }
 
-#[test]
 fn the_demo_shows_the_exchange_and_stops_by_itself() {
     let demo = Running::start(&["demo", "--seconds", "5"]);
     demo.expect_out("the master's view", |l| {
@@ -55,7 +53,6 @@ fn the_demo_shows_the_exchange_and_stops_by_itself() {
     assert_eq!(demo.wait(), Some(0));
 }
 
-#[test]
 fn the_readme_tour_runs_as_written() {
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
@@ -117,3 +114,22 @@ fn the_readme_tour_runs_as_written() {
         eprintln!("SKIP: mbpoll is not installed; the README's mbpoll commands did not run");
     }
 }
+
+/// This file's tests, for the harness (main.rs), with the peers each needs.
+pub(crate) const TESTS: &[crate::Test] = &[
+    crate::Test {
+        name: "readme_shows_the_two_commands",
+        run: readme_shows_the_two_commands,
+        needs: &[],
+    },
+    crate::Test {
+        name: "the_demo_shows_the_exchange_and_stops_by_itself",
+        run: the_demo_shows_the_exchange_and_stops_by_itself,
+        needs: &[],
+    },
+    crate::Test {
+        name: "the_readme_tour_runs_as_written",
+        run: the_readme_tour_runs_as_written,
+        needs: &[],
+    },
+];
