@@ -159,6 +159,16 @@ impl AreaSpec {
         u32::from(self.start) + self.size
     }
 
+    /// The index of `address` in the area if `count` items from it lie inside: the one
+    /// address-in-area check, for declarations and for the slave's requests.
+    pub(crate) fn index_of(&self, address: u32, count: u32) -> Option<usize> {
+        let start = u32::from(self.start);
+        if address < start || count > self.size || address - start > self.size - count {
+            return None;
+        }
+        Some((address - start) as usize)
+    }
+
     pub(crate) fn check(&self, area: Area) -> Result<(), Error> {
         if self.end() > 65536 {
             return Err(Error::AreaTooLarge {
@@ -201,11 +211,7 @@ impl AreaData {
 
     /// Index of `address` if `count` items from it lie inside the area.
     pub(crate) fn index_of(&self, address: u32, count: u32) -> Option<usize> {
-        let start = u32::from(self.start);
-        if address < start || count > self.size || address - start > self.size - count {
-            return None;
-        }
-        Some((address - start) as usize)
+        self.spec().index_of(address, count)
     }
 
     pub(crate) fn registers(&self, index: usize, count: usize) -> &[u8] {

@@ -262,10 +262,7 @@ pub(crate) fn index_in(
     address: u16,
     count: u16,
 ) -> Option<usize> {
-    let spec = specs[area.index()];
-    let (first, end) = (u32::from(address), u32::from(address) + u32::from(count));
-    (first >= u32::from(spec.start) && end <= spec.end())
-        .then(|| (first - u32::from(spec.start)) as usize)
+    specs[area.index()].index_of(u32::from(address), u32::from(count))
 }
 
 #[cfg(test)]

@@ -243,10 +243,9 @@ fn millis(epoch: Instant, at: Instant) -> u64 {
     u64::try_from(ms).unwrap_or(u64::MAX) & !SERVED
 }
 
-/// `t + d`, or a time decades away when that overflows (`Duration::MAX` means never).
+/// `t + d`, or a time far away when that overflows (`Duration::MAX` means never).
 fn after(t: Instant, d: Duration) -> Instant {
-    t.checked_add(d)
-        .unwrap_or_else(|| t + Duration::from_secs(30 * 365 * 86_400))
+    crate::time::later(t, d)
 }
 
 /// Why a connection was closed.
@@ -359,10 +358,13 @@ impl<S: ConnStream> Connection<S> {
         let timer = tokio::time::sleep_until(after(last_input, settings.idle_timeout));
         tokio::pin!(timer);
         loop {
-            // Answer everything buffered; one write per batch.
+            // Answer everything buffered: the first request of a burst alone and at
+            // once (a pipelining client sends its next while the rest are executed),
+            // then the rest in one write.
             let mut frames = 0;
+            let mut limit = 1;
             loop {
-                let batch = match session.process(|incoming, out| {
+                let batch = match session.process_up_to(limit, |incoming, out| {
                     answer(&settings, &self.mem, peer, role.as_deref(), incoming, out)
                 }) {
                     Ok(batch) => batch,
@@ -395,6 +397,7 @@ impl<S: ConnStream> Connection<S> {
                 if !batch.more {
                     break;
                 }
+                limit = usize::MAX;
             }
             if frames > 0 {
                 // The time of the read that completed them: one clock read less.
