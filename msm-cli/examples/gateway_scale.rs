@@ -85,7 +85,15 @@ fn args() -> Result<Args, String> {
     Ok(a)
 }
 
-fn main() -> Result<(), Box<dyn std::error::Error>> {
+fn main() {
+    // Errors are printed for a person (Display), not as a Debug dump.
+    if let Err(e) = main_result() {
+        eprintln!("error: {e}");
+        std::process::exit(1);
+    }
+}
+
+fn main_result() -> Result<(), Box<dyn std::error::Error>> {
     let a = args()?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)

@@ -10,8 +10,9 @@ use clap::{Args, Parser, Subcommand};
 #[derive(Parser, Debug)]
 #[command(name = "msm", version, about, long_about = None, propagate_version = true)]
 pub(crate) struct Cli {
-    /// More log output on stderr (-v info, -vv debug, -vvv trace); RUST_LOG overrides.
-    #[arg(short, long, action = clap::ArgAction::Count, global = true)]
+    /// More log output on stderr (-v info, -vv debug, -vvv trace), before or after the
+    /// command; RUST_LOG overrides.
+    #[arg(short, long, action = clap::ArgAction::Count, global = true, display_order = 1000)]
     pub(crate) verbose: u8,
 
     #[command(subcommand)]
@@ -21,7 +22,7 @@ pub(crate) struct Cli {
 #[derive(Subcommand, Debug)]
 pub(crate) enum Command {
     /// A slave with a moving demo plant and a master in one process, showing the live
-    /// exchange. No hardware, no arguments.
+    /// exchange. No hardware needed, and no arguments (--seconds and --listen are optional).
     Demo(DemoArgs),
     /// Serve a map as a Modbus slave (a PLC simulator); the demo plant when no map is given.
     Serve(ServeArgs),
@@ -155,10 +156,12 @@ pub(crate) struct RawArgs {
 }
 
 #[derive(Args, Debug)]
+#[command(override_usage = "msm read [OPTIONS] MAP [NAME]...\n       \
+    msm read [OPTIONS] --area AREA --address N [--type TYPE] [--count N]")]
 pub(crate) struct ReadArgs {
     /// A map file and the variables to read (all of them when none are named); or nothing
     /// with --area/--address for raw access.
-    #[arg(value_name = "MAP [NAME]...")]
+    #[arg(value_name = "MAP")]
     pub(crate) words: Vec<String>,
     #[command(flatten)]
     pub(crate) raw: RawArgs,
@@ -173,6 +176,8 @@ pub(crate) struct ReadArgs {
 }
 
 #[derive(Args, Debug)]
+#[command(override_usage = "msm write [OPTIONS] MAP NAME=VALUE...\n       \
+    msm write [OPTIONS] --area AREA --address N [--type TYPE] VALUE...")]
 pub(crate) struct WriteArgs {
     /// A map file and NAME=VALUE pairs; or, with --area/--address, the values to write
     /// from that address on.

@@ -60,7 +60,7 @@ impl From<Error> for Failure {
             | Error::UnknownOrder { .. }
             | Error::UnknownByte { .. } => Failure::usage(e.to_string()),
             Error::NotConnected { peer, reason } => {
-                Failure::modbus(format!("cannot reach {peer}: {reason}"))
+                Failure::modbus(format!("cannot reach {peer}: {reason}{}", link_hint(&peer)))
             }
             Error::Block(b) => Failure::modbus(explain_block_error(&b, b.unit)),
             Error::Timeout { what, after } => {
@@ -96,5 +96,14 @@ pub(crate) fn explain_block_error(e: &BlockError, unit: u8) -> String {
         what
     } else {
         format!("{what}: {hint}")
+    }
+}
+
+/// What to check when a link cannot be opened: for a serial line, what `serve` says too.
+pub(crate) fn link_hint(peer: &str) -> &'static str {
+    if peer.starts_with('/') || peer.to_ascii_uppercase().starts_with("COM") {
+        ": check the path, that no other program holds it, and the permissions (the dialout group)"
+    } else {
+        ""
     }
 }

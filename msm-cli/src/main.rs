@@ -22,10 +22,10 @@ use failure::Failure;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    // Commands report faults themselves, in their words: the library's log would say it
-    // twice, so it stays behind -v. A slave's requests for other units are the exception.
-    let serving = matches!(cli.command, Command::Serve(_));
-    init_logging(cli.verbose, serving);
+    // Commands report a master's faults themselves, in their words: the library's log
+    // of them would say it twice, so it stays behind -v. The rest (a slave's refusals,
+    // requests for other units, the gateway's and web view's own) is shown.
+    init_logging(cli.verbose);
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -59,11 +59,10 @@ fn main() -> ExitCode {
     }
 }
 
-fn init_logging(verbose: u8, serving: bool) {
+fn init_logging(verbose: u8) {
     use std::io::IsTerminal;
     let default = match verbose {
-        0 if serving => "msm=error,msm::unknown_unit=warn",
-        0 => "msm=error",
+        0 => "msm=warn,msm::master=error,msm::transport=error",
         1 => "msm=info",
         2 => "msm=debug",
         _ => "msm=trace",

@@ -7,6 +7,16 @@ use std::time::SystemTime;
 
 use msm::{AnyVar, Change, DynValue, Origin, Quality};
 
+/// `1 cycle`, `2 cycles`: a count with its noun in the right number.
+pub(crate) fn count(n: impl Into<u64>, noun: &str) -> String {
+    let n = n.into();
+    if n == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{n} {noun}s")
+    }
+}
+
 /// How a console shows things.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Style {

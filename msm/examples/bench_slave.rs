@@ -9,7 +9,15 @@
 
 use msm::{Memory, Slave, Var};
 
-fn main() -> Result<(), Box<dyn std::error::Error>> {
+fn main() {
+    // Errors are printed for a person (Display), not as a Debug dump.
+    if let Err(e) = run() {
+        eprintln!("error: {e}");
+        std::process::exit(1);
+    }
+}
+
+fn run() -> Result<(), Box<dyn std::error::Error>> {
     let mut args = std::env::args().skip(1);
     let addr = args.next().unwrap_or_else(|| "127.0.0.1:5020".to_string());
     let threads: usize = args.next().map_or(Ok(1), |t| t.parse())?;

@@ -106,7 +106,15 @@ async fn handshakes(t: &Target, time: Duration) -> std::io::Result<f64> {
 }
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 1)]
-async fn main() -> Result<(), Box<dyn std::error::Error>> {
+async fn main() {
+    // Errors are printed for a person (Display), not as a Debug dump.
+    if let Err(e) = run().await {
+        eprintln!("error: {e}");
+        std::process::exit(1);
+    }
+}
+
+async fn run() -> Result<(), Box<dyn std::error::Error>> {
     let mut args = std::env::args().skip(1);
     let seconds: f64 = args.next().map(|s| s.parse()).transpose()?.unwrap_or(3.0);
     let rounds: usize = args.next().map(|s| s.parse()).transpose()?.unwrap_or(2);

@@ -9,7 +9,15 @@ use std::time::Duration;
 
 use msm::{Byte, Master, Memory, Order, Var};
 
-fn main() -> Result<(), Box<dyn std::error::Error>> {
+fn main() {
+    // Errors are printed for a person (Display), not as a Debug dump.
+    if let Err(e) = run() {
+        eprintln!("error: {e}");
+        std::process::exit(1);
+    }
+}
+
+fn run() -> Result<(), Box<dyn std::error::Error>> {
     let server = std::env::args()
         .nth(1)
         .unwrap_or_else(|| "127.0.0.1:5020".into());

@@ -8,7 +8,15 @@ use std::time::Duration;
 
 use msm::{Master, Memory, Order, Slave, Var};
 
-fn main() -> Result<(), msm::Error> {
+fn main() {
+    // Errors are printed for a person (Display), not as a Debug dump.
+    if let Err(e) = run() {
+        eprintln!("error: {e}");
+        std::process::exit(1);
+    }
+}
+
+fn run() -> Result<(), msm::Error> {
     // The PLC side: 8 holding registers served over Modbus/TCP (port 0: any free port).
     let plc = Memory::new(8);
     let slave = Slave::tcp("127.0.0.1:0").serve(plc.clone())?;

@@ -12,7 +12,15 @@ use std::time::{Duration, Instant};
 
 use msm::{Byte, Memory, Order, Slave, Var};
 
-fn main() -> Result<(), Box<dyn std::error::Error>> {
+fn main() {
+    // Errors are printed for a person (Display), not as a Debug dump.
+    if let Err(e) = run() {
+        eprintln!("error: {e}");
+        std::process::exit(1);
+    }
+}
+
+fn run() -> Result<(), Box<dyn std::error::Error>> {
     let mut args = std::env::args().skip(1);
     let listen = args.next().unwrap_or_else(|| "127.0.0.1:5020".into());
     let seconds: f64 = args

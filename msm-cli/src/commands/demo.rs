@@ -120,9 +120,9 @@ pub(crate) async fn run(a: DemoArgs) -> CmdResult {
     master.stop().await;
     slave.stop().await;
     println!(
-        "\nmsm demo: ran {:.1} s; the master completed {} cycles (average {:.2} ms); the slave confirmed {} of its writes.",
+        "\nmsm demo: ran {:.1} s; the master completed {} (average {:.2} ms); the slave confirmed {} of its writes.",
         began.elapsed().as_secs_f64(),
-        s.cycles,
+        crate::show::count(s.cycles, "cycle"),
         s.average_cycle.unwrap_or_default().as_secs_f64() * 1e3,
         s.writes_confirmed
     );

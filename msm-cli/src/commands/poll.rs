@@ -73,7 +73,8 @@ fn report_status(console: &mut Console, peer: &str, unit: u8, last: &Status, now
     }
     if !now.connected && (last.connected || last.last_error != now.last_error) {
         if let Some(e) = &now.last_error {
-            console.event(&format!("{e} (retrying)"));
+            let hint = crate::failure::link_hint(peer);
+            console.event(&format!("{e}{hint} (retrying)"));
         }
     }
     for e in &now.block_errors {
@@ -101,7 +102,7 @@ fn header(peer: &str, unit: u8, s: &Status) -> String {
         _ => String::new(),
     };
     format!(
-        "msm poll {peer} unit {unit}: {state}, {} cycles{cycle}; Ctrl-C to stop",
-        s.cycles
+        "msm poll {peer} unit {unit}: {state}, {}{cycle}; Ctrl-C to stop",
+        crate::show::count(s.cycles, "cycle")
     )
 }

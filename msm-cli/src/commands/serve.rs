@@ -45,7 +45,10 @@ pub(crate) async fn run(a: ServeArgs) -> CmdResult {
         None if a.tls.tls => format!("{} (TLS)", slave.local_addr()),
         None => slave.local_addr().to_string(),
     };
-    if !a.quiet {
+    // Quiet prints nothing, but for the address when any free port was asked for
+    // (`--listen 127.0.0.1:0`): nothing else can tell it.
+    let any_port = a.listen.as_deref().is_some_and(|l| l.ends_with(":0"));
+    if !a.quiet || any_port {
         eprintln!("msm serve: serving {what} on {place} ({units}); Ctrl-C to stop");
     }
     let title = format!("msm serve {place} ({units})");
@@ -158,12 +161,15 @@ impl Batch {
             console.on_change(mm.vars(), &c);
         }
         for (peer, n) in self.more.drain(..) {
-            console.event(&format!("{n} more write(s) from {peer}"));
+            console.event(&format!(
+                "{} more from {peer}",
+                crate::show::count(n, "write")
+            ));
         }
         if self.lagged > 0 {
             console.event(&format!(
-                "{} change(s) not shown: output too slow",
-                self.lagged
+                "{} not shown: output too slow",
+                crate::show::count(self.lagged, "change")
             ));
             self.lagged = 0;
         }

@@ -558,10 +558,21 @@ impl Master {
         if let Some(addr) = link.tcp_addr()
             && !crate::transport::has_port(addr)
         {
-            return Err(Error::Config(format!(
-                "{addr:?} has no port, or is not host:port: write for example plc.local:502, \
-                 10.0.0.5:502 or [fe80::1]:502"
-            )));
+            // A number after the last colon that is too big is a port out of range.
+            let too_big = addr
+                .rsplit_once(':')
+                .and_then(|(_, port)| port.parse::<u64>().ok())
+                .filter(|&p| p > u64::from(u16::MAX));
+            return Err(Error::Config(match too_big {
+                Some(port) => format!(
+                    "{addr:?}: port {port} is out of range: a TCP port is 1..=65535 \
+                     (Modbus/TCP uses 502, Modbus/TCP Security 802)"
+                ),
+                None => format!(
+                    "{addr:?} has no port, or is not host:port: write for example plc.local:502, \
+                     10.0.0.5:502 or [fe80::1]:502"
+                ),
+            }));
         }
         let framing = match (link.framing(), link) {
             (LinkFraming::Mbap, _) => Framing::Tcp,

@@ -35,7 +35,11 @@ impl Engine {
                 Ok(None) => break,
                 Err(e) => {
                     used = rx.len();
-                    self.request_reconnect(format!("the slave sent a malformed frame: {e}"));
+                    self.request_reconnect(format!(
+                        "the slave sent a malformed frame: {e}: is this a Modbus/TCP server \
+                         (and not, say, a web server, or a serial converter speaking RTU, \
+                         which needs --rtu-over-tcp)?"
+                    ));
                 }
             }
         }
