@@ -11,6 +11,7 @@ mod quality;
 mod stats;
 
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Duration;
 
 use clap::Args;
@@ -34,6 +35,8 @@ pub(crate) struct GatewayArgs {
     /// Stop after this many seconds (default: run until Ctrl-C or SIGTERM).
     #[arg(long, value_name = "N")]
     pub(crate) seconds: Option<f64>,
+    #[command(flatten)]
+    pub(crate) web: crate::web::WebArgs,
 }
 
 /// Runs the gateway until stopped.
@@ -79,6 +82,20 @@ pub(crate) async fn run(a: GatewayArgs) -> CmdResult {
             stop.clone(),
         )));
     }
+    // The web view shows every device's variables as DEVICE/VAR, with their state.
+    let web_vars = devices
+        .iter()
+        .flat_map(|d| {
+            crate::web::WebVar::from_map(&d.mm, &format!("{}/", d.name), |v| {
+                matches!(v.area(), msm::Area::Coil | msm::Area::Holding)
+            })
+        })
+        .collect();
+    let named: Vec<(String, Arc<msm::AsyncMasterHandle>)> = devices
+        .iter()
+        .map(|d| (d.name.clone(), d.master.clone()))
+        .collect();
+    let web_status = crate::web::StatusSource::new(move || combined_status(&named));
     let masters = devices.iter().map(|d| d.master.clone()).collect();
     tasks.push(tokio::spawn(stats::run(
         broker.clone(),
@@ -102,6 +119,7 @@ pub(crate) async fn run(a: GatewayArgs) -> CmdResult {
         "msm gateway: {count} device(s), {vars} variable(s), broker {}:{} prefix {}{serving}; Ctrl-C to stop",
         config.mqtt.host, config.mqtt.port, config.mqtt.prefix
     );
+    let _web = crate::web::start_vars(&a.web, web_vars, Some(web_status)).await?;
     crate::commands::stop_signal(a.seconds).await;
     broker.goodbye(Duration::from_secs(2)).await;
     stop.cancel();
@@ -137,4 +155,23 @@ fn failure(context: &str, e: msm::Error) -> Failure {
         message: format!("{context}: {}", f.message),
         ..f
     }
+}
+
+/// Every device's master as one state for the web view: connected when all are, the
+/// first error named by its device, the cycles and block errors of all.
+fn combined_status(masters: &[(String, Arc<msm::AsyncMasterHandle>)]) -> msm::Status {
+    let mut all = msm::Status::default();
+    all.connected = true;
+    for (name, master) in masters {
+        let s = master.status();
+        all.connected &= s.connected;
+        all.stale |= s.stale;
+        all.cycles += s.cycles;
+        all.reconnects += s.reconnects;
+        if all.last_error.is_none() {
+            all.last_error = s.last_error.map(|e| format!("{name}: {e}"));
+        }
+        all.block_errors.extend(s.block_errors);
+    }
+    all
 }

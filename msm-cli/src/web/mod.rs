@@ -144,15 +144,28 @@ pub(crate) async fn start(
     mm: &MapMemory,
     status: Option<StatusSource>,
 ) -> Result<Option<WebServer>, Failure> {
-    let Some(text) = &a.web else {
+    if a.web.is_none() {
         return Ok(None);
-    };
-    let addr = args::parse_addr(text).map_err(|e| Failure::usage(e.to_string()))?;
+    }
     // A master writes coils and holding registers; a slave's program writes any area.
     let master = status.is_some();
     let vars = WebVar::from_map(mm, "", |v| {
         !master || matches!(v.area(), Area::Coil | Area::Holding)
     });
+    start_vars(a, vars, status).await
+}
+
+/// `--web` with the variables given (a gateway's, named `DEVICE/VAR`): serves them and
+/// prints where; `None` without `--web`.
+pub(crate) async fn start_vars(
+    a: &WebArgs,
+    vars: Vec<WebVar>,
+    status: Option<StatusSource>,
+) -> Result<Option<WebServer>, Failure> {
+    let Some(text) = &a.web else {
+        return Ok(None);
+    };
+    let addr = args::parse_addr(text).map_err(|e| Failure::usage(e.to_string()))?;
     let config = WebConfig {
         addr,
         writable: a.web_writable,

@@ -38,6 +38,18 @@ fn device(dir: &Path, listen: &str) -> (Running, String) {
 /// The gateway for devices `boiler` (unit_id 1) and `pump` (unit_id 2), serving on any
 /// port; the process and, if `serve`, the address its slave listens on.
 fn gateway(dir: &Path, port: u16, boiler: &str, pump: &str, mqtt: &str) -> (Running, String) {
+    gateway_with(dir, port, boiler, pump, mqtt, &[])
+}
+
+/// [`gateway`] with more command-line arguments.
+fn gateway_with(
+    dir: &Path,
+    port: u16,
+    boiler: &str,
+    pump: &str,
+    mqtt: &str,
+    extra: &[&str],
+) -> (Running, String) {
     let config = format!(
         "[mqtt]\nurl = \"mqtt://127.0.0.1:{port}\"\nclient_id = \"gw-test-{port}\"\n{mqtt}\n\
          [serve]\nlisten = \"127.0.0.1:0\"\n\
@@ -46,7 +58,9 @@ fn gateway(dir: &Path, port: u16, boiler: &str, pump: &str, mqtt: &str) -> (Runn
     );
     let path = dir.join("gw.toml");
     std::fs::write(&path, config).expect("write gw.toml");
-    let gw = Running::start_in(dir, &["gateway", "gw.toml"]);
+    let mut args = vec!["gateway", "gw.toml"];
+    args.extend(extra);
+    let gw = Running::start_in(dir, &args);
     let line = gw.expect_err("the gateway's start line", |l| {
         l.contains("serving them on")
     });
@@ -336,8 +350,78 @@ fn a_tls_broker_is_reached_with_mqtts_and_its_ca() {
     sub.expect("msm/gateway/available", "online");
 }
 
+fn the_web_view_shows_every_devices_variables_with_their_quality() {
+    let Some(peers) = peers() else { return };
+    let dir = scratch();
+    let broker = Broker::start(&peers, &dir);
+    let boiler = device(&dir, "127.0.0.1:0");
+    let pump = device(&dir, "127.0.0.1:0");
+    let (gw, _) = gateway_with(
+        &dir,
+        broker.port,
+        &boiler.1,
+        &pump.1,
+        "",
+        &["--web", "127.0.0.1:0"],
+    );
+    let line = gw.expect_err("the web view's address", |l| l.contains("msm web: http://"));
+    let url = line
+        .split("http://")
+        .nth(1)
+        .and_then(|r| r.split('/').next())
+        .expect("web address")
+        .to_string();
+    // Both devices' variables, named DEVICE/VAR, read good.
+    let began = std::time::Instant::now();
+    loop {
+        let body = http_get(&url, "/api/vars");
+        let vars: serde_json::Value = serde_json::from_str(&body).expect("JSON");
+        let names: Vec<&str> = vars
+            .as_array()
+            .expect("a list")
+            .iter()
+            .filter_map(|v| v["name"].as_str())
+            .collect();
+        assert!(names.contains(&"boiler/SETPOINT"), "{names:?}");
+        assert!(names.contains(&"pump/TEMP"), "{names:?}");
+        let good = vars
+            .as_array()
+            .expect("a list")
+            .iter()
+            .all(|v| v["quality"] == "good");
+        if good {
+            let setpoint = vars
+                .as_array()
+                .and_then(|a| a.iter().find(|v| v["name"] == "boiler/SETPOINT"))
+                .expect("boiler/SETPOINT");
+            assert_eq!(setpoint["value"], 1200);
+            break;
+        }
+        assert!(began.elapsed() < common::DEADLINE, "not all good: {vars}");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+}
+
+/// `GET path` on `host:port`, the body (HTTP/1.0, so the server closes when done).
+fn http_get(host: &str, path: &str) -> String {
+    use std::io::{Read, Write};
+    let mut s = std::net::TcpStream::connect(host).expect("connect to the web view");
+    s.set_read_timeout(Some(common::DEADLINE)).expect("timeout");
+    write!(s, "GET {path} HTTP/1.0\r\nHost: {host}\r\n\r\n").expect("request");
+    let mut text = String::new();
+    s.read_to_string(&mut text).expect("response");
+    text.split_once("\r\n\r\n")
+        .map(|(_, body)| body.to_string())
+        .unwrap_or_default()
+}
+
 /// This file's tests, for the harness (main.rs), with the peers each needs.
 pub(crate) const TESTS: &[crate::Test] = &[
+    crate::Test {
+        name: "the_web_view_shows_every_devices_variables_with_their_quality",
+        run: the_web_view_shows_every_devices_variables_with_their_quality,
+        needs: &["mosquitto"],
+    },
     crate::Test {
         name: "retained_values_quality_and_availability_follow_the_devices",
         run: retained_values_quality_and_availability_follow_the_devices,
