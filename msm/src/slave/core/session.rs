@@ -120,20 +120,8 @@ impl Session {
     /// with the request's transaction and unit ids) to the output. `answer` writes a
     /// response PDU into the buffer it is given and returns its length, or `None` to
     /// answer nothing.
-    #[cfg(test)]
     pub(crate) fn process(
         &mut self,
-        answer: impl FnMut(Incoming<'_>, &mut [u8]) -> Option<usize>,
-    ) -> Result<Batch, StreamFault> {
-        self.process_up_to(usize::MAX, answer)
-    }
-
-    /// [`process`](Self::process), stopping after `limit` frames (`batch.more` then says
-    /// whether more are buffered): the driver answers the first request of a pipelined
-    /// burst at once, so the client can send its next one while the rest are executed.
-    pub(crate) fn process_up_to(
-        &mut self,
-        limit: usize,
         mut answer: impl FnMut(Incoming<'_>, &mut [u8]) -> Option<usize>,
     ) -> Result<Batch, StreamFault> {
         if self.rtu {
@@ -141,7 +129,7 @@ impl Session {
         }
         let mut batch = Batch::default();
         while self.start < self.end {
-            if self.out_len + MAX_FRAME_LEN > self.output.len() || batch.frames >= limit {
+            if self.out_len + MAX_FRAME_LEN > self.output.len() {
                 batch.more = true;
                 break;
             }
