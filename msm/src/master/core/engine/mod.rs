@@ -410,6 +410,11 @@ impl Engine {
         while let Some(f) = self.in_flight.pop_front() {
             self.fail(now, f, Fault::Disconnected(reason.to_string()));
         }
+        // A lost connection is said once, in `last_error` and by the items' quality
+        // (stale), not as a failure of every block that was in flight.
+        self.block_errors
+            .retain(|_, e| !matches!(e.fault, Fault::Disconnected(_)));
+        self.status.block_errors = self.block_errors.values().cloned().collect();
         if let Some(cycle) = self.cycle.take() {
             self.pending_syncs.extend(cycle.waiters);
         }

@@ -1325,6 +1325,10 @@ fn quality_goes_not_read_good_stale_and_is_published() {
         }
     );
     assert!(
+        h.engine.status().block_errors.is_empty(),
+        "a lost connection is not a block error"
+    );
+    assert!(
         changes.try_recv().expect("no lag").is_some(),
         "stale is published"
     );
