@@ -61,6 +61,7 @@ pub mod protocol;
 pub mod slave;
 mod time;
 pub mod transport;
+mod worker;
 
 pub use error::{Error, Result};
 #[cfg(feature = "map")]

@@ -507,21 +507,8 @@ impl Master {
     /// ```
     pub fn start(self, mem: Memory) -> Result<MasterHandle> {
         let (driver, parts) = self.prepare(mem)?;
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .map_err(|e| Error::Io {
-                context: "cannot start the master's runtime".into(),
-                source: e,
-            })?;
         let name = format!("msm-master {}", parts.peer);
-        let thread = std::thread::Builder::new()
-            .name(name)
-            .spawn(move || runtime.block_on(driver.run()))
-            .map_err(|e| Error::Io {
-                context: "cannot start the master's thread".into(),
-                source: e,
-            })?;
+        let thread = crate::worker::on_own_thread(name, 1, "master", move || Ok(driver.run()))?;
         Ok(MasterHandle::new(parts, thread))
     }
 

@@ -16,6 +16,7 @@ use crate::error::{Error, Result};
 use crate::memory::Memory;
 use crate::protocol::rtu_framer::Timing;
 use crate::transport::SerialConfig;
+use crate::worker::on_own_thread;
 
 /// Serves from a new thread with its own runtime: current-thread for 1 worker,
 /// multi-thread otherwise. The runtime is built, used and dropped on that thread, never
@@ -32,18 +33,24 @@ pub(crate) fn blocking(
     let stop = CancellationToken::new();
     let stats = Arc::new(Stats::default());
     let (thread_stop, thread_stats, addr_owned) = (stop.clone(), stats.clone(), addr.to_string());
-    let thread = on_own_thread(format!("msm-slave {local_addr}"), workers, move || {
-        let listener = TcpListener::from_std(listener).map_err(|e| listen_error(&addr_owned, e))?;
-        let server = Server {
-            listener,
-            settings: Arc::new(settings),
-            mem,
-            stop: thread_stop,
-            stats: thread_stats,
-            tls,
-        };
-        Ok(server.run())
-    })?;
+    let thread = on_own_thread(
+        format!("msm-slave {local_addr}"),
+        workers,
+        "slave",
+        move || {
+            let listener =
+                TcpListener::from_std(listener).map_err(|e| listen_error(&addr_owned, e))?;
+            let server = Server {
+                listener,
+                settings: Arc::new(settings),
+                mem,
+                stop: thread_stop,
+                stats: thread_stats,
+                tls,
+            };
+            Ok(server.run())
+        },
+    )?;
     let parts = Parts {
         local_addr,
         stats,
@@ -62,7 +69,7 @@ pub(crate) fn blocking_serial(
     let stop = CancellationToken::new();
     let thread_stop = stop.clone();
     let name = format!("msm-slave {}", line.path);
-    let thread = on_own_thread(name, 1, move || {
+    let thread = on_own_thread(name, 1, "slave", move || {
         Ok(serial_server(&line, settings, mem, thread_stop)?.run())
     })?;
     let parts = Parts {
@@ -71,71 +78,6 @@ pub(crate) fn blocking_serial(
         stop,
     };
     Ok(SlaveHandle::new(parts, thread))
-}
-
-/// Runs a server on a new thread with a runtime of its own. `setup` runs on that thread
-/// inside the runtime (so it can register sockets and ports) and returns the server's
-/// future; its error, or the runtime's, is returned here before anything is served.
-fn on_own_thread<F, Fut>(
-    name: String,
-    workers: usize,
-    setup: F,
-) -> Result<std::thread::JoinHandle<()>>
-where
-    F: FnOnce() -> Result<Fut> + Send + 'static,
-    Fut: std::future::Future<Output = ()>,
-{
-    let (started_tx, started_rx) = std::sync::mpsc::channel();
-    let thread = std::thread::Builder::new()
-        .name(name)
-        .spawn(move || {
-            let runtime = match runtime(workers) {
-                Ok(runtime) => runtime,
-                Err(e) => {
-                    let _ = started_tx.send(Err(Error::Io {
-                        context: "cannot start the slave's runtime".into(),
-                        source: e,
-                    }));
-                    return;
-                }
-            };
-            let server = {
-                let _entered = runtime.enter();
-                setup()
-            };
-            match server {
-                Ok(server) => {
-                    let _ = started_tx.send(Ok(()));
-                    runtime.block_on(server);
-                }
-                Err(e) => {
-                    let _ = started_tx.send(Err(e));
-                }
-            }
-        })
-        .map_err(|e| Error::Io {
-            context: "cannot start the slave's thread".into(),
-            source: e,
-        })?;
-    match started_rx.recv() {
-        Ok(Ok(())) => Ok(thread),
-        Ok(Err(e)) => Err(e),
-        Err(_) => Err(Error::Stopped),
-    }
-}
-
-fn runtime(workers: usize) -> io::Result<tokio::runtime::Runtime> {
-    if workers <= 1 {
-        tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-    } else {
-        tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(workers)
-            .thread_name("msm-slave-worker")
-            .enable_all()
-            .build()
-    }
 }
 
 /// Serves a serial line as a task on the current runtime.
