@@ -94,27 +94,42 @@ pub(crate) fn json_state(
     .unwrap_or_default()
 }
 
+/// A variable's quality by name (`good`, `not_read`, `stale`, `bad`) and why it is not
+/// good: the read's error for `bad`, the link's error (when known) for `not_read` and
+/// `stale`. The web view, the gateway and the console all say it this way.
+pub(crate) fn quality_of(
+    var: &AnyVar,
+    link_error: Option<String>,
+) -> (&'static str, Option<String>) {
+    let quality = var.quality();
+    let why = match &quality {
+        Quality::Good { .. } => None,
+        Quality::NotRead => Some(link_error.unwrap_or_else(|| "not read yet".to_string())),
+        Quality::Stale { .. } => Some(match link_error {
+            Some(e) => format!("connection lost ({e}): the last value read"),
+            None => "connection lost: the last value read".to_string(),
+        }),
+        Quality::Bad(e) => Some(e.describe()),
+        other => Some(other.to_string()),
+    };
+    (quality.name(), why)
+}
+
 /// What a variable shows: its value once read (good or stale), its quality's name, and
 /// why it is not good. `not_read_reason` says why nothing was read yet (`not connected`).
 pub(crate) fn state_of(
     var: &AnyVar,
     not_read_reason: Option<&str>,
 ) -> (Option<DynValue>, &'static str, Option<String>) {
-    let quality = var.quality();
-    match &quality {
-        Quality::Good { .. } => (Some(var.get()), quality.name(), None),
-        Quality::Stale { .. } => (
-            Some(var.get()),
-            quality.name(),
-            Some("connection lost: the last value read".into()),
-        ),
-        Quality::NotRead => (
+    let (name, why) = quality_of(var, None);
+    match name {
+        "good" | "stale" => (Some(var.get()), name, why),
+        "not_read" => (
             None,
-            quality.name(),
+            name,
             Some(not_read_reason.unwrap_or("not read yet").to_string()),
         ),
-        Quality::Bad(e) => (None, quality.name(), Some(e.describe())),
-        _ => (None, quality.name(), Some(quality.to_string())),
+        _ => (None, name, why),
     }
 }
 
@@ -351,5 +366,67 @@ impl Console {
         {
             self.failed = Some(e);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use msm::{Map, Master, Memory, Plan, Slave};
+
+    use super::*;
+
+    #[test]
+    fn quality_names_and_reasons_follow_the_library() {
+        let mm = Map::from_toml_str(
+            "[memory]\nholding_registers = 8\n[vars]\n\
+             A = { area = \"holding\", address = 2, type = \"u32\" }\n\
+             FAR = { area = \"holding\", address = 6, type = \"u16\" }\n",
+        )
+        .expect("map")
+        .build()
+        .expect("build");
+        let (a, far) = (&mm.vars()[0], &mm.vars()[1]);
+        // Nobody else's data: good, value shown.
+        assert_eq!(quality_of(a, None), ("good", None));
+        assert_eq!(state_of(a, None).0, Some(DynValue::U32(0)));
+        // Kept by a master of a slave with only 4 registers: A read, FAR refused.
+        let slave = Slave::tcp("127.0.0.1:0")
+            .serve(Memory::new(4))
+            .expect("serve");
+        let master = Master::tcp(slave.local_addr())
+            .plan(Plan::DeclaredVars { max_gap: 0 })
+            .response_timeout(Duration::from_secs(2))
+            .start(mm.memory().clone())
+            .expect("start");
+        assert!(master.sync().is_err(), "FAR is past the slave's registers");
+        assert_eq!(quality_of(a, None), ("good", None));
+        let (name, why) = quality_of(far, Some("ignored for bad".into()));
+        assert_eq!(name, "bad");
+        assert_eq!(
+            why.as_deref(),
+            Some("exception 02 (illegal data address) reading holding 6")
+        );
+        let (value, _, _) = state_of(far, None);
+        assert_eq!(value, None, "a value not read is never shown");
+        // The slave goes away: A is stale, its last value still shown, with why.
+        slave.stop();
+        assert!(
+            (0..500).any(|_| {
+                let _ = master.sync_timeout(Duration::from_millis(20));
+                quality_of(a, None).0 == "stale"
+            }),
+            "{:?}",
+            quality_of(a, None)
+        );
+        let (value, name, why) = state_of(a, Some("not connected"));
+        assert_eq!((value.is_some(), name), (true, "stale"));
+        assert_eq!(why.as_deref(), Some("connection lost: the last value read"));
+        assert_eq!(
+            quality_of(a, Some("refused".into())).1.as_deref(),
+            Some("connection lost (refused): the last value read")
+        );
+        master.stop();
     }
 }

@@ -23,7 +23,6 @@ pub(crate) const SET_QUEUE: usize = 64;
 /// A device being polled.
 pub(crate) struct Device {
     pub(crate) name: String,
-    pub(crate) unit: u8,
     pub(crate) unit_id: Option<u8>,
     pub(crate) mm: MapMemory,
     pub(crate) master: Arc<AsyncMasterHandle>,
@@ -67,7 +66,6 @@ pub(crate) async fn start(configs: Vec<DeviceConfig>) -> Result<Vec<Device>, Fai
         for (c, mm) in members {
             devices.push(Device {
                 name: c.name,
-                unit: c.unit,
                 unit_id: c.unit_id,
                 mm,
                 master: handle.clone(),
@@ -179,7 +177,7 @@ impl Worker {
             self.broker.publish(topic, text.into(), true).await;
         }
         for i in 0..self.topics.len() {
-            let quality = quality_of(&status, self.device.unit, &self.device.mm.vars()[i]);
+            let quality = quality_of(&self.device.mm.vars()[i]);
             let text = quality_text(&quality);
             let p = &mut self.published[i];
             p.good = quality.0 == "good";

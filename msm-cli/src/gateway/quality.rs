@@ -1,21 +1,15 @@
 //! The quality of a device's variable, in the text form of the `/quality` topics: the
 //! library's own (`AnyVar::quality`).
 
-use msm::{AnyVar, Quality, Status};
+use msm::AnyVar;
 
-/// The quality of `var` (kept by the master whose state is `status`): its text form
-/// (`good`, `not_read`, `stale`, `bad`) and, for `bad`, why.
-pub(crate) fn quality_of(
-    _status: &Status,
-    _unit: u8,
-    var: &AnyVar,
-) -> (&'static str, Option<String>) {
-    let quality = var.quality();
-    let why = match &quality {
-        Quality::Bad(e) => Some(e.describe()),
-        _ => None,
-    };
-    (quality.name(), why)
+/// The quality of `var`: its text form (`good`, `not_read`, `stale`, `bad`) and, for
+/// `bad` only (the topic's contract: `bad: <reason>`), why.
+pub(crate) fn quality_of(var: &AnyVar) -> (&'static str, Option<String>) {
+    match crate::show::quality_of(var, None) {
+        ("bad", why) => ("bad", why),
+        (name, _) => (name, None),
+    }
 }
 
 /// The payload of a `/quality` topic: `good`, `stale`, `not_read` or `bad: <reason>`.
@@ -44,8 +38,7 @@ mod tests {
         .expect("map")
         .build()
         .expect("build");
-        let status = Status::default();
-        assert_eq!(quality_of(&status, 1, &mm.vars()[0]), ("good", None));
+        assert_eq!(quality_of(&mm.vars()[0]), ("good", None));
         let slave = Slave::tcp("127.0.0.1:0")
             .serve(Memory::new(4))
             .expect("serve");
@@ -55,9 +48,8 @@ mod tests {
             .start(mm.memory().clone())
             .expect("start");
         assert!(master.sync().is_err(), "FAR is past the slave's registers");
-        let status = master.status();
-        assert_eq!(quality_of(&status, 1, &mm.vars()[0]), ("good", None));
-        let far = quality_of(&status, 1, &mm.vars()[1]);
+        assert_eq!(quality_of(&mm.vars()[0]), ("good", None));
+        let far = quality_of(&mm.vars()[1]);
         assert_eq!(
             quality_text(&far),
             "bad: exception 02 (illegal data address) reading holding 6"

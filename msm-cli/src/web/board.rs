@@ -9,9 +9,9 @@ use msm::{DynValue, Origin, Status, VarType};
 use serde_json::{Value, json};
 use tokio::sync::broadcast;
 
-use super::quality::quality_of;
 use super::trend::Trend;
 use super::{StatusSource, WebVar};
+use crate::show::quality_of;
 
 /// Event batches a page may fall behind by before it is sent a fresh snapshot instead.
 const EVENTS_BUFFERED: usize = 64;
@@ -111,7 +111,7 @@ impl Board {
             .iter()
             .map(|v| {
                 let mut row = Row {
-                    quality: quality_of(v, first.as_ref()),
+                    quality: quality_of(&v.var, first.as_ref().and_then(|s| s.last_error.clone())),
                     ..Row::default()
                 };
                 if let Some(x) = numeric(&v.var.get()) {
@@ -266,7 +266,10 @@ impl Board {
         let mut rows = lock(&self.rows);
         let mut out = Vec::new();
         for (i, row) in rows.iter_mut().enumerate() {
-            let q = quality_of(&self.vars[i], status.as_ref());
+            let q = quality_of(
+                &self.vars[i].var,
+                status.as_ref().and_then(|s| s.last_error.clone()),
+            );
             if row.quality != q {
                 row.quality = q;
                 out.push(self.live_json(i, row));

@@ -10,7 +10,6 @@
 mod api;
 mod args;
 mod board;
-mod quality;
 mod trend;
 mod watch;
 

@@ -6,15 +6,15 @@
 
 use std::process::ExitCode;
 
-use libtest_mimic::{Arguments, Failed, Trial};
-
 mod common;
-// The library's test helpers: finding peers, serial line pairs (socat).
+// The library's harness and test helpers (finding peers, serial line pairs).
 mod cli_exchange;
 mod cli_maps;
 mod cli_readme;
 mod cli_serial;
 mod gateway;
+#[path = "../../../msm/tests/it/harness.rs"]
+mod harness;
 #[path = "../../../msm/tests/it/common/mod.rs"]
 #[allow(dead_code)] // the library's helpers; these tests use the peers and serial ones
 mod peers;
@@ -22,15 +22,9 @@ mod tls_cli;
 mod web_api;
 mod web_browser;
 
-/// One test: its name, its body, and the external peers it needs.
-pub(crate) struct Test {
-    pub(crate) name: &'static str,
-    pub(crate) run: fn(),
-    pub(crate) needs: &'static [&'static str],
-}
+pub(crate) use harness::Test;
 
 fn main() -> ExitCode {
-    let args = Arguments::from_args();
     let modules: &[(&str, &[Test])] = &[
         ("cli_exchange", cli_exchange::TESTS),
         ("cli_maps", cli_maps::TESTS),
@@ -41,49 +35,5 @@ fn main() -> ExitCode {
         ("web_api", web_api::TESTS),
         ("web_browser", web_browser::TESTS),
     ];
-    let ci = peers::in_ci();
-    let mut not_run = Vec::new();
-    let mut trials = Vec::new();
-    for (module, tests) in modules {
-        for t in *tests {
-            let name = format!("{module}::{}", t.name);
-            let missing: Vec<String> = t
-                .needs
-                .iter()
-                .filter_map(|p| peers::peer_missing(p))
-                .collect();
-            let run = t.run;
-            let trial = |name: String| {
-                Trial::test(name, move || {
-                    std::panic::catch_unwind(run).map_err(|e| Failed::from(panic_text(&e)))
-                })
-            };
-            if missing.is_empty() || ci {
-                // Under CI a missing peer is a failure: the test runs and says so.
-                trials.push(trial(name));
-            } else {
-                // The reason shows in the test's own line: `... (needs mbpoll) ... ignored`.
-                let why = format!("{name} (needs {})", t.needs.join(", "));
-                not_run.push(format!("{name}: {}", missing.join("; ")));
-                trials.push(trial(why).with_ignored_flag(true));
-            }
-        }
-    }
-    if !not_run.is_empty() && !args.list {
-        eprintln!("\n==================== NOT RUN ====================");
-        for line in &not_run {
-            eprintln!("NOT RUN: {line}");
-        }
-        eprintln!("(reported as ignored below; with CI=true they run and fail)");
-        eprintln!("=================================================\n");
-    }
-    libtest_mimic::run(&args, trials).exit_code()
-}
-
-/// The message of a panic, for the harness's report.
-fn panic_text(e: &(dyn std::any::Any + Send)) -> String {
-    e.downcast_ref::<String>()
-        .cloned()
-        .or_else(|| e.downcast_ref::<&str>().map(|s| s.to_string()))
-        .unwrap_or_else(|| "the test panicked".to_string())
+    harness::run(modules, peers::in_ci(), peers::peer_missing)
 }

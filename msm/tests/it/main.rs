@@ -5,11 +5,10 @@
 
 use std::process::ExitCode;
 
-use libtest_mimic::{Arguments, Failed, Trial};
-
 mod architecture;
 mod common;
 mod examples;
+mod harness;
 mod map_errors;
 mod map_load;
 mod map_values;
@@ -37,15 +36,9 @@ mod tls_common;
 #[cfg(feature = "tls")]
 mod tls_peers;
 
-/// One test: its name, its body, and the external peers it needs.
-pub(crate) struct Test {
-    pub(crate) name: &'static str,
-    pub(crate) run: fn(),
-    pub(crate) needs: &'static [&'static str],
-}
+pub(crate) use harness::Test;
 
 fn main() -> ExitCode {
-    let args = Arguments::from_args();
     // The TLS tests read the log lines: the capture must be the process's subscriber,
     // installed before any test installs another.
     #[cfg(feature = "tls")]
@@ -77,49 +70,5 @@ fn main() -> ExitCode {
         #[cfg(feature = "tls")]
         ("tls_peers", tls_peers::TESTS),
     ];
-    let ci = common::in_ci();
-    let mut not_run = Vec::new();
-    let mut trials = Vec::new();
-    for (module, tests) in modules {
-        for t in *tests {
-            let name = format!("{module}::{}", t.name);
-            let missing: Vec<String> = t
-                .needs
-                .iter()
-                .filter_map(|p| common::peer_missing(p))
-                .collect();
-            let run = t.run;
-            let trial = |name: String| {
-                Trial::test(name, move || {
-                    std::panic::catch_unwind(run).map_err(|e| Failed::from(panic_text(&e)))
-                })
-            };
-            if missing.is_empty() || ci {
-                // Under CI a missing peer is a failure: the test runs and says so.
-                trials.push(trial(name));
-            } else {
-                // The reason shows in the test's own line: `... (needs mbpoll) ... ignored`.
-                let why = format!("{name} (needs {})", t.needs.join(", "));
-                not_run.push(format!("{name}: {}", missing.join("; ")));
-                trials.push(trial(why).with_ignored_flag(true));
-            }
-        }
-    }
-    if !not_run.is_empty() && !args.list {
-        eprintln!("\n==================== NOT RUN ====================");
-        for line in &not_run {
-            eprintln!("NOT RUN: {line}");
-        }
-        eprintln!("(reported as ignored below; with CI=true they run and fail)");
-        eprintln!("=================================================\n");
-    }
-    libtest_mimic::run(&args, trials).exit_code()
-}
-
-/// The message of a panic, for the harness's report.
-fn panic_text(e: &(dyn std::any::Any + Send)) -> String {
-    e.downcast_ref::<String>()
-        .cloned()
-        .or_else(|| e.downcast_ref::<&str>().map(|s| s.to_string()))
-        .unwrap_or_else(|| "the test panicked".to_string())
+    harness::run(modules, common::in_ci(), common::peer_missing)
 }
