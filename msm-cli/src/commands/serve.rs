@@ -90,10 +90,10 @@ pub(crate) async fn watch(
             }
             change = next_change(&mut changes) => {
                 // Take everything queued now; show it at the next render, coalesced.
-                batch.add(change);
+                batch.add(mm, change);
                 if let Some(sub) = changes.as_mut() {
                     while let Some(next) = sub.try_recv().transpose() {
-                        batch.add(next);
+                        batch.add(mm, next);
                     }
                 }
             }
@@ -121,7 +121,9 @@ async fn next_change(changes: &mut Option<msm::Subscription>) -> Result<Change, 
 /// rest counted per peer; the values are then shown once.
 #[derive(Default)]
 struct Batch {
-    described: Vec<Change>,
+    /// Remote writes with what they wrote, described when they came (a later write
+    /// must not be shown as theirs).
+    described: Vec<(Change, String)>,
     more: Vec<(msm::Peer, u64)>,
     lagged: u64,
     any: bool,
@@ -131,13 +133,13 @@ struct Batch {
 const DESCRIBED_PER_RENDER: usize = 8;
 
 impl Batch {
-    fn add(&mut self, change: Result<Change, msm::Lagged>) {
+    fn add(&mut self, mm: &MapMemory, change: Result<Change, msm::Lagged>) {
         self.any = true;
         match change {
             Ok(c) => {
                 if let Origin::Remote(peer) = c.origin {
                     if self.described.len() < DESCRIBED_PER_RENDER {
-                        self.described.push(c);
+                        self.described.push((c, describe(mm, &c)));
                     } else if let Some(n) = self.more.iter_mut().find(|(p, _)| *p == peer) {
                         n.1 += 1;
                     } else {
@@ -153,9 +155,9 @@ impl Batch {
         if !self.any {
             return;
         }
-        for c in self.described.drain(..) {
+        for (c, what) in self.described.drain(..) {
             if let Origin::Remote(peer) = c.origin {
-                console.event(&format!("write from {peer}: {}", describe(mm, &c)));
+                console.event(&format!("write from {peer}: {what}"));
             }
             // Values a described write changed are shown with who changed them.
             console.on_change(mm.vars(), &c);
