@@ -87,6 +87,11 @@ pub(crate) struct ServeArgs {
     /// to respond) instead of staying silent (Modbus/TCP only).
     #[arg(long = "unknown-unit-exception")]
     pub(crate) unknown_unit_exception: bool,
+    /// Serve at most this many TCP connections at once; a new one then closes the one
+    /// idle longest.
+    #[arg(long = "max-connections", value_name = "N", default_value_t = 256,
+          value_parser = clap::value_parser!(u32).range(1..=65_536))]
+    pub(crate) max_connections: u32,
     /// Print nothing but errors (for benchmarks); changes are not even watched.
     #[arg(long, short)]
     pub(crate) quiet: bool,

@@ -71,7 +71,10 @@ pub(crate) fn slave(a: &ServeArgs) -> Result<(Slave, Option<String>), Failure> {
             None => (Slave::tcp(listen), None),
         },
     };
-    let slave = slave.unknown_unit_exception(a.unknown_unit_exception);
+    let mut slave = slave.unknown_unit_exception(a.unknown_unit_exception);
+    if a.serial.serial.is_none() {
+        slave = slave.max_connections(a.max_connections as usize);
+    }
     Ok(match a.unit {
         Some(unit) => (slave.unit(unit), line),
         None => (slave, line),

@@ -42,6 +42,7 @@ mod routes;
 mod rtu;
 mod start;
 mod tcp;
+mod tcp_thread;
 
 use std::ops::RangeBounds;
 use std::sync::Arc;

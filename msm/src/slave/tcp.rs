@@ -215,12 +215,12 @@ impl Server {
         #[cfg(feature = "tls")]
         let handle = match &self.tls {
             Some(acceptor) => tasks.spawn(conn.run_tls(acceptor.clone(), stream)),
-            None => tasks.spawn(conn.with(stream, None).run()),
+            None => tasks.spawn(conn.run_threaded(stream)),
         };
         #[cfg(not(feature = "tls"))]
         let handle = match self.tls {
             Some(never) => match never {},
-            None => tasks.spawn(conn.with(stream, None).run()),
+            None => tasks.spawn(conn.run_threaded(stream)),
         };
         slots.push(Slot {
             task: handle.id(),
@@ -235,10 +235,10 @@ impl Server {
 /// Set in `last_served` once a connection has had a request served. Connections that
 /// never sent one sort before all others when the oldest idle is chosen: a flood of
 /// bare connections evicts itself, not the masters that talk.
-const SERVED: u64 = 1 << 63;
+pub(super) const SERVED: u64 = 1 << 63;
 
 /// Milliseconds from `epoch` to `at`, without the [`SERVED`] bit.
-fn millis(epoch: Instant, at: Instant) -> u64 {
+pub(super) fn millis(epoch: Instant, at: Instant) -> u64 {
     let ms = at.saturating_duration_since(epoch).as_millis();
     u64::try_from(ms).unwrap_or(u64::MAX) & !SERVED
 }
@@ -249,7 +249,7 @@ fn after(t: Instant, d: Duration) -> Instant {
 }
 
 /// Why a connection was closed.
-enum Close {
+pub(super) enum Close {
     PeerClosed { mid_frame: bool },
     Idle(Duration),
     FrameTimeout(Duration),
@@ -287,23 +287,24 @@ impl fmt::Display for Close {
     }
 }
 
-struct Connection<S> {
-    stream: S,
+#[derive(Clone)]
+pub(super) struct Connection<S> {
+    pub(super) stream: S,
     /// The client's role, from its TLS certificate (`None`: the NULL role, or no TLS).
-    role: Option<String>,
-    peer: SocketAddr,
-    mem: Memory,
-    settings: Arc<Settings>,
+    pub(super) role: Option<String>,
+    pub(super) peer: SocketAddr,
+    pub(super) mem: Memory,
+    pub(super) settings: Arc<Settings>,
     /// Cancelled to close this connection (eviction, or the server stopping).
-    evict: CancellationToken,
-    stop: CancellationToken,
-    last_served: Arc<AtomicU64>,
-    epoch: Instant,
+    pub(super) evict: CancellationToken,
+    pub(super) stop: CancellationToken,
+    pub(super) last_served: Arc<AtomicU64>,
+    pub(super) epoch: Instant,
 }
 
 impl Connection<()> {
     /// The connection on `stream`, for a client with `role`.
-    fn with<S: ConnStream>(self, stream: S, role: Option<String>) -> Connection<S> {
+    pub(super) fn with<S>(self, stream: S, role: Option<String>) -> Connection<S> {
         Connection {
             stream,
             role,
@@ -340,8 +341,26 @@ impl Connection<()> {
     }
 }
 
+impl<S> Connection<S> {
+    /// Logs frames a batch dropped unanswered.
+    pub(super) fn log_dropped(&self, dropped: usize, foreign: usize) {
+        if dropped > 0 {
+            tracing::debug!(
+                peer = %self.peer, frames = dropped,
+                "dropped RTU frames with a bad CRC or an impossible length"
+            );
+        }
+        if foreign > 0 {
+            tracing::debug!(
+                peer = %self.peer, frames = foreign,
+                "dropped frames whose protocol id is not 0 (not Modbus)"
+            );
+        }
+    }
+}
+
 impl<S: ConnStream> Connection<S> {
-    async fn run(mut self) {
+    pub(super) async fn run(mut self) {
         let mut session = Session::new(self.settings.max_frame_len, self.settings.rtu);
         let reason = self.serve(&mut session).await;
         tracing::debug!(peer = %self.peer, %reason, "connection closed");
@@ -376,18 +395,7 @@ impl<S: ConnStream> Connection<S> {
                     }
                 };
                 frames += batch.frames;
-                if batch.dropped > 0 {
-                    tracing::debug!(
-                        peer = %self.peer, frames = batch.dropped,
-                        "dropped RTU frames with a bad CRC or an impossible length"
-                    );
-                }
-                if batch.foreign > 0 {
-                    tracing::debug!(
-                        peer = %self.peer, frames = batch.foreign,
-                        "dropped frames whose protocol id is not 0 (not Modbus)"
-                    );
-                }
+                self.log_dropped(batch.dropped, batch.foreign);
                 if !session.output().is_empty()
                     && let Err(close) = self.write_out(session, settings.write_timeout).await
                 {

@@ -431,6 +431,53 @@ async fn the_async_form_serves_on_the_callers_runtime() {
     assert!(tokio::net::TcpStream::connect(addr).await.is_err());
 }
 
+/// A program that drops its runtime without stopping the slave: the connections it
+/// served are closed, not left answering from threads of their own.
+fn dropping_the_runtime_closes_the_connections_it_served() {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let slave = runtime
+        .block_on(local().serve_async(test_memory()))
+        .expect("serve");
+    let mut c = Raw::connect(slave.local_addr());
+    assert_eq!(c.ask(&[3, 0, 0, 0, 1]), [3, 2, 0, 0]);
+    drop(runtime);
+    assert!(
+        c.closed_within(Duration::from_secs(5)),
+        "the connection ends with the runtime"
+    );
+    drop(slave);
+}
+
+/// A write validator that takes its time holds up only the connection it serves.
+fn a_slow_validator_holds_up_only_its_own_connection() {
+    let release = Arc::new(AtomicBool::new(false));
+    let wait = release.clone();
+    let (_mem, slave) = serve(local().write_validator(move |_| {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while !wait.load(Ordering::SeqCst) && Instant::now() < deadline {
+            std::thread::yield_now();
+        }
+        Ok(())
+    }));
+    let addr = slave.local_addr();
+    let mut writer = Raw::connect(addr);
+    writer
+        .stream
+        .write_all(&frame(1, 1, &[6, 0, 0, 0, 5]))
+        .expect("send");
+    // Four other masters read meanwhile, each answered.
+    for value in 0..4 {
+        let mut reader = Raw::connect(addr);
+        assert_eq!(reader.ask(&[3, 0, 1, 0, 1]), [3, 2, 0, 0], "reader {value}");
+    }
+    release.store(true, Ordering::SeqCst);
+    assert_eq!(writer.recv(), (1, 1, vec![6, 0, 0, 0, 5]));
+}
+
 /// This file's tests, for the harness (main.rs), with the peers each needs.
 pub(crate) const TESTS: &[crate::Test] = &[
     crate::Test {
@@ -501,6 +548,16 @@ pub(crate) const TESTS: &[crate::Test] = &[
     crate::Test {
         name: "the_async_form_serves_on_the_callers_runtime",
         run: the_async_form_serves_on_the_callers_runtime,
+        needs: &[],
+    },
+    crate::Test {
+        name: "dropping_the_runtime_closes_the_connections_it_served",
+        run: dropping_the_runtime_closes_the_connections_it_served,
+        needs: &[],
+    },
+    crate::Test {
+        name: "a_slow_validator_holds_up_only_its_own_connection",
+        run: a_slow_validator_holds_up_only_its_own_connection,
         needs: &[],
     },
 ];
