@@ -302,14 +302,31 @@ impl BitSet {
     }
 
     pub(crate) fn set_range(&mut self, start: usize, count: usize) {
-        for i in start..(start + count).min(self.len) {
-            self.insert(i);
-        }
+        self.for_words(start, count, |word, bits| *word |= bits);
     }
 
     pub(crate) fn clear_range(&mut self, start: usize, count: usize) {
-        for i in start..(start + count).min(self.len) {
-            self.remove(i);
+        self.for_words(start, count, |word, bits| *word &= !bits);
+    }
+
+    /// Calls `f` once per word the range `start..start + count` (cut at the set's end)
+    /// touches, with the mask of its bits in that word: a 100-register write is two
+    /// words, not a hundred bit operations.
+    fn for_words(&mut self, start: usize, count: usize, mut f: impl FnMut(&mut u64, u64)) {
+        let end = start.saturating_add(count).min(self.len);
+        let mut i = start;
+        while i < end {
+            let (w, bit) = (i / 64, i % 64);
+            let n = (64 - bit).min(end - i);
+            let bits = if n == 64 {
+                u64::MAX
+            } else {
+                ((1u64 << n) - 1) << bit
+            };
+            if let Some(word) = self.words.get_mut(w) {
+                f(word, bits);
+            }
+            i += n;
         }
     }
 
@@ -394,5 +411,38 @@ mod tests {
         assert_eq!(s.next_set(200), None);
         s.clear_range(0, 200);
         assert!(s.is_empty());
+    }
+
+    #[test]
+    fn bitset_ranges_set_and_clear_exactly_their_bits() {
+        for start in [0, 1, 63, 64, 65, 127, 190] {
+            for count in [0, 1, 2, 63, 64, 65, 129, 500] {
+                let mut s = BitSet::new(200);
+                s.set_range(start, count);
+                let end = (start + count).min(200);
+                for i in 0..200 {
+                    assert_eq!(
+                        s.contains(i),
+                        (start..end).contains(&i),
+                        "{start} {count} {i}"
+                    );
+                }
+                let mut full = BitSet::new(200);
+                full.set_range(0, 200);
+                full.clear_range(start, count);
+                for i in 0..200 {
+                    assert_eq!(
+                        full.contains(i),
+                        !(start..end).contains(&i),
+                        "{start} {count} {i}"
+                    );
+                }
+            }
+        }
+        // Past the end, and a count that would overflow: nothing, no panic.
+        let mut s = BitSet::new(10);
+        s.set_range(20, 5);
+        s.set_range(5, usize::MAX);
+        assert_eq!(s.next_set(0), Some(5));
     }
 }
