@@ -72,6 +72,7 @@ mod request;
 mod request_decode;
 mod response;
 mod response_decode;
+mod shared_decode;
 mod views;
 mod wire;
 
