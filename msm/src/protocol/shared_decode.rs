@@ -42,11 +42,7 @@ macro_rules! shared_decoding {
             /// Decodes what a request and a response carry alike: FC5, FC6, FC8 and FC22,
             /// and any function code not modelled (FC43 with an MEI type other than 0x0E
             /// too) as `Custom`. `body` is `pdu` after its function code.
-            fn decode_shared(
-                pdu: &'a [u8],
-                function: u8,
-                body: &'a [u8],
-            ) -> Result<Self, $Error> {
+            fn decode_shared(pdu: &'a [u8], function: u8, body: &'a [u8]) -> Result<Self, $Error> {
                 Ok(match function {
                     0x05 => {
                         let [_, a0, a1, v0, v1] = *fixed::<5>(pdu)?;
