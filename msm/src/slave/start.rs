@@ -72,12 +72,7 @@ pub(crate) fn blocking_serial(
     let thread = on_own_thread(name, 1, "slave", move || {
         Ok(serial_server(&line, settings, mem, thread_stop)?.run())
     })?;
-    let parts = Parts {
-        local_addr: SERIAL_ADDR,
-        stats: Arc::new(Stats::default()),
-        stop,
-    };
-    Ok(SlaveHandle::new(parts, thread))
+    Ok(SlaveHandle::new(serial_parts(stop), thread))
 }
 
 /// Serves a serial line as a task on the current runtime.
@@ -89,17 +84,18 @@ pub(crate) fn in_runtime_serial(
     let stop = CancellationToken::new();
     let server = serial_server(&line, settings, mem, stop.clone())?;
     let task = tokio::spawn(server.run());
-    let parts = Parts {
-        local_addr: SERIAL_ADDR,
-        stats: Arc::new(Stats::default()),
-        stop,
-    };
-    Ok(AsyncSlaveHandle::new(parts, task))
+    Ok(AsyncSlaveHandle::new(serial_parts(stop), task))
 }
 
-/// What `local_addr()` reports for a slave on a serial line: it has no socket.
-const SERIAL_ADDR: SocketAddr =
-    SocketAddr::new(std::net::IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED), 0);
+/// The handles' parts for a slave on a serial line: it has no socket, so `local_addr()`
+/// reports 0.0.0.0:0, and no connections to count.
+fn serial_parts(stop: CancellationToken) -> Parts {
+    Parts {
+        local_addr: SocketAddr::new(std::net::IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED), 0),
+        stats: Arc::new(Stats::default()),
+        stop,
+    }
+}
 
 fn serial_server(
     line: &SerialConfig,
