@@ -62,6 +62,7 @@
 #![cfg_attr(test, allow(clippy::unwrap_used))]
 
 mod check;
+mod code_enum;
 mod crc;
 mod device_id;
 mod error;
