@@ -1,7 +1,7 @@
 //! Decoding response PDUs (client side).
 
 use super::device_id::DEVICE_ID_HEADER_LEN;
-use super::limits::MAX_READ_BYTE_COUNT;
+use super::limits::check_read_byte_count;
 use super::shared_decode::shared_decoding;
 use super::wire::quantity_ok;
 use super::{
@@ -74,18 +74,12 @@ fn read_body(pdu: &[u8], registers: bool) -> Result<(u8, &[u8]), ResponseError> 
     let [function, byte_count, data @ ..] = pdu else {
         return Err(truncated(pdu, 2));
     };
+    check_read_byte_count(*byte_count, registers).map_err(|rule| ResponseError::ByteCount {
+        function: *function,
+        byte_count: *byte_count,
+        rule,
+    })?;
     let count = usize::from(*byte_count);
-    if count == 0 || count > MAX_READ_BYTE_COUNT || (registers && count % 2 != 0) {
-        return Err(ResponseError::ByteCount {
-            function: *function,
-            byte_count: *byte_count,
-            rule: if registers {
-                "an even 2..=250"
-            } else {
-                "1..=250"
-            },
-        });
-    }
     if data.len() != count {
         return Err(ResponseError::Length {
             function: *function,
