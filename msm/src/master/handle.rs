@@ -26,6 +26,14 @@ impl Parts {
             .clone()
     }
 
+    /// Either handle's `Debug`, under the handle's name.
+    fn debug(&self, handle: &str, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct(handle)
+            .field("peer", &self.peer)
+            .field("status", &self.status())
+            .finish()
+    }
+
     fn ask_blocking(
         &self,
         make: fn(Reply) -> Command,
@@ -371,18 +379,12 @@ impl Drop for AsyncMasterHandle {
 
 impl std::fmt::Debug for MasterHandle {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("MasterHandle")
-            .field("peer", &self.parts.peer)
-            .field("status", &self.status())
-            .finish()
+        self.parts.debug("MasterHandle", f)
     }
 }
 
 impl std::fmt::Debug for AsyncMasterHandle {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("AsyncMasterHandle")
-            .field("peer", &self.parts.peer)
-            .field("status", &self.status())
-            .finish()
+        self.parts.debug("AsyncMasterHandle", f)
     }
 }

@@ -484,14 +484,7 @@ impl Memory {
         };
         st.sync.declare(Span { area, index, count });
         drop(st);
-        Ok(Var::new(
-            self.clone(),
-            area,
-            address,
-            index,
-            layout,
-            self.default_order(),
-        ))
+        Ok(Var::new(self.clone(), area, address, index, layout))
     }
 
     /// A coil (`bool`).

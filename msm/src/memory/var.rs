@@ -96,21 +96,15 @@ pub struct Var<T> {
 }
 
 impl<T: Value> Var<T> {
-    pub(crate) fn new(
-        mem: Memory,
-        area: Area,
-        address: u16,
-        index: usize,
-        layout: Layout,
-        order: Order,
-    ) -> Self {
+    /// A new variable starts in its memory's default word order.
+    pub(crate) fn new(mem: Memory, area: Area, address: u16, index: usize, layout: Layout) -> Self {
         Var {
+            order: mem.default_order(),
             mem,
             area,
             address,
             index,
             layout,
-            order,
             _type: PhantomData,
         }
     }

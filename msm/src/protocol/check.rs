@@ -1,6 +1,7 @@
 //! Does a response answer its request? The checks a client makes before trusting data.
 
 use super::limits::bit_bytes;
+use super::wire::coil_word;
 use super::{MEI_READ_DEVICE_ID, Request, Response, ResponseError};
 
 impl Response<'_> {
@@ -149,10 +150,6 @@ impl Response<'_> {
             }),
         }
     }
-}
-
-fn coil_word(on: bool) -> u16 {
-    if on { 0xFF00 } else { 0x0000 }
 }
 
 #[cfg(test)]

@@ -70,6 +70,24 @@ pub const MEI_READ_DEVICE_ID: u8 = 0x0E;
 /// Largest byte count of a read response (125 registers or 2000 bits).
 pub(crate) const MAX_READ_BYTE_COUNT: usize = 250;
 
+/// Checks the byte count of a read response (FC1-4, FC23): 1..=250 for bits, an even
+/// 2..=250 for registers. The error is the rule it breaks, for the caller's error.
+pub(crate) const fn check_read_byte_count(
+    byte_count: u8,
+    registers: bool,
+) -> Result<(), &'static str> {
+    let count = byte_count as usize;
+    if count == 0 || count > MAX_READ_BYTE_COUNT || (registers && count % 2 != 0) {
+        Err(if registers {
+            "an even 2..=250"
+        } else {
+            "1..=250"
+        })
+    } else {
+        Ok(())
+    }
+}
+
 /// Bytes needed to carry `quantity` packed bits.
 pub(crate) const fn bit_bytes(quantity: u16) -> usize {
     (quantity as usize).div_ceil(8)

@@ -62,6 +62,7 @@
 #![cfg_attr(test, allow(clippy::unwrap_used))]
 
 mod check;
+mod code_enum;
 mod crc;
 mod device_id;
 mod error;
@@ -72,6 +73,7 @@ mod request;
 mod request_decode;
 mod response;
 mod response_decode;
+mod shared_decode;
 mod views;
 mod wire;
 

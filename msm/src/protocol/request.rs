@@ -1,6 +1,6 @@
 //! Request PDUs and their encoding (client side). Decoding is in `request_decode.rs`.
 
-use super::wire::{Writer, quantity_ok};
+use super::wire::{Writer, coil_word, quantity_ok};
 use super::{
     Bits, EncodeError, FunctionCode, MAX_DIAGNOSTICS_DATA_LEN, MAX_PDU_LEN, MAX_READ_BITS,
     MAX_READ_REGISTERS, MAX_RW_READ_REGISTERS, MAX_RW_WRITE_REGISTERS, MAX_WRITE_BITS,
@@ -212,7 +212,7 @@ impl<'a> Request<'a> {
             }
             Self::WriteSingleCoil { address, value } => {
                 w.u16(address)?;
-                w.u16(if value { 0xFF00 } else { 0x0000 })?;
+                w.u16(coil_word(value))?;
             }
             Self::WriteSingleRegister { address, value } => {
                 w.u16(address)?;

@@ -1,6 +1,7 @@
 //! Decoding request PDUs (server side): strict, every limit of the spec.
 
 use super::limits::bit_bytes;
+use super::shared_decode::{function_of, shared_decoding};
 use super::wire::quantity_ok;
 use super::{
     Bits, MAX_PDU_LEN, MAX_READ_BITS, MAX_READ_REGISTERS, MAX_RW_READ_REGISTERS,
@@ -63,93 +64,25 @@ impl<'a> Request<'a> {
                 let (address, quantity) = address_quantity(pdu, MAX_READ_REGISTERS)?;
                 Self::ReadInputRegisters { address, quantity }
             }
-            0x05 => {
-                let [_, a0, a1, v0, v1] = *fixed::<5>(pdu)?;
-                let value = match u16::from_be_bytes([v0, v1]) {
-                    0x0000 => false,
-                    0xFF00 => true,
-                    value => return Err(RequestError::CoilValue { value }),
-                };
-                Self::WriteSingleCoil {
-                    address: u16::from_be_bytes([a0, a1]),
-                    value,
-                }
-            }
-            0x06 => {
-                let [_, a0, a1, v0, v1] = *fixed::<5>(pdu)?;
-                Self::WriteSingleRegister {
-                    address: u16::from_be_bytes([a0, a1]),
-                    value: u16::from_be_bytes([v0, v1]),
-                }
-            }
-            0x08 => {
-                let [_, s0, s1, data @ ..] = pdu else {
-                    return Err(truncated(pdu, 3));
-                };
-                Self::Diagnostics {
-                    sub_function: u16::from_be_bytes([*s0, *s1]),
-                    data,
-                }
-            }
             0x0F => write_multiple_coils(pdu)?,
             0x10 => write_multiple_registers(pdu)?,
-            0x16 => {
-                let [_, a0, a1, and0, and1, or0, or1] = *fixed::<7>(pdu)?;
-                Self::MaskWriteRegister {
-                    address: u16::from_be_bytes([a0, a1]),
-                    and_mask: u16::from_be_bytes([and0, and1]),
-                    or_mask: u16::from_be_bytes([or0, or1]),
+            0x17 => read_write_multiple_registers(pdu)?,
+            0x2B if body.starts_with(&[MEI_READ_DEVICE_ID]) => {
+                let [_, _, code, object_id] = *fixed::<4>(pdu)?;
+                let read_code = ReadDeviceIdCode::from_u8(code)
+                    .ok_or(RequestError::ReadDeviceIdCode { code })?;
+                Self::ReadDeviceIdentification {
+                    read_code,
+                    object_id,
                 }
             }
-            0x17 => read_write_multiple_registers(pdu)?,
-            0x2B => match body {
-                [MEI_READ_DEVICE_ID, ..] => {
-                    let [_, _, code, object_id] = *fixed::<4>(pdu)?;
-                    let read_code = ReadDeviceIdCode::from_u8(code)
-                        .ok_or(RequestError::ReadDeviceIdCode { code })?;
-                    Self::ReadDeviceIdentification {
-                        read_code,
-                        object_id,
-                    }
-                }
-                [_, ..] => Self::Custom {
-                    function,
-                    data: body,
-                },
-                [] => return Err(truncated(pdu, 2)),
-            },
-            _ => Self::Custom {
-                function,
-                data: body,
-            },
+            _ => Self::decode_shared(pdu, function, body)?,
         };
         Ok(request)
     }
 }
 
-/// The PDU as an array of its function's fixed length.
-fn fixed<const N: usize>(pdu: &[u8]) -> Result<&[u8; N], RequestError> {
-    match pdu.first_chunk::<N>() {
-        Some(array) if pdu.len() == N => Ok(array),
-        _ => Err(RequestError::Length {
-            function: function_of(pdu),
-            len: pdu.len(),
-            expected: N,
-        }),
-    }
-}
-
-fn function_of(pdu: &[u8]) -> u8 {
-    pdu.first().copied().unwrap_or(0)
-}
-
-fn truncated(pdu: &[u8], min: usize) -> RequestError {
-    RequestError::Truncated {
-        function: function_of(pdu),
-        len: pdu.len(),
-        min,
-    }
-}
+shared_decoding!(Request, RequestError);
 
 fn check_quantity(
     pdu: &[u8],

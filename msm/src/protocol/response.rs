@@ -1,9 +1,9 @@
 //! Response PDUs and their encoding (server side). Decoding is in `response_decode.rs`,
 //! matching a response to its request in `check.rs`.
 
-use super::limits::MAX_READ_BYTE_COUNT;
+use super::limits::check_read_byte_count;
 use super::request::write_packed_bits;
-use super::wire::{Writer, quantity_ok};
+use super::wire::{Writer, coil_word, quantity_ok};
 use super::{
     Bits, DeviceIdentification, EncodeError, ExceptionCode, FunctionCode, MAX_DIAGNOSTICS_DATA_LEN,
     MAX_PDU_LEN, MAX_READ_BITS, MAX_READ_REGISTERS, MAX_RW_READ_REGISTERS, MAX_WRITE_BITS,
@@ -191,7 +191,7 @@ impl Response<'_> {
             Self::WriteSingleCoil { address, value } => {
                 w.u8(0x05)?;
                 w.u16(address)?;
-                w.u16(if value { 0xFF00 } else { 0x0000 })?;
+                w.u16(coil_word(value))?;
             }
             Self::WriteSingleRegister {
                 address,
@@ -328,19 +328,14 @@ pub fn read_response_body(
             });
         }
     };
-    let count = usize::from(byte_count);
-    if count == 0 || count > MAX_READ_BYTE_COUNT || (registers && count % 2 != 0) {
+    if let Err(rule) = check_read_byte_count(byte_count, registers) {
         return Err(EncodeError::ByteCount {
             function,
             byte_count,
-            rule: if registers {
-                "an even 2..=250"
-            } else {
-                "1..=250"
-            },
+            rule,
         });
     }
-    let needed = count + 2;
+    let needed = usize::from(byte_count) + 2;
     let available = buf.len();
     let shortage = EncodeError::BufferTooSmall { needed, available };
     let pdu = buf.get_mut(..needed).ok_or(shortage)?;

@@ -1,7 +1,8 @@
 //! Decoding response PDUs (client side).
 
 use super::device_id::DEVICE_ID_HEADER_LEN;
-use super::limits::MAX_READ_BYTE_COUNT;
+use super::limits::check_read_byte_count;
+use super::shared_decode::shared_decoding;
 use super::wire::quantity_ok;
 use super::{
     Bits, DeviceIdentification, DeviceObjects, ExceptionCode, MAX_PDU_LEN, MAX_WRITE_BITS,
@@ -48,34 +49,6 @@ impl<'a> Response<'a> {
             0x03 => Self::ReadHoldingRegisters(read_registers(pdu)?),
             0x04 => Self::ReadInputRegisters(read_registers(pdu)?),
             0x17 => Self::ReadWriteMultipleRegisters(read_registers(pdu)?),
-            0x05 => {
-                let [_, a0, a1, v0, v1] = *fixed::<5>(pdu)?;
-                let value = match u16::from_be_bytes([v0, v1]) {
-                    0x0000 => false,
-                    0xFF00 => true,
-                    value => return Err(ResponseError::CoilValue { value }),
-                };
-                Self::WriteSingleCoil {
-                    address: u16::from_be_bytes([a0, a1]),
-                    value,
-                }
-            }
-            0x06 => {
-                let [_, a0, a1, v0, v1] = *fixed::<5>(pdu)?;
-                Self::WriteSingleRegister {
-                    address: u16::from_be_bytes([a0, a1]),
-                    value: u16::from_be_bytes([v0, v1]),
-                }
-            }
-            0x08 => {
-                let [_, s0, s1, data @ ..] = pdu else {
-                    return Err(truncated(pdu, 3));
-                };
-                Self::Diagnostics {
-                    sub_function: u16::from_be_bytes([*s0, *s1]),
-                    data,
-                }
-            }
             0x0F => {
                 let (address, quantity) = address_quantity(pdu, MAX_WRITE_BITS)?;
                 Self::WriteMultipleCoils { address, quantity }
@@ -84,54 +57,16 @@ impl<'a> Response<'a> {
                 let (address, quantity) = address_quantity(pdu, MAX_WRITE_REGISTERS)?;
                 Self::WriteMultipleRegisters { address, quantity }
             }
-            0x16 => {
-                let [_, a0, a1, and0, and1, or0, or1] = *fixed::<7>(pdu)?;
-                Self::MaskWriteRegister {
-                    address: u16::from_be_bytes([a0, a1]),
-                    and_mask: u16::from_be_bytes([and0, and1]),
-                    or_mask: u16::from_be_bytes([or0, or1]),
-                }
+            0x2B if body.starts_with(&[MEI_READ_DEVICE_ID]) => {
+                Self::ReadDeviceIdentification(device_id(pdu)?)
             }
-            0x2B => match body {
-                [MEI_READ_DEVICE_ID, ..] => Self::ReadDeviceIdentification(device_id(pdu)?),
-                [_, ..] => Self::Custom {
-                    function,
-                    data: body,
-                },
-                [] => return Err(truncated(pdu, 2)),
-            },
-            _ => Self::Custom {
-                function,
-                data: body,
-            },
+            _ => Self::decode_shared(pdu, function, body)?,
         };
         Ok(response)
     }
 }
 
-fn function_of(pdu: &[u8]) -> u8 {
-    pdu.first().copied().unwrap_or(0)
-}
-
-fn truncated(pdu: &[u8], min: usize) -> ResponseError {
-    ResponseError::Truncated {
-        function: function_of(pdu),
-        len: pdu.len(),
-        min,
-    }
-}
-
-/// The PDU as an array of its function's fixed length.
-fn fixed<const N: usize>(pdu: &[u8]) -> Result<&[u8; N], ResponseError> {
-    match pdu.first_chunk::<N>() {
-        Some(array) if pdu.len() == N => Ok(array),
-        _ => Err(ResponseError::Length {
-            function: function_of(pdu),
-            len: pdu.len(),
-            expected: N,
-        }),
-    }
-}
+shared_decoding!(Response, ResponseError);
 
 /// `[function, byte_count, data...]` with the data exactly `byte_count` long and the byte
 /// count one a valid read produces.
@@ -139,18 +74,12 @@ fn read_body(pdu: &[u8], registers: bool) -> Result<(u8, &[u8]), ResponseError> 
     let [function, byte_count, data @ ..] = pdu else {
         return Err(truncated(pdu, 2));
     };
+    check_read_byte_count(*byte_count, registers).map_err(|rule| ResponseError::ByteCount {
+        function: *function,
+        byte_count: *byte_count,
+        rule,
+    })?;
     let count = usize::from(*byte_count);
-    if count == 0 || count > MAX_READ_BYTE_COUNT || (registers && count % 2 != 0) {
-        return Err(ResponseError::ByteCount {
-            function: *function,
-            byte_count: *byte_count,
-            rule: if registers {
-                "an even 2..=250"
-            } else {
-                "1..=250"
-            },
-        });
-    }
     if data.len() != count {
         return Err(ResponseError::Length {
             function: *function,

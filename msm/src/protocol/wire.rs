@@ -65,6 +65,11 @@ pub(crate) fn u16_at(bytes: &[u8], offset: usize) -> Option<u16> {
     Some(u16::from_be_bytes(*pair))
 }
 
+/// FC5's value on the wire: 0xFF00 for ON, 0x0000 for OFF.
+pub(crate) const fn coil_word(on: bool) -> u16 {
+    if on { 0xFF00 } else { 0x0000 }
+}
+
 /// The 1..=max check shared by every quantity field of the spec.
 pub(crate) const fn quantity_ok(value: usize, max: u16) -> bool {
     value >= 1 && value <= max as usize

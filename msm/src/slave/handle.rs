@@ -16,6 +16,20 @@ pub(crate) struct Parts {
     pub(crate) stop: CancellationToken,
 }
 
+impl Parts {
+    fn connections(&self) -> usize {
+        self.stats.connections.load(Ordering::Relaxed)
+    }
+
+    /// Either handle's `Debug`, under the handle's name.
+    fn debug(&self, handle: &str, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct(handle)
+            .field("local_addr", &self.local_addr)
+            .field("connections", &self.connections())
+            .finish()
+    }
+}
+
 /// A running slave, for programs without an async runtime: it serves from a thread of
 /// its own. Dropping the handle stops the slave, as [`stop`](Self::stop) does.
 ///
@@ -73,7 +87,7 @@ impl SlaveHandle {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn connections(&self) -> usize {
-        self.parts.stats.connections.load(Ordering::Relaxed)
+        self.parts.connections()
     }
 
     /// Stops accepting, closes every connection (requests already executed are
@@ -105,10 +119,7 @@ impl SlaveHandle {
 
 impl std::fmt::Debug for SlaveHandle {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("SlaveHandle")
-            .field("local_addr", &self.parts.local_addr)
-            .field("connections", &self.connections())
-            .finish()
+        self.parts.debug("SlaveHandle", f)
     }
 }
 
@@ -178,7 +189,7 @@ impl AsyncSlaveHandle {
     /// # Ok(()) }
     /// ```
     pub fn connections(&self) -> usize {
-        self.parts.stats.connections.load(Ordering::Relaxed)
+        self.parts.connections()
     }
 
     /// Stops accepting, closes every connection and waits until all have ended.
@@ -204,10 +215,7 @@ impl AsyncSlaveHandle {
 
 impl std::fmt::Debug for AsyncSlaveHandle {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("AsyncSlaveHandle")
-            .field("local_addr", &self.parts.local_addr)
-            .field("connections", &self.connections())
-            .finish()
+        self.parts.debug("AsyncSlaveHandle", f)
     }
 }
 

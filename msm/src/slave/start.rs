@@ -28,11 +28,10 @@ pub(crate) fn blocking(
     workers: usize,
     tls: Option<Acceptor>,
 ) -> Result<SlaveHandle> {
-    let listener = bind(addr)?;
-    let local_addr = local_addr(&listener, addr)?;
-    let stop = CancellationToken::new();
-    let stats = Arc::new(Stats::default());
-    let (thread_stop, thread_stats, addr_owned) = (stop.clone(), stats.clone(), addr.to_string());
+    let (listener, local_addr) = bind(addr)?;
+    let parts = new_parts(local_addr);
+    let (thread_stop, thread_stats) = (parts.stop.clone(), parts.stats.clone());
+    let addr_owned = addr.to_string();
     let thread = on_own_thread(
         format!("msm-slave {local_addr}"),
         workers,
@@ -51,11 +50,6 @@ pub(crate) fn blocking(
             Ok(server.run())
         },
     )?;
-    let parts = Parts {
-        local_addr,
-        stats,
-        stop,
-    };
     Ok(SlaveHandle::new(parts, thread))
 }
 
@@ -66,17 +60,12 @@ pub(crate) fn blocking_serial(
     settings: Settings,
     mem: Memory,
 ) -> Result<SlaveHandle> {
-    let stop = CancellationToken::new();
-    let thread_stop = stop.clone();
+    let parts = new_parts(SERIAL_ADDR);
+    let thread_stop = parts.stop.clone();
     let name = format!("msm-slave {}", line.path);
     let thread = on_own_thread(name, 1, "slave", move || {
         Ok(serial_server(&line, settings, mem, thread_stop)?.run())
     })?;
-    let parts = Parts {
-        local_addr: SERIAL_ADDR,
-        stats: Arc::new(Stats::default()),
-        stop,
-    };
     Ok(SlaveHandle::new(parts, thread))
 }
 
@@ -86,15 +75,19 @@ pub(crate) fn in_runtime_serial(
     settings: Settings,
     mem: Memory,
 ) -> Result<AsyncSlaveHandle> {
-    let stop = CancellationToken::new();
-    let server = serial_server(&line, settings, mem, stop.clone())?;
+    let parts = new_parts(SERIAL_ADDR);
+    let server = serial_server(&line, settings, mem, parts.stop.clone())?;
     let task = tokio::spawn(server.run());
-    let parts = Parts {
-        local_addr: SERIAL_ADDR,
-        stats: Arc::new(Stats::default()),
-        stop,
-    };
     Ok(AsyncSlaveHandle::new(parts, task))
+}
+
+/// A handle's parts for a slave at `local_addr`: fresh statistics, not stopped.
+fn new_parts(local_addr: SocketAddr) -> Parts {
+    Parts {
+        local_addr,
+        stats: Arc::new(Stats::default()),
+        stop: CancellationToken::new(),
+    }
 }
 
 /// What `local_addr()` reports for a slave on a serial line: it has no socket.
@@ -133,39 +126,30 @@ pub(crate) fn in_runtime(
     mem: Memory,
     tls: Option<Acceptor>,
 ) -> Result<AsyncSlaveHandle> {
-    let listener = bind(addr)?;
-    let local_addr = local_addr(&listener, addr)?;
+    let (listener, local_addr) = bind(addr)?;
     let listener = TcpListener::from_std(listener).map_err(|e| listen_error(addr, e))?;
-    let stop = CancellationToken::new();
-    let stats = Arc::new(Stats::default());
+    let parts = new_parts(local_addr);
     let server = Server {
         listener,
         settings: Arc::new(settings),
         mem,
-        stop: stop.clone(),
-        stats: stats.clone(),
+        stop: parts.stop.clone(),
+        stats: parts.stats.clone(),
         tls,
     };
     let task = tokio::spawn(server.run());
-    let parts = Parts {
-        local_addr,
-        stats,
-        stop,
-    };
     Ok(AsyncSlaveHandle::new(parts, task))
 }
 
-/// Binds a non-blocking listener, with an error that says how to fix the usual causes.
-fn bind(addr: &str) -> Result<std::net::TcpListener> {
+/// Binds a non-blocking listener, with an error that says how to fix the usual causes,
+/// and the address it listens on (with the port the system chose for port 0).
+fn bind(addr: &str) -> Result<(std::net::TcpListener, SocketAddr)> {
     let listener = std::net::TcpListener::bind(addr).map_err(|e| listen_error(addr, e))?;
     listener
         .set_nonblocking(true)
         .map_err(|e| listen_error(addr, e))?;
-    Ok(listener)
-}
-
-fn local_addr(listener: &std::net::TcpListener, addr: &str) -> Result<SocketAddr> {
-    listener.local_addr().map_err(|e| listen_error(addr, e))
+    let local_addr = listener.local_addr().map_err(|e| listen_error(addr, e))?;
+    Ok((listener, local_addr))
 }
 
 fn listen_error(addr: &str, source: io::Error) -> Error {

@@ -104,58 +104,25 @@ fn run(
         Request::WriteSingleCoil { address, value } => {
             let byte = [u8::from(value)];
             let bits = Bits::new(&byte, 1).map_err(|_| FAILURE)?;
-            let w = ctx.write(
-                request.function(),
-                Area::Coil,
-                address,
-                1,
-                WriteValues::Bits(bits),
-            )?;
-            write(mem, ctx, w, |data, index| data.write_bits(index, 1, &byte));
+            let values = WriteValues::Bits(bits);
+            write_values(mem, ctx, request.function(), address, values)?;
             echo(pdu, pdu.len(), out)
         }
         Request::WriteSingleRegister { address, value } => {
             let bytes = value.to_be_bytes();
             let regs = Registers::new(&bytes).map_err(|_| FAILURE)?;
-            let w = ctx.write(
-                request.function(),
-                Area::Holding,
-                address,
-                1,
-                WriteValues::Registers(regs),
-            )?;
-            write(mem, ctx, w, |data, index| {
-                data.registers_mut(index, 1).copy_from_slice(&bytes);
-            });
+            let values = WriteValues::Registers(regs);
+            write_values(mem, ctx, request.function(), address, values)?;
             echo(pdu, pdu.len(), out)
         }
         Request::WriteMultipleCoils { address, values } => {
-            let count = values.len() as u16;
-            let w = ctx.write(
-                request.function(),
-                Area::Coil,
-                address,
-                count,
-                WriteValues::Bits(values),
-            )?;
-            write(mem, ctx, w, |data, index| {
-                data.write_bits(index, values.len(), values.as_bytes());
-            });
+            let values = WriteValues::Bits(values);
+            write_values(mem, ctx, request.function(), address, values)?;
             echo(pdu, 5, out)
         }
         Request::WriteMultipleRegisters { address, values } => {
-            let count = values.len() as u16;
-            let w = ctx.write(
-                request.function(),
-                Area::Holding,
-                address,
-                count,
-                WriteValues::Registers(values),
-            )?;
-            write(mem, ctx, w, |data, index| {
-                data.registers_mut(index, values.len())
-                    .copy_from_slice(values.as_bytes());
-            });
+            let values = WriteValues::Registers(values);
+            write_values(mem, ctx, request.function(), address, values)?;
             echo(pdu, 5, out)
         }
         Request::MaskWriteRegister {
@@ -163,19 +130,8 @@ fn run(
             and_mask,
             or_mask,
         } => {
-            let w = ctx.write(
-                request.function(),
-                Area::Holding,
-                address,
-                1,
-                WriteValues::Mask { and_mask, or_mask },
-            )?;
-            write(mem, ctx, w, |data, index| {
-                let reg = data.registers_mut(index, 1);
-                let current = u16::from_be_bytes([reg[0], reg[1]]);
-                let new = (current & and_mask) | (or_mask & !and_mask);
-                reg.copy_from_slice(&new.to_be_bytes());
-            });
+            let values = WriteValues::Mask { and_mask, or_mask };
+            write_values(mem, ctx, request.function(), address, values)?;
             echo(pdu, pdu.len(), out)
         }
         Request::ReadWriteMultipleRegisters {
@@ -268,11 +224,37 @@ impl Context<'_> {
     }
 }
 
-/// Applies a checked write and records it, under one lock.
-fn write(mem: &Memory, ctx: &Context<'_>, w: Checked, apply: impl FnOnce(&mut AreaData, usize)) {
+/// FC5, FC6, FC15, FC16 and FC22: `values` written from `address` once every check
+/// passed, and recorded, under one lock.
+fn write_values(
+    mem: &Memory,
+    ctx: &Context<'_>,
+    function: FunctionCode,
+    address: u16,
+    values: WriteValues<'_>,
+) -> Result<(), ExceptionCode> {
+    let (area, count) = match values {
+        WriteValues::Bits(bits) => (Area::Coil, bits.len()),
+        WriteValues::Registers(regs) => (Area::Holding, regs.len()),
+        WriteValues::Mask { .. } => (Area::Holding, 1),
+    };
+    let w = ctx.write(function, area, address, count as u16, values)?;
     let mut st = mem.lock();
-    apply(st.area_mut(w.area), w.index);
+    let data = st.area_mut(w.area);
+    match values {
+        WriteValues::Bits(bits) => data.write_bits(w.index, w.count, bits.as_bytes()),
+        WriteValues::Registers(regs) => data
+            .registers_mut(w.index, w.count)
+            .copy_from_slice(regs.as_bytes()),
+        WriteValues::Mask { and_mask, or_mask } => {
+            let reg = data.registers_mut(w.index, 1);
+            let current = u16::from_be_bytes([reg[0], reg[1]]);
+            let new = (current & and_mask) | (or_mask & !and_mask);
+            reg.copy_from_slice(&new.to_be_bytes());
+        }
+    }
     st.record_write(w.area, w.index, w.count, Origin::Remote(ctx.peer));
+    Ok(())
 }
 
 fn read_bits(

@@ -36,7 +36,8 @@ impl Slave {
         Slave { mem, settings }
     }
 
-    fn ask(&self, pdu: &[u8]) -> Vec<u8> {
+    /// Executes `pdu` for unit 1 of this slave, a client without a role, into `out`.
+    fn execute(&self, pdu: &[u8], out: &mut [u8]) -> Option<usize> {
         let ctx = Context {
             settings: &self.settings,
             specs: &self.settings.specs,
@@ -44,8 +45,12 @@ impl Slave {
             unit: 1,
             role: None,
         };
+        execute(pdu, &self.mem, &ctx, out)
+    }
+
+    fn ask(&self, pdu: &[u8]) -> Vec<u8> {
         let mut out = [0u8; 253];
-        let n = execute(pdu, &self.mem, &ctx, &mut out).expect("an answer");
+        let n = self.execute(pdu, &mut out).expect("an answer");
         out[..n].to_vec()
     }
 
@@ -225,14 +230,6 @@ fn device_identification_answers_from_the_configured_objects() {
 
 #[test]
 fn an_empty_pdu_gets_no_answer() {
-    let s = plain();
-    let ctx = Context {
-        settings: &s.settings,
-        specs: &s.settings.specs,
-        peer: peer(),
-        unit: 1,
-        role: None,
-    };
     let mut out = [0u8; 253];
-    assert_eq!(execute(&[], &s.mem, &ctx, &mut out), None);
+    assert_eq!(plain().execute(&[], &mut out), None);
 }

@@ -227,6 +227,43 @@ impl Harness {
         panic!("the engine never went idle");
     }
 
+    /// Connects and runs the first cycle with `slave`.
+    fn connect_and_converse(&mut self, slave: &mut FakeSlave) {
+        self.engine.handle_connected(self.now);
+        self.converse(slave);
+    }
+
+    /// Like `converse` for up to 20 rounds, checking that each sends one frame only.
+    fn converse_one_at_a_time(&mut self, slave: &mut FakeSlave, what: &str) {
+        for _ in 0..20 {
+            let frames = self.sent();
+            if frames.is_empty() {
+                break;
+            }
+            assert_eq!(frames.len(), 1, "{what}");
+            let answer = slave.answer(&frames[0]);
+            self.feed(&answer);
+        }
+    }
+
+    /// Asserts that the only event now is flush `id` done, confirmed.
+    fn assert_flushed(&mut self, id: u64) {
+        let events = self.events();
+        assert!(
+            matches!(events[..], [Event::FlushDone { id: i, result: Ok(()) }] if i == id),
+            "{events:?}"
+        );
+    }
+
+    /// Asserts that the only event now is sync `id` done, successfully.
+    fn assert_synced(&mut self, id: u64) {
+        let events = self.events();
+        assert!(
+            matches!(events[..], [Event::SyncDone { id: i, result: Ok(()) }] if i == id),
+            "{events:?}"
+        );
+    }
+
     /// True when nothing is in flight and no cycle is running.
     fn sent_nothing_pending(&self) -> bool {
         self.engine.in_flight.is_empty() && self.engine.cycle.is_none()
@@ -250,8 +287,20 @@ fn request_of(frame: &[u8]) -> Request<'static> {
     Request::decode(f.pdu).expect("valid request")
 }
 
+/// FC6, as the engine sends one register.
+fn write_register(address: u16, value: u16) -> Request<'static> {
+    Request::WriteSingleRegister { address, value }
+}
+
 fn tid_of(frame: &[u8]) -> u16 {
     u16::from_be_bytes([frame[0], frame[1]])
+}
+
+/// `Memory::new(n)`, a harness over it at `depth` and a slave of `n` items.
+fn setup(n: u32, depth: usize) -> (Memory, Harness, FakeSlave) {
+    let m = Memory::new(n);
+    let h = Harness::new(&m, depth);
+    (m, h, FakeSlave::new(n as usize))
 }
 
 fn mem(n: u32) -> Memory {
@@ -298,10 +347,8 @@ fn a_cycle_reads_every_area_and_clears_stale() {
 
 #[test]
 fn a_local_write_between_sending_a_read_and_its_response_wins() {
-    let m = Memory::new(4);
+    let (m, mut h, mut slave) = setup(4, 4);
     let v: Var<u16> = m.holding(1).expect("declare");
-    let mut h = Harness::new(&m, 4);
-    let mut slave = FakeSlave::new(4);
     slave.holding = vec![10, 11, 12, 13];
     h.engine.handle_connected(h.now);
     let read = h.sent();
@@ -320,24 +367,15 @@ fn a_local_write_between_sending_a_read_and_its_response_wins() {
         "the rest was applied"
     );
     let reqs = h.converse(&mut slave);
-    assert_eq!(
-        reqs,
-        vec![Request::WriteSingleRegister {
-            address: 1,
-            value: 99
-        }]
-    );
+    assert_eq!(reqs, vec![write_register(1, 99)]);
     assert_eq!(slave.holding[1], 99);
 }
 
 #[test]
 fn a_conflict_on_a_word_never_loses_later_local_writes() {
-    let m = Memory::new(2);
+    let (m, mut h, mut slave) = setup(2, 1);
     let v: Var<u16> = m.holding(0).expect("declare");
-    let mut h = Harness::new(&m, 1);
-    let mut slave = FakeSlave::new(2);
-    h.engine.handle_connected(h.now);
-    h.converse(&mut slave);
+    h.connect_and_converse(&mut slave);
     for round in 1..=20u16 {
         // The PLC changes the word, and the program writes it, both in the same cycle.
         slave.holding[0] = 1000 + round;
@@ -357,12 +395,9 @@ fn a_conflict_on_a_word_never_loses_later_local_writes() {
 
 #[test]
 fn writes_made_while_disconnected_are_sent_on_reconnect_newest_first_wins() {
-    let m = Memory::new(4);
+    let (m, mut h, mut slave) = setup(4, 4);
     let a: Var<u32> = m.holding(0).expect("declare");
-    let mut h = Harness::new(&m, 4);
-    let mut slave = FakeSlave::new(4);
-    h.engine.handle_connected(h.now);
-    h.converse(&mut slave);
+    h.connect_and_converse(&mut slave);
     h.engine.handle_disconnected(h.now, "cable pulled");
     assert!(m.is_stale() && !h.engine.status().connected);
     a.set(1).expect("set while disconnected");
@@ -385,53 +420,30 @@ fn writes_made_while_disconnected_are_sent_on_reconnect_newest_first_wins() {
 
 #[test]
 fn a_write_lost_with_the_connection_is_sent_again() {
-    let m = Memory::new(2);
+    let (m, mut h, mut slave) = setup(2, 4);
     let v: Var<u16> = m.holding(0).expect("declare");
-    let mut h = Harness::new(&m, 4);
-    let mut slave = FakeSlave::new(2);
-    h.engine.handle_connected(h.now);
-    h.converse(&mut slave);
+    h.connect_and_converse(&mut slave);
     v.set(7).expect("set");
     let w = h.sent();
-    assert_eq!(
-        request_of(&w[0]),
-        Request::WriteSingleRegister {
-            address: 0,
-            value: 7
-        }
-    );
+    assert_eq!(request_of(&w[0]), write_register(0, 7));
     h.engine.handle_disconnected(h.now, "reset by peer"); // the write is lost with it
     h.engine.handle_connected(h.now);
     let reqs = h.converse(&mut slave);
-    assert_eq!(
-        reqs[0],
-        Request::WriteSingleRegister {
-            address: 0,
-            value: 7
-        }
-    );
+    assert_eq!(reqs[0], write_register(0, 7));
     assert_eq!(slave.holding[0], 7);
 }
 
 #[test]
 fn a_lost_write_does_not_resurrect_an_older_value() {
-    let m = Memory::new(2);
+    let (m, mut h, mut slave) = setup(2, 4);
     let v: Var<u16> = m.holding(0).expect("declare");
-    let mut h = Harness::new(&m, 4);
-    let mut slave = FakeSlave::new(2);
     h.connect_at_full_depth();
     h.converse(&mut slave);
     v.set(1).expect("set");
     let first = h.sent();
     v.set(2).expect("set");
     let second = h.sent();
-    assert_eq!(
-        request_of(&second[0]),
-        Request::WriteSingleRegister {
-            address: 0,
-            value: 2
-        }
-    );
+    assert_eq!(request_of(&second[0]), write_register(0, 2));
     // The first is lost, the second confirmed: nothing is sent again.
     let answer = slave.answer(&second[0]);
     h.feed(&answer);
@@ -449,10 +461,8 @@ fn a_lost_write_does_not_resurrect_an_older_value() {
 
 #[test]
 fn a_read_after_a_write_that_times_out_keeps_the_local_value() {
-    let m = Memory::new(2);
+    let (m, mut h, mut slave) = setup(2, 4);
     let v: Var<u16> = m.holding(0).expect("declare");
-    let mut h = Harness::new(&m, 4);
-    let mut slave = FakeSlave::new(2);
     slave.holding[0] = 5;
     h.connect_at_full_depth();
     h.converse(&mut slave);
@@ -477,13 +487,7 @@ fn a_read_after_a_write_that_times_out_keeps_the_local_value() {
     );
     h.advance(WRITE_BACKOFF_MIN);
     let reqs = h.converse(&mut slave);
-    assert!(
-        reqs.contains(&Request::WriteSingleRegister {
-            address: 0,
-            value: 9
-        }),
-        "{reqs:?}"
-    );
+    assert!(reqs.contains(&write_register(0, 9)), "{reqs:?}");
     assert_eq!(slave.holding[0], 9);
     let _ = write;
 }
@@ -493,8 +497,7 @@ fn writes_use_single_functions_and_merge_adjacent_items() {
     let m = mem(8);
     let mut h = Harness::new(&m, 4);
     let mut slave = FakeSlave::new(8);
-    h.engine.handle_connected(h.now);
-    h.converse(&mut slave);
+    h.connect_and_converse(&mut slave);
     m.coil::<bool>(2).expect("declare").set(true).expect("set");
     m.holding::<u16>(6).expect("declare").set(6).expect("set");
     assert_eq!(
@@ -504,10 +507,7 @@ fn writes_use_single_functions_and_merge_adjacent_items() {
                 address: 2,
                 value: true
             },
-            Request::WriteSingleRegister {
-                address: 6,
-                value: 6
-            },
+            write_register(6, 6),
         ]
     );
     m.holding::<u16>(1).expect("declare").set(1).expect("set");
@@ -529,8 +529,7 @@ fn writes_use_single_functions_and_merge_adjacent_items() {
     let m = Memory::new(2);
     let mut h = Harness::with(&m, 1, true);
     let mut slave = FakeSlave::new(2);
-    h.engine.handle_connected(h.now);
-    h.converse(&mut slave);
+    h.connect_and_converse(&mut slave);
     m.holding::<u16>(0).expect("declare").set(5).expect("set");
     assert!(
         matches!(
@@ -543,9 +542,7 @@ fn writes_use_single_functions_and_merge_adjacent_items() {
 
 #[test]
 fn an_exception_for_one_block_is_reported_and_the_others_go_on() {
-    let m = Memory::new(300);
-    let mut h = Harness::new(&m, 4);
-    let mut slave = FakeSlave::new(300);
+    let (m, mut h, mut slave) = setup(300, 4);
     slave.holding[290] = 290;
     slave.holding[10] = 10;
     slave.refuse_holding = Some((130, ExceptionCode::IllegalDataAddress));
@@ -582,13 +579,10 @@ fn an_exception_for_one_block_is_reported_and_the_others_go_on() {
 
 #[test]
 fn a_refused_write_is_not_retried_and_fails_a_flush() {
-    let m = Memory::new(4);
+    let (m, mut h, mut slave) = setup(4, 4);
     let v: Var<u16> = m.holding(2).expect("declare");
-    let mut h = Harness::new(&m, 4);
-    let mut slave = FakeSlave::new(4);
     slave.holding[2] = 42;
-    h.engine.handle_connected(h.now);
-    h.converse(&mut slave);
+    h.connect_and_converse(&mut slave);
     slave.refuse_holding = Some((2, ExceptionCode::IllegalDataValue));
     v.set(1).expect("set");
     h.engine.request_flush(1);
@@ -614,23 +608,11 @@ fn a_refused_write_is_not_retried_and_fails_a_flush() {
 
 #[test]
 fn flush_completes_when_the_slave_confirms() {
-    let m = Memory::new(2);
+    let (m, mut h, mut slave) = setup(2, 4);
     let v: Var<u16> = m.holding(0).expect("declare");
-    let mut h = Harness::new(&m, 4);
-    let mut slave = FakeSlave::new(2);
-    h.engine.handle_connected(h.now);
-    h.converse(&mut slave);
+    h.connect_and_converse(&mut slave);
     h.engine.request_flush(1);
-    assert!(
-        matches!(
-            h.events()[..],
-            [Event::FlushDone {
-                id: 1,
-                result: Ok(())
-            }]
-        ),
-        "nothing to flush"
-    );
+    h.assert_flushed(1); // nothing to flush
     v.set(3).expect("set");
     h.engine.request_flush(2);
     assert!(h.events().is_empty());
@@ -638,20 +620,12 @@ fn flush_completes_when_the_slave_confirms() {
     assert!(h.events().is_empty(), "sent is not confirmed");
     let answer = slave.answer(&w[0]);
     h.feed(&answer);
-    assert!(matches!(
-        h.events()[..],
-        [Event::FlushDone {
-            id: 2,
-            result: Ok(())
-        }]
-    ));
+    h.assert_flushed(2);
 }
 
 #[test]
 fn pipelining_matches_responses_by_transaction_id() {
-    let m = Memory::new(1000);
-    let mut h = Harness::new(&m, 4);
-    let mut slave = FakeSlave::new(1000);
+    let (m, mut h, mut slave) = setup(1000, 4);
     for (i, v) in slave.holding.iter_mut().enumerate() {
         *v = i as u16;
     }
@@ -685,9 +659,7 @@ fn pipelining_matches_responses_by_transaction_id() {
 
 #[test]
 fn a_slave_that_drops_pipelined_requests_is_served_one_at_a_time_within_the_same_sync() {
-    let m = Memory::new(1000);
-    let mut h = Harness::new(&m, 4);
-    let mut slave = FakeSlave::new(1000);
+    let (_, mut h, mut slave) = setup(1000, 4);
     h.engine.request_sync(h.now, 1);
     h.connect_at_full_depth();
     let sent = h.sent();
@@ -707,45 +679,17 @@ fn a_slave_that_drops_pipelined_requests_is_served_one_at_a_time_within_the_same
         "no reconnection for the slave's nature"
     );
     // The three unanswered reads go again, one at a time, inside the same cycle.
-    for _ in 0..20 {
-        let frames = h.sent();
-        if frames.is_empty() {
-            break;
-        }
-        assert_eq!(frames.len(), 1, "one at a time");
-        let answer = slave.answer(&frames[0]);
-        h.feed(&answer);
-    }
-    let events = h.events();
-    assert!(
-        matches!(
-            events[..],
-            [Event::SyncDone {
-                id: 1,
-                result: Ok(())
-            }]
-        ),
-        "{events:?}"
-    );
+    h.converse_one_at_a_time(&mut slave, "one at a time");
+    h.assert_synced(1);
     assert_eq!(h.engine.status().cycles, 1);
     // It stays at one: it never widens again for this slave.
     h.advance(PERIOD);
-    for _ in 0..20 {
-        let frames = h.sent();
-        if frames.is_empty() {
-            break;
-        }
-        assert_eq!(frames.len(), 1, "still one at a time");
-        let answer = slave.answer(&frames[0]);
-        h.feed(&answer);
-    }
+    h.converse_one_at_a_time(&mut slave, "still one at a time");
 }
 
 #[test]
 fn first_contact_is_one_request_at_a_time_then_widens_while_the_slave_keeps_up() {
-    let m = Memory::new(2000);
-    let mut h = Harness::new(&m, 8);
-    let mut slave = FakeSlave::new(2000);
+    let (_, mut h, mut slave) = setup(2000, 8);
     h.engine.request_sync(h.now, 1);
     h.engine.handle_connected(h.now);
     let mut widest = 0;
@@ -761,13 +705,7 @@ fn first_contact_is_one_request_at_a_time_then_widens_while_the_slave_keeps_up()
         }
     }
     assert_eq!(widest, 1, "the first cycle goes one request at a time");
-    assert!(matches!(
-        h.events()[..],
-        [Event::SyncDone {
-            id: 1,
-            result: Ok(())
-        }]
-    ));
+    h.assert_synced(1);
     assert_eq!(h.engine.status().depth_reason, DepthReason::Widening);
     // Later cycles widen up to the configured depth.
     let mut in_flight_max = 0;
@@ -792,9 +730,7 @@ fn first_contact_is_one_request_at_a_time_then_widens_while_the_slave_keeps_up()
 
 #[test]
 fn a_fault_while_pipelining_falls_back_then_recovers() {
-    let m = Memory::new(1000);
-    let mut h = Harness::new(&m, 4);
-    let mut slave = FakeSlave::new(1000);
+    let (_, mut h, mut slave) = setup(1000, 4);
     h.connect_at_full_depth();
     // A cycle at depth 4, answered in full: the slave takes several requests.
     h.converse(&mut slave);
@@ -834,9 +770,7 @@ fn a_silent_slave_times_out_without_a_busy_loop() {
 
 #[test]
 fn sync_waits_for_a_whole_cycle_started_after_it() {
-    let m = Memory::new(300);
-    let mut h = Harness::new(&m, 1);
-    let mut slave = FakeSlave::new(300);
+    let (_, mut h, mut slave) = setup(300, 1);
     h.engine.handle_connected(h.now);
     let first = h.sent(); // cycle 1 underway
     h.engine.request_sync(h.now, 9);
@@ -981,12 +915,9 @@ fn on_a_9600_baud_line_frames_are_always_three_and_a_half_characters_apart() {
 
 #[test]
 fn stopping_with_a_write_in_flight_keeps_it_for_the_next_master() {
-    let m = Memory::new(2);
+    let (m, mut h, mut slave) = setup(2, 4);
     let v: Var<u16> = m.holding(0).expect("declare");
-    let mut h = Harness::new(&m, 4);
-    let mut slave = FakeSlave::new(2);
-    h.engine.handle_connected(h.now);
-    h.converse(&mut slave);
+    h.connect_and_converse(&mut slave);
     v.set(42).expect("set");
     assert_eq!(h.sent().len(), 1, "the write is in flight");
     h.engine.stop();
@@ -997,29 +928,14 @@ fn stopping_with_a_write_in_flight_keeps_it_for_the_next_master() {
     h.engine.request_flush(1);
     assert!(h.events().is_empty(), "the write is not confirmed yet");
     let reqs = h.converse(&mut slave);
-    assert_eq!(
-        reqs[0],
-        Request::WriteSingleRegister {
-            address: 0,
-            value: 42
-        }
-    );
-    assert!(matches!(
-        h.events()[..],
-        [Event::FlushDone {
-            id: 1,
-            result: Ok(())
-        }]
-    ));
+    assert_eq!(reqs[0], write_register(0, 42));
+    h.assert_flushed(1);
 }
 
 #[test]
 fn a_cycle_sends_the_writes_made_before_it_then_reads() {
-    let m = Memory::new(300);
-    let mut h = Harness::new(&m, 1);
-    let mut slave = FakeSlave::new(300);
-    h.engine.handle_connected(h.now);
-    h.converse(&mut slave);
+    let (m, mut h, mut slave) = setup(300, 1);
+    h.connect_and_converse(&mut slave);
     for a in [0u16, 130, 260] {
         m.holding::<u16>(a)
             .expect("declare")
@@ -1051,12 +967,9 @@ fn frame_with(frame: &[u8], unit: u8, pdu: &[u8]) -> Vec<u8> {
 
 #[test]
 fn a_malformed_write_answer_is_retried_with_a_growing_pause_and_reads_go_on() {
-    let m = Memory::new(4);
+    let (m, mut h, mut slave) = setup(4, 1);
     let v: Var<u16> = m.holding(0).expect("declare");
-    let mut h = Harness::new(&m, 1);
-    let mut slave = FakeSlave::new(4);
-    h.engine.handle_connected(h.now);
-    h.converse(&mut slave);
+    h.connect_and_converse(&mut slave);
     v.set(7).expect("set");
     let mut writes = 0;
     let mut reads = 0;
@@ -1100,12 +1013,9 @@ fn busy_and_gateway_exceptions_are_transient_and_retried() {
         ExceptionCode::ServerDeviceBusy,
         ExceptionCode::GatewayTargetDevice,
     ] {
-        let m = Memory::new(4);
+        let (m, mut h, mut slave) = setup(4, 1);
         let v: Var<u16> = m.holding(1).expect("declare");
-        let mut h = Harness::new(&m, 1);
-        let mut slave = FakeSlave::new(4);
-        h.engine.handle_connected(h.now);
-        h.converse(&mut slave);
+        h.connect_and_converse(&mut slave);
         v.set(9).expect("set");
         h.engine.request_flush(5);
         slave.refuse_holding = Some((1, code));
@@ -1179,13 +1089,10 @@ fn an_answer_from_another_unit_is_never_applied_nor_a_confirmation() {
 
 #[test]
 fn flush_and_sync_report_a_write_refused_before_they_were_asked() {
-    let m = Memory::new(4);
+    let (m, mut h, mut slave) = setup(4, 1);
     let v: Var<u16> = m.holding(2).expect("declare");
-    let mut h = Harness::new(&m, 1);
-    let mut slave = FakeSlave::new(4);
     slave.refuse_holding = Some((2, ExceptionCode::IllegalDataValue));
-    h.engine.handle_connected(h.now);
-    h.converse(&mut slave);
+    h.connect_and_converse(&mut slave);
     v.set(7).expect("set");
     h.converse(&mut slave); // refused, before anyone asked
     assert!(v.refused().is_some());
@@ -1220,24 +1127,15 @@ fn flush_and_sync_report_a_write_refused_before_they_were_asked() {
     h.converse(&mut slave);
     assert!(v.refused().is_none());
     h.engine.request_flush(3);
-    assert!(matches!(
-        h.events()[..],
-        [Event::FlushDone {
-            id: 3,
-            result: Ok(())
-        }]
-    ));
+    h.assert_flushed(3);
 }
 
 #[test]
 fn a_register_bit_is_written_with_a_mask_write_leaving_the_other_bits_alone() {
-    let m = Memory::new(2);
+    let (m, mut h, mut slave) = setup(2, 1);
     let alarm = m.holding_bit(1, 15).expect("declare");
     let low = m.holding_byte::<u8>(0, crate::Byte::Low).expect("declare");
-    let mut h = Harness::new(&m, 1);
-    let mut slave = FakeSlave::new(2);
-    h.engine.handle_connected(h.now);
-    h.converse(&mut slave);
+    h.connect_and_converse(&mut slave);
     slave.holding[1] = 0x0001; // the PLC set bit 0 since the last read
     slave.holding[0] = 0xAB00;
     alarm.set(true).expect("set");
@@ -1260,30 +1158,18 @@ fn a_register_bit_is_written_with_a_mask_write_leaving_the_other_bits_alone() {
 
 #[test]
 fn a_slave_without_mask_writes_gets_read_modify_write() {
-    let m = Memory::new(2);
+    let (m, mut h, mut slave) = setup(2, 1);
     let alarm = m.holding_bit(1, 15).expect("declare");
-    let mut h = Harness::new(&m, 1);
-    let mut slave = FakeSlave::new(2);
     slave.no_mask_write = true;
-    h.engine.handle_connected(h.now);
-    h.converse(&mut slave);
+    h.connect_and_converse(&mut slave);
     alarm.set(true).expect("set");
     h.engine.request_flush(1);
     let reqs = h.converse(&mut slave);
     assert!(matches!(reqs[0], Request::MaskWriteRegister { .. }));
-    assert!(reqs.contains(&Request::WriteSingleRegister {
-        address: 1,
-        value: 0x8000
-    }));
+    assert!(reqs.contains(&write_register(1, 0x8000)));
     assert_eq!(slave.holding[1], 0x8000);
     assert!(!h.engine.status().mask_writes);
-    assert!(matches!(
-        h.events()[..],
-        [Event::FlushDone {
-            id: 1,
-            result: Ok(())
-        }]
-    ));
+    h.assert_flushed(1);
     // From then on, no more FC22.
     alarm.set(false).expect("set");
     let reqs = h.converse(&mut slave);
@@ -1296,14 +1182,11 @@ fn a_slave_without_mask_writes_gets_read_modify_write() {
 
 #[test]
 fn quality_goes_not_read_good_stale_and_is_published() {
-    let m = Memory::new(4);
+    let (m, mut h, mut slave) = setup(4, 1);
     let v: Var<u16> = m.holding(0).expect("declare");
     let mut changes = m.subscribe();
-    let mut h = Harness::new(&m, 1);
-    let mut slave = FakeSlave::new(4);
     assert_eq!(v.quality(), Quality::NotRead);
-    h.engine.handle_connected(h.now);
-    h.converse(&mut slave);
+    h.connect_and_converse(&mut slave);
     assert_eq!(
         v.quality(),
         Quality::Good {
@@ -1333,8 +1216,7 @@ fn quality_goes_not_read_good_stale_and_is_published() {
         "stale is published"
     );
     h.advance(Duration::from_millis(1));
-    h.engine.handle_connected(h.now);
-    h.converse(&mut slave);
+    h.connect_and_converse(&mut slave);
     assert!(v.quality().is_good());
     drop(h);
     assert_eq!(
@@ -1346,9 +1228,7 @@ fn quality_goes_not_read_good_stale_and_is_published() {
 
 #[test]
 fn a_slave_that_answers_pipelined_requests_only_now_and_then_is_served_one_at_a_time() {
-    let m = Memory::new(2000);
-    let mut h = Harness::new(&m, 4);
-    let mut slave = FakeSlave::new(2000);
+    let (_, mut h, mut slave) = setup(2000, 4);
     h.connect_at_full_depth();
     // A first cycle answered in full: pipelining looks fine...
     h.converse(&mut slave);
