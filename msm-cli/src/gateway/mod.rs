@@ -65,7 +65,9 @@ pub(crate) async fn run(a: GatewayArgs) -> CmdResult {
         devices: senders,
         ha_online: config.mqtt.ha_discovery.then_some(ha_tx),
     };
-    let (broker, connection) = mqtt::connect(&config.mqtt, routing, stop.clone());
+    // The broker connection outlives the device workers: it says their goodbyes.
+    let connection_stop = CancellationToken::new();
+    let (broker, connection) = mqtt::connect(&config.mqtt, routing, connection_stop.clone());
     let mut tasks = Vec::new();
     if config.mqtt.ha_discovery {
         let nodes = devices
@@ -103,6 +105,7 @@ pub(crate) async fn run(a: GatewayArgs) -> CmdResult {
         stop.clone(),
     )));
     let count = devices.len();
+    let device_names: Vec<String> = devices.iter().map(|d| d.name.clone()).collect();
     for (device, sets) in devices.into_iter().zip(receivers) {
         tasks.push(tokio::spawn(Worker::run(
             device,
@@ -121,11 +124,13 @@ pub(crate) async fn run(a: GatewayArgs) -> CmdResult {
     );
     let _web = crate::web::start_vars(&a.web, web_vars, Some(web_status)).await?;
     crate::commands::stop_signal(a.seconds).await;
-    broker.goodbye(Duration::from_secs(2)).await;
+    // Workers first, so that no `online` or value can follow the goodbyes.
     stop.cancel();
     for t in tasks {
         let _ = t.await;
     }
+    broker.goodbye(&device_names, Duration::from_secs(2)).await;
+    connection_stop.cancel();
     let _ = connection.await;
     if let Some(s) = slave {
         s.stop().await;

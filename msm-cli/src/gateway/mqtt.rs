@@ -48,6 +48,8 @@ const INFLIGHT: u16 = 1_000;
 /// Pause between connection attempts.
 const RECONNECT_MIN: Duration = Duration::from_millis(200);
 const RECONNECT_MAX: Duration = Duration::from_secs(5);
+/// How long a stopping gateway waits for its goodbyes to go out.
+const DRAIN_LIMIT: Duration = Duration::from_secs(2);
 
 impl Broker {
     /// Publishes `payload` on `topic` at QoS 1, if connected; waits when the connection's
@@ -83,13 +85,22 @@ impl Broker {
         format!("{prefix}/gateway/available")
     }
 
-    /// Says `offline` (retained) and disconnects cleanly, giving it `limit` to go out.
-    pub(crate) async fn goodbye(&self, limit: Duration) {
+    /// Says `offline` (retained) for every device and then for the gateway, and asks
+    /// for a clean disconnect. The connection task, once stopped, keeps the connection
+    /// going until that disconnect is on the wire (or `limit` passes), so the goodbyes
+    /// queued before it are sent, in order.
+    pub(crate) async fn goodbye(&self, devices: &[String], limit: Duration) {
         let prefix = self.prefix.clone();
         let done = async {
+            for device in devices {
+                let topic = format!("{prefix}/{device}/available");
+                self.publish(topic, "offline".into(), true).await;
+            }
             self.publish(Broker::gateway_topic(&prefix), "offline".into(), true)
                 .await;
-            let _ = self.client.disconnect().await;
+            if self.session.borrow().connected {
+                let _ = self.client.disconnect().await;
+            }
         };
         let _ = tokio::time::timeout(limit, done).await;
     }
@@ -171,7 +182,10 @@ impl Connection {
         let mut backoff = RECONNECT_MIN;
         loop {
             let polled = tokio::select! {
-                () = stop.cancelled() => break,
+                () = stop.cancelled() => {
+                    self.drain(DRAIN_LIMIT).await;
+                    break;
+                }
                 polled = self.eventloop.poll() => polled,
             };
             match polled {
@@ -201,6 +215,27 @@ impl Connection {
             }
         }
         self.session.send_modify(|s| s.connected = false);
+    }
+
+    /// Once stopped: sends what is queued (the goodbyes, then the disconnect) until the
+    /// disconnect is flushed, the connection ends, or `limit` passes. Each request is
+    /// flushed before the next is taken, so the disconnect going out means every
+    /// message queued before it went out too.
+    async fn drain(&mut self, limit: Duration) {
+        if !self.session.borrow().connected {
+            return;
+        }
+        let flushed = async {
+            loop {
+                match self.eventloop.poll().await {
+                    Ok(Event::Outgoing(rumqttc::Outgoing::Disconnect)) | Err(_) => return,
+                    Ok(_) => {}
+                }
+            }
+        };
+        if tokio::time::timeout(limit, flushed).await.is_err() {
+            tracing::warn!(broker = %self.name, "the broker took too long: goodbyes may be lost");
+        }
     }
 
     /// Subscribes, says `online`, and tells every device to republish. The requests go

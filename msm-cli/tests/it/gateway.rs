@@ -195,8 +195,10 @@ fn killing_the_gateway_makes_the_broker_publish_its_will() {
 
 fn stopping_the_gateway_says_offline_before_it_goes() {
     let Some(rig) = rig() else { return };
-    let mut sub = rig.sub("msm/gateway/available");
+    let mut sub = rig.sub("msm/+/available");
     sub.expect("msm/gateway/available", "online");
+    sub.expect("msm/boiler/available", "online");
+    sub.expect("msm/pump/available", "online");
     sub.mark();
     let pid = rig.gw.0.child.id().to_string();
     let killed = std::process::Command::new("kill")
@@ -204,7 +206,21 @@ fn stopping_the_gateway_says_offline_before_it_goes() {
         .status()
         .expect("run kill");
     assert!(killed.success());
+    sub.expect("msm/boiler/available", "offline");
+    sub.expect("msm/pump/available", "offline");
     sub.expect("msm/gateway/available", "offline");
+    // The devices' goodbyes come before the gateway's, and nothing follows it.
+    let after = sub.since_mark();
+    assert_eq!(
+        after.last().map(String::as_str),
+        Some("msm/gateway/available offline"),
+        "{after:?}"
+    );
+    // What a newcomer is told (retained): everything is offline.
+    let mut late = rig.sub("msm/+/available");
+    late.expect("msm/boiler/available", "offline");
+    late.expect("msm/pump/available", "offline");
+    late.expect("msm/gateway/available", "offline");
     assert_eq!(rig.gw.0.wait(), Some(0), "a clean stop exits 0");
 }
 

@@ -187,6 +187,14 @@ impl Sub {
         self.expect_line(&want, |l| l == want);
     }
 
+    /// The lines that arrived since the mark, in order.
+    pub fn since_mark(&mut self) -> &[String] {
+        while let Ok(line) = self.lines.try_recv() {
+            self.seen.push(line);
+        }
+        &self.seen[self.from..]
+    }
+
     /// Later expectations match only lines that arrive from now on.
     pub fn mark(&mut self) {
         while let Ok(line) = self.lines.try_recv() {
