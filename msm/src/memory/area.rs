@@ -241,15 +241,26 @@ impl AreaData {
         let out = &mut out[..count.div_ceil(8)];
         let shift = index % 8;
         let first = index / 8;
-        for (j, byte) in out.iter_mut().enumerate() {
-            let lo = self.data.get(first + j).copied().unwrap_or(0);
-            let hi = self.data.get(first + j + 1).copied().unwrap_or(0);
-            *byte = ((u16::from(hi) << 8 | u16::from(lo)) >> shift) as u8;
+        if shift == 0
+            && let Some(src) = self.data.get(first..first + out.len())
+        {
+            // Byte-aligned (reads from the area's start, or any multiple of 8): a copy.
+            out.copy_from_slice(src);
+        } else {
+            self.read_bits_shifted(first, shift, out);
         }
         if count % 8 != 0
             && let Some(last) = out.last_mut()
         {
             *last &= (1u8 << (count % 8)) - 1;
+        }
+    }
+
+    fn read_bits_shifted(&self, first: usize, shift: usize, out: &mut [u8]) {
+        for (j, byte) in out.iter_mut().enumerate() {
+            let lo = self.data.get(first + j).copied().unwrap_or(0);
+            let hi = self.data.get(first + j + 1).copied().unwrap_or(0);
+            *byte = ((u16::from(hi) << 8 | u16::from(lo)) >> shift) as u8;
         }
     }
 
