@@ -88,16 +88,15 @@ pub(crate) async fn watch(
                     tracing::warn!("demo plant: {e}");
                 }
             }
-            change = next_change(&mut changes) => {
-                // Take everything queued now; show it at the next render, coalesced.
+            // Woken per change only while writes are still described one by one; once
+            // a render's worth is described, the rest wait in the queue until the render
+            // (a master writing 100,000 times a second costs 5 wake-ups, not 100,000).
+            change = next_change(&mut changes), if batch.describing() => {
                 batch.add(mm, change);
-                if let Some(sub) = changes.as_mut() {
-                    while let Some(next) = sub.try_recv().transpose() {
-                        batch.add(mm, next);
-                    }
-                }
+                drain(&mut changes, &mut batch, mm);
             }
             _ = render.tick(), if !quiet => {
+                drain(&mut changes, &mut batch, mm);
                 batch.show(mm, &mut console);
                 console.render(mm.vars());
             }
@@ -106,6 +105,15 @@ pub(crate) async fn watch(
     if !quiet {
         batch.show(mm, &mut console);
         console.render(mm.vars());
+    }
+}
+
+/// Adds every change queued now to the batch.
+fn drain(changes: &mut Option<msm::Subscription>, batch: &mut Batch, mm: &MapMemory) {
+    if let Some(sub) = changes.as_mut() {
+        while let Some(next) = sub.try_recv().transpose() {
+            batch.add(mm, next);
+        }
     }
 }
 
@@ -133,6 +141,11 @@ struct Batch {
 const DESCRIBED_PER_RENDER: usize = 8;
 
 impl Batch {
+    /// True while writes are still described as they come (see [`DESCRIBED_PER_RENDER`]).
+    fn describing(&self) -> bool {
+        self.described.len() < DESCRIBED_PER_RENDER
+    }
+
     fn add(&mut self, mm: &MapMemory, change: Result<Change, msm::Lagged>) {
         self.any = true;
         match change {
@@ -170,7 +183,7 @@ impl Batch {
         }
         if self.lagged > 0 {
             console.event(&format!(
-                "{} not shown: output too slow",
+                "{} more, too many to list (the values shown are current)",
                 crate::show::count(self.lagged, "change")
             ));
             self.lagged = 0;

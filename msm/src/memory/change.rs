@@ -188,6 +188,9 @@ struct Queue {
 struct QueueInner {
     events: VecDeque<Change>,
     lagged: u64,
+    /// Threads blocked in `recv_timeout`: the condvar is only signalled for them (a
+    /// signal is a system call, paid per change otherwise).
+    blocked: usize,
 }
 
 impl Queue {
@@ -202,8 +205,11 @@ impl Queue {
             q.lagged += 1;
         }
         q.events.push_back(change);
+        let blocked = q.blocked > 0;
         drop(q);
-        self.ready.notify_all();
+        if blocked {
+            self.ready.notify_all();
+        }
         self.ready_async.notify_one();
     }
 
@@ -229,6 +235,7 @@ impl Subscribers {
             inner: Mutex::new(QueueInner {
                 events: VecDeque::new(),
                 lagged: 0,
+                blocked: 0,
             }),
             ready: Condvar::new(),
             ready_async: Notify::new(),
@@ -323,10 +330,12 @@ impl Subscription {
             if left.is_zero() {
                 return Err(RecvTimeoutError::Timeout);
             }
+            q.blocked += 1;
             q = match self.queue.ready.wait_timeout(q, left) {
                 Ok((q, _)) => q,
                 Err(e) => e.into_inner().0,
             };
+            q.blocked -= 1;
         }
     }
 
