@@ -106,6 +106,7 @@ pub(crate) struct Config {
     pub(crate) allow: Vec<IpNet>,
     pub(crate) read_only: Vec<ReadOnly>,
     pub(crate) validator: Option<Validator>,
+    /// Decides, by the client's role, whether a request may run at all.
     pub(crate) authorizer: Option<Authorizer>,
     pub(crate) identity: DeviceIdentity,
     pub(crate) worker_threads: usize,
@@ -135,21 +136,11 @@ impl Default for Config {
     }
 }
 
-/// The checked settings a running slave works with, shared by its connections.
+/// The checked settings a running slave works with, shared by its connections: the
+/// builder's [`Config`] (with the unit set a serial line implies), and what is derived
+/// from it and the memory.
 pub(crate) struct Settings {
-    pub(crate) max_connections: usize,
-    pub(crate) when_full: WhenFull,
-    pub(crate) idle_timeout: Duration,
-    pub(crate) frame_timeout: Duration,
-    pub(crate) write_timeout: Duration,
-    pub(crate) max_frame_len: usize,
-    pub(crate) units: Units,
-    pub(crate) unknown_unit_exception: bool,
-    pub(crate) allow: Vec<IpNet>,
-    pub(crate) read_only: Vec<ReadOnly>,
-    pub(crate) validator: Option<Validator>,
-    /// Decides, by the client's role, whether a request may run at all.
-    pub(crate) authorizer: Option<Authorizer>,
+    config: Config,
     pub(crate) objects: Objects,
     /// The memory's areas: fixed for its lifetime, so addresses are checked without
     /// taking its lock.
@@ -158,6 +149,15 @@ pub(crate) struct Settings {
     pub(crate) rtu: bool,
     /// Units with a memory of their own; the others are served from the slave's memory.
     pub(crate) routes: Routes,
+}
+
+/// The settings read as the builder gave them (`settings.idle_timeout`).
+impl std::ops::Deref for Settings {
+    type Target = Config;
+
+    fn deref(&self) -> &Config {
+        &self.config
+    }
 }
 
 impl Config {
@@ -207,18 +207,10 @@ impl Config {
             }
         }
         Ok(Settings {
-            max_connections: self.max_connections,
-            when_full: self.when_full,
-            idle_timeout: self.idle_timeout,
-            frame_timeout: self.frame_timeout,
-            write_timeout: self.write_timeout,
-            max_frame_len: self.max_frame_len,
-            units,
-            unknown_unit_exception: self.unknown_unit_exception,
-            allow: self.allow.clone(),
-            read_only: self.read_only.clone(),
-            validator: self.validator.clone(),
-            authorizer: self.authorizer.clone(),
+            config: Config {
+                units,
+                ..self.clone()
+            },
             objects: Objects::new(&self.identity)?,
             specs: Route::new(mem.clone()).specs,
             rtu,
