@@ -494,7 +494,10 @@ impl StreamFramer {
     #[inline]
     fn poll_mbap(&mut self) -> Result<Option<Framed<'_>>, StreamError> {
         let pending = self.buf.get(self.start..self.end).unwrap_or_default();
-        if let Some(&[t0, t1, _, _, l0, l1]) = pending.first_chunk::<6>() {
+        // Checked only under a limit: the common case pays one predictable branch.
+        if self.max_frame_len < tcp::MAX_FRAME_LEN
+            && let Some(&[t0, t1, _, _, l0, l1]) = pending.first_chunk::<6>()
+        {
             let len = 6 + usize::from(u16::from_be_bytes([l0, l1]));
             // Over MAX_FRAME_LEN is an impossible length: split_frame reports that.
             if len > self.max_frame_len && len <= tcp::MAX_FRAME_LEN {
