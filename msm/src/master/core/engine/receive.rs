@@ -55,6 +55,7 @@ impl Engine {
             let framed = match framer.poll(now) {
                 Ok(Some(framed)) => framed,
                 Ok(None) => return true,
+                // The frame error alone: the message already says "malformed frame".
                 Err(StreamError::Frame(e)) => {
                     self.malformed(&e);
                     return false;
