@@ -252,7 +252,6 @@ struct Rtu {
 /// );
 /// assert_eq!(framer.poll_timeout(), None);
 /// ```
-#[derive(Debug)]
 pub struct StreamFramer {
     delimiter: Delimiter,
     rtu: Option<Rtu>,
@@ -269,6 +268,19 @@ pub struct StreamFramer {
     sealed_gap: Option<Duration>,
     /// RTU: a gap over 1.5 characters seen inside the bytes after them.
     open_gap: Option<Duration>,
+}
+
+/// The buffer's state, not its 8 KiB.
+impl std::fmt::Debug for StreamFramer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("StreamFramer")
+            .field("delimiter", &self.delimiter)
+            .field("capacity", &self.buf.len())
+            .field("buffered", &self.buffered())
+            .field("last_byte", &self.last_byte)
+            .field("sealed", &self.sealed.map(|s| s.saturating_sub(self.start)))
+            .finish_non_exhaustive()
+    }
 }
 
 impl StreamFramer {
@@ -628,10 +640,10 @@ impl StreamFramer {
         if let Some(s) = self.sealed {
             // Never polled since the last silence: what was sealed before is stale.
             tracing::debug!(
-                bytes = s - self.start,
+                bytes = s.saturating_sub(self.start),
                 "RTU: dropping a frame that was never polled"
             );
-            self.consume(s - self.start);
+            self.consume(s.saturating_sub(self.start));
         }
         if self.start < self.end {
             self.sealed = Some(self.end);
@@ -673,7 +685,7 @@ impl StreamFramer {
         self.buf.copy_within(start..self.end, 0);
         self.end -= start;
         self.start = 0;
-        self.sealed = self.sealed.map(|s| s - start);
+        self.sealed = self.sealed.map(|s| s.saturating_sub(start));
         if self.end == self.buf.len() {
             // Only a caller that never polls gets here.
             tracing::debug!(bytes = self.end, "dropping a full buffer of unframed bytes");
