@@ -1,12 +1,15 @@
 //! Codec speed on the server's hot path: decode an FC3 request, encode a 125-register
 //! response (zero-copy through `read_response_body`, and through `Response::encode`),
-//! and the same through MBAP framing.
+//! and the same through MBAP framing; splitting a burst of pipelined requests.
 //!
 //! Run: `cargo bench -p msm --bench protocol -- --warm-up-time 1 --measurement-time 3`
 
 use std::hint::black_box;
 
 use criterion::{Criterion, criterion_group, criterion_main};
+use std::time::Instant;
+
+use msm::protocol::stream::{Delimiter, Framed, StreamFramer};
 use msm::protocol::{MAX_PDU_LEN, Registers, Request, Response, read_response_body, tcp};
 
 fn fc3(c: &mut Criterion) {
@@ -72,5 +75,50 @@ fn fc3(c: &mut Criterion) {
     );
 }
 
-criterion_group!(benches, fc3);
+/// Splitting 64 pipelined FC3 requests, as a slave reading a burst does: the stream
+/// framer (buffer owned, read into in place) against a bare `split_frame` loop over a
+/// caller's buffer (what the slave's session did before the framer).
+fn stream(c: &mut Criterion) {
+    let fc3 = Request::ReadHoldingRegisters {
+        address: 0,
+        quantity: 125,
+    };
+    let mut burst = Vec::new();
+    for tid in 0..64u16 {
+        let mut frame = [0u8; 12];
+        tcp::encode_request(&mut frame, tid, 1, &fc3).expect("fits");
+        burst.extend_from_slice(&frame);
+    }
+    let now = Instant::now();
+    let mut framer = StreamFramer::new(Delimiter::Mbap);
+    c.bench_function("stream: 64 pipelined MBAP requests (StreamFramer)", |b| {
+        b.iter(|| {
+            let space = framer.read_space();
+            space[..burst.len()].copy_from_slice(&burst);
+            framer.filled(now, burst.len());
+            let mut sum = 0usize;
+            while let Ok(Some(Framed::Frame(f))) = framer.poll(black_box(now)) {
+                sum += usize::from(f.unit) + f.pdu.len();
+            }
+            sum
+        })
+    });
+    let mut buf = vec![0u8; 8 * 1024];
+    c.bench_function(
+        "stream: 64 pipelined MBAP requests (split_frame loop)",
+        |b| {
+            b.iter(|| {
+                buf[..burst.len()].copy_from_slice(&burst);
+                let (mut start, end, mut sum) = (0, burst.len(), 0usize);
+                while let Ok(Some((f, used))) = tcp::split_frame(black_box(&buf[start..end])) {
+                    start += used;
+                    sum += usize::from(f.header.unit_id) + f.pdu.len();
+                }
+                sum
+            })
+        },
+    );
+}
+
+criterion_group!(benches, fc3, stream);
 criterion_main!(benches);

@@ -1,8 +1,9 @@
 //! The Modbus codec: sans-IO and zero-copy.
 //!
 //! This module turns bytes into Modbus requests and responses and back, and nothing
-//! else: it never opens a socket, never reads a clock and never allocates. It is usable
-//! on its own over any byte stream.
+//! else: it never opens a socket, never reads a clock and never allocates per frame (the
+//! stream framer allocates its buffer once). It is usable on its own over any byte
+//! stream.
 //!
 //! - [`Request`] and [`Response`] are the PDUs (function code + data) of the Modbus
 //!   Application Protocol V1.1b3. Decoding borrows from the input buffer (register and
@@ -11,7 +12,10 @@
 //! - [`tcp`] frames PDUs with the MBAP header (Modbus/TCP) and splits a byte stream into
 //!   frames.
 //! - [`rtu`] frames PDUs for serial lines (address + PDU + CRC-16) and finds the end of a
-//!   frame from its function code and byte count.
+//!   frame from its function code and byte count; [`rtu_framer`] finds frames on a
+//!   serial line by its silences.
+//! - [`stream`] is the one framer every reader of a byte stream uses: MBAP, RTU delimited
+//!   by length (RTU over TCP) or by silence (a serial line), over a buffer it owns.
 //!
 //! Decoding a request is strict: every limit of the spec is checked, and a request that
 //! breaks one decodes to a [`RequestError`] whose [`RequestError::exception`] is the
@@ -79,6 +83,7 @@ mod wire;
 
 pub mod rtu;
 pub mod rtu_framer;
+pub mod stream;
 pub mod tcp;
 
 pub use device_id::{

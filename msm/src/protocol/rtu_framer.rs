@@ -7,6 +7,10 @@
 //! complete by that rule (no need to wait out the silence), and bytes that run past it
 //! start the next frame.
 //!
+//! This is [`stream::StreamFramer`] in its by-silence mode, with the RTU-only types of
+//! old; a driver that reads into the framer's own buffer, or that also speaks MBAP or RTU
+//! over TCP, uses that directly.
+//!
 //! ```
 //! use msm::protocol::rtu::Direction;
 //! use msm::protocol::rtu_framer::{Framed, Framer, Timing};
@@ -25,6 +29,7 @@
 use std::time::{Duration, Instant};
 
 use super::rtu::{self, Direction, RtuError};
+use super::stream::{self, Delimiter, Skipped, StreamFramer};
 
 /// The silences that delimit RTU frames on a line.
 ///
@@ -157,18 +162,9 @@ pub enum Framed<'a> {
 /// ```
 #[derive(Debug)]
 pub struct Framer {
-    direction: Direction,
     timing: Timing,
-    buf: Vec<u8>,
-    /// The frame handed out by the last `poll`, removed at the next call.
-    handed_out: usize,
-    last_byte: Option<Instant>,
-    /// Bytes `..sealed` were followed by a frame's worth of silence: they can't grow.
-    sealed: Option<usize>,
-    /// A gap over 1.5 characters seen inside the sealed bytes.
-    sealed_gap: Option<Duration>,
-    /// A gap over 1.5 characters seen inside the bytes after them.
-    open_gap: Option<Duration>,
+    /// The one stream framer, in its by-silence mode.
+    inner: StreamFramer,
 }
 
 impl Framer {
@@ -184,15 +180,10 @@ impl Framer {
     /// assert!(matches!(at_master.poll(now), Some(Framed::Frame(f)) if f.pdu == [0x81, 0x02]));
     /// ```
     pub fn new(direction: Direction, timing: Timing) -> Framer {
+        let delimiter = Delimiter::RtuBySilence { direction, timing };
         Framer {
-            direction,
             timing,
-            buf: Vec::with_capacity(2 * rtu::MAX_FRAME_LEN),
-            handed_out: 0,
-            last_byte: None,
-            sealed: None,
-            sealed_gap: None,
-            open_gap: None,
+            inner: StreamFramer::with_capacity(delimiter, 2 * rtu::MAX_FRAME_LEN),
         }
     }
 
@@ -223,29 +214,15 @@ impl Framer {
     /// assert!(framer.poll(now).is_none());
     /// ```
     pub fn push(&mut self, now: Instant, bytes: &[u8]) {
-        self.release();
-        if bytes.is_empty() {
-            return;
+        let taken = self.inner.push(now, bytes);
+        if taken < bytes.len() {
+            // Never hold more than a buffer's worth: a stream of noise is dropped, not kept.
+            tracing::debug!(bytes = self.inner.buffered(), "RTU: dropping noise");
+            self.inner.clear();
+            let keep = bytes.len().min(2 * rtu::MAX_FRAME_LEN);
+            self.inner
+                .push(now, bytes.get(bytes.len() - keep..).unwrap_or_default());
         }
-        if let Some(last) = self.last_byte
-            && !self.buf.is_empty()
-        {
-            let gap = now.saturating_duration_since(last);
-            if gap >= self.timing.frame_gap {
-                self.seal();
-            } else if self.timing.char_gap.is_some_and(|limit| gap > limit) {
-                self.open_gap = Some(gap);
-            }
-        }
-        // Never hold more than two frames' worth: a stream of noise is dropped, not kept.
-        if self.buf.len() + bytes.len() > 2 * rtu::MAX_FRAME_LEN {
-            tracing::debug!(bytes = self.buf.len(), "RTU: dropping noise");
-            self.clear();
-        }
-        let keep = bytes.len().min(2 * rtu::MAX_FRAME_LEN);
-        self.buf
-            .extend_from_slice(bytes.get(bytes.len() - keep..).unwrap_or_default());
-        self.last_byte = Some(now);
     }
 
     /// The next frame (or discarded bytes) at `now`, if any. Call it until `None` after
@@ -263,53 +240,15 @@ impl Framer {
     /// assert_eq!(framer.poll(silent), Some(Framed::Discarded(Discarded::Incomplete { len: 3 })));
     /// ```
     pub fn poll(&mut self, now: Instant) -> Option<Framed<'_>> {
-        self.release();
-        if self.buf.is_empty() {
-            return None;
+        match self.inner.poll(now) {
+            Ok(Some(stream::Framed::Frame(f))) => Some(Framed::Frame(rtu::Frame {
+                address: f.unit,
+                pdu: f.pdu,
+            })),
+            Ok(Some(stream::Framed::Skipped(Skipped::Rtu(why)))) => Some(Framed::Discarded(why)),
+            // By silence, the framer reports neither MBAP skips nor stream errors.
+            Ok(Some(stream::Framed::Skipped(Skipped::Foreign { .. })) | None) | Err(_) => None,
         }
-        if self.sealed.is_none()
-            && self
-                .last_byte
-                .is_some_and(|last| now.saturating_duration_since(last) >= self.timing.frame_gap)
-        {
-            self.seal();
-        }
-        let (limit, sealed) = match self.sealed {
-            Some(n) => (n, true),
-            None => (self.buf.len(), false),
-        };
-        let region = self.buf.get(..limit).unwrap_or_default();
-        let len = match self.direction {
-            Direction::Request => rtu::request_len(region),
-            Direction::Response => rtu::response_len(region),
-        };
-        let end = match len {
-            Ok(Some(n)) if n <= limit => n,
-            Ok(Some(_) | None) if !sealed => return None,
-            Ok(Some(_) | None) => {
-                return Some(self.discard(limit, Discarded::Incomplete { len: limit }));
-            }
-            // The length can't be told (FC8, unknown functions): the silence ends it.
-            Err(RtuError::UnknownLength { .. }) if !sealed => return None,
-            Err(RtuError::UnknownLength { .. }) => limit,
-            Err(error) => {
-                return Some(self.discard(limit, Discarded::Invalid { len: limit, error }));
-            }
-        };
-        let gap = if sealed {
-            self.sealed_gap
-        } else {
-            self.open_gap
-        };
-        if let Some(gap) = gap {
-            return Some(self.discard(end, Discarded::CharGap { len: end, gap }));
-        }
-        self.handed_out = end;
-        let frame = self.buf.get(..end).unwrap_or_default();
-        Some(match rtu::decode_frame(frame) {
-            Ok(f) => Framed::Frame(f),
-            Err(error) => Framed::Discarded(Discarded::Invalid { len: end, error }),
-        })
     }
 
     /// When the buffered bytes will have been followed by a frame's worth of silence: call
@@ -327,11 +266,7 @@ impl Framer {
     /// assert_eq!(framer.poll_timeout(), Some(t0 + timing.frame_gap));
     /// ```
     pub fn poll_timeout(&self) -> Option<Instant> {
-        if self.buf.len() > self.handed_out {
-            self.last_byte.map(|t| t + self.timing.frame_gap)
-        } else {
-            None
-        }
+        self.inner.poll_timeout()
     }
 
     /// Forgets everything buffered (after a reconnection, say).
@@ -347,51 +282,7 @@ impl Framer {
     /// assert!(framer.poll(Instant::now()).is_none());
     /// ```
     pub fn clear(&mut self) {
-        self.buf.clear();
-        self.handed_out = 0;
-        self.sealed = None;
-        self.sealed_gap = None;
-        self.open_gap = None;
-    }
-
-    /// The bytes buffered so far are followed by silence.
-    fn seal(&mut self) {
-        if self.sealed.is_some() {
-            // Never polled since the last silence: what was sealed before is stale.
-            let n = self.sealed.unwrap_or(0);
-            tracing::debug!(bytes = n, "RTU: dropping a frame that was never polled");
-            self.remove(n);
-        }
-        if !self.buf.is_empty() {
-            self.sealed = Some(self.buf.len());
-            self.sealed_gap = self.open_gap.take();
-        }
-    }
-
-    fn release(&mut self) {
-        if self.handed_out > 0 {
-            let n = std::mem::take(&mut self.handed_out);
-            self.remove(n);
-        }
-    }
-
-    fn discard(&mut self, n: usize, why: Discarded) -> Framed<'static> {
-        self.remove(n);
-        Framed::Discarded(why)
-    }
-
-    /// Removes `n` bytes from the front, with whatever gap marks went with them.
-    fn remove(&mut self, n: usize) {
-        let n = n.min(self.buf.len());
-        self.buf.drain(..n);
-        match self.sealed {
-            Some(s) if s > n => self.sealed = Some(s - n),
-            Some(_) => {
-                self.sealed = None;
-                self.sealed_gap = None;
-            }
-            None => self.open_gap = None,
-        }
+        self.inner.clear();
     }
 }
 

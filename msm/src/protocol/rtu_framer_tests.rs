@@ -211,7 +211,7 @@ fn noise_is_bounded() {
     for i in 0..10_000u32 {
         f.push(t0, &[0x00, 0x07, (i % 251) as u8]); // address 0, FC7: length unknown
         let _ = frames(&mut f, t0);
-        assert!(f.buf.len() <= 2 * rtu::MAX_FRAME_LEN);
+        assert!(f.inner.buffered() <= 2 * rtu::MAX_FRAME_LEN);
     }
 }
 

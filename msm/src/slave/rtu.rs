@@ -13,7 +13,8 @@ use super::config::Settings;
 use super::exec::{self, Context};
 use crate::memory::{Memory, Peer};
 use crate::protocol::rtu::{self, Direction};
-use crate::protocol::rtu_framer::{Framed, Framer, Timing};
+use crate::protocol::rtu_framer::Timing;
+use crate::protocol::stream::{Delimiter, Framed, StreamFramer};
 use crate::transport::Stream;
 
 pub(crate) struct SerialServer {
@@ -29,8 +30,11 @@ impl SerialServer {
     /// Serves until stopped or the port fails.
     pub(crate) async fn run(mut self) {
         tracing::info!(line = %self.name, "slave listening on a serial line");
-        let mut framer = Framer::new(Direction::Request, self.timing);
-        let mut input = [0u8; 512];
+        let delimiter = Delimiter::RtuBySilence {
+            direction: Direction::Request,
+            timing: self.timing,
+        };
+        let mut framer = StreamFramer::with_capacity(delimiter, 2 * rtu::MAX_FRAME_LEN);
         let mut reply = [0u8; rtu::MAX_FRAME_LEN + 4];
         let mut last_byte = Instant::now();
         loop {
@@ -43,14 +47,14 @@ impl SerialServer {
             };
             tokio::select! {
                 () = self.stop.cancelled() => break,
-                read = self.port.read(&mut input) => match read {
+                read = self.port.read(framer.read_space()) => match read {
                     Ok(0) => {
                         tracing::warn!(line = %self.name, "the serial line closed");
                         break;
                     }
                     Ok(n) => {
                         last_byte = Instant::now();
-                        framer.push(last_byte.into_std(), &input[..n]);
+                        framer.filled(last_byte.into_std(), n);
                     }
                     Err(e) => {
                         tracing::warn!(line = %self.name, error = %e, "reading the serial line failed");
@@ -60,7 +64,8 @@ impl SerialServer {
                 () = silence => {}
             }
             let now = Instant::now().into_std();
-            while let Some(framed) = framer.poll(now) {
+            // By silence, the framer reports no stream error: `Err` can't come.
+            while let Ok(Some(framed)) = framer.poll(now) {
                 let Some(len) = self.answer(framed, &mut reply) else {
                     continue;
                 };
@@ -79,30 +84,28 @@ impl SerialServer {
     fn answer(&self, framed: Framed<'_>, reply: &mut [u8]) -> Option<usize> {
         let frame = match framed {
             Framed::Frame(frame) => frame,
-            Framed::Discarded(why) => {
+            Framed::Skipped(why) => {
                 tracing::debug!(line = %self.name, %why, "frame dropped");
                 return None;
             }
         };
-        let broadcast = frame.address == 0;
-        if !broadcast && !self.settings.units.contains(frame.address) {
-            tracing::trace!(line = %self.name, unit = frame.address, "frame for another unit");
+        let broadcast = frame.unit == 0;
+        if !broadcast && !self.settings.units.contains(frame.unit) {
+            tracing::trace!(line = %self.name, unit = frame.unit, "frame for another unit");
             return None;
         }
-        let (mem, specs) = self.settings.route(frame.address, &self.mem);
+        let (mem, specs) = self.settings.route(frame.unit, &self.mem);
         let ctx = Context {
             settings: &self.settings,
             specs,
-            peer: Peer::Serial {
-                unit: frame.address,
-            },
-            unit: frame.address,
+            peer: Peer::Serial { unit: frame.unit },
+            unit: frame.unit,
             role: None,
         };
         let pdu_len = exec::execute(frame.pdu, mem, &ctx, reply.get_mut(1..)?)?;
         if broadcast {
             return None;
         }
-        rtu::finish_frame(reply, frame.address, pdu_len).ok()
+        rtu::finish_frame(reply, frame.unit, pdu_len).ok()
     }
 }

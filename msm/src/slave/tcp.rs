@@ -16,7 +16,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::config::{Settings, WhenFull};
 use super::exec::{self, Context};
-use super::session::{Incoming, Session, StreamFault};
+use super::session::{Incoming, Session, StreamError};
 use crate::memory::{Memory, Peer};
 use crate::protocol::{ExceptionCode, encode_exception};
 
@@ -254,7 +254,7 @@ pub(super) enum Close {
     Idle(Duration),
     FrameTimeout(Duration),
     WriteTimeout(Duration),
-    Fault(StreamFault),
+    Fault(StreamError),
     Io(io::Error),
     Evicted,
     Stopping,
@@ -347,7 +347,7 @@ impl<S> Connection<S> {
         if dropped > 0 {
             tracing::debug!(
                 peer = %self.peer, frames = dropped,
-                "dropped RTU frames with a bad CRC or an impossible length"
+                "dropped RTU frames: a bad CRC, an impossible length, or cut short by a silence"
             );
         }
         if foreign > 0 {
@@ -371,6 +371,8 @@ impl<S: ConnStream> Connection<S> {
         let peer = Peer::Tcp(self.peer);
         let role = self.role.clone();
         let mut last_input = Instant::now();
+        // The time frames are split at: the last read's, or the timer's when it fired.
+        let mut now = last_input;
         let mut partial_since: Option<Instant> = None;
         // One timer for the connection's life, moved only when it fires early or a
         // frame starts: resetting it at every request would cost more than the request.
@@ -382,7 +384,7 @@ impl<S: ConnStream> Connection<S> {
             // depth 4 and 8 alike: docs/benchmarks.md.)
             let mut frames = 0;
             loop {
-                let batch = match session.process(|incoming, out| {
+                let batch = match session.process(now.into_std(), |incoming, out| {
                     answer(&settings, &self.mem, peer, role.as_deref(), incoming, out)
                 }) {
                     Ok(batch) => batch,
@@ -421,6 +423,12 @@ impl<S: ConnStream> Connection<S> {
                     timer.as_mut().reset(deadline);
                 }
             }
+            // RTU over TCP: a frame of unknown length, or cut short, ends with a silence.
+            if let Some(silence) = session.poll_timeout().map(Instant::from_std)
+                && timer.deadline() > silence
+            {
+                timer.as_mut().reset(silence);
+            }
 
             tokio::select! {
                 biased;
@@ -430,12 +438,14 @@ impl<S: ConnStream> Connection<S> {
                 read = self.stream.read(session.read_space()) => match read {
                     Ok(0) => return Close::PeerClosed { mid_frame: session.has_partial() },
                     Ok(n) => {
-                        session.filled(n);
                         last_input = Instant::now();
+                        now = last_input;
+                        session.filled(now.into_std(), n);
                     }
                     Err(e) => return Close::Io(e),
                 },
                 () = &mut timer => {
+                    now = Instant::now();
                     let (deadline, close) = match partial_since {
                         Some(since) => (
                             after(since, settings.frame_timeout),
@@ -446,9 +456,10 @@ impl<S: ConnStream> Connection<S> {
                             Close::Idle(settings.idle_timeout),
                         ),
                     };
-                    if Instant::now() >= deadline {
+                    if now >= deadline {
                         return close;
                     }
+                    // Also when it fired for a silence: the loop's top moves it earlier.
                     timer.as_mut().reset(deadline);
                 }
             }

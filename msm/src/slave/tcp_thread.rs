@@ -99,6 +99,9 @@ impl Connection<()> {
     }
 }
 
+/// The shortest socket timeout set: zero would mean none.
+const MIN_WAIT: Duration = Duration::from_millis(1);
+
 /// What the connection's thread owns.
 struct Threaded {
     stream: Arc<TcpStream>,
@@ -115,6 +118,8 @@ impl Threaded {
         let role = conn.role.as_deref();
         let mut stream = &*self.stream;
         let mut last_input = Instant::now();
+        // The time frames are split at: the last read's, or the read timeout's.
+        let mut now = last_input;
         let mut partial_since: Option<Instant> = None;
         // The read timeout last given to the socket: set again only when it changes
         // (each setsockopt is a system call).
@@ -122,7 +127,7 @@ impl Threaded {
         loop {
             let mut frames = 0;
             loop {
-                let processed = session.process(|incoming, out| {
+                let processed = session.process(now, |incoming, out| {
                     answer(settings, &conn.mem, peer, role, incoming, out)
                 });
                 let batch = match processed {
@@ -151,7 +156,7 @@ impl Threaded {
             } else if frames > 0 || partial_since.is_none() {
                 partial_since = Some(last_input);
             }
-            let (wait, on_timeout) = match partial_since {
+            let (mut wait, on_timeout) = match partial_since {
                 Some(since) => {
                     let left = later(since, settings.frame_timeout)
                         .saturating_duration_since(Instant::now());
@@ -165,6 +170,12 @@ impl Threaded {
                     Close::Idle(settings.idle_timeout),
                 ),
             };
+            // RTU over TCP: a frame of unknown length, or cut short, ends with a silence.
+            let silence = session.poll_timeout();
+            if let Some(at) = silence {
+                let left = at.saturating_duration_since(Instant::now()).max(MIN_WAIT);
+                wait = Some(wait.map_or(left, |w| w.min(left)));
+            }
             if read_timeout != Some(wait) {
                 if let Err(e) = stream.set_read_timeout(wait) {
                     return Close::Io(e);
@@ -178,11 +189,16 @@ impl Threaded {
                     };
                 }
                 Ok(n) => {
-                    session.filled(n);
                     last_input = Instant::now();
+                    now = last_input;
+                    session.filled(now, n);
                 }
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
                 Err(e) if is_timeout(&e) => {
+                    now = Instant::now();
+                    if silence.is_some_and(|at| at <= now) {
+                        continue; // the framer's silence: process again
+                    }
                     // A frame still growing gets its full frame timeout from its first
                     // byte; an idle connection only ends after a whole quiet period.
                     if partial_since.is_none() {

@@ -1,13 +1,17 @@
-//! One connection's byte handling, without I/O: bytes read go in, whole frames are cut
-//! out and answered, responses pile up in an output buffer written once per batch.
+//! One connection's byte handling, without I/O: bytes read go in, the stream framer
+//! (`protocol::stream`) cuts whole frames out, they are answered, and the responses pile
+//! up in an output buffer written once per batch.
 //!
 //! Both buffers are allocated once per connection and reused, so serving a request
 //! allocates nothing.
 
-use std::fmt;
+use std::time::Instant;
 
-use crate::protocol::rtu::{self, Direction, RtuError};
-use crate::protocol::tcp::{self, FrameError, HEADER_LEN, MAX_FRAME_LEN};
+use crate::protocol::rtu::{self, Direction};
+use crate::protocol::stream::{Delimiter, Framed, Skipped, StreamFramer};
+use crate::protocol::tcp::{self, HEADER_LEN, MAX_FRAME_LEN};
+
+pub(crate) use crate::protocol::stream::StreamError;
 
 /// Bytes read per `read` at most: room for dozens of pipelined requests.
 const INPUT_LEN: usize = 8 * 1024;
@@ -15,38 +19,6 @@ const INPUT_LEN: usize = 8 * 1024;
 /// response might not fit, so a flood of pipelined requests is answered in slices
 /// instead of growing a buffer.
 const OUTPUT_LEN: usize = 16 * 1024;
-
-/// Why a connection's byte stream cannot go on.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum StreamFault {
-    /// The MBAP header is impossible (length outside 2..=254).
-    Frame(FrameError),
-    /// The header announces a frame longer than the configured limit.
-    TooLong {
-        /// Its transaction id.
-        transaction_id: u16,
-        /// Length of the frame announced.
-        len: usize,
-        /// The limit.
-        max: usize,
-    },
-}
-
-impl fmt::Display for StreamFault {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            StreamFault::Frame(e) => write!(f, "malformed frame: {e}"),
-            StreamFault::TooLong {
-                transaction_id,
-                len,
-                max,
-            } => write!(
-                f,
-                "frame {transaction_id} announces {len} bytes, over the {max}-byte limit"
-            ),
-        }
-    }
-}
 
 /// A frame's request, as the session hands it to be answered.
 pub(crate) struct Incoming<'a> {
@@ -61,33 +33,34 @@ pub(crate) struct Batch {
     pub(crate) frames: usize,
     /// Frames whose protocol id was not Modbus, dropped unanswered.
     pub(crate) foreign: usize,
-    /// RTU frames dropped unanswered: bad CRC, or an impossible length.
+    /// RTU frames dropped unanswered: bad CRC, an impossible length, cut short.
     pub(crate) dropped: usize,
     /// True if it stopped because the output is full: call again after writing it.
     pub(crate) more: bool,
 }
 
 pub(crate) struct Session {
-    input: Box<[u8]>,
-    /// Unprocessed input is `input[start..end]`.
-    start: usize,
-    end: usize,
+    input: StreamFramer,
     output: Box<[u8]>,
     out_len: usize,
-    max_frame_len: usize,
-    /// RTU frames (address + PDU + CRC, delimited by length) instead of MBAP.
+    /// RTU frames (address + PDU + CRC) instead of MBAP.
     rtu: bool,
 }
 
 impl Session {
+    /// A session for MBAP frames, or RTU frames over TCP (by length, silence as the
+    /// fallback: `protocol::stream`).
     pub(crate) fn new(max_frame_len: usize, rtu: bool) -> Session {
+        let delimiter = if rtu {
+            Delimiter::rtu_over_tcp(Direction::Request)
+        } else {
+            Delimiter::Mbap
+        };
         Session {
-            input: vec![0; INPUT_LEN].into_boxed_slice(),
-            start: 0,
-            end: 0,
+            input: StreamFramer::with_capacity(delimiter, INPUT_LEN)
+                .with_max_frame_len(max_frame_len),
             output: vec![0; OUTPUT_LEN].into_boxed_slice(),
             out_len: 0,
-            max_frame_len,
             rtu,
         }
     }
@@ -95,139 +68,87 @@ impl Session {
     /// Where the next read goes (never empty: a partial frame is moved to the front
     /// when the space behind it runs short).
     pub(crate) fn read_space(&mut self) -> &mut [u8] {
-        if self.start == self.end {
-            self.start = 0;
-            self.end = 0;
-        } else if self.input.len() - self.end < MAX_FRAME_LEN {
-            self.input.copy_within(self.start..self.end, 0);
-            self.end -= self.start;
-            self.start = 0;
-        }
-        &mut self.input[self.end..]
+        self.input.read_space()
     }
 
-    /// Takes `n` bytes just read into [`read_space`](Self::read_space).
-    pub(crate) fn filled(&mut self, n: usize) {
-        self.end = (self.end + n).min(self.input.len());
+    /// Takes `n` bytes just read into [`read_space`](Self::read_space) at `now`.
+    pub(crate) fn filled(&mut self, now: Instant, n: usize) {
+        self.input.filled(now, n);
     }
 
     /// True if bytes of an unfinished frame are waiting.
     pub(crate) fn has_partial(&self) -> bool {
-        self.start < self.end
+        self.input.buffered() > 0
     }
 
-    /// Answers every whole frame buffered, in order, appending each response (framed
-    /// with the request's transaction and unit ids) to the output. `answer` writes a
-    /// response PDU into the buffer it is given and returns its length, or `None` to
-    /// answer nothing.
+    /// When [`process`](Self::process) must run again if no bytes come first: an RTU
+    /// frame of unknown length, or cut short, ends with a silence.
+    pub(crate) fn poll_timeout(&self) -> Option<Instant> {
+        self.input.poll_timeout()
+    }
+
+    /// Answers every whole frame buffered at `now`, in order, appending each response
+    /// (framed with the request's transaction and unit ids, or address and CRC) to the
+    /// output. `answer` writes a response PDU into the buffer it is given and returns its
+    /// length, or `None` to answer nothing. An RTU broadcast (address 0) is executed, not
+    /// answered.
+    #[inline]
     pub(crate) fn process(
         &mut self,
+        now: Instant,
         mut answer: impl FnMut(Incoming<'_>, &mut [u8]) -> Option<usize>,
-    ) -> Result<Batch, StreamFault> {
-        if self.rtu {
-            return Ok(self.process_rtu(answer));
-        }
+    ) -> Result<Batch, StreamError> {
         let mut batch = Batch::default();
-        while self.start < self.end {
-            if self.out_len + MAX_FRAME_LEN > self.output.len() {
-                batch.more = true;
+        // Room kept for one more response: the longest frame either way.
+        let room = if self.rtu {
+            rtu::MAX_FRAME_LEN
+        } else {
+            MAX_FRAME_LEN
+        };
+        loop {
+            if self.out_len + room > self.output.len() {
+                batch.more = self.input.buffered() > 0;
                 break;
             }
-            let pending = &self.input[self.start..self.end];
-            if let Some(len) = announced_len(pending)
-                && len > self.max_frame_len
-                && len <= MAX_FRAME_LEN
-            {
-                let transaction_id = u16::from_be_bytes([pending[0], pending[1]]);
-                return Err(StreamFault::TooLong {
-                    transaction_id,
-                    len,
-                    max: self.max_frame_len,
-                });
-            }
-            let (header, pdu, used) = match tcp::split_frame(pending) {
-                Ok(Some((frame, used))) => (frame.header, frame.pdu, used),
-                Ok(None) => break,
-                Err(FrameError::ProtocolId { frame_len, .. }) => {
-                    // Well delimited but not Modbus: dropped, as the MBAP rules say.
-                    self.start += frame_len;
+            let frame = match self.input.poll(now)? {
+                Some(Framed::Frame(frame)) => frame,
+                Some(Framed::Skipped(Skipped::Foreign { .. })) => {
                     batch.frames += 1;
                     batch.foreign += 1;
                     continue;
                 }
-                Err(e) => return Err(StreamFault::Frame(e)),
+                Some(Framed::Skipped(Skipped::Rtu(why))) => {
+                    tracing::trace!(%why, "RTU frame dropped");
+                    batch.dropped += 1;
+                    continue;
+                }
+                None => break,
             };
-            let out = &mut self.output[self.out_len..self.out_len + MAX_FRAME_LEN];
+            let out = &mut self.output[self.out_len..self.out_len + room];
             let incoming = Incoming {
-                unit: header.unit_id,
-                pdu,
+                unit: frame.unit,
+                pdu: frame.pdu,
             };
-            if let Some(n) = answer(incoming, &mut out[HEADER_LEN..])
-                && tcp::encode_header(out, header.transaction_id, header.unit_id, n).is_ok()
-            {
-                self.out_len += HEADER_LEN + n;
+            match frame.transaction_id {
+                Some(tid) => {
+                    if let Some(n) = answer(incoming, &mut out[HEADER_LEN..])
+                        && tcp::encode_header(out, tid, frame.unit, n).is_ok()
+                    {
+                        self.out_len += HEADER_LEN + n;
+                    }
+                }
+                None => {
+                    if let Some(n) = answer(incoming, &mut out[1..])
+                        && frame.unit != 0
+                        && let Ok(len) = rtu::finish_frame(out, frame.unit, n)
+                    {
+                        self.out_len += len;
+                    }
+                }
             }
-            self.start += used;
             batch.frames += 1;
         }
         Ok(batch)
-    }
-
-    /// [`process`](Self::process) for RTU frames on a byte stream (RTU over TCP): frames
-    /// are cut by the length their function code implies; one with a bad CRC is dropped
-    /// and the stream goes on after it; a broadcast (address 0) is executed, not
-    /// answered. A function whose length can't be told takes what is buffered.
-    fn process_rtu(
-        &mut self,
-        mut answer: impl FnMut(Incoming<'_>, &mut [u8]) -> Option<usize>,
-    ) -> Batch {
-        let mut batch = Batch::default();
-        while self.start < self.end {
-            if self.out_len + rtu::MAX_FRAME_LEN > self.output.len() {
-                batch.more = true;
-                break;
-            }
-            let pending = &self.input[self.start..self.end];
-            let (address, pdu, used) = match rtu::split_frame(pending, Direction::Request) {
-                Ok(Some((frame, used))) => (frame.address, frame.pdu, used),
-                Ok(None) => break,
-                Err(RtuError::UnknownLength { .. }) => match rtu::decode_frame(pending) {
-                    Ok(frame) => (frame.address, frame.pdu, pending.len()),
-                    Err(_) => {
-                        batch.dropped += 1;
-                        self.start = self.end;
-                        continue;
-                    }
-                },
-                Err(RtuError::Crc { .. }) => {
-                    // The length rule delimited it: skip just this frame.
-                    let len = rtu::request_len(pending)
-                        .ok()
-                        .flatten()
-                        .unwrap_or(pending.len());
-                    self.start += len.min(pending.len());
-                    batch.dropped += 1;
-                    continue;
-                }
-                Err(_) => {
-                    // An impossible frame: nothing after it can be trusted.
-                    self.start = self.end;
-                    batch.dropped += 1;
-                    continue;
-                }
-            };
-            let out = &mut self.output[self.out_len..self.out_len + rtu::MAX_FRAME_LEN];
-            let incoming = Incoming { unit: address, pdu };
-            if let Some(n) = answer(incoming, &mut out[1..])
-                && address != 0
-                && let Ok(len) = rtu::finish_frame(out, address, n)
-            {
-                self.out_len += len;
-            }
-            self.start += used;
-            batch.frames += 1;
-        }
-        batch
     }
 
     /// Responses waiting to be written.
@@ -243,15 +164,10 @@ impl Session {
     }
 }
 
-/// The frame length a buffered MBAP header announces, once its length field is in.
-fn announced_len(buf: &[u8]) -> Option<usize> {
-    let length = buf.get(4..6)?;
-    Some(6 + usize::from(u16::from_be_bytes([length[0], length[1]])))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::protocol::tcp::FrameError;
 
     /// Answers each PDU with itself, and no answer to function 0x41.
     fn echo(incoming: Incoming<'_>, out: &mut [u8]) -> Option<usize> {
@@ -264,7 +180,7 @@ mod tests {
     fn feed(s: &mut Session, bytes: &[u8]) {
         let space = s.read_space();
         space[..bytes.len()].copy_from_slice(bytes);
-        s.filled(bytes.len());
+        s.filled(Instant::now(), bytes.len());
     }
 
     #[test]
@@ -276,7 +192,7 @@ mod tests {
                 0, 1, 0, 0, 0, 3, 7, 3, 9, 0, 2, 0, 0, 0, 2, 8, 0x41, 0, 3, 0, 0, 0, 2, 9, 5, 0, 4,
             ],
         );
-        let batch = s.process(echo).expect("valid");
+        let batch = s.process(Instant::now(), echo).expect("valid");
         assert_eq!(
             batch,
             Batch {
@@ -301,9 +217,9 @@ mod tests {
         for cut in 1..frame.len() {
             let mut s = Session::new(MAX_FRAME_LEN, false);
             feed(&mut s, &frame[..cut]);
-            assert_eq!(s.process(echo).expect("valid").frames, 0);
+            assert_eq!(s.process(Instant::now(), echo).expect("valid").frames, 0);
             feed(&mut s, &frame[cut..]);
-            assert_eq!(s.process(echo).expect("valid").frames, 1);
+            assert_eq!(s.process(Instant::now(), echo).expect("valid").frames, 1);
             assert_eq!(s.output(), frame);
             assert!(!s.has_partial());
         }
@@ -314,8 +230,8 @@ mod tests {
         let mut s = Session::new(MAX_FRAME_LEN, false);
         feed(&mut s, &[0, 1, 0, 0, 0xFF, 0xFF]);
         assert!(matches!(
-            s.process(echo),
-            Err(StreamFault::Frame(FrameError::Length {
+            s.process(Instant::now(), echo),
+            Err(StreamError::Frame(FrameError::Length {
                 length: 0xFFFF,
                 ..
             }))
@@ -323,8 +239,8 @@ mod tests {
         let mut s = Session::new(12, false);
         feed(&mut s, &[0, 1, 0, 0, 0, 7]);
         assert_eq!(
-            s.process(echo),
-            Err(StreamFault::TooLong {
+            s.process(Instant::now(), echo),
+            Err(StreamError::TooLong {
                 transaction_id: 1,
                 len: 13,
                 max: 12
@@ -332,7 +248,7 @@ mod tests {
         );
         let mut s = Session::new(MAX_FRAME_LEN, false);
         feed(&mut s, &[0, 1, 0, 1, 0, 2, 1, 3, 0, 2, 0, 0, 0, 2, 1, 4]);
-        let batch = s.process(echo).expect("valid");
+        let batch = s.process(Instant::now(), echo).expect("valid");
         assert_eq!((batch.frames, batch.foreign), (2, 1));
         assert_eq!(s.output(), [0, 2, 0, 0, 0, 2, 1, 4]);
     }
@@ -346,11 +262,11 @@ mod tests {
         for chunk in space.chunks_exact_mut(8) {
             chunk.copy_from_slice(&frame);
         }
-        s.filled(INPUT_LEN);
+        s.filled(Instant::now(), INPUT_LEN);
         let full = |_: Incoming<'_>, out: &mut [u8]| Some(out.len().min(253));
         let (mut total, mut slices) = (0, 0);
         loop {
-            let batch = s.process(full).expect("valid");
+            let batch = s.process(Instant::now(), full).expect("valid");
             total += batch.frames;
             slices += 1;
             assert!(s.output().len() <= OUTPUT_LEN);
@@ -383,7 +299,7 @@ mod tests {
         );
         let mut seen = Vec::new();
         let batch = s
-            .process(|incoming, out| {
+            .process(Instant::now(), |incoming, out| {
                 seen.push((incoming.unit, incoming.pdu.to_vec()));
                 echo(incoming, out)
             })
@@ -400,9 +316,31 @@ mod tests {
         let frame = rtu_frame(&[0x01, 0x10, 0x00, 0x00, 0x00, 0x01, 0x02, 0x12, 0x34]);
         for (i, b) in frame.iter().enumerate() {
             feed(&mut s, &[*b]);
-            let batch = s.process(echo).expect("no fault");
+            let batch = s.process(Instant::now(), echo).expect("no fault");
             assert_eq!(batch.frames, usize::from(i + 1 == frame.len()));
         }
         assert_eq!(s.output(), frame);
+    }
+
+    #[test]
+    fn an_rtu_frame_of_unknown_length_is_answered_when_whole_and_garbage_dropped_at_the_silence() {
+        let mut s = Session::new(MAX_FRAME_LEN, true);
+        let echo_req = rtu_frame(&[0x01, 0x08, 0x00, 0x00, 0xA5, 0x37]);
+        let t0 = Instant::now();
+        for (i, b) in echo_req.iter().enumerate() {
+            let space = s.read_space();
+            space[0] = *b;
+            s.filled(t0, 1);
+            let batch = s.process(t0, echo).expect("no fault");
+            assert_eq!(batch.frames, usize::from(i + 1 == echo_req.len()));
+        }
+        assert_eq!(s.output(), echo_req);
+        s.written(s.output().len());
+        feed(&mut s, &[0x01, 0x08, 0x00, 0x00, 0x00, 0x00]); // its CRC never checks
+        let wake = s.poll_timeout().expect("a silence to wait for");
+        assert_eq!(s.process(t0, echo).expect("no fault").frames, 0);
+        let batch = s.process(wake, echo).expect("no fault");
+        assert_eq!((batch.frames, batch.dropped), (0, 1));
+        assert!(!s.has_partial() && s.output().is_empty());
     }
 }

@@ -24,8 +24,12 @@ use crate::master::status::{BlockError, DepthReason, Fault, Operation, Status};
 use crate::memory::{Area, Change, Memory, Origin, Peer};
 use crate::protocol::ExceptionCode;
 use crate::protocol::rtu::Direction;
-use crate::protocol::rtu_framer::{Framer, Timing};
+use crate::protocol::rtu_framer::Timing;
+use crate::protocol::stream::{Delimiter, STREAM_SILENCE, StreamFramer};
 use crate::time::later;
+
+/// Receive buffer: a few reads' worth of pipelined responses.
+const RX_LEN: usize = 4096;
 
 /// How frames are delimited on the link.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -48,6 +52,8 @@ pub(crate) struct RtuTiming {
     pub(crate) gap: Duration,
     /// How long a broadcast is given to be processed before the next frame.
     pub(crate) broadcast_delay: Duration,
+    /// RTU over TCP: frames are delimited by length, silence only as the fallback.
+    pub(crate) over_tcp: bool,
 }
 
 impl RtuTiming {
@@ -61,20 +67,35 @@ impl RtuTiming {
             line,
             gap: line.frame_gap,
             broadcast_delay,
+            over_tcp: false,
         }
     }
 
     /// RTU frames over TCP: the converter keeps the line's timing, frames are delimited
-    /// by length, and a frame left incomplete for a while is dropped.
+    /// by length as the slave side does (`protocol::stream`), and a frame left incomplete
+    /// for a while is dropped.
     pub(crate) fn over_tcp(broadcast_delay: Duration) -> Self {
         RtuTiming {
             char_time: Duration::ZERO,
             line: Timing {
                 char_gap: None,
-                frame_gap: Duration::from_millis(500),
+                frame_gap: STREAM_SILENCE,
             },
             gap: Duration::ZERO,
             broadcast_delay,
+            over_tcp: true,
+        }
+    }
+
+    /// How responses are delimited.
+    fn delimiter(&self) -> Delimiter {
+        if self.over_tcp {
+            Delimiter::rtu_over_tcp(Direction::Response)
+        } else {
+            Delimiter::RtuBySilence {
+                direction: Direction::Response,
+                timing: self.line,
+            }
         }
     }
 
@@ -284,10 +305,9 @@ pub(crate) struct Engine {
     status: Status,
     total_cycle_time: Duration,
     block_errors: BTreeMap<(u8, Operation, Area, u16), BlockError>,
-    /// Received bytes not yet making a whole frame (TCP).
-    rx: Vec<u8>,
-    /// Received bytes, delimited by silence and length (RTU).
-    framer: Option<Framer>,
+    /// Received bytes not yet making a whole frame. Always there: an `Option` only so
+    /// that a frame borrowed from it can be handled with `&mut self`.
+    framer: Option<StreamFramer>,
     /// RTU: the line must stay silent until then.
     bus_free_at: Option<Instant>,
     next_writer: usize,
@@ -302,10 +322,11 @@ impl Engine {
         };
         // First contact at one request in flight; wider while the slave keeps up.
         let depth = 1;
-        let framer = match cfg.framing {
-            Framing::Tcp => None,
-            Framing::Rtu(t) => Some(Framer::new(Direction::Response, t.line)),
+        let delimiter = match cfg.framing {
+            Framing::Tcp => Delimiter::Mbap,
+            Framing::Rtu(t) => t.delimiter(),
         };
+        let framer = Some(StreamFramer::with_capacity(delimiter, RX_LEN));
         Engine {
             status: Status {
                 stale: true,
@@ -340,7 +361,6 @@ impl Engine {
             events: VecDeque::new(),
             total_cycle_time: Duration::ZERO,
             block_errors: BTreeMap::new(),
-            rx: Vec::with_capacity(512),
             framer,
             bus_free_at: None,
             next_writer: 0,
@@ -378,7 +398,6 @@ impl Engine {
         self.reconnect_requested = false;
         self.status.connected = true;
         self.in_flight.clear();
-        self.rx.clear();
         if let Some(f) = self.framer.as_mut() {
             f.clear();
         }
@@ -477,7 +496,7 @@ impl Engine {
         if self
             .framer
             .as_ref()
-            .and_then(Framer::poll_timeout)
+            .and_then(StreamFramer::poll_timeout)
             .is_some_and(|t| t <= now)
         {
             self.handle_input(now, &[]);
@@ -495,7 +514,10 @@ impl Engine {
                 next = min_opt(next, self.next_cycle_at);
             }
             next = min_opt(next, self.bus_free_at);
-            next = min_opt(next, self.framer.as_ref().and_then(Framer::poll_timeout));
+            next = min_opt(
+                next,
+                self.framer.as_ref().and_then(StreamFramer::poll_timeout),
+            );
             for u in &self.units {
                 next = min_opt(next, u.write_backoff.wake_at());
             }

@@ -5,54 +5,23 @@ use std::time::{Duration, Instant};
 use super::{Engine, Framing, InFlight, Op};
 use crate::master::status::{Fault, Operation};
 use crate::master::sync::apply_read;
-use crate::protocol::rtu_framer::Framed;
-use crate::protocol::{Response, tcp};
+use crate::protocol::Response;
+use crate::protocol::stream::{Framed, Skipped, StreamError, StreamFramer};
+use crate::protocol::tcp::FrameError;
 
 impl Engine {
     /// Bytes arrived from the slave at `now` (none: only time passed, for RTU silences).
     pub(crate) fn handle_input(&mut self, now: Instant, bytes: &[u8]) {
-        match self.cfg.framing {
-            Framing::Tcp => self.split_tcp(now, bytes),
-            Framing::Rtu(t) => self.split_rtu(now, bytes, t.silence()),
-        }
-    }
-
-    fn split_tcp(&mut self, now: Instant, bytes: &[u8]) {
-        self.rx.extend_from_slice(bytes);
-        let rx = std::mem::take(&mut self.rx);
-        let mut used = 0;
-        while used < rx.len() {
-            match tcp::split_frame(&rx[used..]) {
-                Ok(Some((frame, n))) => {
-                    used += n;
-                    self.on_response(
-                        now,
-                        Some(frame.header.transaction_id),
-                        frame.header.unit_id,
-                        frame.pdu,
-                    );
-                }
-                Ok(None) => break,
-                Err(e) => {
-                    used = rx.len();
-                    self.request_reconnect(format!(
-                        "the slave sent a malformed frame: {e}: is this a Modbus/TCP server \
-                         (and not, say, a web server, or a serial converter speaking RTU, \
-                         which needs --rtu-over-tcp)?"
-                    ));
-                }
-            }
-        }
-        let mut rx = rx;
-        rx.drain(..used.min(rx.len()));
-        self.rx = rx;
-    }
-
-    fn split_rtu(&mut self, now: Instant, bytes: &[u8], silence: Duration) {
         let Some(mut framer) = self.framer.take() else {
             return;
         };
-        if !bytes.is_empty() {
+        let rtu = match self.cfg.framing {
+            Framing::Rtu(t) => Some(t.silence()),
+            Framing::Tcp => None,
+        };
+        if let Some(silence) = rtu
+            && !bytes.is_empty()
+        {
             // Whatever is on the line, answer or noise, the next frame waits for silence.
             self.bus_free_at = Some(
                 self.bus_free_at
@@ -60,13 +29,64 @@ impl Engine {
                     .max(now + silence),
             );
         }
-        framer.push(now, bytes);
-        while let Some(framed) = framer.poll(now) {
+        let mut rest = bytes;
+        loop {
+            let taken = framer.push(now, rest);
+            rest = rest.get(taken..).unwrap_or_default();
+            if !self.split(now, &mut framer, rtu) {
+                framer.clear();
+                break;
+            }
+            if rest.is_empty() {
+                break;
+            }
+            if taken == 0 {
+                // Only a framer never polled to the end is full; it was just polled.
+                framer.clear();
+            }
+        }
+        self.framer = Some(framer);
+    }
+
+    /// Handles every frame buffered; false once the stream can't go on (a reconnection
+    /// was requested).
+    fn split(&mut self, now: Instant, framer: &mut StreamFramer, rtu: Option<Duration>) -> bool {
+        loop {
+            let framed = match framer.poll(now) {
+                Ok(Some(framed)) => framed,
+                Ok(None) => return true,
+                // The frame error alone: the message already says "malformed frame".
+                Err(StreamError::Frame(e)) => {
+                    self.malformed(&e);
+                    return false;
+                }
+                Err(e) => {
+                    self.malformed(&e);
+                    return false;
+                }
+            };
             match framed {
-                Framed::Frame(frame) => self.on_response(now, None, frame.address, frame.pdu),
-                Framed::Discarded(why) => {
+                Framed::Frame(frame) => {
+                    self.on_response(now, frame.transaction_id, frame.unit, frame.pdu);
+                }
+                Framed::Skipped(Skipped::Foreign {
+                    transaction_id,
+                    protocol_id,
+                    len,
+                }) => {
+                    // From a slave, a frame of another protocol means a wrong peer.
+                    self.malformed(&FrameError::ProtocolId {
+                        transaction_id,
+                        protocol_id,
+                        frame_len: len,
+                    });
+                    return false;
+                }
+                Framed::Skipped(Skipped::Rtu(why)) => {
                     // Noise or a corrupted answer: the request in flight has failed.
-                    self.bus_free_at = Some(now + silence);
+                    if let Some(silence) = rtu {
+                        self.bus_free_at = Some(now + silence);
+                    }
                     if let Some(f) = self.in_flight.pop_front() {
                         self.fail(now, f, Fault::BadResponse(why.to_string()));
                     } else {
@@ -75,7 +95,14 @@ impl Engine {
                 }
             }
         }
-        self.framer = Some(framer);
+    }
+
+    fn malformed(&mut self, e: &dyn std::fmt::Display) {
+        self.request_reconnect(format!(
+            "the slave sent a malformed frame: {e}: is this a Modbus/TCP server \
+             (and not, say, a web server, or a serial converter speaking RTU, \
+             which needs --rtu-over-tcp)?"
+        ));
     }
 
     fn on_response(&mut self, now: Instant, tid: Option<u16>, unit_id: u8, pdu: &[u8]) {

@@ -1259,3 +1259,45 @@ fn a_slave_that_answers_pipelined_requests_only_now_and_then_is_served_one_at_a_
     );
     assert!(st.block_errors.is_empty(), "{:?}", st.block_errors);
 }
+
+#[test]
+fn rtu_over_tcp_answers_are_cut_by_length_however_the_segments_come() {
+    let m = Memory::new(4);
+    assert!(m.lock().attach(std::sync::Arc::new(|| {})));
+    let cfg = Config {
+        period: PERIOD,
+        response_timeout: TIMEOUT,
+        depth: 1,
+        force_multiple_writes: false,
+        framing: Framing::Rtu(RtuTiming::over_tcp(Duration::ZERO)),
+        timeouts_before_reconnect: 2,
+        peer: "converter".into(),
+    };
+    let unit = Unit::new(1, m.clone(), Plan::WholeMemory, Peer::Serial { unit: 1 });
+    let mut engine = Engine::new(cfg, vec![unit]);
+    let mut slave = FakeSlave::new(4);
+    slave.holding[2] = 0x1234;
+    let mut now = Instant::now();
+    engine.handle_connected(now);
+    let mut buf = [0u8; 300];
+    let mut answered = 0;
+    while engine.status().cycles == 0 {
+        engine.handle_timeout(now);
+        let Some(n) = engine.poll_transmit(now, &mut buf) else {
+            now += Duration::from_millis(1);
+            assert!(answered < 20, "the cycle never ended");
+            continue;
+        };
+        let resp = slave.answer_rtu(&buf[..n]);
+        // Two TCP segments 100 ms apart: far over a serial line's gaps, under the
+        // stream's silence. The length rule joins them.
+        engine.handle_input(now, &resp[..3]);
+        now += Duration::from_millis(100);
+        engine.handle_input(now, &resp[3..]);
+        answered += 1;
+    }
+    assert!(answered >= 1, "{answered}");
+    assert_eq!(engine.status().timeouts, 0);
+    assert!(engine.status().block_errors.is_empty());
+    assert_eq!(m.holding::<u16>(2).expect("declare").get(), 0x1234);
+}
