@@ -85,7 +85,7 @@ impl Connection<()> {
         // about 5 % of a request's cost (docs/benchmarks.md).
         let reason = loop {
             let served = self.last_served.load(Ordering::Relaxed) & !SERVED;
-            let since = self.epoch + Duration::from_millis(served);
+            let since = later(self.epoch, Duration::from_millis(served));
             tokio::select! {
                 biased;
                 () = self.evict.cancelled() => {
