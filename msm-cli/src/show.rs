@@ -117,10 +117,10 @@ pub(crate) fn quality_of(
 
 /// What a variable shows: its value once read (good or stale), its quality's name, and
 /// why it is not good. `not_read_reason` says why nothing was read yet (`not connected`).
-pub(crate) fn state_of(
-    var: &AnyVar,
-    not_read_reason: Option<&str>,
-) -> (Option<DynValue>, &'static str, Option<String>) {
+/// A variable's value (once read), quality word and error text.
+pub(crate) type VarState = (Option<DynValue>, &'static str, Option<String>);
+
+pub(crate) fn state_of(var: &AnyVar, not_read_reason: Option<&str>) -> VarState {
     let (name, why) = quality_of(var, None);
     match name {
         "good" | "stale" => (Some(var.get()), name, why),
@@ -226,7 +226,29 @@ impl Console {
     }
 
     fn check(&mut self, i: usize, var: &AnyVar, origin: Option<Origin>) {
-        let (value, quality, error) = state_of(var, self.not_read_reason.as_deref());
+        let state = self.state(var);
+        self.check_state(i, var, state, origin);
+    }
+
+    /// What variable `var` holds now, as [`show_state`](Self::show_state) takes it.
+    pub(crate) fn state(&self, var: &AnyVar) -> VarState {
+        state_of(var, self.not_read_reason.as_deref())
+    }
+
+    /// Shows variable `i` with `state` (read earlier with [`state`](Self::state)) if it
+    /// changed, said to come from `origin`.
+    pub(crate) fn show_state(
+        &mut self,
+        i: usize,
+        var: &AnyVar,
+        state: VarState,
+        origin: Option<Origin>,
+    ) {
+        self.check_state(i, var, state, origin);
+    }
+
+    fn check_state(&mut self, i: usize, var: &AnyVar, state: VarState, origin: Option<Origin>) {
+        let (value, quality, error) = state;
         let Some(row) = self.rows.get(i) else {
             return;
         };

@@ -97,13 +97,13 @@ pub(crate) async fn watch(
             }
             _ = render.tick(), if !quiet => {
                 drain(&mut changes, &mut batch, mm);
-                batch.show(mm, &mut console);
+                batch.show(mm, &mut console, &mut changes);
                 console.render(mm.vars());
             }
         }
     }
     if !quiet {
-        batch.show(mm, &mut console);
+        batch.show(mm, &mut console, &mut changes);
         console.render(mm.vars());
     }
 }
@@ -130,12 +130,20 @@ async fn next_change(changes: &mut Option<msm::Subscription>) -> Result<Change, 
 #[derive(Default)]
 struct Batch {
     /// Remote writes with what they wrote, described when they came (a later write
-    /// must not be shown as theirs).
-    described: Vec<(Change, String)>,
+    /// must not be shown as theirs), and their place in `timeline`.
+    described: Vec<(Change, String, usize)>,
+    /// Every change since the first described one, up to [`TIMELINE_LEN`]: a value is
+    /// said to come from a described write only if nothing later touched it.
+    timeline: Vec<Change>,
+    /// More changes came than `timeline` holds.
+    timeline_full: bool,
     more: Vec<(msm::Peer, u64)>,
     lagged: u64,
     any: bool,
 }
+
+/// Changes remembered per render to attribute values to their writers.
+const TIMELINE_LEN: usize = 256;
 
 /// Remote writes described one by one per render (5 a second); the rest are counted.
 const DESCRIBED_PER_RENDER: usize = 8;
@@ -150,9 +158,18 @@ impl Batch {
         self.any = true;
         match change {
             Ok(c) => {
+                let describing = self.describing() && matches!(c.origin, Origin::Remote(_));
+                if describing || !self.described.is_empty() {
+                    if self.timeline.len() < TIMELINE_LEN {
+                        self.timeline.push(c);
+                    } else {
+                        self.timeline_full = true;
+                    }
+                }
                 if let Origin::Remote(peer) = c.origin {
-                    if self.described.len() < DESCRIBED_PER_RENDER {
-                        self.described.push((c, describe(mm, &c)));
+                    if describing {
+                        let at = self.timeline.len().saturating_sub(1);
+                        self.described.push((c, describe(mm, &c), at));
                     } else if let Some(n) = self.more.iter_mut().find(|(p, _)| *p == peer) {
                         n.1 += 1;
                     } else {
@@ -164,17 +181,51 @@ impl Batch {
         }
     }
 
-    fn show(&mut self, mm: &MapMemory, console: &mut Console) {
+    fn show(
+        &mut self,
+        mm: &MapMemory,
+        console: &mut Console,
+        changes: &mut Option<msm::Subscription>,
+    ) {
         if !self.any {
             return;
         }
-        for (c, what) in self.described.drain(..) {
+        // A variable a described write touched is shown once, with the last described
+        // write that touched it. Its value is read first, then the queue is drained
+        // again: a write that landed before the read has its change queued by then (a
+        // change is published under the memory's lock, with the write), so the value is
+        // said to come from the described write's peer only if no later change touched it.
+        let described = std::mem::take(&mut self.described);
+        let mut shown = Vec::new();
+        for (k, (c, _, at)) in described.iter().enumerate() {
+            let later_described = &described[k + 1..];
+            for (i, var) in mm.vars().iter().enumerate() {
+                if var.touched_by(c) && !later_described.iter().any(|(l, _, _)| var.touched_by(l)) {
+                    shown.push((k, i, *at, console.state(var)));
+                }
+            }
+        }
+        let old_len = self.timeline.len();
+        drain(changes, self, mm);
+        let unknown_after = self.timeline_full || self.lagged > 0;
+        let mut shown = shown.into_iter().peekable();
+        for (k, (c, what, _)) in described.iter().enumerate() {
             if let Origin::Remote(peer) = c.origin {
                 console.event(&format!("write from {peer}: {what}"));
             }
-            // Values a described write changed are shown with who changed them.
-            console.on_change(mm.vars(), &c);
+            while let Some((_, i, at, state)) = shown.next_if(|(sk, ..)| *sk == k) {
+                let var = &mm.vars()[i];
+                let later = self.timeline.get(at + 1..).unwrap_or_default();
+                let attribute = !unknown_after && !later.iter().any(|l| var.touched_by(l));
+                console.show_state(i, var, state, attribute.then_some(c.origin));
+            }
         }
+        // What the second drain brought belongs to the next render.
+        self.timeline.drain(..old_len.min(self.timeline.len()));
+        for (_, _, at) in &mut self.described {
+            *at = at.saturating_sub(old_len);
+        }
+        self.timeline_full = false;
         for (peer, n) in self.more.drain(..) {
             console.event(&format!(
                 "{} more from {peer}",
@@ -189,7 +240,8 @@ impl Batch {
             self.lagged = 0;
         }
         console.refresh_values(mm.vars());
-        self.any = false;
+        // Writes the second drain described wait for the next render.
+        self.any = !self.described.is_empty();
     }
 }
 

@@ -50,6 +50,42 @@ fn serve_and_poll_json_see_each_others_writes() {
     });
 }
 
+/// Two masters write the same register within one render: each value serve shows is
+/// said to come from the master that wrote it, never from the other.
+fn serve_says_who_wrote_each_value_it_shows() {
+    use std::io::{Read, Write};
+    let m = map("server_mapper.toml");
+    let (server, addr) = serve(&[&m]);
+    // FC6 to holding register 3 (CONTROL_WORD), from a connection of its own.
+    let write = |value: u16| {
+        let mut c = std::net::TcpStream::connect(&addr).expect("connect");
+        let [hi, lo] = value.to_be_bytes();
+        c.write_all(&[0, 1, 0, 0, 0, 6, 1, 6, 0, 3, hi, lo])
+            .expect("send");
+        let mut answer = [0u8; 12];
+        c.read_exact(&mut answer).expect("echo");
+        c.local_addr().expect("address").to_string()
+    };
+    // serve lists the starting values once it watches the memory.
+    server.expect_out("the starting values", |l| l.contains("ERROR_STATE = "));
+    let first = write(0x1111);
+    let second = write(0x2222);
+    // Until the second write is described: every value said to come from a peer is the
+    // value that peer wrote (a value whose writer is not certain is shown without one).
+    loop {
+        let line = server.expect_out("CONTROL_WORD lines", |l| l.contains("CONTROL_WORD = "));
+        if line.contains("(from ") && line.contains("= 4369") {
+            assert!(line.contains(&first), "{line} (first: {first})");
+        }
+        if line.contains("(from ") && line.contains("= 8738") {
+            assert!(line.contains(&second), "{line} (second: {second})");
+        }
+        if line.contains(&format!("write from {second}")) {
+            break;
+        }
+    }
+}
+
 fn read_and_write_by_name_and_raw() {
     let m = map("server_mapper.toml");
     let (_server, addr) = serve(&[&m]);
@@ -269,6 +305,11 @@ fn poll_shows_a_lost_connection_and_recovers() {
 
 /// This file's tests, for the harness (main.rs), with the peers each needs.
 pub(crate) const TESTS: &[crate::Test] = &[
+    crate::Test {
+        name: "serve_says_who_wrote_each_value_it_shows",
+        run: serve_says_who_wrote_each_value_it_shows,
+        needs: &[],
+    },
     crate::Test {
         name: "serve_and_poll_json_see_each_others_writes",
         run: serve_and_poll_json_see_each_others_writes,
