@@ -225,7 +225,8 @@ impl Batch {
         for (_, _, at) in &mut self.described {
             *at = at.saturating_sub(old_len);
         }
-        self.timeline_full = false;
+        // A timeline that overflowed leaves the writes kept for the next render uncertain.
+        self.timeline_full = self.timeline_full && !self.described.is_empty();
         for (peer, n) in self.more.drain(..) {
             console.event(&format!(
                 "{} more from {peer}",
