@@ -3,7 +3,7 @@
 use std::collections::VecDeque;
 use std::fmt;
 use std::net::SocketAddr;
-use std::sync::{Arc, Condvar, Mutex, MutexGuard, Weak};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 use tokio::sync::Notify;
@@ -200,6 +200,9 @@ impl Queue {
 
     fn push(&self, change: Change) {
         let mut q = self.lock();
+        // Only a queue that was empty can have a reader waiting for it: one that is not
+        // will find this change when it next looks (waking is paid per change otherwise).
+        let was_empty = q.events.is_empty() && q.lagged == 0;
         if q.events.len() >= self.capacity {
             q.events.pop_front();
             q.lagged += 1;
@@ -210,7 +213,9 @@ impl Queue {
         if blocked {
             self.ready.notify_all();
         }
-        self.ready_async.notify_one();
+        if was_empty {
+            self.ready_async.notify_one();
+        }
     }
 
     fn take(&self, q: &mut QueueInner) -> Option<Result<Change, Lagged>> {
@@ -223,14 +228,18 @@ impl Queue {
 }
 
 /// The set of live subscriptions of one memory.
+///
+/// The queues are held strongly; one that no [`Subscription`] holds any more is dropped.
+/// Checking that is a plain read, where upgrading a weak reference would be two atomic
+/// writes per change and subscriber, under the memory's lock.
 #[derive(Default)]
 pub(crate) struct Subscribers {
-    queues: Vec<Weak<Queue>>,
+    queues: Vec<Arc<Queue>>,
 }
 
 impl Subscribers {
     pub(crate) fn add(&mut self, capacity: usize) -> Subscription {
-        self.queues.retain(|q| q.strong_count() > 0);
+        self.queues.retain(|q| Arc::strong_count(q) > 1);
         let queue = Arc::new(Queue {
             inner: Mutex::new(QueueInner {
                 events: VecDeque::new(),
@@ -241,23 +250,27 @@ impl Subscribers {
             ready_async: Notify::new(),
             capacity: capacity.max(1),
         });
-        self.queues.push(Arc::downgrade(&queue));
+        self.queues.push(Arc::clone(&queue));
         Subscription { queue }
     }
 
+    /// Live subscriptions, as of the last change or subscription.
+    #[cfg(test)]
+    pub(crate) fn len(&self) -> usize {
+        self.queues.len()
+    }
+
     pub(crate) fn publish(&mut self, change: Change) {
-        if self.queues.is_empty() {
-            return;
-        }
         let mut dead = false;
         for q in &self.queues {
-            match q.upgrade() {
-                Some(q) => q.push(change),
-                None => dead = true,
+            if Arc::strong_count(q) > 1 {
+                q.push(change);
+            } else {
+                dead = true;
             }
         }
         if dead {
-            self.queues.retain(|q| q.strong_count() > 0);
+            self.queues.retain(|q| Arc::strong_count(q) > 1);
         }
     }
 }

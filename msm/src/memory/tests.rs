@@ -184,6 +184,50 @@ fn subscription_reports_lag_then_goes_on() {
 }
 
 #[test]
+fn a_dropped_subscription_is_forgotten_at_the_next_change() {
+    let m = mem();
+    let kept = m.subscribe();
+    drop(m.subscribe());
+    assert_eq!(m.lock().subscribers.len(), 2);
+    m.holding::<u16>(0).expect("declare").set(1).expect("set");
+    assert_eq!(m.lock().subscribers.len(), 1);
+    drop(kept);
+}
+
+/// A reader is woken only when its queue goes from empty to not empty: one that comes
+/// back to a queue still holding changes must get them all, in order, and then wait.
+#[test]
+fn an_async_reader_gets_every_change_queued_while_it_was_away() {
+    let m = mem();
+    let mut sub = m.subscribe();
+    let v: Var<u16> = m.holding(0).expect("declare");
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    rt.block_on(async {
+        for i in 1..=3 {
+            v.set(i).expect("set");
+        }
+        for _ in 0..3 {
+            assert_eq!(sub.recv().await.expect("no lag").address, 0);
+        }
+        assert_eq!(sub.try_recv(), Ok(None));
+        let writer = std::thread::spawn({
+            let v = v.clone();
+            move || v.set(9)
+        });
+        let woken = tokio::time::timeout(std::time::Duration::from_secs(10), sub.recv()).await;
+        assert!(
+            matches!(woken, Ok(Ok(_))),
+            "the reader was not woken: {woken:?}"
+        );
+        writer.join().expect("writer").expect("set");
+    });
+    assert_eq!(v.get(), 9);
+}
+
+#[test]
 fn local_writes_stamp_and_mark_dirty() {
     let m = mem();
     let v: Var<u32> = m.holding(2).expect("declare");
