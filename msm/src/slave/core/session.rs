@@ -13,12 +13,14 @@ use crate::protocol::tcp::{self, HEADER_LEN, MAX_FRAME_LEN};
 
 pub(crate) use crate::protocol::stream::StreamError;
 
-/// Bytes read per `read` at most: room for dozens of pipelined requests.
-const INPUT_LEN: usize = 4 * 1024;
+/// Bytes read per `read` at most: room for 7 requests of the largest size, or 170 reads
+/// of registers, pipelined. Each connection holds its buffers for its whole life, so
+/// they are kept small: a slave with 64 busy connections holds 384 KiB in them.
+const INPUT_LEN: usize = 2 * 1024;
 /// Responses gathered before they are written: a batch stops when another full-size
-/// response might not fit, so a flood of pipelined requests is answered in slices
-/// instead of growing a buffer.
-const OUTPUT_LEN: usize = 8 * 1024;
+/// response might not fit (15 fit), so a flood of pipelined requests is answered in
+/// slices instead of growing a buffer.
+const OUTPUT_LEN: usize = 4 * 1024;
 
 /// A frame's request, as the session hands it to be answered.
 pub(crate) struct Incoming<'a> {
