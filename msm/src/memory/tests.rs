@@ -230,11 +230,19 @@ fn an_async_reader_gets_every_change_queued_while_it_was_away() {
 #[test]
 fn local_writes_stamp_and_mark_dirty() {
     let m = mem();
+    let h = Area::Holding;
     let v: Var<u32> = m.holding(2).expect("declare");
     v.set(1).expect("set");
+    {
+        // No master: marked dirty (a master attached later sends it), not stamped (a
+        // stamp of 0 is older than any request a master will send).
+        let st = m.lock();
+        assert_eq!((st.stamp(h, 2), st.stamp(h, 3)), (0, 0));
+        assert!(st.is_dirty(h, 2) && st.is_dirty(h, 3));
+    }
+    assert!(m.lock().attach(std::sync::Arc::new(|| {})));
     v.set(2).expect("set");
     let st = m.lock();
-    let h = Area::Holding;
     assert_eq!((st.stamp(h, 2), st.stamp(h, 3)), (2, 2));
     assert!(st.is_dirty(h, 2) && st.is_dirty(h, 3) && !st.is_dirty(h, 4));
     assert_eq!(st.generation(), 2);

@@ -6,6 +6,12 @@ use crate::memory::Peer;
 use crate::{Memory, Var};
 use std::time::Instant;
 
+/// A memory kept by a master, as the engine's are: its local writes are stamped.
+fn kept(mem: Memory) -> Memory {
+    assert!(mem.lock().attach(std::sync::Arc::new(|| {})));
+    mem
+}
+
 fn peer() -> Peer {
     Peer::Serial { unit: 1 }
 }
@@ -24,7 +30,7 @@ fn regs(values: &[u16]) -> Vec<u8> {
 
 #[test]
 fn a_read_never_overwrites_a_write_made_after_it_was_sent() {
-    let mem = Memory::new(4);
+    let mem = kept(Memory::new(4));
     let v: Var<u16> = mem.holding(1).expect("declare");
     let ticket = begin_read(&mem.lock(), block(0, 4));
     v.set(7).expect("local write while the read is in flight");
@@ -52,7 +58,7 @@ fn a_read_never_overwrites_a_write_made_after_it_was_sent() {
 
 #[test]
 fn a_read_sent_while_an_item_was_dirty_does_not_overwrite_it_after_the_write_goes_out() {
-    let mem = Memory::new(2);
+    let mem = kept(Memory::new(2));
     let v: Var<u16> = mem.holding(0).expect("declare");
     v.set(5).expect("set");
     let ticket = begin_read(&mem.lock(), block(0, 2)); // dirty at send
@@ -74,7 +80,7 @@ fn a_read_sent_while_an_item_was_dirty_does_not_overwrite_it_after_the_write_goe
 #[test]
 fn a_conflict_on_a_word_keeps_later_local_writes_alive() {
     // The original's bug: after one conflict every later local write to the word vanished.
-    let mem = Memory::new(1);
+    let mem = kept(Memory::new(1));
     let v: Var<u16> = mem.holding(0).expect("declare");
     let mut out = [0u8; 256];
     for round in 1..=5u16 {
@@ -112,7 +118,7 @@ fn a_conflict_on_a_word_keeps_later_local_writes_alive() {
 
 #[test]
 fn a_lost_write_is_marked_again_unless_a_newer_one_came() {
-    let mem = Memory::new(4);
+    let mem = kept(Memory::new(4));
     let a: Var<u16> = mem.holding(0).expect("declare");
     let b: Var<u16> = mem.holding(1).expect("declare");
     a.set(1).expect("set");
@@ -133,7 +139,7 @@ fn a_lost_write_is_marked_again_unless_a_newer_one_came() {
 
 #[test]
 fn writes_are_cut_at_the_limit_between_variables() {
-    let mem = Memory::new(300);
+    let mem = kept(Memory::new(300));
     for a in (0..300).step_by(2) {
         mem.holding::<u32>(a)
             .expect("declare")
@@ -187,7 +193,7 @@ fn bits_apply_and_report_changed_runs() {
 
 #[test]
 fn unsent_since_tracks_only_old_enough_marks() {
-    let mem = Memory::new(2);
+    let mem = kept(Memory::new(2));
     let v: Var<u16> = mem.holding(0).expect("declare");
     v.set(1).expect("set");
     let g = mem.lock().generation();
