@@ -68,7 +68,10 @@ pub(crate) async fn watch(
     seconds: Option<f64>,
     title: &str,
 ) {
-    let mut changes = (!quiet).then(|| mm.memory().subscribe());
+    // A queue a render's worth of changes long: the display describes 8 writes and
+    // attributes values over TIMELINE_LEN changes per render, and counts what it cannot
+    // keep as lag. A short queue stays in the cache of the writers that fill it.
+    let mut changes = (!quiet).then(|| mm.memory().subscribe_with_capacity(QUEUE_LEN));
     let mut console = Console::new(Style::pick(false), mm.vars());
     console.header(format!("{title}; Ctrl-C to stop"));
     if !quiet {
@@ -144,6 +147,9 @@ struct Batch {
 
 /// Changes remembered per render to attribute values to their writers.
 const TIMELINE_LEN: usize = 256;
+
+/// Changes the display's subscription holds between two renders.
+const QUEUE_LEN: usize = 2 * TIMELINE_LEN;
 
 /// Remote writes described one by one per render (5 a second); the rest are counted.
 const DESCRIBED_PER_RENDER: usize = 8;
