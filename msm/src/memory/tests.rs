@@ -253,6 +253,36 @@ fn local_writes_stamp_and_mark_dirty() {
     }));
 }
 
+/// The bits of a register written and not yet sent, through every step that changes them.
+#[test]
+fn written_bits_follow_writes_sends_and_losses() {
+    let m = mem();
+    assert!(m.lock().attach(std::sync::Arc::new(|| {})));
+    let h = Area::Holding;
+    let mut st = m.lock();
+    assert_eq!(st.dirty_mask(h, 0), 0, "clean: no bit written");
+    st.stamp_write(h, 0, 1, 0x0001);
+    st.stamp_write(h, 0, 1, 0x0100);
+    assert_eq!(st.dirty_mask(h, 0), 0x0101, "two bit writes add up");
+    st.stamp_write(h, 0, 2, WHOLE);
+    assert_eq!((st.dirty_mask(h, 0), st.dirty_mask(h, 1)), (WHOLE, WHOLE));
+    st.stamp_write(h, 1, 1, 0x0010);
+    assert_eq!(st.dirty_mask(h, 1), WHOLE, "a bit more of a whole register");
+    let sent_at = st.generation();
+    st.take_dirty(h, 0, 2);
+    assert_eq!((st.dirty_mask(h, 0), st.dirty_mask(h, 1)), (0, 0));
+    // Register 0 written again (some bits) after the send, then the send is lost: both
+    // the new bits and the lost ones are to be sent.
+    st.stamp_write(h, 0, 1, 0x0002);
+    st.write_lost(h, 0, 2, sent_at, 0x00F0);
+    assert_eq!(st.dirty_mask(h, 0), 0x00F2);
+    assert_eq!(st.dirty_mask(h, 1), 0x00F0, "a lost write marks a clean register");
+    assert!(st.is_dirty(h, 1));
+    st.write_lost(h, 1, 1, sent_at, WHOLE);
+    assert_eq!(st.dirty_mask(h, 1), WHOLE);
+    assert_eq!(st.dirty_mask(Area::Coil, 0), WHOLE, "bits have no masks");
+}
+
 #[test]
 fn input_areas_are_read_only_on_a_master_memory() {
     let m = mem();
