@@ -68,8 +68,8 @@ pub use error::{Error, Result};
 pub use map::{AnyVar, DynValue, Map, MapBuilder, MapError, MapMemory, VarDef, VarType};
 pub use master::{AsyncMasterHandle, Master, MasterHandle, Plan, Status};
 pub use memory::{
-    Area, AreaSpec, Byte, Change, Lagged, Memory, MemoryBuilder, Order, Origin, Peer, Quality,
-    RecvTimeoutError, Subscription, Value, Var,
+    Area, AreaSpec, Byte, Change, Counted, Lagged, Memory, MemoryBuilder, Order, Origin, Peer,
+    Quality, RecvTimeoutError, Subscription, Value, Var,
 };
 pub use slave::{AsyncSlaveHandle, Slave, SlaveHandle};
 pub use transport::{Parity, SerialConfig};

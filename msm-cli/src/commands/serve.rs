@@ -97,15 +97,21 @@ pub(crate) async fn watch(
             change = next_change(&mut changes), if batch.describing() => {
                 batch.add(mm, change);
                 drain(&mut changes, &mut batch, mm);
+                batch.pause_if_flooded(&mut changes);
             }
             _ = render.tick(), if !quiet => {
+                batch.resume(&mut changes);
                 drain(&mut changes, &mut batch, mm);
                 batch.show(mm, &mut console, &mut changes);
                 console.render(mm.vars());
+                // The render's second drain may have described the next render's writes.
+                batch.pause_if_flooded(&mut changes);
             }
         }
     }
     if !quiet {
+        batch.resume(&mut changes);
+        drain(&mut changes, &mut batch, mm);
         batch.show(mm, &mut console, &mut changes);
         console.render(mm.vars());
     }
@@ -143,6 +149,13 @@ struct Batch {
     more: Vec<(msm::Peer, u64)>,
     lagged: u64,
     any: bool,
+    /// The last render had more changes than the queue holds: once this render's writes
+    /// are described, the rest are only counted (the subscription is paused), which costs
+    /// each writer less than queueing them.
+    flood: bool,
+    paused: bool,
+    /// Changes counted while paused, this render.
+    counted: u64,
 }
 
 /// Changes remembered per render to attribute values to their writers.
@@ -158,6 +171,44 @@ impl Batch {
     /// True while writes are still described as they come (see [`DESCRIBED_PER_RENDER`]).
     fn describing(&self) -> bool {
         self.described.len() < DESCRIBED_PER_RENDER
+    }
+
+    /// In a flood, once this render's writes are described: counts the rest per peer
+    /// until the render instead of queueing them.
+    fn pause_if_flooded(&mut self, changes: &mut Option<msm::Subscription>) {
+        if let Some(sub) = changes.as_mut()
+            && self.flood
+            && !self.paused
+            && !self.describing()
+        {
+            sub.pause();
+            self.paused = true;
+        }
+    }
+
+    /// Takes what was counted while paused: the remote writes go to their peers' counts.
+    /// Which variables they touched is not known, so no value is attributed this render.
+    fn resume(&mut self, changes: &mut Option<msm::Subscription>) {
+        let Some(sub) = changes.as_mut().filter(|_| self.paused) else {
+            return;
+        };
+        self.paused = false;
+        let counted = sub.resume();
+        if counted.total() == 0 {
+            return;
+        }
+        self.any = true;
+        self.counted += counted.total();
+        self.timeline_full = true;
+        for (origin, n) in counted.by_origin() {
+            if let Origin::Remote(peer) = origin {
+                match self.more.iter_mut().find(|(p, _)| p == peer) {
+                    Some(more) => more.1 += n,
+                    None => self.more.push((*peer, *n)),
+                }
+            }
+        }
+        self.lagged += counted.others();
     }
 
     fn add(&mut self, mm: &MapMemory, change: Result<Change, msm::Lagged>) {
@@ -239,6 +290,8 @@ impl Batch {
                 crate::show::count(n, "write")
             ));
         }
+        self.flood = self.lagged > 0 || self.counted > QUEUE_LEN as u64;
+        self.counted = 0;
         if self.lagged > 0 {
             console.event(&format!(
                 "{} more, too many to list (the values shown are current)",

@@ -86,6 +86,64 @@ fn serve_says_who_wrote_each_value_it_shows() {
     }
 }
 
+/// A flood of writes, more than the display lists: each one is described, counted for
+/// its peer or counted as too many to list, exactly once (the display counts instead of
+/// queueing once a render's writes are described).
+fn serve_accounts_for_every_write_of_a_flood() {
+    use std::io::{Read, Write};
+    const WRITES: u64 = 20_000;
+    const BATCH: u64 = 100;
+    let m = map("server_mapper.toml");
+    let (server, addr) = serve(&[&m]);
+    server.expect_out("the starting values", |l| l.contains("ERROR_STATE = "));
+    let mut c = std::net::TcpStream::connect(&addr).expect("connect");
+    c.set_read_timeout(Some(std::time::Duration::from_secs(10)))
+        .expect("timeout");
+    let me = c.local_addr().expect("address").to_string();
+    let started = std::time::Instant::now();
+    for b in 0..WRITES / BATCH {
+        // FC6 to holding register 3 (CONTROL_WORD), 100 pipelined at a time.
+        let mut requests = Vec::new();
+        for i in 0..BATCH {
+            let [hi, lo] = ((b * BATCH + i) as u16).to_be_bytes();
+            requests.extend_from_slice(&[0, 1, 0, 0, 0, 6, 1, 6, 0, 3, hi, lo]);
+        }
+        c.write_all(&requests).expect("send");
+        let mut echoes = vec![0u8; requests.len()];
+        c.read_exact(&mut echoes).expect("echoes");
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(60),
+            "too slow"
+        );
+    }
+    let leading = |l: &str| -> u64 {
+        l.split_whitespace()
+            .find_map(|w| w.parse().ok())
+            .unwrap_or_else(|| panic!("no count in {l:?}"))
+    };
+    let (mut described, mut counted, mut too_many) = (0u64, 0u64, 0u64);
+    while described + counted + too_many < WRITES {
+        let line = server.expect_out("the writes accounted for", |l| {
+            l.contains(&format!("write from {me}:"))
+                || l.contains(&format!("more from {me}"))
+                || l.contains("too many to list")
+        });
+        if line.contains(&format!("write from {me}:")) {
+            described += 1;
+        } else if line.contains("more from") {
+            counted += leading(&line);
+        } else {
+            too_many += leading(&line);
+        }
+    }
+    assert_eq!(
+        described + counted + too_many,
+        WRITES,
+        "described {described}, counted per peer {counted}, too many to list {too_many}"
+    );
+    assert!(counted > 0, "no write counted for its peer");
+}
+
 fn read_and_write_by_name_and_raw() {
     let m = map("server_mapper.toml");
     let (_server, addr) = serve(&[&m]);
@@ -305,6 +363,11 @@ fn poll_shows_a_lost_connection_and_recovers() {
 
 /// This file's tests, for the harness (main.rs), with the peers each needs.
 pub(crate) const TESTS: &[crate::Test] = &[
+    crate::Test {
+        name: "serve_accounts_for_every_write_of_a_flood",
+        run: serve_accounts_for_every_write_of_a_flood,
+        needs: &[],
+    },
     crate::Test {
         name: "serve_says_who_wrote_each_value_it_shows",
         run: serve_says_who_wrote_each_value_it_shows,

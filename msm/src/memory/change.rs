@@ -3,12 +3,13 @@
 use std::collections::VecDeque;
 use std::fmt;
 use std::net::SocketAddr;
-use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, Weak};
 use std::time::{Duration, Instant};
 
 use tokio::sync::Notify;
 
-use super::Area;
+use super::counted::Counted;
+use super::{Area, Shared};
 
 /// One change to memory: which items, and who made it.
 ///
@@ -234,12 +235,25 @@ impl Queue {
 /// writes per change and subscriber, under the memory's lock.
 #[derive(Default)]
 pub(crate) struct Subscribers {
-    queues: Vec<Arc<Queue>>,
+    entries: Vec<Entry>,
+}
+
+struct Entry {
+    queue: Arc<Queue>,
+    /// Set while the subscription is paused: its changes are counted here, under the
+    /// memory's lock, instead of queued.
+    paused: Option<Counted>,
+}
+
+impl Entry {
+    fn is_live(&self) -> bool {
+        Arc::strong_count(&self.queue) > 1
+    }
 }
 
 impl Subscribers {
-    pub(crate) fn add(&mut self, capacity: usize) -> Subscription {
-        self.queues.retain(|q| Arc::strong_count(q) > 1);
+    pub(super) fn add(&mut self, capacity: usize, memory: Weak<Shared>) -> Subscription {
+        self.entries.retain(Entry::is_live);
         let queue = Arc::new(Queue {
             inner: Mutex::new(QueueInner {
                 events: VecDeque::new(),
@@ -250,27 +264,38 @@ impl Subscribers {
             ready_async: Notify::new(),
             capacity: capacity.max(1),
         });
-        self.queues.push(Arc::clone(&queue));
-        Subscription { queue }
+        self.entries.push(Entry {
+            queue: Arc::clone(&queue),
+            paused: None,
+        });
+        Subscription { queue, memory }
+    }
+
+    fn entry(&mut self, queue: &Arc<Queue>) -> Option<&mut Entry> {
+        self.entries
+            .iter_mut()
+            .find(|e| Arc::ptr_eq(&e.queue, queue))
     }
 
     /// Live subscriptions, as of the last change or subscription.
     #[cfg(test)]
     pub(crate) fn len(&self) -> usize {
-        self.queues.len()
+        self.entries.len()
     }
 
     pub(crate) fn publish(&mut self, change: Change) {
         let mut dead = false;
-        for q in &self.queues {
-            if Arc::strong_count(q) > 1 {
-                q.push(change);
-            } else {
+        for e in &mut self.entries {
+            if !e.is_live() {
                 dead = true;
+            } else if let Some(counted) = &mut e.paused {
+                counted.add(change.origin);
+            } else {
+                e.queue.push(change);
             }
         }
         if dead {
-            self.queues.retain(|q| Arc::strong_count(q) > 1);
+            self.entries.retain(Entry::is_live);
         }
     }
 }
@@ -291,6 +316,9 @@ impl Subscribers {
 /// ```
 pub struct Subscription {
     queue: Arc<Queue>,
+    /// To pause and resume, under the memory's lock; the subscription does not keep the
+    /// memory alive.
+    memory: Weak<Shared>,
 }
 
 impl Subscription {
@@ -364,6 +392,81 @@ impl Subscription {
     /// ```
     pub fn try_recv(&mut self) -> Result<Option<Change>, Lagged> {
         self.queue.take(&mut self.queue.lock()).transpose()
+    }
+
+    /// From now on, counts the changes per origin instead of queueing them, until
+    /// [`resume`](Self::resume). The changes queued before stay to be received.
+    ///
+    /// For a reader that wants the details of a few changes and only the amount of the
+    /// rest, such as a display refreshed a few times a second: a counted change costs
+    /// the writer, who counts it under the memory's lock, much less than a queued one.
+    /// Pausing a paused subscription does nothing.
+    ///
+    /// ```
+    /// use msm::{Memory, Origin};
+    /// let mem = Memory::new(4);
+    /// let v = mem.holding::<u16>(0)?;
+    /// let mut changes = mem.subscribe();
+    /// v.set(1)?;
+    /// changes.pause();
+    /// v.set(2)?;
+    /// v.set(3)?;
+    /// assert!(changes.try_recv()?.is_some()); // the change from before the pause
+    /// assert_eq!(changes.try_recv()?, None);   // the two after it were counted
+    /// assert_eq!(changes.resume().by_origin(), &[(Origin::Local, 2)]);
+    /// v.set(4)?;
+    /// assert!(changes.try_recv()?.is_some()); // queued again
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn pause(&mut self) {
+        let Some(shared) = self.memory.upgrade() else {
+            return;
+        };
+        let mut st = shared.lock();
+        if let Some(e) = st.subscribers.entry(&self.queue) {
+            e.paused.get_or_insert_with(Counted::default);
+        }
+    }
+
+    /// Queues the changes again, and returns how many were counted while paused (none
+    /// if the subscription was not paused). Every change made while paused is either
+    /// counted or, after this returns, queued: none is lost or seen twice.
+    ///
+    /// ```
+    /// let mem = msm::Memory::new(1);
+    /// let mut changes = mem.subscribe();
+    /// assert_eq!(changes.resume().total(), 0); // not paused: nothing counted
+    /// # Ok::<(), msm::Error>(())
+    /// ```
+    pub fn resume(&mut self) -> Counted {
+        let Some(shared) = self.memory.upgrade() else {
+            return Counted::default();
+        };
+        let mut st = shared.lock();
+        st.subscribers
+            .entry(&self.queue)
+            .and_then(|e| e.paused.take())
+            .unwrap_or_default()
+    }
+
+    /// True while [`pause`](Self::pause)d.
+    ///
+    /// ```
+    /// let mem = msm::Memory::new(1);
+    /// let mut changes = mem.subscribe();
+    /// changes.pause();
+    /// assert!(changes.is_paused());
+    /// changes.resume();
+    /// assert!(!changes.is_paused());
+    /// ```
+    pub fn is_paused(&self) -> bool {
+        let Some(shared) = self.memory.upgrade() else {
+            return false;
+        };
+        let mut st = shared.lock();
+        st.subscribers
+            .entry(&self.queue)
+            .is_some_and(|e| e.paused.is_some())
     }
 }
 

@@ -22,6 +22,7 @@
 mod area;
 mod builder;
 mod change;
+mod counted;
 mod order;
 pub mod quality;
 mod sync;
@@ -36,6 +37,7 @@ pub use area::{Area, AreaSpec};
 pub use builder::MemoryBuilder;
 pub(crate) use change::Subscribers;
 pub use change::{Change, Lagged, Origin, Peer, RecvTimeoutError, Subscription};
+pub use counted::Counted;
 pub use order::{Byte, Order};
 pub use quality::Quality;
 pub(crate) use sync::{SyncState, WHOLE};
@@ -94,6 +96,12 @@ pub struct Memory {
 struct Shared {
     state: Mutex<State>,
     default_order: Order,
+}
+
+impl Shared {
+    fn lock(&self) -> MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
 }
 
 /// A declared variable's items, for the master's block planner.
@@ -280,7 +288,8 @@ impl Memory {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn subscribe_with_capacity(&self, capacity: usize) -> Subscription {
-        self.lock().subscribers.add(capacity)
+        let memory = Arc::downgrade(&self.shared);
+        self.lock().subscribers.add(capacity, memory)
     }
 
     /// True if both handles share the same memory.
@@ -295,10 +304,7 @@ impl Memory {
     }
 
     pub(crate) fn lock(&self) -> MutexGuard<'_, State> {
-        self.shared
-            .state
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
+        self.shared.lock()
     }
 
     /// True while a master syncing this memory has lost its slave (or not reached it

@@ -228,6 +228,76 @@ fn an_async_reader_gets_every_change_queued_while_it_was_away() {
 }
 
 #[test]
+fn a_paused_subscription_counts_per_origin_and_queues_again_on_resume() {
+    let m = mem();
+    let mut sub = m.subscribe();
+    let plc = Origin::Remote(Peer::Tcp(([127, 0, 0, 1], 5020).into()));
+    sub.pause();
+    sub.pause(); // twice: still one count
+    for origin in [plc, Origin::Local, plc] {
+        m.lock().publish(Area::Holding, 0, 1, origin);
+    }
+    assert_eq!(sub.try_recv(), Ok(None), "nothing queued while paused");
+    assert_eq!(
+        sub.recv_timeout(std::time::Duration::from_millis(20)),
+        Err(RecvTimeoutError::Timeout),
+        "a paused subscription wakes no one"
+    );
+    let counted = sub.resume();
+    assert_eq!(counted.by_origin(), &[(plc, 2), (Origin::Local, 1)]);
+    assert_eq!(counted.total(), 3);
+    assert!(!sub.is_paused());
+    assert_eq!(sub.resume().total(), 0, "resumed once");
+    m.lock().publish(Area::Holding, 1, 1, plc);
+    assert_eq!(sub.try_recv().expect("no lag").map(|c| c.address), Some(1));
+}
+
+/// Pausing and resuming while a writer writes: every change is received or counted,
+/// exactly once.
+#[test]
+fn pausing_and_resuming_loses_and_repeats_no_change() {
+    let m = mem();
+    let mut sub = m.subscribe_with_capacity(100_000);
+    let v: Var<u16> = m.holding(0).expect("declare");
+    const WRITES: u64 = 20_000;
+    let writer = std::thread::spawn(move || {
+        for i in 0..WRITES {
+            v.set(i as u16).expect("set");
+        }
+    });
+    let (mut received, mut counted) = (0u64, 0u64);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while received + counted < WRITES && std::time::Instant::now() < deadline {
+        sub.pause();
+        while sub.try_recv().expect("no lag").is_some() {
+            received += 1;
+        }
+        counted += sub.resume().total();
+        while sub.try_recv().expect("no lag").is_some() {
+            received += 1;
+        }
+    }
+    writer.join().expect("writer");
+    counted += sub.resume().total();
+    while sub.try_recv().expect("no lag").is_some() {
+        received += 1;
+    }
+    assert_eq!(
+        received + counted,
+        WRITES,
+        "received {received}, counted {counted}"
+    );
+}
+
+#[test]
+fn pausing_a_subscription_whose_memory_is_gone_does_nothing() {
+    let mut sub = mem().subscribe();
+    sub.pause();
+    assert!(!sub.is_paused());
+    assert_eq!(sub.resume().total(), 0);
+}
+
+#[test]
 fn local_writes_stamp_and_mark_dirty() {
     let m = mem();
     let h = Area::Holding;
@@ -276,7 +346,11 @@ fn written_bits_follow_writes_sends_and_losses() {
     st.stamp_write(h, 0, 1, 0x0002);
     st.write_lost(h, 0, 2, sent_at, 0x00F0);
     assert_eq!(st.dirty_mask(h, 0), 0x00F2);
-    assert_eq!(st.dirty_mask(h, 1), 0x00F0, "a lost write marks a clean register");
+    assert_eq!(
+        st.dirty_mask(h, 1),
+        0x00F0,
+        "a lost write marks a clean register"
+    );
     assert!(st.is_dirty(h, 1));
     st.write_lost(h, 1, 1, sent_at, WHOLE);
     assert_eq!(st.dirty_mask(h, 1), WHOLE);
