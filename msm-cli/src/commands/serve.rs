@@ -70,7 +70,7 @@ pub(crate) async fn watch(
 ) {
     // A queue a render's worth of changes long: the display describes 8 writes and
     // attributes values over TIMELINE_LEN changes per render, and counts what it cannot
-    // keep as lag. A short queue stays in the cache of the writers that fill it.
+    // keep as lag (in a flood the queue is 20 KiB, where the default would be 160).
     let mut changes = (!quiet).then(|| mm.memory().subscribe_with_capacity(QUEUE_LEN));
     let mut console = Console::new(Style::pick(false), mm.vars());
     console.header(format!("{title}; Ctrl-C to stop"));
@@ -245,6 +245,8 @@ impl Batch {
         changes: &mut Option<msm::Subscription>,
     ) {
         if !self.any {
+            // A quiet render ends a flood.
+            self.flood = false;
             return;
         }
         // A variable a described write touched is shown once, with the last described

@@ -400,7 +400,9 @@ impl Subscription {
     /// For a reader that wants the details of a few changes and only the amount of the
     /// rest, such as a display refreshed a few times a second: a counted change costs
     /// the writer, who counts it under the memory's lock, much less than a queued one.
-    /// Pausing a paused subscription does nothing.
+    /// While paused, [`recv`](Self::recv) and [`recv_timeout`](Self::recv_timeout) wait
+    /// for the changes queued before the pause only. Pausing a paused subscription does
+    /// nothing.
     ///
     /// ```
     /// use msm::{Memory, Origin};
