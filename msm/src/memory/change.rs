@@ -283,6 +283,15 @@ impl Subscribers {
         self.entries.len()
     }
 
+    /// The changes each subscription holds.
+    #[cfg(test)]
+    pub(crate) fn queued(&self) -> Vec<usize> {
+        self.entries
+            .iter()
+            .map(|e| e.queue.lock().events.len())
+            .collect()
+    }
+
     pub(crate) fn publish(&mut self, change: Change) {
         let mut dead = false;
         for e in &mut self.entries {
@@ -469,6 +478,14 @@ impl Subscription {
         st.subscribers
             .entry(&self.queue)
             .is_some_and(|e| e.paused.is_some())
+    }
+}
+
+impl Drop for Subscription {
+    /// Frees the queued changes now: the memory forgets the queue itself at its next
+    /// change or subscription.
+    fn drop(&mut self) {
+        self.queue.lock().events = VecDeque::new();
     }
 }
 

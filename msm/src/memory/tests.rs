@@ -192,6 +192,8 @@ fn a_dropped_subscription_is_forgotten_at_the_next_change() {
     m.holding::<u16>(0).expect("declare").set(1).expect("set");
     assert_eq!(m.lock().subscribers.len(), 1);
     drop(kept);
+    // The changes a dropped subscription held are freed at once.
+    assert_eq!(m.lock().subscribers.queued(), vec![0]);
 }
 
 /// A reader is woken only when its queue goes from empty to not empty: one that comes
