@@ -215,11 +215,18 @@ fn an_async_reader_gets_every_change_queued_while_it_was_away() {
             assert_eq!(sub.recv().await.expect("no lag").address, 0);
         }
         assert_eq!(sub.try_recv(), Ok(None));
+        // The reader waits on the empty queue first; only then does the write come.
+        let mut waiting = std::pin::pin!(sub.recv());
+        let short = std::time::Duration::from_millis(20);
+        assert!(
+            tokio::time::timeout(short, &mut waiting).await.is_err(),
+            "a change came from nowhere"
+        );
         let writer = std::thread::spawn({
             let v = v.clone();
             move || v.set(9)
         });
-        let woken = tokio::time::timeout(std::time::Duration::from_secs(10), sub.recv()).await;
+        let woken = tokio::time::timeout(std::time::Duration::from_secs(10), waiting).await;
         assert!(
             matches!(woken, Ok(Ok(_))),
             "the reader was not woken: {woken:?}"
