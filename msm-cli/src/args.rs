@@ -92,6 +92,12 @@ pub(crate) struct ServeArgs {
     #[arg(long = "max-connections", value_name = "N", default_value_t = 256,
           value_parser = clap::value_parser!(u32).range(1..=65_536))]
     pub(crate) max_connections: u32,
+    /// After answering, keep polling a connection this long for its next request before
+    /// sleeping (0 turns it off, at most 1ms). Only for a master that asks again at once,
+    /// and while connections are at most half the CPUs: it spares a wake-up per request.
+    #[arg(long = "busy-poll", default_value = "50us", value_name = "DURATION",
+          value_parser = busy_poll)]
+    pub(crate) busy_poll: Duration,
     /// Print nothing but errors (for benchmarks); changes are not even watched.
     #[arg(long, short)]
     pub(crate) quiet: bool,
@@ -199,6 +205,24 @@ pub(crate) struct WriteArgs {
 }
 
 /// A duration above zero (`500ms`, `2s`): a zero timeout could never be met.
+/// A busy-poll budget: 0 (off) up to `msm::slave::MAX_BUSY_POLL`.
+fn busy_poll(text: &str) -> Result<Duration, String> {
+    let max = msm::slave::MAX_BUSY_POLL;
+    let d = if text.trim() == "0" {
+        Duration::ZERO
+    } else {
+        humantime::parse_duration(text)
+            .map_err(|e| format!("{e}: give a duration such as 50us, or 0 for none"))?
+    };
+    if d > max {
+        return Err(format!(
+            "{text} is longer than the {} allowed: a thread polls that long after every answer",
+            humantime::format_duration(max)
+        ));
+    }
+    Ok(d)
+}
+
 fn positive_duration(text: &str) -> Result<Duration, String> {
     let d = humantime::parse_duration(text).map_err(|e| e.to_string())?;
     if d.is_zero() {

@@ -73,7 +73,9 @@ pub(crate) fn slave(a: &ServeArgs) -> Result<(Slave, Option<String>), Failure> {
     };
     let mut slave = slave.unknown_unit_exception(a.unknown_unit_exception);
     if a.serial.serial.is_none() {
-        slave = slave.max_connections(a.max_connections as usize);
+        slave = slave
+            .max_connections(a.max_connections as usize)
+            .busy_poll(a.busy_poll);
     }
     Ok(match a.unit {
         Some(unit) => (slave.unit(unit), line),

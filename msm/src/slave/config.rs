@@ -1,9 +1,11 @@
 //! The slave's settings, their defaults, and the checked form the worker runs with.
 
 use std::net::IpAddr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use super::authz::Authorizer;
+use super::busy_poll::BusyPoll;
 use super::hooks::{ReadOnly, Validator};
 use super::identity::{DeviceIdentity, Objects};
 use super::ipnet::IpNet;
@@ -38,6 +40,17 @@ pub const DEFAULT_WRITE_TIMEOUT: Duration = Duration::from_secs(5);
 /// assert_eq!(msm::slave::DEFAULT_MAX_FRAME_LEN, 260);
 /// ```
 pub const DEFAULT_MAX_FRAME_LEN: usize = tcp::MAX_FRAME_LEN;
+/// Default time a connection's thread keeps polling for the next request after an
+/// answer, before it sleeps (see [`Slave::busy_poll`](super::Slave::busy_poll)).
+/// ```
+/// assert_eq!(msm::slave::DEFAULT_BUSY_POLL.as_micros(), 50);
+/// ```
+pub const DEFAULT_BUSY_POLL: Duration = Duration::from_micros(50);
+/// Longest busy-poll budget a slave accepts.
+/// ```
+/// assert_eq!(msm::slave::MAX_BUSY_POLL.as_millis(), 1);
+/// ```
+pub const MAX_BUSY_POLL: Duration = Duration::from_millis(1);
 /// Shortest frame length limit a slave accepts: a request of 1 register or coil is 12.
 /// ```
 /// assert_eq!(msm::slave::MIN_MAX_FRAME_LEN, 12);
@@ -112,6 +125,7 @@ pub(crate) struct Config {
     pub(crate) worker_threads: usize,
     /// Units served from a memory of their own (`Slave::unit_memory`).
     pub(crate) unit_memories: Vec<(u8, Memory)>,
+    pub(crate) busy_poll: Duration,
 }
 
 impl Default for Config {
@@ -132,6 +146,7 @@ impl Default for Config {
             identity: DeviceIdentity::default(),
             worker_threads: 2,
             unit_memories: Vec::new(),
+            busy_poll: DEFAULT_BUSY_POLL,
         }
     }
 }
@@ -149,6 +164,8 @@ pub(crate) struct Settings {
     pub(crate) rtu: bool,
     /// Units with a memory of their own; the others are served from the slave's memory.
     pub(crate) routes: Routes,
+    /// Whether, and how long, threaded connections poll before sleeping.
+    pub(crate) polling: Arc<BusyPoll>,
 }
 
 /// The settings read as the builder gave them (`settings.idle_timeout`).
@@ -187,6 +204,13 @@ impl Config {
                 self.max_frame_len
             )));
         }
+        if self.busy_poll > MAX_BUSY_POLL {
+            return Err(Error::Config(format!(
+                "busy_poll {:?} is longer than the {MAX_BUSY_POLL:?} allowed: a thread polls \
+                 that long after every answer; give at most {MAX_BUSY_POLL:?} (0 turns it off)",
+                self.busy_poll
+            )));
+        }
         if self.units == Units::Set([0; 4]) {
             return Err(Error::Config(
                 "the set of unit ids is empty: give at least one, or use any_unit()".into(),
@@ -215,6 +239,10 @@ impl Config {
             specs: Route::new(mem.clone()).specs,
             rtu,
             routes: Routes::new(&self.unit_memories),
+            polling: Arc::new(BusyPoll::new(
+                self.busy_poll,
+                std::thread::available_parallelism().map_or(1, usize::from),
+            )),
         })
     }
 }

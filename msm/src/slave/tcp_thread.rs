@@ -66,6 +66,7 @@ impl Connection<()> {
         let spawned = std::thread::Builder::new()
             .name("msm-slave-conn".into())
             .spawn(move || {
+                let _counted = thread_conn.conn.settings.polling.enter();
                 let mut session = session;
                 let close = thread_conn.serve(&mut session);
                 let _ = done_tx.send(close);
@@ -145,6 +146,9 @@ impl Threaded {
         // The read timeout last given to the socket: set again only when it changes
         // (each setsockopt is a system call).
         let mut read_timeout: Option<Option<Duration>> = None;
+        let polling = &*settings.polling;
+        // The master answered the last answer quickly: poll before sleeping.
+        let mut quick = false;
         loop {
             let mut frames = 0;
             loop {
@@ -202,7 +206,12 @@ impl Threaded {
                 }
                 read_timeout = Some(wait);
             }
-            match stream.read(session.read_space()) {
+            let waiting_since = Instant::now();
+            let polled = match wait {
+                None if polling.wanted(quick) => polling.read(stream, session.read_space()),
+                _ => None,
+            };
+            match polled.unwrap_or_else(|| stream.read(session.read_space())) {
                 Ok(0) => {
                     return Close::PeerClosed {
                         mid_frame: session.has_partial(),
@@ -211,6 +220,7 @@ impl Threaded {
                 Ok(n) => {
                     last_input = Instant::now();
                     now = last_input;
+                    quick = polling.quick(last_input.saturating_duration_since(waiting_since));
                     session.filled(now, n);
                 }
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}

@@ -1,0 +1,187 @@
+//! Polling a connection for its next request for a few microseconds before sleeping.
+//!
+//! Why: a master that sends its next request as soon as it has an answer (a test rig, a
+//! gateway scanning a block, a PLC simulator's client) makes a slave that sleeps between
+//! requests pay a wake-up per request. On a machine with few cores, a sleeping CPU is
+//! woken by an interrupt from the other, which takes tens of microseconds, longer than
+//! the request's work. A thread that keeps polling its socket for a short while after
+//! answering is still running when the next request comes. On the 2-core machine of
+//! `docs/benchmarks.md` one connection is then served about 3 times as fast.
+//!
+//! It is only done where it takes nothing from anyone else:
+//! - on a machine with 2 CPUs or more: on one, the poll would keep the master off it;
+//! - while the slave's threaded connections are at most half the CPUs: with more, the
+//!   CPUs are busy serving anyway, and polling took time from the other connections
+//!   (8 connections went at half the speed in the trial);
+//! - while the connection's master is quick: its last request came within
+//!   [`QUICK`] budgets of the answer before. A master polling every few milliseconds
+//!   never makes the slave poll, so a slave that is not loaded costs nothing more.
+//!
+//! The budget is [`Slave::busy_poll`](super::Slave::busy_poll) (default
+//! [`DEFAULT_BUSY_POLL`](super::DEFAULT_BUSY_POLL)); zero turns polling off.
+
+use std::io;
+use std::net::TcpStream;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+/// A gap up to this many budgets after an answer still marks the master as quick: a
+/// request that had to wake the slave arrives later than one the poll would have caught.
+pub(super) const QUICK: u32 = 4;
+
+/// When and how long a slave's connections poll; shared by all of them.
+#[derive(Debug)]
+pub(crate) struct BusyPoll {
+    budget: Duration,
+    /// Most threaded connections at which they still poll: half the CPUs.
+    most_connections: usize,
+    /// Connections served on a thread of their own now.
+    connections: AtomicUsize,
+}
+
+impl BusyPoll {
+    /// Polling for `budget` on a machine with `cpus` CPUs (none with fewer than 2).
+    pub(crate) fn new(budget: Duration, cpus: usize) -> BusyPoll {
+        let polls = cfg!(unix) && cpus >= 2 && !budget.is_zero();
+        BusyPoll {
+            budget: if polls { budget } else { Duration::ZERO },
+            most_connections: cpus / 2,
+            connections: AtomicUsize::new(0),
+        }
+    }
+
+    /// Counts a connection served on a thread until the guard is dropped.
+    pub(super) fn enter(self: &Arc<Self>) -> Entered {
+        self.connections.fetch_add(1, Ordering::Relaxed);
+        Entered(self.clone())
+    }
+
+    /// Whether a connection whose master was `quick` last time polls before sleeping.
+    pub(super) fn wanted(&self, quick: bool) -> bool {
+        quick
+            && !self.budget.is_zero()
+            && self.connections.load(Ordering::Relaxed) <= self.most_connections
+    }
+
+    /// Whether a request that came `gap` after the answer before it is from a quick master.
+    pub(super) fn quick(&self, gap: Duration) -> bool {
+        gap <= self.budget.saturating_mul(QUICK)
+    }
+
+    /// Reads what `stream` receives within the budget, without sleeping; `None` when
+    /// nothing came (the caller then sleeps in a blocking read).
+    pub(super) fn read(&self, stream: &TcpStream, buf: &mut [u8]) -> Option<io::Result<usize>> {
+        let deadline = Instant::now().checked_add(self.budget)?;
+        loop {
+            match read_now(stream, buf) {
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                done => return Some(done),
+            }
+            if Instant::now() >= deadline {
+                return None;
+            }
+            std::hint::spin_loop();
+        }
+    }
+}
+
+/// A connection counted by [`BusyPoll::enter`].
+pub(super) struct Entered(Arc<BusyPoll>);
+
+impl Drop for Entered {
+    fn drop(&mut self) {
+        self.0.connections.fetch_sub(1, Ordering::Relaxed);
+    }
+}
+
+/// One read that does not wait, on a socket that otherwise blocks (`MSG_DONTWAIT`):
+/// switching the socket to non-blocking and back would be two more system calls.
+#[cfg(unix)]
+fn read_now(stream: &TcpStream, buf: &mut [u8]) -> io::Result<usize> {
+    rustix::net::recv(stream, buf, rustix::net::RecvFlags::DONTWAIT)
+        .map(|(n, _)| n)
+        .map_err(io::Error::from)
+}
+
+/// Never called: [`BusyPoll::new`] turns polling off where there is no `MSG_DONTWAIT`.
+#[cfg(not(unix))]
+fn read_now(_: &TcpStream, _: &mut [u8]) -> io::Result<usize> {
+    Err(io::ErrorKind::WouldBlock.into())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+    use std::net::TcpListener;
+
+    fn pair() -> (TcpStream, TcpStream) {
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+        let client = TcpStream::connect(listener.local_addr().expect("addr")).expect("connect");
+        let (served, _) = listener.accept().expect("accept");
+        (client, served)
+    }
+
+    #[test]
+    fn off_on_one_cpu_or_with_no_budget() {
+        assert!(!BusyPoll::new(Duration::from_micros(50), 1).wanted(true));
+        assert!(!BusyPoll::new(Duration::ZERO, 8).wanted(true));
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn polls_for_quick_masters_while_connections_are_few() {
+        let poll = Arc::new(BusyPoll::new(Duration::from_micros(50), 4));
+        assert!(!poll.wanted(false), "a slow master never makes it poll");
+        let first = poll.enter();
+        let second = poll.enter();
+        assert!(poll.wanted(true), "2 connections on 4 CPUs poll");
+        let third = poll.enter();
+        assert!(!poll.wanted(true), "3 connections on 4 CPUs do not");
+        drop((first, second));
+        assert!(
+            poll.wanted(true),
+            "a connection that ends is no longer counted"
+        );
+        drop(third);
+        assert!(poll.quick(Duration::from_micros(200)));
+        assert!(!poll.quick(Duration::from_micros(201)));
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn reads_what_is_there_and_gives_up_after_the_budget() {
+        let poll = BusyPoll::new(Duration::from_millis(2), 2);
+        let (mut client, served) = pair();
+        let mut buf = [0; 8];
+        let started = Instant::now();
+        assert!(poll.read(&served, &mut buf).is_none(), "nothing sent yet");
+        assert!(
+            started.elapsed() >= Duration::from_millis(2),
+            "polled for the budget"
+        );
+        client.write_all(&[1, 2, 3]).expect("write");
+        // Loopback delivers before write returns, but wait for it rather than assume.
+        let deadline = Instant::now() + Duration::from_secs(10);
+        let got = loop {
+            if let Some(got) = poll.read(&served, &mut buf) {
+                break got.expect("read");
+            }
+            assert!(Instant::now() < deadline, "the bytes never came");
+        };
+        assert_eq!(&buf[..got], &[1, 2, 3]);
+        drop(client);
+        let closed = loop {
+            if let Some(got) = poll.read(&served, &mut buf) {
+                break got.expect("read");
+            }
+            assert!(Instant::now() < deadline, "the close never came");
+        };
+        assert_eq!(
+            closed, 0,
+            "a closed peer reads as 0 bytes, not as nothing yet"
+        );
+    }
+}
