@@ -57,11 +57,10 @@ impl BusyPoll {
         Entered(self.clone())
     }
 
-    /// Whether a connection whose master was `quick` last time polls before sleeping.
-    pub(super) fn wanted(&self, quick: bool) -> bool {
-        quick
-            && !self.budget.is_zero()
-            && self.connections.load(Ordering::Relaxed) <= self.most_connections
+    /// Whether polling is on and the connections are few enough for it now: only then
+    /// is a master's quickness measured (a clock read per request saved otherwise).
+    pub(super) fn applies(&self) -> bool {
+        !self.budget.is_zero() && self.connections.load(Ordering::Relaxed) <= self.most_connections
     }
 
     /// Whether a request that came `gap` after the answer before it is from a quick master.
@@ -126,28 +125,30 @@ mod tests {
 
     #[test]
     fn off_on_one_cpu_or_with_no_budget() {
-        assert!(!BusyPoll::new(Duration::from_micros(50), 1).wanted(true));
-        assert!(!BusyPoll::new(Duration::ZERO, 8).wanted(true));
+        assert!(!BusyPoll::new(Duration::from_micros(50), 1).applies());
+        assert!(!BusyPoll::new(Duration::ZERO, 8).applies());
     }
 
     #[cfg(unix)]
     #[test]
-    fn polls_for_quick_masters_while_connections_are_few() {
+    fn polls_while_connections_are_few_and_for_quick_masters() {
         let poll = Arc::new(BusyPoll::new(Duration::from_micros(50), 4));
-        assert!(!poll.wanted(false), "a slow master never makes it poll");
         let first = poll.enter();
         let second = poll.enter();
-        assert!(poll.wanted(true), "2 connections on 4 CPUs poll");
+        assert!(poll.applies(), "2 connections on 4 CPUs poll");
         let third = poll.enter();
-        assert!(!poll.wanted(true), "3 connections on 4 CPUs do not");
+        assert!(!poll.applies(), "3 connections on 4 CPUs do not");
         drop((first, second));
         assert!(
-            poll.wanted(true),
+            poll.applies(),
             "a connection that ends is no longer counted"
         );
         drop(third);
-        assert!(poll.quick(Duration::from_micros(200)));
-        assert!(!poll.quick(Duration::from_micros(201)));
+        assert!(poll.quick(Duration::from_micros(200)), "4 budgets is quick");
+        assert!(
+            !poll.quick(Duration::from_micros(201)),
+            "a slower master is not"
+        );
     }
 
     #[cfg(unix)]

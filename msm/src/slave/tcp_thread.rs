@@ -206,9 +206,11 @@ impl Threaded {
                 }
                 read_timeout = Some(wait);
             }
-            let waiting_since = Instant::now();
-            let polled = match wait {
-                None if polling.wanted(quick) => polling.read(stream, session.read_space()),
+            // Between whole frames, with few connections: poll if the master is quick,
+            // and time how quick it is.
+            let waiting_since = (wait.is_none() && polling.applies()).then(Instant::now);
+            let polled = match waiting_since {
+                Some(_) if quick => polling.read(stream, session.read_space()),
                 _ => None,
             };
             match polled.unwrap_or_else(|| stream.read(session.read_space())) {
@@ -220,7 +222,9 @@ impl Threaded {
                 Ok(n) => {
                     last_input = Instant::now();
                     now = last_input;
-                    quick = polling.quick(last_input.saturating_duration_since(waiting_since));
+                    quick = waiting_since.is_some_and(|since| {
+                        polling.quick(last_input.saturating_duration_since(since))
+                    });
                     session.filled(now, n);
                 }
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
