@@ -590,12 +590,32 @@ mod tests {
 
     const MAP: &str = "[memory]\nholding_registers = 4\n[vars]\nT = { area = \"holding\", address = 0, type = \"u16\" }\n";
 
-    fn dir_with_map(test: &str) -> PathBuf {
-        let dir = std::env::temp_dir().join(format!("msm-gw-{test}-{}", std::process::id()));
+    /// A folder of its own with the maps in it, removed when dropped.
+    struct MapDir(PathBuf);
+
+    impl std::ops::Deref for MapDir {
+        type Target = Path;
+
+        fn deref(&self) -> &Path {
+            &self.0
+        }
+    }
+
+    impl Drop for MapDir {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_dir_all(&self.0);
+        }
+    }
+
+    fn dir_with_map(test: &str) -> MapDir {
+        use std::sync::atomic::{AtomicU32, Ordering};
+        static N: AtomicU32 = AtomicU32::new(0);
+        let n = N.fetch_add(1, Ordering::Relaxed);
+        let dir = std::env::temp_dir().join(format!("msm-gw-{test}-{}-{n}", std::process::id()));
         std::fs::create_dir_all(&dir).expect("temp dir");
         std::fs::write(dir.join("m.toml"), MAP).expect("map");
         std::fs::write(dir.join("slash.toml"), MAP.replace("T = ", "\"A/B\" = ")).expect("map");
-        dir
+        MapDir(dir)
     }
 
     fn errors(text: &str) -> String {

@@ -253,6 +253,18 @@ fn read_and_write_by_name_and_raw() {
     assert_eq!(lines[1]["value"].as_f64(), Some(2.25));
 }
 
+fn serve_answers_with_busy_polling_off_and_at_its_longest() {
+    let m = map("server_mapper.toml");
+    for budget in ["0", "1ms"] {
+        let (_server, addr) = serve(&[&m, "--busy-poll", budget]);
+        let w = run(&["write", &m, "WORK_MODE=3", "--connect", &addr]);
+        assert_eq!(w.status.code(), Some(0), "{budget}: {}", stderr(&w));
+        let r = run(&["read", &m, "WORK_MODE", "--connect", &addr]);
+        assert_eq!(r.status.code(), Some(0), "{budget}: {}", stderr(&r));
+        assert_eq!(stdout(&r).trim(), "WORK_MODE = 3", "{budget}");
+    }
+}
+
 fn exit_codes_say_what_went_wrong() {
     let m = map("server_mapper.toml");
     let (_server, addr) = serve(&[&m]);
@@ -334,6 +346,14 @@ fn exit_codes_say_what_went_wrong() {
             "use bool",
         ),
         (vec!["read", "--bogus"], "unexpected argument"),
+        (
+            vec!["serve", &m, "--busy-poll", "2ms"],
+            "2ms is longer than the 1ms allowed",
+        ),
+        (
+            vec!["serve", &m, "--busy-poll", "soon"],
+            "give a duration such as 50us, or 0 for none",
+        ),
     ] {
         let r = run(&args);
         assert_eq!(r.status.code(), Some(2), "{args:?}: {}", stderr(&r));
@@ -387,6 +407,11 @@ pub(crate) const TESTS: &[crate::Test] = &[
     crate::Test {
         name: "read_and_write_by_name_and_raw",
         run: read_and_write_by_name_and_raw,
+        needs: &[],
+    },
+    crate::Test {
+        name: "serve_answers_with_busy_polling_off_and_at_its_longest",
+        run: serve_answers_with_busy_polling_off_and_at_its_longest,
         needs: &[],
     },
     crate::Test {

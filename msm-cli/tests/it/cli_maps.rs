@@ -55,7 +55,7 @@ fn map_errors_name_the_file_the_variable_and_the_problem() {
         let out = run(&["read", &path, "--connect", "127.0.0.1:9"]);
         let err = stderr(&out);
         assert_eq!(out.status.code(), Some(2), "{what}: {err}");
-        assert!(err.contains(&path), "{what}: the file is named: {err}");
+        assert!(err.contains(&*path), "{what}: the file is named: {err}");
         for needle in *needles {
             assert!(err.contains(needle), "{what}: {needle:?} not in {err}");
         }

@@ -4,7 +4,7 @@
 
 use crate::common;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use common::Running;
 use common::gateway::{Broker, Peers, Sub, mbpoll_read, mbpoll_write, peers, publish};
@@ -14,10 +14,11 @@ const DEVICE_MAP: &str = "[memory]\nholding_registers = 4\ninput_registers = 2\n
     SETPOINT = { area = \"holding\", address = 0, type = \"u16\", value = 1200 }\n\
     TEMP = { area = \"input\", address = 0, type = \"f32\", value = 21.5 }\n";
 
-/// A scratch folder with the device map in it.
-fn scratch() -> PathBuf {
-    let map = common::temp_file("device.toml", DEVICE_MAP);
-    Path::new(&map).parent().expect("dir").to_path_buf()
+/// A scratch folder with the device map in it, removed when dropped.
+fn scratch() -> common::TempDir {
+    let dir = common::TempDir::new();
+    std::fs::write(dir.join("device.toml"), DEVICE_MAP).expect("write the device map");
+    dir
 }
 
 /// A simulated device: `msm serve` of the device map at `listen` (127.0.0.1:0 for any
@@ -76,7 +77,7 @@ fn gateway_with(
 /// Two devices, a broker and a gateway.
 struct Rig {
     peers: Peers,
-    dir: PathBuf,
+    dir: common::TempDir,
     broker: Broker,
     boiler: (Running, String),
     pump: (Running, String),

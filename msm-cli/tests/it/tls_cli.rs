@@ -54,13 +54,8 @@ fn free_port() -> String {
 }
 
 fn the_readme_tls_commands_run_as_written() {
-    let dir = common::temp_file("keep", "");
-    let dir = std::path::Path::new(&dir)
-        .parent()
-        .expect("dir")
-        .join("certs")
-        .display()
-        .to_string();
+    let scratch = common::TempDir::new();
+    let dir = scratch.join("certs").display().to_string();
     let port = free_port();
     let cmds = readme_tls_commands();
     assert_eq!(cmds.len(), 3, "three commands: {cmds:?}");

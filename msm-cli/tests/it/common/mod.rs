@@ -154,17 +154,60 @@ pub fn serve(args: &[&str]) -> (Running, String) {
     (server, addr)
 }
 
-/// Writes `text` to a fresh file in a temp dir; its path.
-pub fn temp_file(name: &str, text: &str) -> String {
-    use std::sync::atomic::{AtomicU32, Ordering};
-    static N: AtomicU32 = AtomicU32::new(0);
-    let dir = std::env::temp_dir().join(format!(
-        "msm-cli-{}-{}",
-        std::process::id(),
-        N.fetch_add(1, Ordering::Relaxed)
-    ));
-    std::fs::create_dir_all(&dir).expect("temp dir");
+/// A fresh folder under the system's temp dir, removed with what is in it when dropped
+/// (tests run many times: nothing of theirs stays behind).
+pub struct TempDir(PathBuf);
+
+impl TempDir {
+    pub fn new() -> TempDir {
+        use std::sync::atomic::{AtomicU32, Ordering};
+        static N: AtomicU32 = AtomicU32::new(0);
+        let dir = std::env::temp_dir().join(format!(
+            "msm-cli-{}-{}",
+            std::process::id(),
+            N.fetch_add(1, Ordering::Relaxed)
+        ));
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        TempDir(dir)
+    }
+}
+
+impl std::ops::Deref for TempDir {
+    type Target = Path;
+
+    fn deref(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// A file in a [`TempDir`] of its own; reads as its path. Removed when dropped.
+pub struct TempFile {
+    /// Held to remove the folder with the file.
+    _dir: TempDir,
+    path: String,
+}
+
+impl std::ops::Deref for TempFile {
+    type Target = str;
+
+    fn deref(&self) -> &str {
+        &self.path
+    }
+}
+
+/// Writes `text` to a fresh file in a temp dir of its own.
+pub fn temp_file(name: &str, text: &str) -> TempFile {
+    let dir = TempDir::new();
     let path = dir.join(name);
     std::fs::write(&path, text).expect("write temp file");
-    path.display().to_string()
+    TempFile {
+        path: path.display().to_string(),
+        _dir: dir,
+    }
 }

@@ -61,6 +61,8 @@ pub struct Web {
     pub msm: Running,
     pub url: String,
     pub modbus: String,
+    /// The map served, removed when the test is done with it.
+    _map: Option<crate::common::TempFile>,
 }
 
 /// `msm serve MAP --listen 127.0.0.1:0 --web 127.0.0.1:0 EXTRA...`.
@@ -84,7 +86,12 @@ pub fn serve_map(map_text: Option<&str>, extra: &[&str]) -> Web {
         .unwrap_or_else(|| panic!("no address in {serving:?}"))
         .to_string();
     let url = web_url(&msm);
-    Web { msm, url, modbus }
+    Web {
+        msm,
+        url,
+        modbus,
+        _map: map,
+    }
 }
 
 /// The web view's root URL, from `msm web: http://ADDR/ ...` on stderr.
