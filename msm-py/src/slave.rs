@@ -118,6 +118,14 @@ impl PySlave {
         Ok(self.with(|s| s.idle_timeout(t)))
     }
 
+    /// After answering, keep polling a connection for its next request this many
+    /// seconds before sleeping (default 50 µs, at most 0.001, 0 turns it off): a master
+    /// that asks again at once is then served several times as fast.
+    fn busy_poll(&self, seconds_polling: f64) -> PyResult<PySlave> {
+        let t = seconds("busy_poll", Some(seconds_polling))?.unwrap_or_default();
+        Ok(self.with(|s| s.busy_poll(t)))
+    }
+
     /// Serial lines: the parity (`"even"`, `"odd"`, `"none"`).
     fn parity(&self, name: String) -> PyResult<PySlave> {
         let p = parity(&name)?;

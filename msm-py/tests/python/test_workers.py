@@ -47,6 +47,21 @@ def test_master_and_slave_both_ways():
     assert not slave.running
 
 
+def test_a_slave_serves_with_busy_polling_off_or_at_its_longest():
+    for seconds in (0, 0.001):
+        plc = msm.Memory(4)
+        with msm.Slave.tcp("127.0.0.1:0").busy_poll(seconds).serve(plc) as slave:
+            hmi = msm.Memory(4)
+            with msm.Master.tcp(slave.local_addr).start(hmi) as master:
+                hmi.holding(1).set(7)
+                master.flush(timeout=10)
+                assert plc.holding(1).get() == 7
+    with pytest.raises(msm.BadDeclaration, match="busy_poll 2ms is longer than the 1ms allowed"):
+        msm.Slave.tcp("127.0.0.1:0").busy_poll(0.002).serve(msm.Memory(4))
+    with pytest.raises(msm.BadValue, match="busy_poll = -1"):
+        msm.Slave.tcp("127.0.0.1:0").busy_poll(-1)
+
+
 def test_wait_changed_sees_a_remote_write():
     plc = msm.Memory(4)
     with msm.Slave.tcp("127.0.0.1:0").serve(plc) as slave:

@@ -125,6 +125,7 @@ pub(crate) struct Config {
     pub(crate) worker_threads: usize,
     /// Units served from a memory of their own (`Slave::unit_memory`).
     pub(crate) unit_memories: Vec<(u8, Memory)>,
+    /// How long a connection's thread polls before it sleeps (`Slave::busy_poll`).
     pub(crate) busy_poll: Duration,
 }
 

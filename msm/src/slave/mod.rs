@@ -631,7 +631,7 @@ impl Slave {
     /// A master that sends its next request as soon as it has the answer then finds the
     /// slave awake, which spares a wake-up per request: one such connection was served
     /// about 3 times as fast on a 2-core machine (docs/benchmarks.md). Polling is only
-    /// done on plain Modbus/TCP connections, on machines with 2 CPUs or more, while the
+    /// done on plain TCP connections (Modbus/TCP and RTU over TCP, not TLS), on machines with 2 CPUs or more, while the
     /// slave serves at most half as many connections as there are CPUs, and for a master
     /// whose last request came within 4 budgets of the answer before it. A master that
     /// polls every few milliseconds never causes it, so it costs CPU time only while

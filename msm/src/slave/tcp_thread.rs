@@ -147,7 +147,7 @@ impl Threaded {
         // (each setsockopt is a system call).
         let mut read_timeout: Option<Option<Duration>> = None;
         let polling = &*settings.polling;
-        // The master answered the last answer quickly: poll before sleeping.
+        // The master's last request came soon after the answer before it: poll.
         let mut quick = false;
         loop {
             let mut frames = 0;
