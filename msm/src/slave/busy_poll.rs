@@ -15,7 +15,9 @@
 //!   (8 connections went at half the speed in the trial);
 //! - while the connection's master is quick: its last request came within
 //!   [`QUICK`] budgets of the answer before. A master polling every few milliseconds
-//!   never makes the slave poll, so a slave that is not loaded costs nothing more.
+//!   never makes the slave poll, so a slave that is not loaded costs nothing more;
+//! - while the polls pay off ([`Pace`]): after one that caught nothing, the next 1, 2,
+//!   4, … [`MAX_SKIP`] requests are waited for without polling.
 //!
 //! The budget is [`Slave::busy_poll`](super::Slave::busy_poll) (default
 //! [`DEFAULT_BUSY_POLL`](super::DEFAULT_BUSY_POLL)); zero turns polling off.
@@ -29,6 +31,10 @@ use std::time::{Duration, Instant};
 /// A gap up to this many budgets after an answer still marks the master as quick: a
 /// request that had to wake the slave arrives later than one the poll would have caught.
 pub(super) const QUICK: u32 = 4;
+
+/// Most requests a connection waits for without polling after polls caught nothing: a
+/// master whose requests come just too late for the budget costs at most one poll in 65.
+pub(super) const MAX_SKIP: u32 = 64;
 
 /// When and how long a slave's connections poll; shared by all of them.
 #[derive(Debug)]
@@ -83,6 +89,49 @@ impl BusyPoll {
             }
             std::hint::spin_loop();
         }
+    }
+}
+
+/// What a connection has learnt of its master's pace: whether polling for the next
+/// request pays off.
+#[derive(Debug, Default)]
+pub(super) struct Pace {
+    /// The master's last request came within [`QUICK`] budgets of the answer before it.
+    quick: bool,
+    /// Requests still to wait for without polling, after a poll that caught nothing.
+    skip: u32,
+    /// How many to skip after the next poll that catches nothing: doubles from 1 up to
+    /// [`MAX_SKIP`], and starts again once a poll catches a request.
+    backoff: u32,
+}
+
+impl Pace {
+    /// Whether to poll before the next read.
+    pub(super) fn poll_now(&mut self) -> bool {
+        if !self.quick {
+            return false;
+        }
+        if self.skip > 0 {
+            self.skip -= 1;
+            return false;
+        }
+        true
+    }
+
+    /// A poll caught the next request (`true`), or its budget ran out (`false`).
+    pub(super) fn polled(&mut self, caught: bool) {
+        if caught {
+            self.backoff = 0;
+        } else {
+            self.backoff = (self.backoff * 2).clamp(1, MAX_SKIP);
+            self.skip = self.backoff;
+        }
+    }
+
+    /// Whether the master's last request came quickly ([`BusyPoll::quick`]); `false`
+    /// also when it was not timed.
+    pub(super) fn came(&mut self, quick: bool) {
+        self.quick = quick;
     }
 }
 
@@ -149,6 +198,54 @@ mod tests {
             !poll.quick(Duration::from_micros(201)),
             "a slower master is not"
         );
+    }
+
+    /// Polls made for `requests` requests, each caught by the poll or not.
+    fn polls(requests: usize, caught: impl Fn(usize) -> bool) -> usize {
+        let mut pace = Pace::default();
+        let mut polls = 0;
+        for i in 0..requests {
+            if pace.poll_now() {
+                polls += 1;
+                pace.polled(caught(i));
+            }
+            pace.came(true);
+        }
+        polls
+    }
+
+    #[test]
+    fn a_master_just_too_slow_for_the_budget_is_rarely_polled_for() {
+        assert_eq!(polls(1000, |_| true), 999, "every request after the first");
+        // Polls at 1, then after skipping 1, 2, 4, ... 64, then every 65th.
+        let never = polls(1000, |_| false);
+        assert!(
+            (15..=25).contains(&never),
+            "{never} polls for 1000 requests"
+        );
+        // A master fast again after a slow spell is polled for again at once.
+        let mut pace = Pace::default();
+        pace.came(true);
+        for _ in 0..200 {
+            if pace.poll_now() {
+                pace.polled(false);
+            }
+        }
+        while !pace.poll_now() {}
+        pace.polled(true);
+        assert!(
+            pace.poll_now() && pace.poll_now(),
+            "caught once: polls every time again"
+        );
+    }
+
+    #[test]
+    fn a_slow_master_is_never_polled_for() {
+        let mut pace = Pace::default();
+        for _ in 0..100 {
+            pace.came(false);
+            assert!(!pace.poll_now());
+        }
     }
 
     #[cfg(unix)]

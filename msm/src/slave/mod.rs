@@ -633,9 +633,10 @@ impl Slave {
     /// about 3 times as fast on a 2-core machine (docs/benchmarks.md). Polling is only
     /// done on plain TCP connections (Modbus/TCP and RTU over TCP, not TLS), on machines with 2 CPUs or more, while the
     /// slave serves at most half as many connections as there are CPUs, and for a master
-    /// whose last request came within 4 budgets of the answer before it. A master that
-    /// polls every few milliseconds never causes it, so it costs CPU time only while
-    /// a master keeps the slave busy.
+    /// whose last request came within 4 budgets of the answer before it; after a poll
+    /// that caught nothing, the next 1, 2, 4, … 64 requests are waited for without one.
+    /// A master that polls every few milliseconds never causes it, so it costs CPU time
+    /// only while a master keeps the slave busy.
     ///
     /// ```
     /// use msm::{Master, Memory, Slave};

@@ -19,6 +19,7 @@ use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
+use super::busy_poll::Pace;
 use super::session::Session;
 use super::tcp::{Close, Connection, SERVED, answer, millis};
 use crate::memory::Peer;
@@ -147,8 +148,7 @@ impl Threaded {
         // (each setsockopt is a system call).
         let mut read_timeout: Option<Option<Duration>> = None;
         let polling = &*settings.polling;
-        // The master's last request came soon after the answer before it: poll.
-        let mut quick = false;
+        let mut pace = Pace::default();
         loop {
             let mut frames = 0;
             loop {
@@ -210,7 +210,11 @@ impl Threaded {
             // and time how quick it is.
             let waiting_since = (wait.is_none() && polling.applies()).then(Instant::now);
             let polled = match waiting_since {
-                Some(_) if quick => polling.read(stream, session.read_space()),
+                Some(_) if pace.poll_now() => {
+                    let polled = polling.read(stream, session.read_space());
+                    pace.polled(polled.is_some());
+                    polled
+                }
                 _ => None,
             };
             match polled.unwrap_or_else(|| stream.read(session.read_space())) {
@@ -222,9 +226,9 @@ impl Threaded {
                 Ok(n) => {
                     last_input = Instant::now();
                     now = last_input;
-                    quick = waiting_since.is_some_and(|since| {
+                    pace.came(waiting_since.is_some_and(|since| {
                         polling.quick(last_input.saturating_duration_since(since))
-                    });
+                    }));
                     session.filled(now, n);
                 }
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
