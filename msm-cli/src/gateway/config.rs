@@ -591,35 +591,19 @@ mod tests {
     const MAP: &str = "[memory]\nholding_registers = 4\n[vars]\nT = { area = \"holding\", address = 0, type = \"u16\" }\n";
 
     /// A folder of its own with the maps in it, removed when dropped.
-    struct MapDir(PathBuf);
-
-    impl std::ops::Deref for MapDir {
-        type Target = Path;
-
-        fn deref(&self) -> &Path {
-            &self.0
-        }
-    }
-
-    impl Drop for MapDir {
-        fn drop(&mut self) {
-            let _ = std::fs::remove_dir_all(&self.0);
-        }
-    }
-
-    fn dir_with_map(test: &str) -> MapDir {
-        use std::sync::atomic::{AtomicU32, Ordering};
-        static N: AtomicU32 = AtomicU32::new(0);
-        let n = N.fetch_add(1, Ordering::Relaxed);
-        let dir = std::env::temp_dir().join(format!("msm-gw-{test}-{}-{n}", std::process::id()));
-        std::fs::create_dir_all(&dir).expect("temp dir");
-        std::fs::write(dir.join("m.toml"), MAP).expect("map");
-        std::fs::write(dir.join("slash.toml"), MAP.replace("T = ", "\"A/B\" = ")).expect("map");
-        MapDir(dir)
+    fn dir_with_map(test: &str) -> tempfile::TempDir {
+        let dir = tempfile::Builder::new()
+            .prefix(&format!("msm-gw-{test}-"))
+            .tempdir()
+            .expect("temp dir");
+        std::fs::write(dir.path().join("m.toml"), MAP).expect("map");
+        let slash = MAP.replace("T = ", "\"A/B\" = ");
+        std::fs::write(dir.path().join("slash.toml"), slash).expect("map");
+        dir
     }
 
     fn errors(text: &str) -> String {
-        match Config::parse(text, "gw.toml", &dir_with_map("errors")) {
+        match Config::parse(text, "gw.toml", dir_with_map("errors").path()) {
             Ok(_) => panic!("accepted:\n{text}"),
             Err(e) => e.to_string(),
         }
@@ -629,7 +613,7 @@ mod tests {
     fn a_complete_file_is_read_with_its_defaults() {
         let text = "[mqtt]\nurl = \"mqtt://u:p@127.0.0.1:1999\"\n[serve]\nlisten = \"127.0.0.1:0\"\n\
                     [[device]]\nname = \"boiler\"\nmap = \"m.toml\"\nconnect = \"127.0.0.1:5021\"\nunit_id = 3\n";
-        let c = Config::parse(text, "gw.toml", &dir_with_map("complete")).expect("valid");
+        let c = Config::parse(text, "gw.toml", dir_with_map("complete").path()).expect("valid");
         assert_eq!((c.mqtt.host.as_str(), c.mqtt.port), ("127.0.0.1", 1999));
         assert_eq!(
             (c.mqtt.username.as_deref(), c.mqtt.password.as_deref()),

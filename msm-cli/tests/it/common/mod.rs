@@ -155,20 +155,17 @@ pub fn serve(args: &[&str]) -> (Running, String) {
 }
 
 /// A fresh folder under the system's temp dir, removed with what is in it when dropped
-/// (tests run many times: nothing of theirs stays behind).
-pub struct TempDir(PathBuf);
+/// (tests run many times: nothing of theirs stays behind). Reads as its path.
+pub struct TempDir(tempfile::TempDir);
 
 impl TempDir {
     pub fn new() -> TempDir {
-        use std::sync::atomic::{AtomicU32, Ordering};
-        static N: AtomicU32 = AtomicU32::new(0);
-        let dir = std::env::temp_dir().join(format!(
-            "msm-cli-{}-{}",
-            std::process::id(),
-            N.fetch_add(1, Ordering::Relaxed)
-        ));
-        std::fs::create_dir_all(&dir).expect("temp dir");
-        TempDir(dir)
+        TempDir(
+            tempfile::Builder::new()
+                .prefix("msm-cli-")
+                .tempdir()
+                .expect("temp dir"),
+        )
     }
 }
 
@@ -176,13 +173,7 @@ impl std::ops::Deref for TempDir {
     type Target = Path;
 
     fn deref(&self) -> &Path {
-        &self.0
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
+        self.0.path()
     }
 }
 
