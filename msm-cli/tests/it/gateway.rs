@@ -77,11 +77,12 @@ fn gateway_with(
 /// Two devices, a broker and a gateway.
 struct Rig {
     peers: Peers,
-    dir: common::TempDir,
     broker: Broker,
     boiler: (Running, String),
     pump: (Running, String),
     gw: (Running, String),
+    /// Last, so that it is removed after the processes using it are stopped.
+    dir: common::TempDir,
 }
 
 fn rig() -> Option<Rig> {
