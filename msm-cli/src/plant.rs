@@ -50,12 +50,12 @@ impl Plant {
             let t = self.ticks as f32 * TICK.as_secs_f32();
             let level = f32::from(self.setpoint.get()) / 10.0 + 5.0 * (t * 0.8).sin();
             self.level.set((level * 100.0).round() / 100.0)?;
-            if self.ticks % 10 == 0 {
+            if self.ticks.is_multiple_of(10) {
                 let drift = ((t * 0.1).sin() * 3.0) as i16;
                 self.temperature.set(215 + drift)?;
             }
         }
-        if self.ticks % 30 == 0 {
+        if self.ticks.is_multiple_of(30) {
             self.alarm.update(|a| !a)?;
         }
         Ok(())

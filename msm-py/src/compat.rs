@@ -441,7 +441,7 @@ impl MemoryStore {
         for a in 0..self.size {
             let v = self.word(i64::from(a))?.get();
             out.push_str(&format!("'{a:0digits$}': {v:05} | "));
-            if (a as usize + 1) % cols == 0 {
+            if (a as usize + 1).is_multiple_of(cols) {
                 out.push('\n');
             }
         }

@@ -86,7 +86,7 @@ pub(crate) async fn run(a: DemoArgs) -> CmdResult {
             }
             _ = write_tick.tick() => {
                 writes += 1;
-                if writes % 5 == 0 {
+                if writes.is_multiple_of(5) {
                     // Now and then, stop and restart the plant through a coil.
                     let on = !start.get();
                     start.set(on)?;

@@ -71,11 +71,12 @@ fn report_status(console: &mut Console, peer: &str, unit: u8, last: &Status, now
     if now.connected && !last.connected {
         console.event(&format!("connected to {peer}"));
     }
-    if !now.connected && (last.connected || last.last_error != now.last_error) {
-        if let Some(e) = &now.last_error {
-            let hint = crate::failure::link_hint(peer);
-            console.event(&format!("{e}{hint} (retrying)"));
-        }
+    if !now.connected
+        && (last.connected || last.last_error != now.last_error)
+        && let Some(e) = &now.last_error
+    {
+        let hint = crate::failure::link_hint(peer);
+        console.event(&format!("{e}{hint} (retrying)"));
     }
     for e in &now.block_errors {
         if !last.block_errors.contains(e) {

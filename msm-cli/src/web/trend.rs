@@ -34,10 +34,10 @@ impl Trend {
         }
         let step = n.div_ceil(max - 1);
         let mut out: Vec<(u64, f64)> = self.points.iter().step_by(step).copied().collect();
-        if let Some(&last) = self.points.back() {
-            if out.last() != Some(&last) {
-                out.push(last);
-            }
+        if let Some(&last) = self.points.back()
+            && out.last() != Some(&last)
+        {
+            out.push(last);
         }
         out
     }

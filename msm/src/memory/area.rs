@@ -249,7 +249,7 @@ impl AreaData {
         } else {
             self.read_bits_shifted(first, shift, out);
         }
-        if count % 8 != 0
+        if !count.is_multiple_of(8)
             && let Some(last) = out.last_mut()
         {
             *last &= (1u8 << (count % 8)) - 1;
@@ -266,7 +266,7 @@ impl AreaData {
 
     /// Writes `count` bits packed LSB-first in `src` to items from `index` on.
     pub(crate) fn write_bits(&mut self, index: usize, count: usize, src: &[u8]) {
-        if index % 8 == 0 {
+        if index.is_multiple_of(8) {
             let whole = count / 8;
             let first = index / 8;
             self.data[first..first + whole].copy_from_slice(&src[..whole]);

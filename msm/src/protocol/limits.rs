@@ -77,7 +77,7 @@ pub(crate) const fn check_read_byte_count(
     registers: bool,
 ) -> Result<(), &'static str> {
     let count = byte_count as usize;
-    if count == 0 || count > MAX_READ_BYTE_COUNT || (registers && count % 2 != 0) {
+    if count == 0 || count > MAX_READ_BYTE_COUNT || (registers && !count.is_multiple_of(2)) {
         Err(if registers {
             "an even 2..=250"
         } else {

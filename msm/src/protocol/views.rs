@@ -35,7 +35,7 @@ impl<'a> Registers<'a> {
     /// assert!(Registers::new(&[0x00]).is_err());
     /// ```
     pub const fn new(bytes: &'a [u8]) -> Result<Self, ViewError> {
-        if bytes.len() % 2 != 0 {
+        if !bytes.len().is_multiple_of(2) {
             return Err(ViewError::OddLength { len: bytes.len() });
         }
         Ok(Self { bytes })

@@ -245,7 +245,7 @@ fn no_toggle_of_bit_0_is_lost_while_a_master_sets_bit_15_of_the_same_register() 
             while !stop.load(Ordering::Relaxed) && began.elapsed() < Duration::from_secs(20) {
                 plc_bit0.update(|b| !b).expect("toggle");
                 n += 1;
-                if n % 64 == 0 {
+                if n.is_multiple_of(64) {
                     thread::yield_now();
                 }
             }

@@ -217,11 +217,11 @@ fn a_slave_restarted_mid_stream_ends_up_with_every_last_local_write() {
                 let i = (n as usize) % vars.len();
                 vars[i].set(n).expect("set");
                 coils[(n as usize) % coils.len()]
-                    .set(n % 3 == 0)
+                    .set(n.is_multiple_of(3))
                     .expect("set");
                 last.lock().expect("lock")[i] = n;
                 n += 1;
-                if n % 64 == 0 {
+                if n.is_multiple_of(64) {
                     thread::yield_now();
                 }
             }

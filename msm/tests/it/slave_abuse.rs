@@ -211,7 +211,7 @@ fn a_client_that_never_reads_is_closed_and_others_are_served() {
             break; // stalled, or already closed by the slave
         }
         bursts += 1;
-        if bursts % 50 == 0 {
+        if bursts.is_multiple_of(50) {
             still_served(addr, bursts as u16);
         }
     }
