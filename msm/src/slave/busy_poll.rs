@@ -25,7 +25,7 @@
 use std::io;
 use std::net::TcpStream;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 /// A gap up to this many budgets after an answer still marks the master as quick: a
@@ -44,6 +44,8 @@ pub(crate) struct BusyPoll {
     most_connections: usize,
     /// Connections served on a thread of their own now.
     connections: AtomicUsize,
+    /// Polls that caught a request: what the tests see of it working.
+    caught: AtomicU64,
 }
 
 impl BusyPoll {
@@ -54,6 +56,7 @@ impl BusyPoll {
             budget: if polls { budget } else { Duration::ZERO },
             most_connections: cpus / 2,
             connections: AtomicUsize::new(0),
+            caught: AtomicU64::new(0),
         }
     }
 
@@ -82,13 +85,24 @@ impl BusyPoll {
             match read_now(stream, buf) {
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                done => return Some(done),
+                done => {
+                    self.caught.fetch_add(1, Ordering::Relaxed);
+                    return Some(done);
+                }
             }
             if Instant::now() >= deadline {
                 return None;
             }
             std::hint::spin_loop();
         }
+    }
+}
+
+impl BusyPoll {
+    /// Polls that caught a request so far.
+    #[cfg(test)]
+    pub(crate) fn caught(&self) -> u64 {
+        self.caught.load(Ordering::Relaxed)
     }
 }
 
@@ -246,6 +260,57 @@ mod tests {
             pace.came(false);
             assert!(!pace.poll_now());
         }
+    }
+
+    /// Sends `n` reads of one register, each once the answer before it is in, with
+    /// `gap` between an answer and the next request; the slave's polls that caught one.
+    fn polls_caught_serving(budget: Duration, gap: Duration, n: u16) -> u64 {
+        use std::io::Read;
+        let slave = crate::Slave::tcp("127.0.0.1:0")
+            .busy_poll(budget)
+            .serve(crate::Memory::new(1))
+            .expect("serve");
+        let mut master = TcpStream::connect(slave.local_addr()).expect("connect");
+        master.set_nodelay(true).expect("nodelay");
+        master
+            .set_read_timeout(Some(Duration::from_secs(10)))
+            .expect("timeout");
+        let mut answer = [0; 11];
+        for id in 0..n {
+            let [hi, lo] = id.to_be_bytes();
+            master
+                .write_all(&[hi, lo, 0, 0, 0, 6, 1, 3, 0, 0, 0, 1])
+                .expect("request");
+            master.read_exact(&mut answer).expect("answer");
+            assert_eq!(&answer[..2], &[hi, lo], "the answer to request {id}");
+            if !gap.is_zero() {
+                std::thread::sleep(gap); // the master's pace, not a synchronisation
+            }
+        }
+        slave.polls_caught()
+    }
+
+    fn cpus() -> usize {
+        std::thread::available_parallelism().map_or(1, usize::from)
+    }
+
+    #[test]
+    fn a_slave_polls_for_a_master_that_asks_again_at_once() {
+        // The longest budget: on a loaded machine an answer still comes back within it.
+        let caught = polls_caught_serving(crate::slave::MAX_BUSY_POLL, Duration::ZERO, 300);
+        if cfg!(unix) && cpus() >= 2 {
+            assert!(caught > 0, "no poll caught a request of 300");
+        } else {
+            assert_eq!(caught, 0, "one CPU: never polls");
+        }
+    }
+
+    #[test]
+    fn a_slave_does_not_poll_when_told_not_to_or_for_a_slow_master() {
+        assert_eq!(polls_caught_serving(Duration::ZERO, Duration::ZERO, 100), 0);
+        // 2 ms apart is 40 budgets of 50 µs: never quick.
+        let slow = polls_caught_serving(Duration::from_micros(50), Duration::from_millis(2), 50);
+        assert_eq!(slow, 0, "a master 2 ms apart was polled for");
     }
 
     #[cfg(unix)]

@@ -21,6 +21,12 @@ impl Parts {
         self.stats.connections.load(Ordering::Relaxed)
     }
 
+    /// Busy polls that caught a request, over the slave's life.
+    #[cfg(test)]
+    pub(crate) fn polls_caught(&self) -> u64 {
+        self.stats.polling.as_ref().map_or(0, |p| p.caught())
+    }
+
     /// Either handle's `Debug`, under the handle's name.
     fn debug(&self, handle: &str, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct(handle)
@@ -88,6 +94,12 @@ impl SlaveHandle {
     /// ```
     pub fn connections(&self) -> usize {
         self.parts.connections()
+    }
+
+    /// Busy polls that caught a request ([`Slave::busy_poll`](super::Slave::busy_poll)).
+    #[cfg(test)]
+    pub(crate) fn polls_caught(&self) -> u64 {
+        self.parts.polls_caught()
     }
 
     /// Stops accepting, closes every connection (requests already executed are

@@ -8,6 +8,7 @@ use std::sync::Arc;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
+use super::busy_poll::BusyPoll;
 use super::config::Settings;
 use super::handle::{AsyncSlaveHandle, Parts, SlaveHandle};
 use super::rtu::SerialServer;
@@ -29,7 +30,7 @@ pub(crate) fn blocking(
     tls: Option<Acceptor>,
 ) -> Result<SlaveHandle> {
     let (listener, local_addr) = bind(addr)?;
-    let parts = new_parts(local_addr);
+    let parts = new_parts(local_addr, Some(settings.polling.clone()));
     let (thread_stop, thread_stats) = (parts.stop.clone(), parts.stats.clone());
     let addr_owned = addr.to_string();
     let thread = on_own_thread(
@@ -60,7 +61,7 @@ pub(crate) fn blocking_serial(
     settings: Settings,
     mem: Memory,
 ) -> Result<SlaveHandle> {
-    let parts = new_parts(SERIAL_ADDR);
+    let parts = new_parts(SERIAL_ADDR, None);
     let thread_stop = parts.stop.clone();
     let name = format!("msm-slave {}", line.path);
     let thread = on_own_thread(name, 1, "slave", move || {
@@ -75,17 +76,20 @@ pub(crate) fn in_runtime_serial(
     settings: Settings,
     mem: Memory,
 ) -> Result<AsyncSlaveHandle> {
-    let parts = new_parts(SERIAL_ADDR);
+    let parts = new_parts(SERIAL_ADDR, None);
     let server = serial_server(&line, settings, mem, parts.stop.clone())?;
     let task = tokio::spawn(server.run());
     Ok(AsyncSlaveHandle::new(parts, task))
 }
 
 /// A handle's parts for a slave at `local_addr`: fresh statistics, not stopped.
-fn new_parts(local_addr: SocketAddr) -> Parts {
+fn new_parts(local_addr: SocketAddr, polling: Option<Arc<BusyPoll>>) -> Parts {
     Parts {
         local_addr,
-        stats: Arc::new(Stats::default()),
+        stats: Arc::new(Stats {
+            polling,
+            ..Stats::default()
+        }),
         stop: CancellationToken::new(),
     }
 }
@@ -128,7 +132,7 @@ pub(crate) fn in_runtime(
 ) -> Result<AsyncSlaveHandle> {
     let (listener, local_addr) = bind(addr)?;
     let listener = TcpListener::from_std(listener).map_err(|e| listen_error(addr, e))?;
-    let parts = new_parts(local_addr);
+    let parts = new_parts(local_addr, Some(settings.polling.clone()));
     let server = Server {
         listener,
         settings: Arc::new(settings),

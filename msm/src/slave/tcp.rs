@@ -14,6 +14,7 @@ use tokio::task::JoinSet;
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
+use super::busy_poll::BusyPoll;
 use super::config::{Settings, WhenFull};
 use super::exec::{self, Context};
 use super::session::{Incoming, Session, StreamError};
@@ -24,6 +25,8 @@ use crate::protocol::{ExceptionCode, encode_exception};
 #[derive(Debug, Default)]
 pub(crate) struct Stats {
     pub(crate) connections: AtomicUsize,
+    /// The connections' busy polling, for its counters (`None` on a serial line).
+    pub(crate) polling: Option<Arc<BusyPoll>>,
 }
 
 /// The accept loop and everything it needs to start connections.
