@@ -22,7 +22,6 @@ impl Parts {
     }
 
     /// Busy polls that caught a request, over the slave's life.
-    #[cfg(test)]
     pub(crate) fn polls_caught(&self) -> u64 {
         self.stats.polling.as_ref().map_or(0, |p| p.caught())
     }
@@ -32,6 +31,7 @@ impl Parts {
         f.debug_struct(handle)
             .field("local_addr", &self.local_addr)
             .field("connections", &self.connections())
+            .field("polls_caught", &self.polls_caught())
             .finish()
     }
 }
