@@ -4,7 +4,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use msm::protocol::{MAX_PDU_LEN, Request, Response};
+use msm_proto::{MAX_PDU_LEN, Request, Response};
 
 fuzz_target!(|pdu: &[u8]| {
     match Request::decode(pdu) {

@@ -5,7 +5,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use msm::protocol::{Request, Response, rtu, tcp};
+use msm_proto::{Request, Response, rtu, tcp};
 
 fuzz_target!(|stream: &[u8]| {
     let mut rest = stream;

@@ -51,28 +51,39 @@
 //! # Ok::<(), msm::Error>(())
 //! ```
 #![forbid(unsafe_code)]
+// Without the workers, the interface memory offers masters and slaves (stamps, dirty
+// marks, remote writes) has no user in the crate.
+#![cfg_attr(not(feature = "workers"), allow(dead_code))]
 
-mod error;
 #[cfg(feature = "map")]
 pub mod map;
+#[cfg(feature = "workers")]
 pub mod master;
 pub mod memory;
-pub mod protocol;
+pub use msm_proto as protocol;
+pub mod authz;
+#[cfg(feature = "workers")]
 pub mod slave;
 mod time;
+#[cfg(feature = "workers")]
 pub mod transport;
+mod types;
+#[cfg(feature = "workers")]
 mod worker;
 
-pub use error::{Error, Result};
 #[cfg(feature = "map")]
 pub use map::{AnyVar, DynValue, Map, MapBuilder, MapError, MapMemory, VarDef, VarType};
+#[cfg(feature = "workers")]
 pub use master::{AsyncMasterHandle, Master, MasterHandle, Plan, Status};
 pub use memory::{
     Area, AreaSpec, Byte, Change, Counted, Lagged, Memory, MemoryBuilder, Order, Origin, Peer,
     Quality, RecvTimeoutError, Subscription, Value, Var,
 };
+#[cfg(feature = "workers")]
 pub use slave::{AsyncSlaveHandle, Slave, SlaveHandle};
+#[cfg(feature = "workers")]
 pub use transport::{Parity, SerialConfig};
+pub use types::{Error, Result};
 
 /// The README's Rust examples, compiled and run as doctests.
 #[cfg(doctest)]

@@ -5,7 +5,7 @@
 
 use std::io;
 
-use crate::error::{Error, Result};
+use crate::types::{Error, Result};
 
 /// Runs a server on a new thread with a runtime of its own. `setup` runs on that thread
 /// inside the runtime (so it can register sockets and ports) and returns the server's

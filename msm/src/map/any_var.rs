@@ -4,10 +4,10 @@ use std::any::Any;
 use std::sync::Arc;
 
 use super::def::VarDef;
-use super::error::{MapError, MapErrorKind};
-use super::types::{DynValue, VarType};
-use crate::error::Error;
 use crate::memory::{Area, Byte, Change, Memory, Quality, Value, Var};
+use crate::types::Error;
+use crate::types::{DynValue, VarType};
+use crate::types::{MapError, MapErrorKind};
 
 /// The typed variable behind an [`AnyVar`]: one variant per Rust type (`bool` serves
 /// both `bool` and `bit`).

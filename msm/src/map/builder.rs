@@ -1,9 +1,9 @@
 //! A map built in code: the same checks as a map file, without the file.
 
 use super::def::VarDef;
-use super::error::{MapError, MapErrorKind};
 use super::{Map, Places};
 use crate::memory::{Area, AreaSpec, Order};
+use crate::types::{MapError, MapErrorKind};
 
 /// Builds a [`Map`] in code, for programs that learn their variables from elsewhere (a
 /// command line, a database). Every check a map file gets is made by [`build`](Self::build).

@@ -1,9 +1,9 @@
 //! A variable as a map file declares it.
 
-use super::error::MapErrorKind;
-use super::types::{DynValue, VarType};
-use crate::error::Error;
 use crate::memory::{Area, Byte, MAX_VAR_REGISTERS, Order};
+use crate::types::Error;
+use crate::types::MapErrorKind;
+use crate::types::{DynValue, VarType};
 
 /// One variable of a map file, checked: its area, address, type and the keys that
 /// apply to that type.

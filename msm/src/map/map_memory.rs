@@ -3,10 +3,11 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
+use super::Map;
 use super::any_var::AnyVar;
-use super::error::{MapError, MapErrorKind};
-use super::{Map, suggest};
 use crate::memory::{Memory, Value, Var};
+use crate::types::suggest;
+use crate::types::{MapError, MapErrorKind};
 
 /// A map's [`Memory`] with every variable declared on it, in declaration order and by
 /// name. Hand [`memory`](MapMemory::memory) to a slave or a master; read and write the

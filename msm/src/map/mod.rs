@@ -43,23 +43,21 @@
 mod any_var;
 mod builder;
 mod def;
-mod error;
 mod map_memory;
 mod parse;
-mod suggest;
-mod types;
 
 use std::path::Path;
 
+use crate::types::suggest;
+pub use crate::types::{DynValue, VarType};
+pub use crate::types::{MapError, MapErrorKind, Position};
 pub use any_var::AnyVar;
 pub use builder::MapBuilder;
 pub use def::VarDef;
-pub use error::{MapError, MapErrorKind, Position};
 pub use map_memory::MapMemory;
-pub use types::{DynValue, VarType};
 
+use crate::authz::Roles;
 use crate::memory::{Area, AreaSpec, Memory, Order};
-use crate::slave::Roles;
 
 /// A map file, read and checked: the four areas, the default word order and the
 /// variables in the order the file declares them. [`build`](Map::build) makes the memory.

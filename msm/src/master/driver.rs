@@ -11,9 +11,9 @@ use tokio::time::Instant;
 use super::core::backoff::Backoff;
 use super::engine::{Engine, Event};
 use super::status::Status;
-use crate::error::{Error, Result};
 use crate::memory::Peer;
 use crate::transport::{Link, Stream};
+use crate::types::{Error, Result};
 
 /// Where a waiter wants its answer: a blocked thread or a task.
 pub(crate) enum Reply {

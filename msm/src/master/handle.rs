@@ -8,8 +8,8 @@ use tokio::sync::{mpsc, oneshot};
 
 use super::driver::{Command, Reply, gone};
 use super::status::Status;
-use crate::error::{Error, Result};
 use crate::memory::Memory;
+use crate::types::{Error, Result};
 
 pub(crate) struct Parts {
     pub(crate) commands: mpsc::UnboundedSender<Command>,

@@ -24,10 +24,9 @@
 mod core;
 mod driver;
 mod handle;
-mod status;
 
 // The core's modules under their short names, for the driver and the handles.
-use self::core::{engine, planner, sync};
+use self::core::{engine, planner, status};
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -38,9 +37,9 @@ pub use handle::{AsyncMasterHandle, MasterHandle};
 pub use planner::Plan;
 pub use status::{BlockError, DepthReason, Fault, Operation, Status};
 
-use crate::error::{Error, Result};
 use crate::memory::{Memory, Peer};
 use crate::transport::{Framing as LinkFraming, Link, LinkSpec, Parity, SerialConfig, TcpAddr};
+use crate::types::{Error, Result};
 use driver::{Driver, DriverConfig};
 use engine::{Config, Engine, Framing, RtuTiming, Unit};
 

@@ -1,7 +1,7 @@
 //! Building a memory with all four areas.
 
 use super::{Area, AreaSpec, Memory, Order};
-use crate::error::Result;
+use crate::types::Result;
 
 /// Sets the four areas and the default word order of a [`Memory`].
 /// Every area defaults to empty, starting at address 0.

@@ -4,9 +4,8 @@ use std::collections::VecDeque;
 use std::fmt;
 use std::net::SocketAddr;
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, Weak};
+use std::task::{Poll, Waker};
 use std::time::{Duration, Instant};
-
-use tokio::sync::Notify;
 
 use super::counted::Counted;
 use super::{Area, Shared};
@@ -182,7 +181,6 @@ pub enum RecvTimeoutError {
 struct Queue {
     inner: Mutex<QueueInner>,
     ready: Condvar,
-    ready_async: Notify,
     capacity: usize,
 }
 
@@ -192,6 +190,9 @@ struct QueueInner {
     /// Threads blocked in `recv_timeout`: the condvar is only signalled for them (a
     /// signal is a system call, paid per change otherwise).
     blocked: usize,
+    /// The task awaiting [`Subscription::recv`], if one found the queue empty: a plain
+    /// std waker, so that the memory holds no runtime's type.
+    waker: Option<Waker>,
 }
 
 impl Queue {
@@ -210,12 +211,13 @@ impl Queue {
         }
         q.events.push_back(change);
         let blocked = q.blocked > 0;
+        let waker = if was_empty { q.waker.take() } else { None };
         drop(q);
         if blocked {
             self.ready.notify_all();
         }
-        if was_empty {
-            self.ready_async.notify_one();
+        if let Some(waker) = waker {
+            waker.wake();
         }
     }
 
@@ -259,9 +261,9 @@ impl Subscribers {
                 events: VecDeque::new(),
                 lagged: 0,
                 blocked: 0,
+                waker: None,
             }),
             ready: Condvar::new(),
-            ready_async: Notify::new(),
             capacity: capacity.max(1),
         });
         self.entries.push(Entry {
@@ -345,13 +347,22 @@ impl Subscription {
     /// # Ok(()) }
     /// ```
     pub async fn recv(&mut self) -> Result<Change, Lagged> {
-        loop {
-            let notified = self.queue.ready_async.notified();
-            if let Some(r) = self.queue.take(&mut self.queue.lock()) {
-                return r;
+        std::future::poll_fn(|cx| {
+            let mut q = self.queue.lock();
+            match self.queue.take(&mut q) {
+                Some(r) => Poll::Ready(r),
+                None => {
+                    // Checked and registered under one lock: a change pushed after this
+                    // finds the waker and wakes it.
+                    match &mut q.waker {
+                        Some(w) if w.will_wake(cx.waker()) => {}
+                        slot => *slot = Some(cx.waker().clone()),
+                    }
+                    Poll::Pending
+                }
             }
-            notified.await;
-        }
+        })
+        .await
     }
 
     /// Blocks the thread until the next change or the timeout.

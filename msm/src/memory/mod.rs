@@ -23,8 +23,6 @@ mod area;
 mod builder;
 mod change;
 mod counted;
-mod order;
-pub mod quality;
 mod sync;
 mod value;
 mod var;
@@ -32,20 +30,19 @@ mod var;
 use std::fmt;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
+pub use crate::types::quality;
+pub use crate::types::{Area, AreaSpec, Byte, Order, Quality};
 pub(crate) use area::AreaData;
-pub use area::{Area, AreaSpec};
 pub use builder::MemoryBuilder;
 pub(crate) use change::Subscribers;
 pub use change::{Change, Lagged, Origin, Peer, RecvTimeoutError, Subscription};
 pub use counted::Counted;
-pub use order::{Byte, Order};
-pub use quality::Quality;
 pub(crate) use sync::{SyncState, WHOLE};
 pub use value::Value;
 pub(crate) use var::Layout;
 pub use var::Var;
 
-use crate::error::{Error, Result};
+use crate::types::{Error, Result};
 use value::Shape;
 
 /// The most registers one variable may span: what one FC16 write can carry, so that a

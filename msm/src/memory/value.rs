@@ -1,6 +1,6 @@
 //! The value types a variable can hold, and how each maps onto bits and registers.
 
-use crate::error::Error;
+use crate::types::Error;
 
 /// The shape a value type takes in memory; decides which areas and declarations fit it.
 #[doc(hidden)]

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use super::quality::{BlockError, Quality};
 use super::value::{Raw, RawMut};
 use super::{Area, Byte, Change, MAX_VAR_REGISTERS, Memory, Order, Origin, State, Value};
-use crate::error::{Error, Result};
+use crate::types::{Error, Result};
 
 /// How a variable lies over its area's items.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

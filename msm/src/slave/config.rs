@@ -4,16 +4,16 @@ use std::net::IpAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use super::authz::Authorizer;
 use super::busy_poll::BusyPoll;
 use super::hooks::{ReadOnly, Validator};
 use super::identity::{DeviceIdentity, Objects};
 use super::ipnet::IpNet;
 use super::routes::{Route, Routes};
-use crate::error::{Error, Result};
+use crate::authz::Authorizer;
 use crate::memory::{Area, AreaSpec, Memory};
 use crate::protocol::tcp;
 use crate::transport::Framing;
+use crate::types::{Error, Result};
 
 /// Default most connections served at once.
 /// ```

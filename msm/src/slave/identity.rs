@@ -1,8 +1,8 @@
 //! Device identification (FC43 / MEI 14): the objects a slave reports, and choosing
 //! which of them answer a request.
 
-use crate::error::Error;
 use crate::protocol::{ExceptionCode, MAX_PDU_LEN, ReadDeviceIdCode, encode_device_identification};
+use crate::types::Error;
 
 /// What the slave reports to Read Device Identification (FC43 / MEI 14).
 ///

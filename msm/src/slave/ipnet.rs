@@ -7,7 +7,7 @@ use std::fmt;
 use std::net::IpAddr;
 use std::str::FromStr;
 
-use crate::error::Error;
+use crate::types::Error;
 
 /// An IPv4 or IPv6 network: an address and a prefix length, as in `192.168.0.0/16` or
 /// `fd00::/8`. A bare address is a network of one host.

@@ -31,12 +31,10 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
-mod authz;
 mod busy_poll;
 mod config;
 mod core;
 mod handle;
-mod hooks;
 mod identity;
 mod ipnet;
 mod routes;
@@ -49,7 +47,7 @@ use std::ops::RangeBounds;
 use std::sync::Arc;
 use std::time::Duration;
 
-pub use authz::{AccessRequest, Rights, Roles, Scope, Span};
+pub use crate::authz::{AccessRequest, Rights, Roles, Scope, Span};
 pub use config::{
     DEFAULT_BUSY_POLL, DEFAULT_FRAME_TIMEOUT, DEFAULT_IDLE_TIMEOUT, DEFAULT_MAX_CONNECTIONS,
     DEFAULT_MAX_FRAME_LEN, DEFAULT_WRITE_TIMEOUT, MAX_BUSY_POLL, MIN_MAX_FRAME_LEN, WhenFull,
@@ -59,11 +57,11 @@ pub use hooks::{WriteRequest, WriteValues};
 pub use identity::DeviceIdentity;
 pub use ipnet::IpNet;
 
-use self::core::{exec, session};
-use crate::error::Result;
+use self::core::{exec, hooks, session};
 use crate::memory::{Area, Memory};
 use crate::protocol::ExceptionCode;
 use crate::transport::{Link, LinkSpec, Parity, SerialConfig, TcpAddr};
+use crate::types::Result;
 use config::Config;
 use hooks::ReadOnly;
 

@@ -13,10 +13,10 @@ use super::config::Settings;
 use super::handle::{AsyncSlaveHandle, Parts, SlaveHandle};
 use super::rtu::SerialServer;
 use super::tcp::{Acceptor, Server, Stats};
-use crate::error::{Error, Result};
 use crate::memory::Memory;
 use crate::protocol::rtu_framer::Timing;
 use crate::transport::SerialConfig;
+use crate::types::{Error, Result};
 use crate::worker::on_own_thread;
 
 /// Serves from a new thread with its own runtime: current-thread for 1 worker,

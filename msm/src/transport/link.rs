@@ -8,7 +8,7 @@ use std::time::Duration;
 use tokio::net::TcpStream;
 
 use super::{Parity, SerialConfig, Stream};
-use crate::error::{Error, Result};
+use crate::types::{Error, Result};
 
 /// How frames are delimited on a link.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -6,7 +6,7 @@ use std::str::FromStr;
 
 use tokio_serial::SerialPortBuilderExt;
 
-use crate::error::Error;
+use crate::types::Error;
 
 /// Parity of a serial line. Modbus over Serial Line asks for even by default.
 ///

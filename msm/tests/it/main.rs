@@ -20,8 +20,6 @@ mod master_slave;
 mod memory_notify;
 mod memory_props;
 mod memory_stress;
-mod protocol_props;
-mod protocol_spec_examples;
 mod rtu_serial;
 mod slave_abuse;
 mod slave_frames;
@@ -57,8 +55,6 @@ fn main() -> ExitCode {
         ("memory_notify", memory_notify::TESTS),
         ("memory_props", memory_props::TESTS),
         ("memory_stress", memory_stress::TESTS),
-        ("protocol_props", protocol_props::TESTS),
-        ("protocol_spec_examples", protocol_spec_examples::TESTS),
         ("rtu_serial", rtu_serial::TESTS),
         ("slave_abuse", slave_abuse::TESTS),
         ("slave_frames", slave_frames::TESTS),

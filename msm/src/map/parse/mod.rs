@@ -11,9 +11,9 @@ use toml::Spanned;
 use toml::de::{DeTable, DeValue};
 
 use super::Map;
-use super::error::{MapError, MapErrorKind, Position};
-use crate::error::Error;
 use crate::memory::{Area, AreaSpec, Order};
+use crate::types::Error;
+use crate::types::{MapError, MapErrorKind, Position};
 
 const TOP_KEYS: &[&str] = &["memory", "vars", "roles"];
 /// The area keys of `[memory]`, in `Area::ALL` order, then the default order.

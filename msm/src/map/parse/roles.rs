@@ -3,11 +3,11 @@
 //! (`"holding 100..=199"`, `"coil 0..=15"`, `"input 3"`).
 
 use super::{Parser, Value};
+use crate::authz::{Rights, Roles, Scope};
 use crate::map::MapError;
 use crate::map::VarDef;
-use crate::map::error::MapErrorKind;
 use crate::memory::Area;
-use crate::slave::{Rights, Roles, Scope};
+use crate::types::MapErrorKind;
 
 const ROLE_KEYS: &[&str] = &["read", "write"];
 

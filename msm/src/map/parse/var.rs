@@ -1,15 +1,15 @@
 //! One variable of `[vars]`: its keys, which of them its type takes, its starting value.
 
 use super::{Key, Parser, Value};
-use crate::error::Error;
 use crate::map::def::{
     ADDRESS_HINT, AREA_HINT, BIT_HINT, LEN_HINT, TYPE_HINT, applies_to, area_mismatch, check_name,
     key_applies,
 };
-use crate::map::error::{MapError, MapErrorKind, Position};
-use crate::map::types::{DynValue, VarType};
 use crate::map::{Places, VarDef};
 use crate::memory::{Area, Byte, MAX_VAR_REGISTERS};
+use crate::types::Error;
+use crate::types::{DynValue, VarType};
+use crate::types::{MapError, MapErrorKind, Position};
 use toml::de::DeValue;
 
 const VAR_KEYS: &[&str] = &[

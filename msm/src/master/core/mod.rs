@@ -7,4 +7,5 @@
 pub(crate) mod backoff;
 pub(crate) mod engine;
 pub(crate) mod planner;
+pub(crate) mod status;
 pub(crate) mod sync;

@@ -13,9 +13,9 @@ use crate::protocol::{
     Bits, ExceptionCode, FunctionCode, Registers, Request, encode_exception, read_response_body,
 };
 
-use crate::slave::authz::AccessRequest;
+use super::hooks::{WriteRequest, WriteValues};
+use crate::authz::AccessRequest;
 use crate::slave::config::{Settings, index_in};
-use crate::slave::hooks::{WriteRequest, WriteValues};
 
 /// Who asked, and what the slave is allowed to do.
 pub(crate) struct Context<'a> {

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use super::*;
 use crate::Var;
 use crate::slave::config::Config;
-use crate::slave::hooks::ReadOnly;
+use crate::slave::core::hooks::ReadOnly;
 
 fn peer() -> Peer {
     Peer::Tcp(SocketAddr::from(([127, 0, 0, 1], 40000)))

@@ -5,4 +5,5 @@
 //! keeps `tokio` and `Instant::now` out of these files).
 
 pub(crate) mod exec;
+pub(crate) mod hooks;
 pub(crate) mod session;

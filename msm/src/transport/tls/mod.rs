@@ -43,7 +43,7 @@ use rustls_pki_types::pem::PemObject;
 use tokio::net::TcpStream;
 use tokio_rustls::{TlsAcceptor, TlsConnector};
 
-use crate::error::{Error, Result};
+use crate::types::{Error, Result};
 
 /// The TLS port the specification registers for Modbus/TCP Security.
 ///

@@ -10,7 +10,7 @@ use rcgen::{
 };
 
 use super::{CertificateDer, PrivateKeyDer, TlsSettings};
-use crate::error::{Error, Result};
+use crate::types::{Error, Result};
 
 /// The role extension's OID as rcgen takes it.
 const ROLE_ARCS: [u64; 9] = [1, 3, 6, 1, 4, 1, 50316, 802, 1];

@@ -19,14 +19,14 @@ use std::time::{Duration, Instant};
 use super::backoff::Backoff;
 use super::planner::{Block, Plan, plan_reads};
 use super::sync::{ReadTicket, WriteTicket, unsent_since, write_lost};
-use crate::error::Error;
-use crate::master::status::{BlockError, DepthReason, Fault, Operation, Status};
+use crate::master::core::status::{BlockError, DepthReason, Fault, Operation, Status};
 use crate::memory::{Area, Change, Memory, Origin, Peer};
 use crate::protocol::ExceptionCode;
 use crate::protocol::rtu::Direction;
 use crate::protocol::rtu_framer::Timing;
 use crate::protocol::stream::{Delimiter, STREAM_SILENCE, StreamFramer};
 use crate::time::later;
+use crate::types::Error;
 
 /// Receive buffer: a few reads' worth of pipelined responses.
 const RX_LEN: usize = 4096;

@@ -3,8 +3,8 @@
 use std::time::{Duration, Instant};
 
 use super::{Engine, Framing, InFlight, Op};
-use crate::master::status::{Fault, Operation};
-use crate::master::sync::apply_read;
+use crate::master::core::status::{Fault, Operation};
+use crate::master::core::sync::apply_read;
 use crate::protocol::Response;
 use crate::protocol::stream::{Framed, Skipped, StreamError, StreamFramer};
 use crate::protocol::tcp::FrameError;

@@ -4,7 +4,7 @@
 use std::time::{Duration, Instant};
 
 use super::*;
-use crate::master::status::{DepthReason, Operation};
+use crate::master::core::status::{DepthReason, Operation};
 use crate::protocol::{ExceptionCode, Registers, Request, Response, rtu, tcp};
 use crate::{Memory, Quality, Var};
 

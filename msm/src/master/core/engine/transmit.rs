@@ -3,8 +3,8 @@
 use std::time::Instant;
 
 use super::{Engine, Framing, InFlight, Op, SentPdu};
-use crate::master::status::{Fault, Operation};
-use crate::master::sync::{WriteTicket, begin_read, take_dirty};
+use crate::master::core::status::{Fault, Operation};
+use crate::master::core::sync::{WriteTicket, begin_read, take_dirty};
 use crate::memory::Area;
 use crate::protocol::{Bits, EncodeError, Registers, Request, rtu, tcp};
 use crate::time::later;

@@ -1,0 +1,104 @@
+//! The Modbus codec of msm: sans-IO and zero-copy (re-exported by `msm` as `msm::protocol`).
+//!
+//! This crate turns bytes into Modbus requests and responses and back, and nothing
+//! else: it never opens a socket, never reads a clock and never allocates per frame (the
+//! stream framer allocates its buffer once). It is usable on its own over any byte
+//! stream.
+//!
+//! - [`Request`] and [`Response`] are the PDUs (function code + data) of the Modbus
+//!   Application Protocol V1.1b3. Decoding borrows from the input buffer (register and
+//!   bit data stay as wire bytes behind [`Registers`] and [`Bits`]); encoding writes into
+//!   a buffer the caller owns.
+//! - [`tcp`] frames PDUs with the MBAP header (Modbus/TCP) and splits a byte stream into
+//!   frames.
+//! - [`rtu`] frames PDUs for serial lines (address + PDU + CRC-16) and finds the end of a
+//!   frame from its function code and byte count; [`rtu_framer`] finds frames on a
+//!   serial line by its silences.
+//! - [`stream`] is the one framer every reader of a byte stream uses: MBAP, RTU delimited
+//!   by length (RTU over TCP) or by silence (a serial line), over a buffer it owns.
+//!
+//! Decoding a request is strict: every limit of the spec is checked, and a request that
+//! breaks one decodes to a [`RequestError`] whose [`RequestError::exception`] is the
+//! exception code the spec prescribes, so a server can answer it. Nothing is clamped.
+//!
+//! A function code this codec does not model decodes to [`Request::Custom`] /
+//! [`Response::Custom`] rather than to an error, so an application may handle it (a
+//! server that does not answers exception 01, Illegal Function).
+//!
+//! ```
+//! use msm_proto::{ExceptionCode, Request, Response, read_response_body};
+//!
+//! // Server side: decode a request (the spec's FC3 example)...
+//! let request = Request::decode(&[0x03, 0x00, 0x6B, 0x00, 0x03])?;
+//! assert_eq!(request, Request::ReadHoldingRegisters { address: 0x6B, quantity: 3 });
+//!
+//! // ...and answer it by copying register bytes straight into the response.
+//! let mut buf = [0u8; 253];
+//! let body = read_response_body(&mut buf, 0x03, 6)?;
+//! body.copy_from_slice(&[0x02, 0x2B, 0x00, 0x00, 0x00, 0x64]);
+//! let pdu = &buf[..2 + 6];
+//!
+//! // Client side: decode the response and check it answers the request.
+//! let response = Response::decode(pdu)?;
+//! response.check_answers(&request)?;
+//! if let Response::ReadHoldingRegisters(registers) = response {
+//!     assert_eq!(registers.iter().collect::<Vec<_>>(), [0x022B, 0x0000, 0x0064]);
+//! }
+//!
+//! // A request that breaks a limit decodes to the exception to answer.
+//! let err = Request::decode(&[0x03, 0x00, 0x00, 0x00, 0x7E]).unwrap_err();
+//! assert_eq!(err.exception(), Some(ExceptionCode::IllegalDataValue));
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+#![forbid(unsafe_code)]
+// The codec reads untrusted bytes: no indexing or slicing that could panic, no unwrap,
+// no panic is allowed in it. Tests may index and unwrap freely: a panic there is a
+// failed test.
+#![cfg_attr(
+    not(test),
+    deny(
+        clippy::indexing_slicing,
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::panic
+    )
+)]
+#![cfg_attr(test, allow(clippy::unwrap_used))]
+
+mod check;
+mod code_enum;
+mod crc;
+mod device_id;
+mod error;
+mod exception;
+mod function;
+mod limits;
+mod request;
+mod request_decode;
+mod response;
+mod response_decode;
+mod shared_decode;
+mod views;
+mod wire;
+
+pub mod rtu;
+pub mod rtu_framer;
+pub mod stream;
+pub mod tcp;
+
+pub use device_id::{
+    DeviceIdentification, DeviceObjectIter, DeviceObjects, ReadDeviceIdCode,
+    encode_device_identification,
+};
+pub use error::{EncodeError, RequestError, ResponseError, ViewError};
+pub use exception::ExceptionCode;
+pub use function::FunctionCode;
+pub use limits::{
+    MAX_DIAGNOSTICS_DATA_LEN, MAX_PDU_LEN, MAX_READ_BITS, MAX_READ_REGISTERS,
+    MAX_RW_READ_REGISTERS, MAX_RW_WRITE_REGISTERS, MAX_WRITE_BITS, MAX_WRITE_REGISTERS,
+    MEI_READ_DEVICE_ID,
+};
+pub use request::Request;
+pub use response::{Response, encode_exception, read_response_body};
+pub use views::{BitIter, Bits, RegisterIter, Registers};
