@@ -86,7 +86,7 @@ const MSM_LAYERS: &[(&str, &[&str])] = &[
 /// when issue 22 is resolved.
 const PENDING: &[&str] = &[
     "msm-proto is no_std",
-    "slave/core/exec.rs:17: slave/core imports slave",
+    "slave/core/exec.rs:18: slave/core imports slave",
     "msm-proto: rtu_framer → stream",
     "msm-cli: ",
     "msm-py: master → memory",
