@@ -45,6 +45,7 @@ mod builder;
 mod def;
 mod map_memory;
 mod parse;
+mod to_toml;
 
 use std::path::Path;
 

@@ -11,6 +11,7 @@ mod examples;
 mod harness;
 mod map_errors;
 mod map_load;
+mod map_to_toml;
 mod map_values;
 mod master_faults;
 mod master_hostile;
@@ -46,6 +47,7 @@ fn main() -> ExitCode {
         ("examples", examples::TESTS),
         ("map_errors", map_errors::TESTS),
         ("map_load", map_load::TESTS),
+        ("map_to_toml", map_to_toml::TESTS),
         ("map_values", map_values::TESTS),
         ("master_faults", master_faults::TESTS),
         ("master_hostile", master_hostile::TESTS),
