@@ -68,6 +68,7 @@ mod time;
 #[cfg(feature = "workers")]
 pub mod transport;
 mod types;
+mod vars;
 #[cfg(feature = "workers")]
 mod worker;
 
@@ -79,11 +80,17 @@ pub use memory::{
     Area, AreaSpec, Byte, Change, Counted, Lagged, Memory, MemoryBuilder, Order, Origin, Peer,
     Quality, RecvTimeoutError, Subscription, Value, Var,
 };
+#[cfg(feature = "derive")]
+pub use msm_derive::Vars;
 #[cfg(feature = "workers")]
 pub use slave::{AsyncSlaveHandle, Slave, SlaveHandle};
 #[cfg(feature = "workers")]
 pub use transport::{Parity, SerialConfig};
 pub use types::{Error, Result};
+pub use vars::Vars;
+/// What `#[derive(Vars)]` generates code against; not a public API.
+#[doc(hidden)]
+pub use vars::layout as __derive;
 
 /// The README's Rust examples, compiled and run as doctests.
 #[cfg(doctest)]

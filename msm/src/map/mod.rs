@@ -43,6 +43,7 @@
 mod any_var;
 mod builder;
 mod def;
+mod derived;
 mod map_memory;
 mod parse;
 mod to_toml;

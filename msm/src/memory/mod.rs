@@ -465,7 +465,14 @@ impl Memory {
         Ok(())
     }
 
-    fn declare<T: Value>(&self, area: Area, address: u16, layout: Layout) -> Result<Var<T>> {
+    /// Declares a variable of any layout: the one place a declaration is checked against
+    /// the area (the typed forms above and `#[derive(Vars)]`'s layouts call it).
+    pub(crate) fn declare<T: Value>(
+        &self,
+        area: Area,
+        address: u16,
+        layout: Layout,
+    ) -> Result<Var<T>> {
         let count = layout.items();
         if !area.is_bits() && !(1..=MAX_VAR_REGISTERS).contains(&count) {
             return Err(Error::BadLength {

@@ -1,0 +1,9 @@
+use msm::{Var, Vars};
+
+#[derive(Vars)]
+struct Pump {
+    #[msm(holding = 3, bit = 16)]
+    alarm: Var<bool>,
+}
+
+fn main() {}

@@ -1,0 +1,9 @@
+use msm::{Var, Vars};
+
+#[derive(Vars)]
+struct Pump {
+    #[msm(holding = 8)]
+    name: Var<String>,
+}
+
+fn main() {}

@@ -1,0 +1,10 @@
+use msm::{Var, Vars};
+
+#[derive(Vars)]
+#[msm(holding = 0, oder = "CDAB")]
+struct Pump {
+    #[msm(holding = 0)]
+    level: Var<u16>,
+}
+
+fn main() {}
