@@ -14,6 +14,7 @@ pub struct Place {
     /// `Struct::field`, for errors.
     pub(crate) field: &'static str,
     /// The variable's name in the map.
+    #[cfg_attr(not(feature = "map"), allow(dead_code))]
     pub(crate) name: &'static str,
     pub(crate) area: Area,
     pub(crate) address: u16,
@@ -81,7 +82,8 @@ pub struct Field {
     pub(crate) kind: FieldKind,
     /// Its own word order, if it gives one.
     pub(crate) order: Option<Order>,
-    /// `Value::NAME` of its type (`u32`, `string`, `[u16; N]`).
+    /// `Value::NAME` of its type (`u32`, `string`, `[u16; N]`): its map type.
+    #[cfg_attr(not(feature = "map"), allow(dead_code))]
     pub(crate) type_name: &'static str,
 }
 
