@@ -12,7 +12,7 @@ use proc_macro::TokenStream;
 /// A struct whose fields are the variables of a memory: a PLC's memory described once.
 ///
 /// Each field is a `Var<T>` with `#[msm(AREA = ADDRESS, options...)]`. The derive
-/// implements [`msm::Vars`](trait@Vars): `memory()` makes a memory that holds every
+/// implements the trait `msm::Vars`: `memory()` makes a memory that holds every
 /// field, `declare(&mem)` declares the typed variables on any memory that holds them,
 /// and `map()` gives the same layout as a `msm::Map`, named, which `to_toml()` writes as a
 /// map file for the command line, the gateway and Python.

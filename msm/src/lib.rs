@@ -6,6 +6,32 @@
 //! and writes variables. A map file ([`Map`]) describes a memory and its named variables
 //! in TOML, for programs that learn them at run time.
 //!
+//! ## A PLC's memory as a struct
+//!
+//! ```
+//! use msm::{Memory, Var, Vars};
+//!
+//! #[derive(Vars)]
+//! struct Pump {
+//!     #[msm(holding = 0)]                 setpoint: Var<u16>,
+//!     #[msm(holding = 1, order = "CDAB")] total: Var<u32>,
+//!     #[msm(holding = 3, bit = 0)]        alarm: Var<bool>,
+//!     #[msm(input = 0)]                   level: Var<f32>,
+//!     #[msm(coil = 0)]                    run: Var<bool>,
+//! }
+//!
+//! let mem: Memory = Pump::memory();        // sized to hold every field, in every area
+//! let pump: Pump = Pump::declare(&mem)?;   // the typed variables
+//! pump.total.set(99_999)?;
+//! let slave = msm::Slave::tcp("127.0.0.1:0").serve(mem)?;
+//! let toml: String = Pump::map().to_toml(); // the same layout as a map file
+//! # drop(slave);
+//! # Ok::<(), msm::Error>(())
+//! ```
+//!
+//! [`Vars`](derive@Vars) lists every attribute; `docs/rust.md` shows the struct on both
+//! sides of a link.
+//!
 //! ## Quickstart: a slave and a master
 //!
 //! ```
@@ -96,3 +122,8 @@ pub use vars::layout as __derive;
 #[cfg(doctest)]
 #[doc = include_str!("../../README.md")]
 pub struct ReadmeDoctests;
+
+/// docs/rust.md's examples, compiled and run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../../docs/rust.md")]
+pub struct RustDocDoctests;
