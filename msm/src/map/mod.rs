@@ -42,8 +42,8 @@
 
 mod any_var;
 mod builder;
+mod checked;
 mod def;
-mod derived;
 mod map_memory;
 mod parse;
 mod to_toml;

@@ -5,11 +5,11 @@ use std::fmt::{self, Write as _};
 
 use toml_writer::{TomlStringBuilder, TomlWrite as _};
 
+use super::DynValue;
 use super::Map;
 use super::def::VarDef;
-use super::DynValue;
-use crate::memory::AreaSpec;
 use crate::authz::{Roles, Scope};
+use crate::memory::AreaSpec;
 
 /// `[memory]`'s key for each area, in `Area::ALL` order.
 const AREA_KEYS: [&str; 4] = [

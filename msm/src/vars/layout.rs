@@ -5,8 +5,8 @@
 //!
 //! Not a public API: only the derive's output names it, and it may change with the macro.
 
-use crate::types::{Error, Result};
 use crate::memory::{self, Area, AreaSpec, Byte, MAX_VAR_REGISTERS, Memory, Order, Value, Var};
+use crate::types::{Error, Result};
 
 /// Where a field lives, and its names.
 #[derive(Clone, Copy, Debug)]

@@ -1,11 +1,13 @@
 //! A PLC's memory as a Rust struct: `#[derive(Vars)]` and the [`Vars`] trait it implements.
 
 pub mod layout;
+#[cfg(feature = "map")]
+mod map;
 
-use crate::types::Result;
 #[cfg(feature = "map")]
 use crate::map::Map;
 use crate::memory::Memory;
+use crate::types::Result;
 
 /// A struct whose fields are the variables of a memory: the layout written once, in
 /// Rust, and from it the memory, the typed variables and the map file.
@@ -132,6 +134,6 @@ pub trait Vars: Sized {
     /// ```
     #[cfg(feature = "map")]
     fn map() -> Map {
-        Map::derived(&Self::LAYOUT)
+        map::of(&Self::LAYOUT)
     }
 }

@@ -44,6 +44,8 @@ const MSM_LAYERS: &[(&str, &[&str])] = &[
     ("time", &[]),
     ("memory", &["types", "@protocol", "time"]),
     ("map", &["types", "authz", "memory", "@protocol"]),
+    // #[derive(Vars)]'s layouts, and the trait that makes a memory and a map of them.
+    ("vars", &["types", "memory", "map"]),
     ("transport", &["types", "memory", "@protocol", "time"]),
     ("worker", &["types"]),
     ("master/core", &["types", "memory", "@protocol", "time"]),

@@ -1,27 +1,14 @@
 //! The map of a `#[derive(Vars)]` struct: its layout with the fields' names.
 
-use super::def::VarDef;
-use super::VarType;
-use super::{Map, Places};
-use crate::vars::layout::{Field, FieldKind, Layout};
+use super::layout::{Field, FieldKind, Layout};
+use crate::map::{Map, VarDef, VarType};
 
-impl Map {
-    /// The map of a derived struct: the areas of its memory, its word order, and one
-    /// variable per field that a map file can describe (raw registers cannot be; the
-    /// areas still hold them). The derive checked every field as [`MapBuilder`] would.
-    ///
-    /// [`MapBuilder`]: super::MapBuilder
-    pub(crate) fn derived(layout: &Layout) -> Map {
-        let vars: Vec<VarDef> = layout.fields.iter().filter_map(var_def).collect();
-        Map {
-            file: layout.name.to_string(),
-            areas: layout.areas(),
-            order: layout.order,
-            places: vec![Places::default(); vars.len()],
-            vars,
-            roles: None,
-        }
-    }
+/// The areas of the struct's memory, its word order, and one variable per field that a
+/// map file can describe (raw registers cannot be; the areas still hold them). The
+/// derive checked every field as `MapBuilder` would.
+pub(crate) fn of(layout: &Layout) -> Map {
+    let vars = layout.fields.iter().filter_map(var_def).collect();
+    Map::from_checked(layout.name, layout.areas(), layout.order, vars)
 }
 
 /// A field as a map variable, if a map file has a type for it.
@@ -64,7 +51,7 @@ mod tests {
     #[test]
     fn a_derived_map_is_what_the_builder_makes_of_its_variables() {
         let layout = Layout::new("P", Some(Order::CDAB), FIELDS);
-        let derived = Map::derived(&layout);
+        let derived = of(&layout);
         let built = derived
             .areas()
             .into_iter()
