@@ -186,8 +186,9 @@ impl Layout {
         index < self.fields.len() && self.fields[index].fits()
     }
 
-    /// Declares field `index` (of type `F`, a `Var<T>`) on `mem`, in its word order (its own, else the struct's). A
-    /// memory too small gives the memory's error, naming the field.
+    /// Declares field `index` (of type `F`, a `Var<T>`) on `mem`, in its word order (its
+    /// own, else the struct's). A memory too small gives the memory's error, naming the
+    /// field.
     pub fn declare<F: VarField>(&self, index: usize, mem: &Memory) -> Result<F> {
         let Some(field) = self.fields.get(index) else {
             return Err(Error::Config(format!(
@@ -198,23 +199,11 @@ impl Layout {
         let place = field.place;
         let var = mem
             .declare::<F::Value>(place.area, place.address, field.kind.layout())
-            .map_err(|e| match e {
-                Error::OutOfRange {
-                    what,
-                    area,
-                    address,
-                    count,
-                    start,
-                    size,
-                } => Error::OutOfRange {
-                    what: format!("{}, {what},", place.field),
-                    area,
-                    address,
-                    count,
-                    start,
-                    size,
-                },
-                other => other,
+            .map_err(|mut e| {
+                if let Error::OutOfRange { what, .. } = &mut e {
+                    *what = format!("{}, {what},", place.field);
+                }
+                e
             })?;
         Ok(F::from_var(var.order(field.order.unwrap_or(self.order))))
     }

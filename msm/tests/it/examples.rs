@@ -2,6 +2,7 @@
 
 use crate::common;
 
+use std::ffi::OsStr;
 use std::path::PathBuf;
 use std::process::Command;
 
@@ -18,14 +19,23 @@ fn example(name: &str) -> PathBuf {
     path
 }
 
-fn quickstart_runs() {
-    let out = Command::new(example("quickstart")).output().expect("run");
-    let text = String::from_utf8_lossy(&out.stdout);
+/// Runs example `name` with `args` to its end; its standard output, once it succeeded.
+fn run_to_success(name: &str, args: &[&OsStr]) -> String {
+    let out = Command::new(example(name))
+        .args(args)
+        .output()
+        .expect("run");
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
     assert!(
         out.status.success(),
         "{text}{}",
         String::from_utf8_lossy(&out.stderr)
     );
+    text
+}
+
+fn quickstart_runs() {
+    let text = run_to_success("quickstart", &[]);
     assert!(
         text.contains("PLC sees counter = 99999") && text.contains("HMI sees alarm = true"),
         "{text}"
@@ -44,16 +54,7 @@ fn server_and_client_mapper_talk() {
         "{}",
         server.announced
     );
-    let out = Command::new(example("client_mapper"))
-        .arg(&addr)
-        .output()
-        .expect("run");
-    let text = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "{text}{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let text = run_to_success("client_mapper", &[addr.as_ref()]);
     assert!(text.contains("wrote CURRENT_VALUE = 99999"), "{text}");
     assert!(
         text.contains("read back: CURRENT_VALUE=99999 CONTROL_WORD=0x8000"),
@@ -61,19 +62,29 @@ fn server_and_client_mapper_talk() {
     );
 }
 
+/// The map file of the issue's pump, as `plc_struct` writes it.
+const PUMP_MAP: &str = r#"[memory]
+coils = 1
+discrete_inputs = 1
+input_registers = 2
+holding_registers = 12
+order = "ABCD"
+
+[vars]
+SETPOINT = { area = "holding", address = 0, type = "u16" }
+TOTAL    = { area = "holding", address = 1, type = "u32", order = "CDAB" }
+ALARM    = { area = "holding", address = 3, type = "bit", bit = 0 }
+STEP     = { area = "holding", address = 4, type = "u8", byte = "high" }
+NAME     = { area = "holding", address = 8, type = "string", len = 4 }
+LEVEL    = { area = "input", address = 0, type = "f32" }
+RUN      = { area = "coil", address = 0, type = "bool" }
+READY    = { area = "discrete", address = 0, type = "bool" }
+"#;
+
 fn plc_struct_serves_syncs_and_writes_its_map() {
     let dir = common::TempDir::new("plc-struct");
     let path = dir.path.join("pump.toml");
-    let out = Command::new(example("plc_struct"))
-        .arg(&path)
-        .output()
-        .expect("run");
-    let text = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "{text}{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let text = run_to_success("plc_struct", &[path.as_os_str()]);
     assert!(
         text.contains("HMI reads name = P-101, level = 42.5, ready = true, step = 3"),
         "{text}"
@@ -82,28 +93,20 @@ fn plc_struct_serves_syncs_and_writes_its_map() {
         text.contains("PLC sees setpoint = 1200, total = 99999, alarm = true, run = true"),
         "{text}"
     );
-    // The map file it wrote is one any map reader takes, with the struct's layout.
+    // The map file: the struct's layout, which any map reader takes.
+    let written = std::fs::read_to_string(&path).expect("the map file");
+    assert_eq!(written, PUMP_MAP);
     let map = msm::Map::from_path(&path).unwrap_or_else(|e| panic!("{e}"));
-    let names: Vec<&str> = map.vars().iter().map(|v| v.name.as_str()).collect();
-    assert_eq!(
-        names,
-        [
-            "SETPOINT", "TOTAL", "ALARM", "STEP", "NAME", "LEVEL", "RUN", "READY"
-        ]
-    );
-    let total = map.var("TOTAL").expect("TOTAL");
-    assert_eq!((total.address, total.order), (1, Some(msm::Order::CDAB)));
     let mm = map.build().unwrap_or_else(|e| panic!("{e}"));
-    assert_eq!(
-        mm.memory().spec(msm::Area::Holding),
-        msm::AreaSpec::new(0, 12)
-    );
+    let total = mm.find("TOTAL").unwrap_or_else(|e| panic!("{e}"));
+    total.set_str("70000").unwrap_or_else(|e| panic!("{e}"));
+    // CDAB, as the struct says: the low word first.
+    let raw = mm.memory().holding_raw(1, 2).expect("declared");
+    assert_eq!(raw.get(), [0x1170, 0x0001]); // 70000 = 0x0001_1170
 
     // Without a path, it prints the same file.
-    let out = Command::new(example("plc_struct")).output().expect("run");
-    let printed = String::from_utf8_lossy(&out.stdout);
-    let written = std::fs::read_to_string(&path).expect("the map file");
-    assert!(printed.ends_with(&written), "{printed}");
+    let printed = run_to_success("plc_struct", &[]);
+    assert!(printed.ends_with(PUMP_MAP), "{printed}");
 }
 
 /// This file's tests, for the harness (main.rs), with the peers each needs.

@@ -1,9 +1,10 @@
 //! `Map::to_toml` writes a map file that reads back as the same map: for the shipped
 //! maps, for maps built in code with every type, key and starting value (a property
-//! test), with `[roles]`, and for a `#[derive(Vars)]` struct's map.
+//! test) and with `[roles]`; a derived struct's map is checked with the plc_struct
+//! example (examples.rs) and in msm-derive's tests.
 
 use msm::map::{DynValue, VarDef, VarType};
-use msm::{Area, AreaSpec, Byte, Map, Order, Var, Vars};
+use msm::{Area, AreaSpec, Byte, Map, Order};
 use proptest::prelude::*;
 
 /// `map` written and read back: equal, every float to the bit (but NaN's payload, which
@@ -118,62 +119,6 @@ fn every_key_and_value_is_written() {
         assert!(text.contains(line), "{line:?} not in\n{text}");
     }
     round_trips(&map).unwrap_or_else(|e| panic!("{e}"));
-}
-
-#[derive(Vars)]
-struct Pump {
-    #[msm(holding = 0)]
-    setpoint: Var<u16>,
-    #[msm(holding = 1, order = "CDAB")]
-    total: Var<u32>,
-    #[msm(holding = 3, bit = 0)]
-    alarm: Var<bool>,
-    #[msm(holding = 4, byte = "high")]
-    step: Var<u8>,
-    #[msm(holding = 8, len = 4)]
-    name: Var<String>,
-    #[msm(input = 0)]
-    level: Var<f32>,
-    #[msm(coil = 0)]
-    run: Var<bool>,
-    #[msm(discrete = 0)]
-    ready: Var<bool>,
-}
-
-fn a_derived_struct_writes_the_issue_map() {
-    let text = Pump::map().to_toml();
-    assert_eq!(
-        text,
-        r#"[memory]
-coils = 1
-discrete_inputs = 1
-input_registers = 2
-holding_registers = 12
-order = "ABCD"
-
-[vars]
-SETPOINT = { area = "holding", address = 0, type = "u16" }
-TOTAL    = { area = "holding", address = 1, type = "u32", order = "CDAB" }
-ALARM    = { area = "holding", address = 3, type = "bit", bit = 0 }
-STEP     = { area = "holding", address = 4, type = "u8", byte = "high" }
-NAME     = { area = "holding", address = 8, type = "string", len = 4 }
-LEVEL    = { area = "input", address = 0, type = "f32" }
-RUN      = { area = "coil", address = 0, type = "bool" }
-READY    = { area = "discrete", address = 0, type = "bool" }
-"#
-    );
-    let back = Map::from_toml_str(&text).expect("reads back");
-    assert!(back == Pump::map());
-    // The map's memory is laid out as the struct's: the struct declares on it.
-    let mm = back.build().expect("builds");
-    let pump = Pump::declare(mm.memory()).expect("fits");
-    pump.total.set(70_000).expect("set");
-    assert_eq!(
-        mm.find("TOTAL").expect("TOTAL").get(),
-        DynValue::U32(70_000)
-    );
-    let _ = (pump.setpoint, pump.alarm, pump.step, pump.name);
-    let _ = (pump.level, pump.run, pump.ready);
 }
 
 // ---- maps built in code, at random -------------------------------------------------
@@ -370,11 +315,6 @@ pub(crate) const TESTS: &[crate::Test] = &[
     crate::Test {
         name: "every_key_and_value_is_written",
         run: every_key_and_value_is_written,
-        needs: &[],
-    },
-    crate::Test {
-        name: "a_derived_struct_writes_the_issue_map",
-        run: a_derived_struct_writes_the_issue_map,
         needs: &[],
     },
     crate::Test {
