@@ -30,7 +30,7 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
-pub use pki::{Issued, Pki};
+pub use pki::{DEFAULT_VALIDITY, Issued, Pki, PkiBuilder};
 pub use role::{ROLE_OID, RoleError, role_of};
 pub use rustls::{ClientConfig, ServerConfig};
 pub use rustls_pki_types::{CertificateDer, PrivateKeyDer};
@@ -212,6 +212,23 @@ impl TlsSettings {
     pub fn server_name(mut self, name: impl Into<String>) -> Self {
         self.server_name = Some(name.into());
         self
+    }
+
+    /// The role this side's certificate carries (its end-entity, read as a slave reads
+    /// it: [`role_of`]); `Ok(None)` without a role extension. A master uses it to say
+    /// which role a slave refused.
+    ///
+    /// ```
+    /// let pki = msm::transport::tls::Pki::new(&["viewer"], &[])?;
+    /// assert_eq!(pki.client("viewer")?.role()?, Some("viewer".to_string()));
+    /// assert_eq!(pki.server().role()?, None);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn role(&self) -> Result<Option<String>, RoleError> {
+        match self.chain.first() {
+            Some(cert) => role_of(cert),
+            None => Ok(None),
+        }
     }
 
     fn provider() -> Arc<CryptoProvider> {

@@ -1,8 +1,13 @@
 //! A throw-away certificate authority for trying mbaps and for tests: a CA, a server
 //! certificate and client certificates carrying roles, made with rcgen (ECDSA P-256,
 //! R-61/R-62). Not for production: its keys live in files without protection.
+//!
+//! Each CA has a name of its own (a certificate from another run is then refused as
+//! from an unknown issuer, not as a bad signature), and every certificate is valid for
+//! a year unless [`PkiBuilder::valid_for`] says otherwise.
 
 use std::path::{Path, PathBuf};
+use std::time::{Duration, SystemTime};
 
 use rcgen::{
     BasicConstraints, CertificateParams, CustomExtension, DistinguishedName, DnType,
@@ -14,6 +19,18 @@ use crate::types::{Error, Result};
 
 /// The role extension's OID as rcgen takes it.
 const ROLE_ARCS: [u64; 9] = [1, 3, 6, 1, 4, 1, 50316, 802, 1];
+
+/// How long the certificates of a [`Pki`] are valid unless
+/// [`PkiBuilder::valid_for`] says otherwise: 365 days.
+///
+/// ```
+/// assert_eq!(msm::transport::tls::DEFAULT_VALIDITY.as_secs(), 365 * 24 * 3600);
+/// ```
+pub const DEFAULT_VALIDITY: Duration = Duration::from_secs(365 * 24 * 3600);
+
+/// How far back the certificates' validity starts: a peer whose clock is a little
+/// behind still accepts them.
+const CLOCK_SKEW: Duration = Duration::from_secs(5 * 60);
 
 /// A certificate and its key, PEM-encoded.
 #[derive(Clone, Debug)]
@@ -41,8 +58,113 @@ pub struct Issued {
 pub struct Pki {
     issuer: Issuer<'static, KeyPair>,
     ca: Issued,
+    ca_name: String,
     server: Issued,
     clients: Vec<(String, Issued)>,
+    validity: Validity,
+}
+
+/// When a PKI's certificates are valid, as rcgen takes it and as a caller reads it.
+#[derive(Clone, Copy, Debug)]
+struct Validity {
+    not_before: time::OffsetDateTime,
+    not_after: time::OffsetDateTime,
+    until: SystemTime,
+}
+
+impl Validity {
+    /// From a few minutes ago (clock skew) until `valid_for` from now.
+    fn from_now(valid_for: Duration) -> Result<Validity> {
+        if valid_for.is_zero() {
+            return Err(Error::Config(
+                "a certificate valid for 0 seconds is never valid: give a validity above zero \
+                 (one year by default)"
+                    .into(),
+            ));
+        }
+        let now = SystemTime::now();
+        let until = now.checked_add(valid_for);
+        let date = |t: Option<SystemTime>| {
+            let secs = t?.duration_since(SystemTime::UNIX_EPOCH).ok()?.as_secs();
+            time::OffsetDateTime::from_unix_timestamp(i64::try_from(secs).ok()?).ok()
+        };
+        match (date(now.checked_sub(CLOCK_SKEW)), date(until), until) {
+            (Some(not_before), Some(not_after), Some(until)) => Ok(Validity {
+                not_before,
+                not_after,
+                until,
+            }),
+            _ => Err(Error::Config(format!(
+                "a validity of {valid_for:?} runs past the year 9999, the last date a \
+                 certificate can hold: give a shorter one"
+            ))),
+        }
+    }
+
+    fn apply(&self, params: &mut CertificateParams) {
+        params.not_before = self.not_before;
+        params.not_after = self.not_after;
+    }
+}
+
+/// Sets up a [`Pki`]: the roles to issue client certificates for, the server's host
+/// names and addresses, and how long the certificates are valid.
+///
+/// ```
+/// use msm::transport::tls::Pki;
+/// use std::time::{Duration, SystemTime};
+/// let pki = Pki::builder()
+///     .roles(&["operator"])
+///     .hosts(&["plc.local", "10.0.0.5"])
+///     .valid_for(Duration::from_secs(30 * 24 * 3600))  // 30 days
+///     .build()?;
+/// let left = pki.valid_until().duration_since(SystemTime::now())?;
+/// assert!(left <= Duration::from_secs(30 * 24 * 3600));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Clone, Debug)]
+#[must_use = "a PkiBuilder makes nothing until build() is called"]
+pub struct PkiBuilder {
+    roles: Vec<String>,
+    hosts: Vec<String>,
+    valid_for: Duration,
+}
+
+impl PkiBuilder {
+    /// The roles to issue a client certificate for now (more later with
+    /// [`Pki::client`]).
+    pub fn roles(mut self, roles: &[&str]) -> Self {
+        self.roles = roles.iter().map(|r| r.to_string()).collect();
+        self
+    }
+
+    /// The DNS names and IP addresses the server certificate is for (default:
+    /// localhost, 127.0.0.1 and ::1).
+    pub fn hosts(mut self, hosts: &[&str]) -> Self {
+        self.hosts = hosts.iter().map(|h| h.to_string()).collect();
+        self
+    }
+
+    /// How long every certificate is valid, from now ([`DEFAULT_VALIDITY`], a year,
+    /// unless set). Their validity starts five minutes ago, for peers whose clock is
+    /// a little behind.
+    ///
+    /// ```
+    /// use msm::transport::tls::Pki;
+    /// use std::time::Duration;
+    /// assert!(Pki::builder().valid_for(Duration::ZERO).build().is_err());
+    /// ```
+    pub fn valid_for(mut self, valid_for: Duration) -> Self {
+        self.valid_for = valid_for;
+        self
+    }
+
+    /// Makes the CA and the certificates.
+    pub fn build(self) -> Result<Pki> {
+        let roles: Vec<&str> = self.roles.iter().map(String::as_str).collect();
+        let hosts: Vec<&str> = self.hosts.iter().map(String::as_str).collect();
+        Pki::make(&roles, &hosts, Validity::from_now(self.valid_for)?)
+    }
 }
 
 impl std::fmt::Debug for Pki {
@@ -76,10 +198,27 @@ impl Pki {
     /// # Ok::<(), msm::Error>(())
     /// ```
     pub fn new(roles: &[&str], hosts: &[&str]) -> Result<Pki> {
-        let mut ca_params = named("msm throw-away CA", Vec::new())?;
+        Pki::builder().roles(roles).hosts(hosts).build()
+    }
+
+    /// Sets up a PKI with more settings than [`new`](Self::new) takes: its validity.
+    pub fn builder() -> PkiBuilder {
+        PkiBuilder {
+            roles: Vec::new(),
+            hosts: Vec::new(),
+            valid_for: DEFAULT_VALIDITY,
+        }
+    }
+
+    fn make(roles: &[&str], hosts: &[&str], validity: Validity) -> Result<Pki> {
+        let ca_key = KeyPair::generate().map_err(rcgen_error)?;
+        // A name of its own, from its key: a client certificate of another run names
+        // an issuer nobody trusts here, and is refused as such (UnknownIssuer).
+        let ca_name = format!("msm throw-away CA {}", key_tag(&ca_key));
+        let mut ca_params = named(&ca_name, Vec::new())?;
         ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
         ca_params.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign];
-        let ca_key = KeyPair::generate().map_err(rcgen_error)?;
+        validity.apply(&mut ca_params);
         let ca_cert = ca_params.self_signed(&ca_key).map_err(rcgen_error)?;
         let ca = Issued {
             cert_pem: ca_cert.pem(),
@@ -106,11 +245,14 @@ impl Pki {
             })
             .collect::<Result<_>>()?;
         server.extended_key_usages = vec![ExtendedKeyUsagePurpose::ServerAuth];
+        validity.apply(&mut server);
         let mut pki = Pki {
             server: Self::issue(&issuer, server)?,
             issuer,
             ca,
+            ca_name,
             clients: Vec::new(),
+            validity,
         };
         for role in roles {
             let issued = pki.issue_client(Some(role))?;
@@ -144,6 +286,7 @@ impl Pki {
             Vec::new(),
         )?;
         params.extended_key_usages = vec![ExtendedKeyUsagePurpose::ClientAuth];
+        self.validity.apply(&mut params);
         if let Some(role) = role {
             params
                 .custom_extensions
@@ -200,6 +343,34 @@ impl Pki {
     /// ```
     pub fn client_settings(&self, issued: &Issued) -> TlsSettings {
         self.settings(issued)
+    }
+
+    /// The CA's name (its subject's common name): `msm throw-away CA` and a tag of its
+    /// own, different for every PKI.
+    ///
+    /// ```
+    /// use msm::transport::tls::Pki;
+    /// let (a, b) = (Pki::new(&[], &[])?, Pki::new(&[], &[])?);
+    /// assert!(a.ca_name().starts_with("msm throw-away CA "));
+    /// assert_ne!(a.ca_name(), b.ca_name());
+    /// # Ok::<(), msm::Error>(())
+    /// ```
+    pub fn ca_name(&self) -> &str {
+        &self.ca_name
+    }
+
+    /// When its certificates stop being valid (those issued later too).
+    ///
+    /// ```
+    /// use msm::transport::tls::{DEFAULT_VALIDITY, Pki};
+    /// use std::time::SystemTime;
+    /// let pki = Pki::new(&[], &[])?;
+    /// let left = pki.valid_until().duration_since(SystemTime::now()).expect("in the future");
+    /// assert!(left <= DEFAULT_VALIDITY && left > DEFAULT_VALIDITY / 2);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn valid_until(&self) -> SystemTime {
+        self.validity.until
     }
 
     /// The CA certificate (DER).
@@ -278,6 +449,17 @@ impl Pki {
     }
 }
 
+/// Eight hex digits from a key's public point: a tag that tells one CA from another.
+fn key_tag(key: &KeyPair) -> String {
+    // The point is 04 || X || Y; X's bytes are as random as the key.
+    key.public_key_raw()
+        .iter()
+        .skip(1)
+        .take(4)
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
 /// `role` as a DER UTF8String (tag 0x0C, length, bytes).
 fn utf8_string_der(role: &str) -> Result<Vec<u8>> {
     let len = role.len();
@@ -290,4 +472,61 @@ fn utf8_string_der(role: &str) -> Result<Vec<u8>> {
     }
     der.extend_from_slice(role.as_bytes());
     Ok(der)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The validity of a certificate: (not before, not after) in Unix seconds.
+    fn validity_of(der: &[u8]) -> (i64, i64) {
+        let (_, cert) = x509_parser::parse_x509_certificate(der).expect("X.509");
+        let v = cert.validity();
+        (v.not_before.timestamp(), v.not_after.timestamp())
+    }
+
+    fn unix_now() -> i64 {
+        let secs = SystemTime::now()
+            .duration_since(SystemTime::UNIX_EPOCH)
+            .expect("after 1970")
+            .as_secs();
+        i64::try_from(secs).expect("in range")
+    }
+
+    #[test]
+    fn every_certificate_is_valid_for_a_year_from_now_by_default() {
+        let pki = Pki::new(&["viewer"], &[]).expect("pki");
+        let client = pki.issue_client(None).expect("client");
+        let now = unix_now();
+        let year = 365 * 24 * 3600;
+        for der in [pki.ca_der(), pki.server_der(), client.der.clone()] {
+            let (from, until) = validity_of(&der);
+            assert!(
+                (now - 600..=now).contains(&from),
+                "starts now: {from} vs {now}"
+            );
+            assert!(
+                (now + year - 600..=now + year + 600).contains(&until),
+                "a year: {until} vs {now}"
+            );
+        }
+    }
+
+    #[test]
+    fn the_validity_is_a_setting() {
+        let month = Duration::from_secs(30 * 24 * 3600);
+        let pki = Pki::builder().valid_for(month).build().expect("pki");
+        let (_, until) = validity_of(&pki.server_der());
+        let expected = unix_now() + 30 * 24 * 3600;
+        assert!((expected - 600..=expected + 600).contains(&until));
+        let too_long = Pki::builder()
+            .valid_for(Duration::from_secs(10_000 * 366 * 24 * 3600))
+            .build();
+        assert!(
+            too_long
+                .expect_err("past 9999")
+                .to_string()
+                .contains("year 9999")
+        );
+    }
 }

@@ -1,0 +1,156 @@
+//! `msm serve`: a slave serving a map, a PLC simulator.
+
+mod watch;
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::Args;
+use msm::{Map, Slave};
+
+use crate::CmdResult;
+use crate::failure::Failure;
+use crate::link::SerialArgs;
+use crate::plant::{DEMO_MAP, Plant};
+use crate::tls::TlsArgs;
+use watch::watch;
+
+#[derive(Args, Debug)]
+pub(crate) struct ServeArgs {
+    /// The map file to serve (default: the built-in demo plant, with moving values).
+    pub(crate) map: Option<PathBuf>,
+    /// Address to listen on [default: 127.0.0.1:5020; 127.0.0.1:8020 with --tls].
+    #[arg(long, value_name = "ADDR")]
+    pub(crate) listen: Option<String>,
+    /// Answer only this unit id (default: any over TCP; 1 on a serial line and with
+    /// --rtu-over-tcp). Requests for other units are logged (at most once a second).
+    #[arg(long, value_name = "N")]
+    pub(crate) unit: Option<u8>,
+    /// Answer requests for other unit ids with exception 0B (gateway target device failed
+    /// to respond) instead of staying silent (Modbus/TCP only).
+    #[arg(long = "unknown-unit-exception")]
+    pub(crate) unknown_unit_exception: bool,
+    /// Serve at most this many TCP connections at once; a new one then closes the one
+    /// idle longest.
+    #[arg(long = "max-connections", value_name = "N", default_value_t = 256,
+          value_parser = clap::value_parser!(u32).range(1..=65_536))]
+    pub(crate) max_connections: u32,
+    /// After answering, keep polling a connection this long for its next request before
+    /// sleeping (0 turns it off, at most 1ms). Only for a master that asks again at once,
+    /// and while connections are at most half the CPUs: it spares a wake-up per request.
+    #[arg(long = "busy-poll", default_value = "50us", value_name = "DURATION",
+          value_parser = busy_poll)]
+    pub(crate) busy_poll: Duration,
+    /// Print nothing but errors (for benchmarks); changes are not even watched.
+    #[arg(long, short)]
+    pub(crate) quiet: bool,
+    /// Stop after this many seconds (default: run until Ctrl-C).
+    #[arg(long, value_name = "N")]
+    pub(crate) seconds: Option<f64>,
+    #[command(flatten)]
+    pub(crate) serial: SerialArgs,
+    #[command(flatten)]
+    pub(crate) web: crate::web::WebArgs,
+    #[command(flatten)]
+    pub(crate) tls: TlsArgs,
+}
+
+
+pub(crate) async fn run(a: ServeArgs) -> CmdResult {
+    let (map, demo) = match &a.map {
+        Some(path) => (Map::from_path(path)?, false),
+        None => (Map::from_toml_str(DEMO_MAP)?, true),
+    };
+    let mm = map.build()?;
+    let (builder, line) = slave(&a)?;
+    let builder = crate::tls::with_roles(builder, &a.tls, &map);
+    let rtu = line.is_some() || a.serial.rtu_over_tcp;
+    let slave = builder
+        .serve_async(mm.memory().clone())
+        .await
+        .map_err(|e| {
+            let f = Failure::from(e);
+            Failure {
+                message: format!("cannot serve: {}", f.message),
+                ..f
+            }
+        })?;
+    let what = if demo {
+        "the demo plant".to_string()
+    } else {
+        map.file().to_string()
+    };
+    let units = match a.unit {
+        Some(u) => format!("unit {u}"),
+        None if rtu => "unit 1".to_string(),
+        None => "any unit".to_string(),
+    };
+    let place = match &line {
+        Some(line) => format!("serial line {line} (RTU)"),
+        None if rtu => format!("{} (RTU over TCP)", slave.local_addr()),
+        None if a.tls.tls => format!("{} (TLS)", slave.local_addr()),
+        None => slave.local_addr().to_string(),
+    };
+    // Quiet prints nothing, but for the address when any free port was asked for
+    // (`--listen 127.0.0.1:0`): nothing else can tell it.
+    let any_port = a.listen.as_deref().is_some_and(|l| l.ends_with(":0"));
+    if !a.quiet || any_port {
+        eprintln!("msm serve: serving {what} on {place} ({units}); Ctrl-C to stop");
+    }
+    let title = format!("msm serve {place} ({units})");
+    let plant = demo.then(|| Plant::new(&mm)).transpose()?;
+    let _web = crate::web::start(&a.web, &mm, None).await?;
+    watch(&mm, plant, a.quiet, a.seconds, &title).await;
+    slave.stop().await;
+    Ok(())
+}
+
+/// The slave the flags describe, and the serial line's name when it is on one.
+fn slave(a: &ServeArgs) -> Result<(Slave, Option<String>), Failure> {
+    a.tls
+        .check_link(a.serial.serial.is_some(), a.serial.rtu_over_tcp)?;
+    let listen = a
+        .listen
+        .clone()
+        .unwrap_or_else(|| crate::tls::default_addr(&a.tls));
+    let (slave, line) = match a.serial.line()? {
+        Some(line) => {
+            let name = line.to_string();
+            (Slave::serial(line), Some(name))
+        }
+        None if a.serial.rtu_over_tcp => (Slave::rtu_over_tcp(listen), None),
+        None => match a.tls.slave_settings()? {
+            Some(tls) => (Slave::tls(listen, tls), None),
+            None => (Slave::tcp(listen), None),
+        },
+    };
+    let mut slave = slave.unknown_unit_exception(a.unknown_unit_exception);
+    if a.serial.serial.is_none() {
+        slave = slave
+            .max_connections(a.max_connections as usize)
+            .busy_poll(a.busy_poll);
+    }
+    Ok(match a.unit {
+        Some(unit) => (slave.unit(unit), line),
+        None => (slave, line),
+    })
+}
+
+/// A busy-poll budget: 0 (off) up to `msm::slave::MAX_BUSY_POLL`.
+fn busy_poll(text: &str) -> Result<Duration, String> {
+    let max = msm::slave::MAX_BUSY_POLL;
+    let d = if text.trim() == "0" {
+        Duration::ZERO
+    } else {
+        humantime::parse_duration(text)
+            .map_err(|e| format!("{e}: give a duration such as 50us, or 0 for none"))?
+    };
+    if d > max {
+        return Err(format!(
+            "{text} is longer than the {} allowed: a thread polls that long after every answer",
+            humantime::format_duration(max)
+        ));
+    }
+    Ok(d)
+}
+
