@@ -289,7 +289,7 @@ impl AnyVar {
         self.set(self.parse_value(text)?)
     }
 
-    /// True if `change` touched this variable's items.
+    /// True if `change` touched this variable's items (and bits: see [`Var::touched_by`]).
     ///
     /// ```
     /// let mm = msm::Map::from_toml_str(r#"
@@ -308,8 +308,7 @@ impl AnyVar {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn touched_by(&self, change: &Change) -> bool {
-        let count = u16::try_from(self.count()).unwrap_or(u16::MAX);
-        change.overlaps(self.area(), self.address(), count)
+        dispatch!(&self.typed, v => v.touched_by(change))
     }
 
     /// How far its value can be trusted (see [`Var::quality`]).

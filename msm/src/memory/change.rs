@@ -5,12 +5,12 @@ use std::fmt;
 use std::net::SocketAddr;
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, Weak};
 use std::task::{Poll, Waker};
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime};
 
 use super::counted::Counted;
-use super::{Area, Shared};
+use super::{Area, Shared, WHOLE};
 
-/// One change to memory: which items, and who made it.
+/// One change to memory: which items, which bits of them, who made it, and when.
 ///
 /// ```
 /// use msm::{Area, Change, Memory, Origin, Var};
@@ -19,7 +19,9 @@ use super::{Area, Shared};
 /// let total: Var<u32> = mem.holding(4)?;
 /// total.set(1)?;
 /// let c = changes.try_recv()?.expect("one change");
-/// assert_eq!(c, Change { area: Area::Holding, address: 4, count: 2, origin: Origin::Local });
+/// assert_eq!((c.area, c.address, c.count, c.origin), (Area::Holding, 4, 2, Origin::Local));
+/// assert_eq!(c.mask, 0xFFFF);                   // whole registers
+/// assert!(c.time <= std::time::SystemTime::now());
 /// assert!(total.touched_by(&c));
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
@@ -33,14 +35,54 @@ pub struct Change {
     pub count: u16,
     /// Who wrote them.
     pub origin: Origin,
+    /// The bits written, for a write of some bits of one register (a mask write, FC22,
+    /// or a bit or byte variable's `set`): a variable on other bits of the register was
+    /// left alone. `0xFFFF` for whole registers, and in the bit areas.
+    pub mask: u16,
+    /// When the change was made (wall-clock time), taken once, under the memory's lock
+    /// that the change was made under: every subscriber sees the same time.
+    pub time: SystemTime,
 }
 
 impl Change {
+    /// A change of whole items, made now.
+    ///
+    /// ```
+    /// use msm::{Area, Change, Origin};
+    /// let c = Change::new(Area::Coil, 3, 2, Origin::Local);
+    /// assert_eq!((c.address, c.count, c.mask), (3, 2, 0xFFFF));
+    /// ```
+    pub fn new(area: Area, address: u16, count: u16, origin: Origin) -> Change {
+        Change {
+            area,
+            address,
+            count,
+            origin,
+            mask: WHOLE,
+            time: SystemTime::now(),
+        }
+    }
+
+    /// True if this change wrote any of the bits `mask` of the `count` items from
+    /// `address` in `area` (`mask` as in [`mask`](Self::mask): `0xFFFF` for whole items).
+    ///
+    /// ```
+    /// use msm::{Area, Change, Origin};
+    /// let mut c = Change::new(Area::Holding, 5, 1, Origin::Local);
+    /// c.mask = 0xFF00;                              // the high byte of register 5
+    /// assert!(c.touches(Area::Holding, 5, 1, 0x0100));
+    /// assert!(!c.touches(Area::Holding, 5, 1, 0x00FF)); // the low byte was left alone
+    /// assert!(c.touches(Area::Holding, 4, 2, 0xFFFF));
+    /// ```
+    pub fn touches(&self, area: Area, address: u16, count: u16, mask: u16) -> bool {
+        self.overlaps(area, address, count) && self.mask & mask != 0
+    }
+
     /// True if this change touches any of `count` items from `address` in `area`.
     ///
     /// ```
     /// use msm::{Area, Change, Origin};
-    /// let c = Change { area: Area::Holding, address: 10, count: 2, origin: Origin::Local };
+    /// let c = Change::new(Area::Holding, 10, 2, Origin::Local);
     /// assert!(c.overlaps(Area::Holding, 11, 4));
     /// assert!(!c.overlaps(Area::Holding, 12, 1));
     /// assert!(!c.overlaps(Area::Input, 10, 1));
@@ -294,14 +336,29 @@ impl Subscribers {
             .collect()
     }
 
-    pub(crate) fn publish(&mut self, change: Change) {
+    /// Tells every subscription of a change of `count` items from `address` (bits
+    /// `mask` of them), made now: the time is read once, and only when a subscription
+    /// queues the change.
+    pub(crate) fn publish(
+        &mut self,
+        area: Area,
+        address: u16,
+        count: u16,
+        mask: u16,
+        origin: Origin,
+    ) {
         let mut dead = false;
+        let mut change: Option<Change> = None;
         for e in &mut self.entries {
             if !e.is_live() {
                 dead = true;
             } else if let Some(counted) = &mut e.paused {
-                counted.add(change.origin);
+                counted.add(origin);
             } else {
+                let change = *change.get_or_insert_with(|| Change {
+                    mask,
+                    ..Change::new(area, address, count, origin)
+                });
                 e.queue.push(change);
             }
         }

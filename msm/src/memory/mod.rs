@@ -149,16 +149,16 @@ impl State {
     ) {
         self.stamp_write(area, index, count, mask);
         let address = (usize::from(self.area(area).start) + index) as u16;
-        self.publish(area, address, count, origin);
+        let count = count.min(usize::from(u16::MAX)) as u16;
+        self.subscribers.publish(area, address, count, mask, origin);
     }
 
+    /// Tells the subscribers of a change of whole items that was not a write (a read
+    /// that changed values or their quality).
     pub(crate) fn publish(&mut self, area: Area, address: u16, count: usize, origin: Origin) {
-        self.subscribers.publish(Change {
-            area,
-            address,
-            count: count.min(usize::from(u16::MAX)) as u16,
-            origin,
-        });
+        let count = count.min(usize::from(u16::MAX)) as u16;
+        self.subscribers
+            .publish(area, address, count, WHOLE, origin);
     }
 }
 

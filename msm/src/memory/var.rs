@@ -346,22 +346,29 @@ impl<T: Value> Var<T> {
         self.mem.lock().refused(self.area, self.index, self.count())
     }
 
-    /// True if `change` touched this variable's items.
+    /// True if `change` touched this variable's items; for a bit or a byte of a
+    /// register, its bits ([`Change::mask`]): a mask write of the high byte leaves a
+    /// variable on the low byte untouched.
     ///
     /// ```
-    /// use msm::{Memory, Var};
+    /// use msm::{Byte, Memory, Var};
     /// let mem = Memory::new(4);
     /// let a: Var<u16> = mem.holding(0)?;
     /// let b: Var<u32> = mem.holding(1)?;
+    /// let high: Var<u8> = mem.holding_byte(3, Byte::High)?;
+    /// let low: Var<u8> = mem.holding_byte(3, Byte::Low)?;
     /// let mut changes = mem.subscribe();
     /// a.set(1)?;
     /// let c = changes.try_recv()?.expect("a change");
     /// assert!(a.touched_by(&c));
     /// assert!(!b.touched_by(&c));
+    /// high.set(7)?;
+    /// let c = changes.try_recv()?.expect("a change");
+    /// assert!(high.touched_by(&c) && !low.touched_by(&c));
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn touched_by(&self, change: &Change) -> bool {
-        change.overlaps(self.area, self.address, self.count() as u16)
+        change.touches(self.area, self.address, self.count() as u16, self.mask())
     }
 
     /// Resolves with the new value at the next write that touches this variable: a local
@@ -521,13 +528,18 @@ impl<T: Value> Var<T> {
             _ => return,
         }
         if record {
-            let mask = match self.layout {
-                Layout::RegBit { bit } => 1 << bit,
-                Layout::Byte { byte: Byte::High } => 0xFF00,
-                Layout::Byte { byte: Byte::Low } => 0x00FF,
-                _ => crate::memory::WHOLE,
-            };
+            let mask = self.mask();
             st.record_write_masked(self.area, self.index, self.count(), mask, Origin::Local);
+        }
+    }
+
+    /// The bits of its register a bit or byte variable holds; `WHOLE` for the others.
+    fn mask(&self) -> u16 {
+        match self.layout {
+            Layout::RegBit { bit } => 1 << bit,
+            Layout::Byte { byte: Byte::High } => 0xFF00,
+            Layout::Byte { byte: Byte::Low } => 0x00FF,
+            _ => crate::memory::WHOLE,
         }
     }
 }

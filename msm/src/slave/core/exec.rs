@@ -8,7 +8,7 @@
 //! with [`State::record_write`](crate::memory::State) under the same lock, so a master
 //! never sees half of one and every write is whole or absent.
 
-use crate::memory::{Area, AreaData, AreaSpec, Memory, Origin, Peer};
+use crate::memory::{Area, AreaData, AreaSpec, Memory, Origin, Peer, WHOLE};
 use crate::protocol::{
     Bits, ExceptionCode, FunctionCode, Registers, Request, encode_exception, read_response_body,
 };
@@ -241,19 +241,26 @@ fn write_values(
     let w = ctx.write(function, area, address, count as u16, values)?;
     let mut st = mem.lock();
     let data = st.area_mut(w.area);
-    match values {
-        WriteValues::Bits(bits) => data.write_bits(w.index, w.count, bits.as_bytes()),
-        WriteValues::Registers(regs) => data
-            .registers_mut(w.index, w.count)
-            .copy_from_slice(regs.as_bytes()),
+    // The bits written: a mask write leaves those its AND mask keeps.
+    let mask = match values {
+        WriteValues::Bits(bits) => {
+            data.write_bits(w.index, w.count, bits.as_bytes());
+            WHOLE
+        }
+        WriteValues::Registers(regs) => {
+            data.registers_mut(w.index, w.count)
+                .copy_from_slice(regs.as_bytes());
+            WHOLE
+        }
         WriteValues::Mask { and_mask, or_mask } => {
             let reg = data.registers_mut(w.index, 1);
             let current = u16::from_be_bytes([reg[0], reg[1]]);
             let new = (current & and_mask) | (or_mask & !and_mask);
             reg.copy_from_slice(&new.to_be_bytes());
+            !and_mask
         }
-    }
-    st.record_write(w.area, w.index, w.count, Origin::Remote(ctx.peer));
+    };
+    st.record_write_masked(w.area, w.index, w.count, mask, Origin::Remote(ctx.peer));
     Ok(())
 }
 

@@ -20,7 +20,7 @@ use super::backoff::Backoff;
 use super::planner::{Block, Plan, plan_reads};
 use super::sync::{ReadTicket, WriteTicket, unsent_since, write_lost};
 use crate::master::core::status::{BlockError, DepthReason, Fault, Operation, Status};
-use crate::memory::{Area, Change, Memory, Origin, Peer};
+use crate::memory::{Area, Memory, Origin, Peer};
 use crate::protocol::ExceptionCode;
 use crate::protocol::rtu::Direction;
 use crate::protocol::rtu_framer::Timing;
@@ -970,12 +970,7 @@ impl Engine {
             let mut st = u.mem.lock();
             for (area, i, n) in st.set_stale(stale, now) {
                 let address = (usize::from(u.starts[area as usize]) + i) as u16;
-                st.subscribers.publish(Change {
-                    area,
-                    address,
-                    count: n.min(usize::from(u16::MAX)) as u16,
-                    origin: Origin::Remote(u.peer),
-                });
+                st.publish(area, address, n, Origin::Remote(u.peer));
             }
         }
     }

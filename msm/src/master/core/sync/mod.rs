@@ -7,7 +7,7 @@
 
 use std::time::Instant;
 
-use crate::memory::{Area, Change, Origin, Peer, State, Subscribers, WHOLE};
+use crate::memory::{Area, Origin, Peer, State, Subscribers, WHOLE};
 
 use super::planner::{Block, cut, write_limit};
 
@@ -131,12 +131,13 @@ pub(crate) fn apply_read(
 }
 
 fn report(subscribers: &mut Subscribers, area: Area, address: usize, count: usize, peer: Peer) {
-    subscribers.publish(Change {
+    subscribers.publish(
         area,
-        address: address as u16,
-        count: count as u16,
-        origin: Origin::Remote(peer),
-    });
+        address as u16,
+        count as u16,
+        WHOLE,
+        Origin::Remote(peer),
+    );
 }
 
 /// A write taken from the dirty marks, to be sent now.
