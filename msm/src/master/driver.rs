@@ -1,6 +1,9 @@
 //! The async driver: moves bytes and time between a link and the engine, and nothing
 //! else. Every decision is the engine's.
 
+use std::future::Future;
+use std::net::SocketAddr;
+use std::pin::Pin;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -46,7 +49,15 @@ pub(crate) struct DriverConfig {
     pub(crate) write_timeout: Duration,
     pub(crate) backoff_min: Duration,
     pub(crate) backoff_max: Duration,
+    /// A failed connection attempt fails every waiting sync and flush at once.
+    pub(crate) fail_fast: bool,
 }
+
+/// A connection attempt under way: kept across the commands that arrive meanwhile, so
+/// that a `sync` asked while connecting does not drop the half-open connection and
+/// start another (the slave would see one connection closed mid-handshake per client).
+type Attempt =
+    Pin<Box<dyn Future<Output = std::io::Result<(Box<dyn Stream>, Option<SocketAddr>)>> + Send>>;
 
 pub(crate) struct Driver {
     pub(crate) engine: Engine,
@@ -57,6 +68,9 @@ pub(crate) struct Driver {
     pub(crate) wake: Arc<Notify>,
     waiters: Vec<(u64, Reply)>,
     next_id: u64,
+    /// Why the last connection attempt failed, while its waiters are still to be told
+    /// (with [`DriverConfig::fail_fast`]).
+    unreachable: Option<String>,
 }
 
 impl Driver {
@@ -75,6 +89,7 @@ impl Driver {
             wake,
             waiters: Vec::new(),
             next_id: 0,
+            unreachable: None,
         }
     }
 
@@ -85,10 +100,17 @@ impl Driver {
         let mut rbuf = vec![0u8; 4096];
         let mut frame = [0u8; 300];
         let mut wbuf: Vec<u8> = Vec::with_capacity(4096);
+        let mut connecting: Option<Attempt> = None;
         loop {
-            if link.is_none() && retry.ready(Instant::now().into_std()) {
+            if link.is_none() && (connecting.is_some() || retry.ready(Instant::now().into_std())) {
+                let attempt = connecting.get_or_insert_with(|| {
+                    let (to, timeout) = (self.cfg.link.clone(), self.cfg.connect_timeout);
+                    Box::pin(async move { to.open(timeout).await })
+                });
                 tokio::select! {
-                    opened = self.cfg.link.open(self.cfg.connect_timeout) => match opened {
+                    opened = attempt => {
+                        connecting = None;
+                        match opened {
                         Ok((stream, peer)) => {
                             tracing::info!(peer = %self.cfg.link.name(), "connected");
                             if let Some(addr) = peer {
@@ -103,7 +125,11 @@ impl Driver {
                                 "connect failed"
                             );
                             self.engine.handle_connect_failed(&e.to_string());
+                            if self.cfg.fail_fast {
+                                self.unreachable = Some(e.to_string());
+                            }
                             retry.failed(Instant::now().into_std());
+                        }
                         }
                     },
                     cmd = self.commands.recv() => if !self.command(cmd) { break },
@@ -169,6 +195,11 @@ impl Driver {
         }
         self.engine.stop();
         self.after_step(&mut link, &mut retry);
+        if let Some(mut stream) = link {
+            // Closed cleanly (TLS: close_notify), so that the slave sees a client that
+            // left, not one that broke off; bounded, as a stop must not wait on a peer.
+            let _ = tokio::time::timeout(Duration::from_millis(100), stream.shutdown()).await;
+        }
         tracing::debug!(peer = %self.cfg.link.name(), "master stopped");
     }
 
@@ -222,6 +253,15 @@ impl Driver {
                     tracing::warn!(peer = %self.cfg.link.name(), %reason, "dropping the connection");
                     self.lose(link, retry, &reason);
                 }
+            }
+        }
+        // Fail fast: every waiter hears of the failed attempt now. The engine still holds
+        // their flushes; its answer, once connected, finds no waiter and is dropped.
+        if let Some(reason) = self.unreachable.take() {
+            for (_, reply) in self.waiters.drain(..) {
+                let peer = self.cfg.link.name();
+                let reason = reason.clone();
+                done.push((reply, Err(Error::NotConnected { peer, reason })));
             }
         }
         // The status first: a caller woken by its answer sees the state it was told of.

@@ -76,6 +76,7 @@ pub struct Master {
     backoff_min: Duration,
     backoff_max: Duration,
     broadcast_delay: Duration,
+    fail_fast: bool,
 }
 
 /// The most requests a master keeps in flight on one connection.
@@ -104,6 +105,7 @@ impl Master {
             backoff_min: Duration::from_millis(100),
             backoff_max: Duration::from_secs(5),
             broadcast_delay: Duration::from_millis(100),
+            fail_fast: false,
         }
     }
 
@@ -335,6 +337,29 @@ impl Master {
     /// ```
     pub fn connect_timeout(mut self, timeout: Duration) -> Self {
         self.connect_timeout = timeout;
+        self
+    }
+
+    /// When a connection attempt fails, fail every waiting [`flush`](MasterHandle::flush)
+    /// at once with [`Error::NotConnected`], as [`sync`](MasterHandle::sync) always is,
+    /// instead of waiting for a later attempt to get through (default off: a flush waits
+    /// for the slave to come back). For one-shot tools, which should say at once that a
+    /// slave cannot be reached (`msm write`). The writes stay queued, and go out if a
+    /// later attempt connects.
+    ///
+    /// ```
+    /// use msm::{Error, Master, Memory};
+    /// # let port = std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr())?.port();
+    /// let mem = Memory::new(4);
+    /// let master = Master::tcp(("127.0.0.1", port))    // nothing listens there
+    ///     .fail_fast(true)
+    ///     .start(mem.clone())?;
+    /// mem.holding::<u16>(0)?.set(1)?;
+    /// assert!(matches!(master.flush(), Err(Error::NotConnected { .. })));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn fail_fast(mut self, fail_fast: bool) -> Self {
+        self.fail_fast = fail_fast;
         self
     }
 
@@ -607,6 +632,7 @@ impl Master {
                 write_timeout: self.response_timeout.max(Duration::from_secs(1)),
                 backoff_min: self.backoff_min,
                 backoff_max: self.backoff_max,
+                fail_fast: self.fail_fast,
             },
             rx,
             status.clone(),

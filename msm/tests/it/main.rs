@@ -13,11 +13,13 @@ mod map_errors;
 mod map_load;
 mod map_to_toml;
 mod map_values;
+mod master_connect;
 mod master_faults;
 mod master_hostile;
 mod master_pymodbus;
 mod master_rtu_pymodbus;
 mod master_slave;
+mod memory_changes;
 mod memory_notify;
 mod memory_props;
 mod memory_stress;
@@ -50,10 +52,12 @@ fn main() -> ExitCode {
         ("map_to_toml", map_to_toml::TESTS),
         ("map_values", map_values::TESTS),
         ("master_faults", master_faults::TESTS),
+        ("master_connect", master_connect::TESTS),
         ("master_hostile", master_hostile::TESTS),
         ("master_pymodbus", master_pymodbus::TESTS),
         ("master_rtu_pymodbus", master_rtu_pymodbus::TESTS),
         ("master_slave", master_slave::TESTS),
+        ("memory_changes", memory_changes::TESTS),
         ("memory_notify", memory_notify::TESTS),
         ("memory_props", memory_props::TESTS),
         ("memory_stress", memory_stress::TESTS),
