@@ -3,7 +3,7 @@
 
 use msm::master::{BlockError, Fault};
 use msm::protocol::ExceptionCode;
-use msm::{Error, MapError};
+use msm::{Area, Error, MapError};
 
 /// A failed command: the message for stderr and the process exit code.
 #[derive(Debug)]
@@ -62,7 +62,7 @@ impl From<Error> for Failure {
             Error::NotConnected { peer, reason } => {
                 Failure::modbus(format!("cannot reach {peer}: {reason}{}", link_hint(&peer)))
             }
-            Error::Block(b) => Failure::modbus(explain_block_error(&b, b.unit)),
+            Error::Block(b) => Failure::modbus(explain_block_error(&b, b.unit, &Credential::None)),
             Error::Timeout { what, after } => {
                 Failure::modbus(format!("timeout: {what} did not complete within {after:?}"))
             }
@@ -71,19 +71,49 @@ impl From<Error> for Failure {
     }
 }
 
+/// Who a master is to its slave, for the hint at why a request was refused: over TLS
+/// the slave authorizes each request by the role in the master's certificate.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub(crate) enum Credential {
+    /// Plain Modbus/TCP or a serial line: no role.
+    #[default]
+    None,
+    /// A TLS client certificate (`--cert`), and the role it carries (`None`: the
+    /// certificate has no role extension).
+    Tls { cert: String, role: Option<String> },
+}
+
 /// A failed exchange in the CLI's words, with a hint at the likely cause.
-pub(crate) fn explain_block_error(e: &BlockError, unit: u8) -> String {
+pub(crate) fn explain_block_error(e: &BlockError, unit: u8, who: &Credential) -> String {
     let hint = match &e.fault {
-        Fault::Timeout(_) => format!("no answer from unit {unit}: check --unit and that the slave is up"),
+        Fault::Timeout(_) => {
+            format!("no answer from unit {unit}: check --unit and that the slave is up")
+        }
         Fault::WrongUnit { found, .. } => {
             format!("unit {found} answered instead of unit {unit}: check --unit")
         }
         Fault::Exception {
             code: ExceptionCode::IllegalDataAddress,
-        } => "the slave does not have these addresses (addresses are 0-based here: register 40001 is holding 0)".to_string(),
+        } => format!(
+            "the slave does not have these addresses (addresses are 0-based here: {})",
+            first_address(e.area)
+        ),
         Fault::Exception {
             code: ExceptionCode::IllegalFunction,
-        } => "the slave does not serve this area or function".to_string(),
+        } => match who {
+            Credential::None => "the slave does not serve this area or function".to_string(),
+            Credential::Tls { cert, role } => {
+                let role = match role {
+                    Some(role) => format!("the role {role:?} of the certificate {cert}"),
+                    None => format!("the certificate {cert}, which carries no role,"),
+                };
+                format!(
+                    "{role} may not do this: a TLS slave authorizes every request by the \
+                     client's role, as its map's [roles] say (or it does not serve this area \
+                     or function)"
+                )
+            }
+        },
         Fault::BadResponse(_) => "is this a Modbus server, and is the unit right?".to_string(),
         _ => String::new(),
     };
@@ -96,6 +126,16 @@ pub(crate) fn explain_block_error(e: &BlockError, unit: u8) -> String {
         what
     } else {
         format!("{what}: {hint}")
+    }
+}
+
+/// How the first item of `area` is numbered in the 1-based tradition, against here.
+fn first_address(area: Area) -> &'static str {
+    match area {
+        Area::Coil => "coil 00001 is coil 0",
+        Area::Discrete => "discrete input 10001 is discrete 0",
+        Area::Input => "input register 30001 is input 0",
+        Area::Holding => "register 40001 is holding 0",
     }
 }
 

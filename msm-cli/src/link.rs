@@ -1,84 +1,167 @@
-//! Turning connection flags into a master or a slave: TCP, a serial line (`--serial`),
-//! or RTU frames over TCP (`--rtu-over-tcp`).
+//! How a master reaches its slave (`--connect`, `--unit`, `--timeout`, and a serial line,
+//! RTU over TCP or TLS), and turning those flags into a master.
 
-use msm::{Master, Parity, SerialConfig, Slave};
+use std::path::PathBuf;
+use std::time::Duration;
 
-use crate::args::{ConnectArgs, SerialArgs, ServeArgs};
-use crate::failure::Failure;
+use clap::Args;
+use msm::{Master, Parity, SerialConfig};
 
-fn serial_line(s: &SerialArgs) -> Result<Option<SerialConfig>, Failure> {
-    let Some(path) = &s.serial else {
-        return Ok(None);
-    };
-    if s.rtu_over_tcp {
-        return Err(Failure::usage(
-            "--serial and --rtu-over-tcp exclude each other: pick one",
-        ));
-    }
-    let parity: Parity = s
-        .parity
-        .parse()
-        .map_err(|e: msm::Error| Failure::usage(e.to_string()))?;
-    Ok(Some(
-        SerialConfig::new(path.display().to_string(), s.baud)
-            .parity(parity)
-            .stop_bits(s.stop_bits),
-    ))
+use crate::failure::{Credential, Failure, explain_block_error};
+use crate::tls::TlsArgs;
+
+/// A serial line instead of TCP (`--serial`), or RTU frames over TCP: for slaves and
+/// masters alike.
+#[derive(Args, Debug, Clone)]
+pub(crate) struct SerialArgs {
+    /// Use the serial line at PATH (Modbus RTU) instead of TCP.
+    #[arg(long, value_name = "PATH")]
+    pub(crate) serial: Option<PathBuf>,
+    /// Serial baud rate.
+    #[arg(long, default_value_t = 19_200, value_name = "N")]
+    pub(crate) baud: u32,
+    /// Serial parity (even is the Modbus default).
+    #[arg(long, default_value = "even", value_parser = ["even", "odd", "none"])]
+    pub(crate) parity: String,
+    /// Serial stop bits.
+    #[arg(long = "stop-bits", default_value_t = 1, value_parser = clap::value_parser!(u8).range(1..=2))]
+    pub(crate) stop_bits: u8,
+    /// Speak RTU frames (unit, PDU, CRC) over the TCP connection instead of Modbus/TCP's
+    /// MBAP: serial-to-Ethernet converters in raw or transparent mode.
+    #[arg(long = "rtu-over-tcp")]
+    pub(crate) rtu_over_tcp: bool,
 }
 
-/// A master for the slave the flags name.
-pub(crate) fn master(c: &ConnectArgs) -> Result<Master, Failure> {
-    c.tls
-        .check_link(c.serial.serial.is_some(), c.serial.rtu_over_tcp)?;
-    if let Some(tls) = c.tls.settings()? {
-        return Ok(Master::tls(c.connect.clone(), tls)
-            .unit(c.unit)
-            .response_timeout(c.timeout)
-            .connect_timeout(c.timeout));
-    }
-    let master = match serial_line(&c.serial)? {
-        Some(line) => Master::serial(line),
-        None if c.serial.rtu_over_tcp => Master::rtu_over_tcp(c.connect.clone()),
-        None => Master::tcp(c.connect.clone()),
-    };
-    Ok(master
-        .unit(c.unit)
-        .response_timeout(c.timeout)
-        .connect_timeout(c.timeout))
-}
-
-/// The slave's name for messages.
-pub(crate) fn peer_name(c: &ConnectArgs) -> String {
-    match &c.serial.serial {
-        Some(path) => path.display().to_string(),
-        None => c.connect.clone(),
-    }
-}
-
-/// The slave `msm serve` runs, and a description of where it listens (once started).
-pub(crate) fn slave(a: &ServeArgs) -> Result<(Slave, Option<String>), Failure> {
-    a.tls
-        .check_link(a.serial.serial.is_some(), a.serial.rtu_over_tcp)?;
-    let listen = crate::tls::listen_addr(a.listen.as_deref(), &a.tls);
-    let (slave, line) = match serial_line(&a.serial)? {
-        Some(line) => {
-            let name = line.to_string();
-            (Slave::serial(line), Some(name))
+impl SerialArgs {
+    /// The serial line the flags name, if any.
+    pub(crate) fn line(&self) -> Result<Option<SerialConfig>, Failure> {
+        let Some(path) = &self.serial else {
+            return Ok(None);
+        };
+        if self.rtu_over_tcp {
+            return Err(Failure::usage(
+                "--serial and --rtu-over-tcp exclude each other: pick one",
+            ));
         }
-        None if a.serial.rtu_over_tcp => (Slave::rtu_over_tcp(listen), None),
-        None => match a.tls.settings()? {
-            Some(tls) => (Slave::tls(listen, tls), None),
-            None => (Slave::tcp(listen), None),
-        },
-    };
-    let mut slave = slave.unknown_unit_exception(a.unknown_unit_exception);
-    if a.serial.serial.is_none() {
-        slave = slave
-            .max_connections(a.max_connections as usize)
-            .busy_poll(a.busy_poll);
+        let parity: Parity = self
+            .parity
+            .parse()
+            .map_err(|e: msm::Error| Failure::usage(e.to_string()))?;
+        Ok(Some(
+            SerialConfig::new(path.display().to_string(), self.baud)
+                .parity(parity)
+                .stop_bits(self.stop_bits),
+        ))
     }
-    Ok(match a.unit {
-        Some(unit) => (slave.unit(unit), line),
-        None => (slave, line),
-    })
+}
+
+/// How a master reaches its slave.
+#[derive(Args, Debug, Clone)]
+pub(crate) struct ConnectArgs {
+    /// The slave's address [default: 127.0.0.1:5020; 127.0.0.1:8020 with --tls, where
+    /// `msm serve` listens by default].
+    #[arg(long, value_name = "HOST:PORT")]
+    pub(crate) connect: Option<String>,
+    /// The unit id (slave id) to address.
+    #[arg(long, default_value_t = 1, value_name = "N")]
+    pub(crate) unit: u8,
+    /// How long to wait for each answer (and for the connection).
+    #[arg(long, default_value = "1s", value_parser = positive_duration, value_name = "DURATION")]
+    pub(crate) timeout: Duration,
+    #[command(flatten)]
+    pub(crate) serial: SerialArgs,
+    #[command(flatten)]
+    pub(crate) tls: TlsArgs,
+}
+
+impl ConnectArgs {
+    /// `--connect`, or where `msm serve` listens by default.
+    pub(crate) fn addr(&self) -> String {
+        self.connect
+            .clone()
+            .unwrap_or_else(|| crate::tls::default_addr(&self.tls))
+    }
+
+    /// The slave's name for messages.
+    pub(crate) fn peer_name(&self) -> String {
+        match &self.serial.serial {
+            Some(path) => path.display().to_string(),
+            None => self.addr(),
+        }
+    }
+
+    /// A master for the slave the flags name.
+    pub(crate) fn master(&self) -> Result<Master, Failure> {
+        self.tls
+            .check_link(self.serial.serial.is_some(), self.serial.rtu_over_tcp)?;
+        let master = match (self.tls.settings()?, self.serial.line()?) {
+            (Some(tls), _) => Master::tls(self.addr(), tls),
+            (None, Some(line)) => Master::serial(line),
+            (None, None) if self.serial.rtu_over_tcp => Master::rtu_over_tcp(self.addr()),
+            (None, None) => Master::tcp(self.addr()),
+        };
+        Ok(master
+            .unit(self.unit)
+            .response_timeout(self.timeout)
+            .connect_timeout(self.timeout))
+    }
+
+    /// Who this master is to the slave: over TLS, its certificate and the role in it.
+    pub(crate) fn credential(&self) -> Credential {
+        match (&self.tls.cert, self.tls.settings()) {
+            (Some(cert), Ok(Some(settings))) => Credential::Tls {
+                cert: cert.display().to_string(),
+                role: settings.role().ok().flatten(),
+            },
+            _ => Credential::None,
+        }
+    }
+
+    /// A master's error in the CLI's words: a connection that could not be made says
+    /// so with the master's own account of it, a refused request names the role.
+    pub(crate) fn failure(&self, e: msm::Error, status: &msm::Status) -> Failure {
+        match e {
+            msm::Error::NotConnected { reason, .. } => {
+                let what = match &status.last_error {
+                    Some(last) if !status.connected => last.clone(),
+                    _ => format!("cannot reach {}: {reason}", self.peer_name()),
+                };
+                let hint = self.hint(&what);
+                Failure::modbus(format!("{what}{hint}"))
+            }
+            msm::Error::Block(b) => {
+                Failure::modbus(explain_block_error(&b, self.unit, &self.credential()))
+            }
+            e => Failure::from(e),
+        }
+    }
+
+    /// What to check when the link fails with `message`: the serial line's path and
+    /// permissions, `--tls` when plain Modbus/TCP got an answer it cannot read, the CA
+    /// when a TLS slave refused the certificate.
+    pub(crate) fn hint(&self, message: &str) -> &'static str {
+        if self.serial.serial.is_some() {
+            crate::failure::link_hint(&self.peer_name())
+        } else if self.tls.tls && message.contains("UnknownCA") {
+            ": the slave does not trust the CA that issued --cert; give it that CA (its \
+             --ca), or use a certificate from the slave's CA"
+        } else if !self.tls.tls && !self.serial.rtu_over_tcp && message.contains("malformed frame")
+        {
+            "; if it is a Modbus/TCP Security slave (TLS), add --tls with --cert, --key and --ca"
+        } else {
+            ""
+        }
+    }
+}
+
+/// A duration above zero (`500ms`, `2s`): a zero timeout could never be met.
+fn positive_duration(text: &str) -> Result<Duration, String> {
+    let d = humantime::parse_duration(text).map_err(|e| e.to_string())?;
+    if d.is_zero() {
+        return Err(
+            "a timeout of 0 can never be met: give a duration above zero, such as 500ms or 2s"
+                .into(),
+        );
+    }
+    Ok(d)
 }

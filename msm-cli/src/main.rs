@@ -15,13 +15,11 @@ mod web;
 
 use std::process::ExitCode;
 
-use clap::Parser;
-
-use args::{Cli, Command};
+use args::Command;
 use failure::Failure;
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = args::parse();
     // Commands report a master's faults themselves, in their words: the library's log
     // of them would say it twice, so it stays behind -v. The rest (a slave's refusals,
     // requests for other units, the gateway's and web view's own) is shown.

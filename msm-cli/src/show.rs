@@ -61,7 +61,12 @@ pub(crate) fn reader_gone() -> bool {
 
 /// UTC time with milliseconds, RFC 3339.
 pub(crate) fn now() -> String {
-    humantime::format_rfc3339_millis(SystemTime::now()).to_string()
+    at(SystemTime::now())
+}
+
+/// `time` in UTC with milliseconds, RFC 3339: how every time is shown.
+pub(crate) fn at(time: SystemTime) -> String {
+    humantime::format_rfc3339_millis(time).to_string()
 }
 
 /// One variable's state as a JSON line: the value only once it has been read, the error
@@ -146,6 +151,7 @@ struct Row {
     value: Option<DynValue>,
     quality: &'static str,
     error: Option<String>,
+    /// When the value last changed (not its quality), as shown.
     changed: Option<String>,
 }
 
@@ -209,25 +215,31 @@ impl Console {
         }
     }
 
-    /// Shows every variable whose value differs from what was last shown.
+    /// Shows every variable whose value differs from what was last shown, as changed
+    /// now.
     pub(crate) fn refresh_values(&mut self, vars: &[AnyVar]) {
+        self.refresh_values_at(vars, &[]);
+    }
+
+    /// Shows every variable whose value differs from what was last shown, as changed
+    /// at `times[i]` when known (the time of the last change seen to touch it), else now.
+    pub(crate) fn refresh_values_at(&mut self, vars: &[AnyVar], times: &[Option<SystemTime>]) {
         for (i, var) in vars.iter().enumerate() {
-            self.check(i, var, None);
+            let time = times.get(i).copied().flatten();
+            let state = self.state(var);
+            self.check_state(i, var, state, None, time);
         }
     }
 
-    /// Shows the variables `change` touched whose value changed, saying who changed them.
+    /// Shows the variables `change` touched whose value changed, saying who changed them
+    /// and when the change was made.
     pub(crate) fn on_change(&mut self, vars: &[AnyVar], change: &Change) {
         for (i, var) in vars.iter().enumerate() {
             if var.touched_by(change) {
-                self.check(i, var, Some(change.origin));
+                let state = self.state(var);
+                self.check_state(i, var, state, Some(change.origin), Some(change.time));
             }
         }
-    }
-
-    fn check(&mut self, i: usize, var: &AnyVar, origin: Option<Origin>) {
-        let state = self.state(var);
-        self.check_state(i, var, state, origin);
     }
 
     /// What variable `var` holds now, as [`show_state`](Self::show_state) takes it.
@@ -236,18 +248,26 @@ impl Console {
     }
 
     /// Shows variable `i` with `state` (read earlier with [`state`](Self::state)) if it
-    /// changed, said to come from `origin`.
+    /// changed, said to come from `origin` at `time` (now when not known).
     pub(crate) fn show_state(
         &mut self,
         i: usize,
         var: &AnyVar,
         state: VarState,
         origin: Option<Origin>,
+        time: Option<SystemTime>,
     ) {
-        self.check_state(i, var, state, origin);
+        self.check_state(i, var, state, origin, time);
     }
 
-    fn check_state(&mut self, i: usize, var: &AnyVar, state: VarState, origin: Option<Origin>) {
+    fn check_state(
+        &mut self,
+        i: usize,
+        var: &AnyVar,
+        state: VarState,
+        origin: Option<Origin>,
+        time: Option<SystemTime>,
+    ) {
         let (value, quality, error) = state;
         let Some(row) = self.rows.get(i) else {
             return;
@@ -264,7 +284,8 @@ impl Console {
             }
             return;
         }
-        let time = now();
+        let value_changed = row.value != value;
+        let time = at(time.unwrap_or_else(SystemTime::now));
         match self.style {
             Style::Table => self.redraw = true,
             Style::Lines => {
@@ -293,19 +314,26 @@ impl Console {
             }
         }
         if let Some(row) = self.rows.get_mut(i) {
-            *row = Row {
-                value,
-                quality,
-                error,
-                changed: Some(time),
-            };
+            // CHANGED is when the value changed: a new quality alone leaves it.
+            if value_changed {
+                row.changed = Some(time);
+            }
+            row.value = value;
+            row.quality = quality;
+            row.error = error;
         }
     }
 
-    /// A line about something that happened (a remote write, a reconnection): printed,
-    /// or kept under the table. JSON output keeps stdout for values: events go to stderr.
+    /// A line about something that happened now (a reconnection): printed, or kept
+    /// under the table. JSON output keeps stdout for values: events go to stderr.
     pub(crate) fn event(&mut self, text: &str) {
-        let line = format!("{}  {text}", now());
+        self.event_at(SystemTime::now(), text);
+    }
+
+    /// A line about something that happened at `time` (a remote write, stamped when
+    /// the memory took it).
+    pub(crate) fn event_at(&mut self, time: SystemTime, text: &str) {
+        let line = format!("{}  {text}", at(time));
         match self.style {
             Style::Table => {
                 if self.events.len() == EVENTS_SHOWN {
@@ -398,6 +426,38 @@ mod tests {
     use msm::{Map, Master, Memory, Plan, Slave};
 
     use super::*;
+
+    #[test]
+    fn changed_is_when_the_value_changed_not_its_quality() {
+        let mm = Map::from_toml_str(
+            "[memory]\nholding_registers = 2\n[vars]\nA = { area = \"holding\", address = 0, type = \"u16\" }\n",
+        )
+        .expect("map")
+        .build()
+        .expect("build");
+        let var = &mm.vars()[0];
+        let mut console = Console::new(Style::Table, mm.vars());
+        let t = |ms: u64| SystemTime::UNIX_EPOCH + Duration::from_millis(1_800_000_000_000 + ms);
+        let changed = |c: &Console| c.rows[0].changed.clone();
+        let good = |v: u16| (Some(DynValue::U16(v)), "good", None);
+        console.show_state(0, var, good(5), None, Some(t(1)));
+        assert_eq!(changed(&console), Some(at(t(1))));
+        // The connection is lost: the same value, now stale. CHANGED stays.
+        let stale = (
+            Some(DynValue::U16(5)),
+            "stale",
+            Some("connection lost".to_string()),
+        );
+        console.show_state(0, var, stale, None, Some(t(2)));
+        assert_eq!(console.rows[0].quality, "stale");
+        assert_eq!(changed(&console), Some(at(t(1))));
+        // Back, with the same value: still when it last changed.
+        console.show_state(0, var, good(5), None, Some(t(3)));
+        assert_eq!(changed(&console), Some(at(t(1))));
+        // A new value, at the time of its change.
+        console.show_state(0, var, good(6), None, Some(t(4)));
+        assert_eq!(changed(&console), Some(at(t(4))));
+    }
 
     #[test]
     fn quality_names_and_reasons_follow_the_library() {

@@ -1,10 +1,27 @@
 //! What a one-shot read or write works on: variables of a map file, or raw values
 //! described by `--area/--address/--type/--order`.
 
+use clap::Args;
 use msm::{Area, AreaSpec, Map, Order, VarDef, VarType};
 
-use crate::args::RawArgs;
 use crate::failure::Failure;
+
+/// Raw access: an area, an address, a type, without a map.
+#[derive(Args, Debug, Clone)]
+pub(crate) struct RawArgs {
+    /// Area: coil, discrete, input or holding.
+    #[arg(long, value_name = "AREA")]
+    pub(crate) area: Option<String>,
+    /// First address.
+    #[arg(long, value_name = "N")]
+    pub(crate) address: Option<u16>,
+    /// Value type: bool (bit areas), u16, i16, u32, i32, u64, i64, f32, f64.
+    #[arg(long = "type", value_name = "TYPE")]
+    pub(crate) ty: Option<String>,
+    /// Word order of multi-register values: ABCD, CDAB, BADC, DCBA.
+    #[arg(long, default_value = "ABCD", value_name = "ORDER")]
+    pub(crate) order: String,
+}
 
 /// The map and the words left after it (names to read, NAME=VALUE pairs or raw values).
 pub(crate) struct Target {

@@ -14,7 +14,8 @@ use crate::failure::Failure;
 pub(crate) struct TlsArgs {
     /// Modbus/TCP Security: MBAP inside TLS with mutual authentication (needs --cert,
     /// --key, --ca; `msm certs` makes a set to try). `serve --tls` listens on
-    /// 127.0.0.1:802 unless --listen says otherwise.
+    /// 127.0.0.1:8020 and masters connect there unless --listen / --connect say
+    /// otherwise (802, the standard port, needs privileges).
     #[arg(long, requires_all = ["cert", "key", "ca"])]
     pub(crate) tls: bool,
     /// TLS: this side's certificate chain (PEM).
@@ -26,8 +27,9 @@ pub(crate) struct TlsArgs {
     /// TLS: the CA certificate(s) the peer's certificate must come from (PEM).
     #[arg(long, value_name = "PEM", requires = "tls")]
     pub(crate) ca: Option<PathBuf>,
-    /// TLS, masters: the name the slave's certificate must carry, when it is not the
-    /// host of --connect (a certificate for plc.local reached by IP address).
+    /// TLS, for poll, read and write: the name the slave's certificate must carry, when
+    /// it is not the host of --connect (a certificate for plc.local reached by IP
+    /// address).
     #[arg(long = "server-name", value_name = "NAME", requires = "tls")]
     pub(crate) server_name: Option<String>,
 }
@@ -49,6 +51,19 @@ impl TlsArgs {
         }))
     }
 
+    /// A slave's TLS settings: `--server-name` names the slave's certificate for a
+    /// master, so a slave refuses it.
+    pub(crate) fn slave_settings(&self) -> Result<Option<TlsSettings>, Failure> {
+        if self.server_name.is_some() {
+            return Err(Failure::usage(
+                "--server-name is for poll, read and write: it is the name a master expects \
+                 on the slave's certificate; serve presents its own certificate (--cert), \
+                 so drop --server-name",
+            ));
+        }
+        self.settings()
+    }
+
     /// Refuses TLS together with a serial line or RTU over TCP.
     pub(crate) fn check_link(&self, serial: bool, rtu_over_tcp: bool) -> Result<(), Failure> {
         if self.tls && (serial || rtu_over_tcp) {
@@ -60,15 +75,22 @@ impl TlsArgs {
     }
 }
 
-/// Where `serve` listens: --listen, else 127.0.0.1:802 with --tls, else 127.0.0.1:5020.
-pub(crate) fn listen_addr(listen: Option<&str>, tls: &TlsArgs) -> String {
-    match listen {
-        Some(addr) => addr.to_string(),
-        None if tls.tls => format!("127.0.0.1:{MBAPS_PORT}"),
-        None => "127.0.0.1:5020".to_string(),
-    }
-}
+/// The port `msm serve` listens on and masters connect to by default: 5020 for
+/// Modbus/TCP and 8020 with `--tls`, ten times the standard ports (502, and 802 for
+/// mbaps), which need privileges.
+const DEFAULT_PORT: u16 = 5020;
+const DEFAULT_TLS_PORT: u16 = MBAPS_PORT * 10;
 
+/// Where `serve` listens and masters connect unless told: 127.0.0.1:5020, or
+/// 127.0.0.1:8020 with `--tls`.
+pub(crate) fn default_addr(tls: &TlsArgs) -> String {
+    let port = if tls.tls {
+        DEFAULT_TLS_PORT
+    } else {
+        DEFAULT_PORT
+    };
+    format!("127.0.0.1:{port}")
+}
 /// The map's `[roles]` on a TLS slave; without TLS they cannot apply (no client has a
 /// role), which is said once.
 pub(crate) fn with_roles(slave: Slave, tls: &TlsArgs, map: &Map) -> Slave {

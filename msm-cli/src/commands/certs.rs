@@ -2,6 +2,7 @@
 //! per role, to try Modbus/TCP Security in three commands.
 
 use std::path::PathBuf;
+use std::time::Duration;
 
 use clap::Args;
 use msm::transport::tls::Pki;
@@ -23,6 +24,10 @@ pub(crate) struct CertsArgs {
     /// [default: localhost, 127.0.0.1, ::1].
     #[arg(long = "host", value_name = "NAME")]
     pub(crate) hosts: Vec<String>,
+    /// How many days the certificates are valid, from now.
+    #[arg(long, value_name = "N", default_value_t = 365,
+          value_parser = clap::value_parser!(u32).range(1..=3650))]
+    pub(crate) days: u32,
 }
 
 pub(crate) fn run(a: CertsArgs) -> CmdResult {
@@ -41,18 +46,27 @@ pub(crate) fn run(a: CertsArgs) -> CmdResult {
         )));
     }
     let hosts: Vec<&str> = a.hosts.iter().map(String::as_str).collect();
-    let pki = Pki::new(&roles, &hosts).map_err(|e| Failure::usage(e.to_string()))?;
+    let pki = Pki::builder()
+        .roles(&roles)
+        .hosts(&hosts)
+        .valid_for(Duration::from_secs(u64::from(a.days) * 24 * 3600))
+        .build()
+        .map_err(|e| Failure::usage(e.to_string()))?;
     let written = pki
         .write_to(&a.dir)
         .map_err(|e| Failure::modbus(e.to_string()))?;
     for path in &written {
         println!("{}", path.display());
     }
+    let until = humantime::format_rfc3339_seconds(pki.valid_until()).to_string();
     eprintln!(
-        "msm certs: a throw-away CA and certificates for roles {} in {} (for trials only: \
-         the keys are not protected)",
+        "msm certs: a throw-away CA ({}) and certificates for roles {} in {}, valid for {} \
+         (until {}); for trials only: the keys are not protected",
+        pki.ca_name(),
         roles.join(", "),
-        a.dir.display()
+        a.dir.display(),
+        crate::show::count(a.days, "day"),
+        until.get(..10).unwrap_or(&until)
     );
     Ok(())
 }

@@ -3,13 +3,23 @@
 
 use std::time::{Duration, Instant};
 
+use clap::Args;
 use msm::{Map, Master, Origin, Slave, Var};
 
 use crate::CmdResult;
-use crate::args::DemoArgs;
 use crate::failure::Failure;
 use crate::plant::{DEMO_MAP, Plant, TICK};
 use crate::show::{shown, state_of};
+
+#[derive(Args, Debug)]
+pub(crate) struct DemoArgs {
+    /// Stop after this many seconds (default: run until Ctrl-C).
+    #[arg(long, value_name = "N")]
+    pub(crate) seconds: Option<f64>,
+    /// Where the demo's slave listens, so other masters (mbpoll) can join in.
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:0")]
+    pub(crate) listen: String,
+}
 
 /// Setpoints the master writes in turn.
 const SETPOINTS: [u16; 4] = [650, 400, 550, 500];

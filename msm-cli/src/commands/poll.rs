@@ -1,12 +1,34 @@
 //! `msm poll`: a master showing a slave's variables live.
 
+use std::path::PathBuf;
 use std::time::Duration;
 
+use clap::Args;
 use msm::{Map, Plan, Status};
 
-use crate::args::PollArgs;
+use crate::CmdResult;
+use crate::failure::Credential;
+use crate::link::ConnectArgs;
 use crate::show::{Console, Style};
-use crate::{CmdResult, link};
+
+#[derive(Args, Debug)]
+pub(crate) struct PollArgs {
+    /// The map file describing the slave's variables.
+    pub(crate) map: PathBuf,
+    #[command(flatten)]
+    pub(crate) connect: ConnectArgs,
+    /// Time between read cycles.
+    #[arg(long, default_value = "100ms", value_parser = humantime::parse_duration, value_name = "DURATION")]
+    pub(crate) period: Duration,
+    /// One JSON object per change on stdout: {"name", "value", "time"}.
+    #[arg(long)]
+    pub(crate) json: bool,
+    /// Stop after this many seconds (default: run until Ctrl-C).
+    #[arg(long, value_name = "N")]
+    pub(crate) seconds: Option<f64>,
+    #[command(flatten)]
+    pub(crate) web: crate::web::WebArgs,
+}
 
 pub(crate) async fn run(a: PollArgs) -> CmdResult {
     let map = Map::from_path(&a.map)?;
@@ -17,8 +39,11 @@ pub(crate) async fn run(a: PollArgs) -> CmdResult {
     } else {
         Plan::DeclaredVars { max_gap: 8 }
     };
-    let peer = link::peer_name(&a.connect);
-    let master = link::master(&a.connect)?
+    let peer = a.connect.peer_name();
+    let credential = a.connect.credential();
+    let master = a
+        .connect
+        .master()?
         .period(a.period)
         .plan(plan)
         .start_async(mm.memory().clone())
@@ -41,7 +66,7 @@ pub(crate) async fn run(a: PollArgs) -> CmdResult {
         // The connection's news first, then the values it brought.
         let status = master.status();
         web_status.send_replace(status.clone());
-        report_status(&mut console, &peer, a.connect.unit, &last, &status);
+        report_status(&mut console, &a.connect, &credential, &last, &status);
         let reason = (!status.connected).then(|| "not connected".to_string());
         console.not_read_reason(mm.vars(), reason);
         match change {
@@ -67,20 +92,25 @@ pub(crate) async fn run(a: PollArgs) -> CmdResult {
 }
 
 /// Connection changes, as events: shown once, not fatal.
-fn report_status(console: &mut Console, peer: &str, unit: u8, last: &Status, now: &Status) {
+fn report_status(
+    console: &mut Console,
+    c: &ConnectArgs,
+    who: &Credential,
+    last: &Status,
+    now: &Status,
+) {
     if now.connected && !last.connected {
-        console.event(&format!("connected to {peer}"));
+        console.event(&format!("connected to {}", c.peer_name()));
     }
     if !now.connected
         && (last.connected || last.last_error != now.last_error)
         && let Some(e) = &now.last_error
     {
-        let hint = crate::failure::link_hint(peer);
-        console.event(&format!("{e}{hint} (retrying)"));
+        console.event(&format!("{e}{} (retrying)", c.hint(e)));
     }
     for e in &now.block_errors {
         if !last.block_errors.contains(e) {
-            console.event(&crate::failure::explain_block_error(e, unit));
+            console.event(&crate::failure::explain_block_error(e, c.unit, who));
         }
     }
 }

@@ -1,11 +1,33 @@
 //! `msm read`: read variables once and print them.
 
-use msm::{DynValue, Plan};
+use clap::Args;
+use msm::Plan;
 
-use crate::args::ReadArgs;
+use crate::CmdResult;
 use crate::failure::Failure;
-use crate::show::{json_state, now, shown, state_of};
-use crate::{CmdResult, link, target};
+use crate::link::ConnectArgs;
+use crate::show::{VarState, json_state, now, shown, state_of};
+use crate::target::{self, RawArgs};
+
+#[derive(Args, Debug)]
+#[command(override_usage = "msm read [OPTIONS] MAP [NAME]...\n       \
+    msm read [OPTIONS] --area AREA --address N [--type TYPE] [--count N]")]
+pub(crate) struct ReadArgs {
+    /// A map file and the variables to read (all of them when none are named); or nothing
+    /// with --area/--address for raw access.
+    #[arg(value_name = "MAP")]
+    pub(crate) words: Vec<String>,
+    #[command(flatten)]
+    pub(crate) raw: RawArgs,
+    /// Raw access: how many values of --type to read.
+    #[arg(long, default_value_t = 1, value_name = "N")]
+    pub(crate) count: u16,
+    #[command(flatten)]
+    pub(crate) connect: ConnectArgs,
+    /// One JSON object per variable.
+    #[arg(long)]
+    pub(crate) json: bool,
+}
 
 pub(crate) async fn run(a: ReadArgs) -> CmdResult {
     let t = target::resolve(&a.words, &a.raw, Some(a.count))?;
@@ -44,17 +66,15 @@ pub(crate) async fn run(a: ReadArgs) -> CmdResult {
     outcome
 }
 
-/// What one variable shows: its value once read, its quality, why it is not good.
-type VarState = (Option<DynValue>, &'static str, Option<String>);
-
 /// Reads the variables of `mm` once: one cycle of a master that reads only them. Each
 /// variable's state is taken before the master lets go of the memory (after that it
 /// would be the memory's own, always good); the outcome says whether all went well.
 pub(crate) async fn one_shot_read(
-    c: &crate::args::ConnectArgs,
+    c: &ConnectArgs,
     mm: &msm::MapMemory,
 ) -> Result<(Vec<VarState>, Result<(), Failure>), Failure> {
-    let master = link::master(c)?
+    let master = c
+        .master()?
         .plan(Plan::DeclaredVars { max_gap: 0 })
         .period(std::time::Duration::from_secs(3600))
         .start_async(mm.memory().clone())
@@ -64,9 +84,9 @@ pub(crate) async fn one_shot_read(
     let outcome = match result {
         Err(_) => Err(Failure::modbus(format!(
             "timeout: no complete answer from {} within {limit:?}",
-            link::peer_name(c)
+            c.peer_name()
         ))),
-        Ok(Err(e)) => Err(e.into()),
+        Ok(Err(e)) => Err(c.failure(e, &master.status())),
         Ok(Ok(())) => Ok(()),
     };
     let reason = outcome.as_ref().err().map(|f| f.message.clone());

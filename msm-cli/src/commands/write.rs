@@ -1,11 +1,31 @@
 //! `msm write`: write variables once, and wait for the slave to confirm.
 
+use clap::Args;
 use msm::{DynValue, Plan, VarType};
 
-use crate::args::WriteArgs;
+use crate::CmdResult;
 use crate::failure::Failure;
+use crate::link::ConnectArgs;
 use crate::show::shown;
-use crate::{CmdResult, link, target};
+use crate::target::{self, RawArgs};
+
+#[derive(Args, Debug)]
+#[command(override_usage = "msm write [OPTIONS] MAP NAME=VALUE...\n       \
+    msm write [OPTIONS] --area AREA --address N [--type TYPE] VALUE...")]
+pub(crate) struct WriteArgs {
+    /// A map file and NAME=VALUE pairs; or, with --area/--address, the values to write
+    /// from that address on.
+    #[arg(
+        value_name = "MAP NAME=VALUE... | VALUE...",
+        required = true,
+        allow_negative_numbers = true
+    )]
+    pub(crate) words: Vec<String>,
+    #[command(flatten)]
+    pub(crate) raw: RawArgs,
+    #[command(flatten)]
+    pub(crate) connect: ConnectArgs,
+}
 
 pub(crate) async fn run(a: WriteArgs) -> CmdResult {
     let t = target::resolve(&a.words, &a.raw, None)?;
@@ -57,7 +77,11 @@ pub(crate) async fn run(a: WriteArgs) -> CmdResult {
              register (a u16 variable) instead",
         ));
     }
-    let master = link::master(&a.connect)?
+    let master = a
+        .connect
+        .master()?
+        // A slave that cannot be reached is said at once, as `read` says it.
+        .fail_fast(true)
         .plan(Plan::DeclaredVars { max_gap: 0 })
         .period(std::time::Duration::from_secs(3600))
         .start_async(mm.memory().clone())
@@ -91,19 +115,24 @@ pub(crate) async fn run(a: WriteArgs) -> CmdResult {
     let result = tokio::select! {
         r = work => r,
         e = failed_exchange => {
+            let status = master.status();
             master.stop().await;
-            return Err(Failure::modbus(crate::failure::explain_block_error(&e, a.connect.unit)));
+            return Err(a.connect.failure(msm::Error::Block(e), &status));
         }
     };
-    let last_error = master.status().last_error;
+    let status = master.status();
     master.stop().await;
     match result {
         Err(_) => Err(Failure::modbus(format!(
             "timeout: {} did not confirm the write within {limit:?}{}",
-            link::peer_name(&a.connect),
-            last_error.map(|e| format!(" ({e})")).unwrap_or_default()
+            a.connect.peer_name(),
+            status
+                .last_error
+                .as_ref()
+                .map(|e| format!(" ({e})"))
+                .unwrap_or_default()
         ))),
-        Ok(Err(e)) => Err(e.into()),
+        Ok(Err(e)) => Err(a.connect.failure(e, &status)),
         Ok(Ok(())) => {
             for (i, _) in &values {
                 let var = &mm.vars()[*i];

@@ -55,7 +55,6 @@ pub(crate) struct ServeArgs {
     pub(crate) tls: TlsArgs,
 }
 
-
 pub(crate) async fn run(a: ServeArgs) -> CmdResult {
     let (map, demo) = match &a.map {
         Some(path) => (Map::from_path(path)?, false),
@@ -105,14 +104,20 @@ pub(crate) async fn run(a: ServeArgs) -> CmdResult {
     Ok(())
 }
 
+impl ServeArgs {
+    /// `--listen`, or where masters connect by default.
+    pub(crate) fn listen_addr(&self) -> String {
+        self.listen
+            .clone()
+            .unwrap_or_else(|| crate::tls::default_addr(&self.tls))
+    }
+}
+
 /// The slave the flags describe, and the serial line's name when it is on one.
 fn slave(a: &ServeArgs) -> Result<(Slave, Option<String>), Failure> {
     a.tls
         .check_link(a.serial.serial.is_some(), a.serial.rtu_over_tcp)?;
-    let listen = a
-        .listen
-        .clone()
-        .unwrap_or_else(|| crate::tls::default_addr(&a.tls));
+    let listen = a.listen_addr();
     let (slave, line) = match a.serial.line()? {
         Some(line) => {
             let name = line.to_string();
@@ -153,4 +158,3 @@ fn busy_poll(text: &str) -> Result<Duration, String> {
     }
     Ok(d)
 }
-

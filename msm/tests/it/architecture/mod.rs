@@ -90,7 +90,6 @@ const PENDING: &[&str] = &[
     "msm-proto is no_std",
     "slave/core/exec.rs:18: slave/core imports slave",
     "msm-proto: rtu_framer → stream",
-    "msm-cli: ",
     "msm-py: master → memory",
 ];
 

@@ -1,63 +1,12 @@
-//! `msm serve`: a slave serving a map, a PLC simulator.
+//! What `msm serve` shows: the variables, and the remote writes as they land, coalesced
+//! five times a second so that a busy slave is never slowed by its display.
 
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
-use msm::{Change, Map, MapMemory, Origin};
+use msm::{Change, MapMemory, Origin};
 
-use crate::CmdResult;
-use crate::args::ServeArgs;
-use crate::failure::Failure;
-use crate::plant::{DEMO_MAP, Plant, TICK};
+use crate::plant::{Plant, TICK};
 use crate::show::{Console, Style, shown};
-
-pub(crate) async fn run(a: ServeArgs) -> CmdResult {
-    let (map, demo) = match &a.map {
-        Some(path) => (Map::from_path(path)?, false),
-        None => (Map::from_toml_str(DEMO_MAP)?, true),
-    };
-    let mm = map.build()?;
-    let (builder, line) = crate::link::slave(&a)?;
-    let builder = crate::tls::with_roles(builder, &a.tls, &map);
-    let rtu = line.is_some() || a.serial.rtu_over_tcp;
-    let slave = builder
-        .serve_async(mm.memory().clone())
-        .await
-        .map_err(|e| {
-            let f = Failure::from(e);
-            Failure {
-                message: format!("cannot serve: {}", f.message),
-                ..f
-            }
-        })?;
-    let what = if demo {
-        "the demo plant".to_string()
-    } else {
-        map.file().to_string()
-    };
-    let units = match a.unit {
-        Some(u) => format!("unit {u}"),
-        None if rtu => "unit 1".to_string(),
-        None => "any unit".to_string(),
-    };
-    let place = match &line {
-        Some(line) => format!("serial line {line} (RTU)"),
-        None if rtu => format!("{} (RTU over TCP)", slave.local_addr()),
-        None if a.tls.tls => format!("{} (TLS)", slave.local_addr()),
-        None => slave.local_addr().to_string(),
-    };
-    // Quiet prints nothing, but for the address when any free port was asked for
-    // (`--listen 127.0.0.1:0`): nothing else can tell it.
-    let any_port = a.listen.as_deref().is_some_and(|l| l.ends_with(":0"));
-    if !a.quiet || any_port {
-        eprintln!("msm serve: serving {what} on {place} ({units}); Ctrl-C to stop");
-    }
-    let title = format!("msm serve {place} ({units})");
-    let plant = demo.then(|| Plant::new(&mm)).transpose()?;
-    let _web = crate::web::start(&a.web, &mm, None).await?;
-    watch(&mm, plant, a.quiet, a.seconds, &title).await;
-    slave.stop().await;
-    Ok(())
-}
 
 /// Runs the plant (if any) and shows the memory's changes until stopped. Quiet, it
 /// does not even listen to them: no work for an output nobody reads.
@@ -81,7 +30,7 @@ pub(crate) async fn watch(
     let mut plant_tick = tokio::time::interval(TICK);
     let mut render = tokio::time::interval(Duration::from_millis(200));
     let mut batch = Batch::default();
-    let stop = super::stop_signal(seconds);
+    let stop = crate::commands::stop_signal(seconds);
     tokio::pin!(stop);
     loop {
         tokio::select! {
@@ -156,6 +105,9 @@ struct Batch {
     paused: bool,
     /// Changes counted while paused, this render.
     counted: u64,
+    /// Per variable, when the last change seen this render touched it: the time a new
+    /// value is shown with (now, for a value whose change was only counted).
+    touched: Vec<Option<SystemTime>>,
 }
 
 /// Changes remembered per render to attribute values to their writers.
@@ -215,6 +167,12 @@ impl Batch {
         self.any = true;
         match change {
             Ok(c) => {
+                self.touched.resize(mm.vars().len(), None);
+                for (time, var) in self.touched.iter_mut().zip(mm.vars()) {
+                    if var.touched_by(&c) {
+                        *time = Some(c.time);
+                    }
+                }
                 let describing = self.describing() && matches!(c.origin, Origin::Remote(_));
                 if describing || !self.described.is_empty() {
                     if self.timeline.len() < TIMELINE_LEN {
@@ -270,13 +228,19 @@ impl Batch {
         let mut shown = shown.into_iter().peekable();
         for (k, (c, what, _)) in described.iter().enumerate() {
             if let Origin::Remote(peer) = c.origin {
-                console.event(&format!("write from {peer}: {what}"));
+                console.event_at(c.time, &format!("write from {peer}: {what}"));
             }
             while let Some((_, i, at, state)) = shown.next_if(|(sk, ..)| *sk == k) {
                 let var = &mm.vars()[i];
                 let later = self.timeline.get(at + 1..).unwrap_or_default();
                 let attribute = !unknown_after && !later.iter().any(|l| var.touched_by(l));
-                console.show_state(i, var, state, attribute.then_some(c.origin));
+                // Shown with the time of the write it is said to come from, else of the
+                // last change seen to touch it.
+                let time = match attribute {
+                    true => Some(c.time),
+                    false => self.touched.get(i).copied().flatten(),
+                };
+                console.show_state(i, var, state, attribute.then_some(c.origin), time);
             }
         }
         // What the second drain brought belongs to the next render.
@@ -301,7 +265,8 @@ impl Batch {
             ));
             self.lagged = 0;
         }
-        console.refresh_values(mm.vars());
+        console.refresh_values_at(mm.vars(), &self.touched);
+        self.touched.fill(None);
         // Writes the second drain described wait for the next render.
         self.any = !self.described.is_empty();
     }
