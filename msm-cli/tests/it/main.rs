@@ -9,6 +9,7 @@ use std::process::ExitCode;
 mod common;
 // The library's harness and test helpers (finding peers, serial line pairs).
 mod cli_exchange;
+mod cli_first_use;
 mod cli_maps;
 mod cli_readme;
 mod cli_serial;
@@ -19,6 +20,7 @@ mod harness;
 #[allow(dead_code)] // the library's helpers; these tests use the peers and serial ones
 mod peers;
 mod tls_cli;
+mod tls_cli_first_use;
 mod web_api;
 mod web_browser;
 
@@ -27,11 +29,13 @@ pub(crate) use harness::Test;
 fn main() -> ExitCode {
     let modules: &[(&str, &[Test])] = &[
         ("cli_exchange", cli_exchange::TESTS),
+        ("cli_first_use", cli_first_use::TESTS),
         ("cli_maps", cli_maps::TESTS),
         ("cli_readme", cli_readme::TESTS),
         ("cli_serial", cli_serial::TESTS),
         ("gateway", gateway::TESTS),
         ("tls_cli", tls_cli::TESTS),
+        ("tls_cli_first_use", tls_cli_first_use::TESTS),
         ("web_api", web_api::TESTS),
         ("web_browser", web_browser::TESTS),
     ];

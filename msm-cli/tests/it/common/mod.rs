@@ -2,6 +2,7 @@
 //! tests.
 
 pub mod gateway;
+pub mod proxy;
 pub mod web;
 
 use std::io::{BufRead, BufReader};
