@@ -297,7 +297,11 @@ fn exit_codes_say_what_went_wrong() {
         .to_string();
     let r = run(&["read", &m, "--connect", &closed, "--timeout", "300ms"]);
     assert_eq!(r.status.code(), Some(1));
-    assert!(stderr(&r).contains("cannot reach"), "{}", stderr(&r));
+    assert!(
+        stderr(&r).contains(&format!("cannot connect to {closed}")),
+        "{}",
+        stderr(&r)
+    );
     // 1: a timeout (a listener that never answers).
     let silent = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
     let silent_addr = silent.local_addr().expect("addr").to_string();
