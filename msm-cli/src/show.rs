@@ -227,7 +227,7 @@ impl Console {
         for (i, var) in vars.iter().enumerate() {
             let time = times.get(i).copied().flatten();
             let state = self.state(var);
-            self.check_state(i, var, state, None, time);
+            self.show_state(i, var, state, None, time);
         }
     }
 
@@ -237,7 +237,7 @@ impl Console {
         for (i, var) in vars.iter().enumerate() {
             if var.touched_by(change) {
                 let state = self.state(var);
-                self.check_state(i, var, state, Some(change.origin), Some(change.time));
+                self.show_state(i, var, state, Some(change.origin), Some(change.time));
             }
         }
     }
@@ -250,17 +250,6 @@ impl Console {
     /// Shows variable `i` with `state` (read earlier with [`state`](Self::state)) if it
     /// changed, said to come from `origin` at `time` (now when not known).
     pub(crate) fn show_state(
-        &mut self,
-        i: usize,
-        var: &AnyVar,
-        state: VarState,
-        origin: Option<Origin>,
-        time: Option<SystemTime>,
-    ) {
-        self.check_state(i, var, state, origin, time);
-    }
-
-    fn check_state(
         &mut self,
         i: usize,
         var: &AnyVar,
