@@ -21,6 +21,7 @@
 
 mod pinned;
 mod pki;
+mod pki_builder;
 mod role;
 
 use std::fmt;
@@ -30,7 +31,8 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
-pub use pki::{DEFAULT_VALIDITY, Issued, Pki, PkiBuilder};
+pub use pki::{Issued, Pki};
+pub use pki_builder::{DEFAULT_VALIDITY, PkiBuilder};
 pub use role::{ROLE_OID, RoleError, role_of};
 pub use rustls::{ClientConfig, ServerConfig};
 pub use rustls_pki_types::{CertificateDer, PrivateKeyDer};
