@@ -5,7 +5,7 @@ use std::collections::VecDeque;
 use std::io::{BufWriter, IsTerminal, Stdout, Write};
 use std::time::SystemTime;
 
-use msm::{AnyVar, Change, DynValue, Origin, Quality};
+use msm::{AnyVar, DynValue, Origin, Quality, Stamped};
 
 /// `1 cycle`, `2 cycles`: a count with its noun in the right number.
 pub(crate) fn count(n: impl Into<u64>, noun: &str) -> String {
@@ -233,7 +233,7 @@ impl Console {
 
     /// Shows the variables `change` touched whose value changed, saying who changed them
     /// and when the change was made.
-    pub(crate) fn on_change(&mut self, vars: &[AnyVar], change: &Change) {
+    pub(crate) fn on_change(&mut self, vars: &[AnyVar], change: &Stamped) {
         for (i, var) in vars.iter().enumerate() {
             if var.touched_by(change) {
                 let state = self.state(var);

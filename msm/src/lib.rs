@@ -103,8 +103,8 @@ pub use map::{AnyVar, DynValue, Map, MapBuilder, MapError, MapMemory, VarDef, Va
 #[cfg(feature = "workers")]
 pub use master::{AsyncMasterHandle, Master, MasterHandle, Plan, Status};
 pub use memory::{
-    Area, AreaSpec, Byte, Change, Counted, Lagged, Memory, MemoryBuilder, Order, Origin, Peer,
-    Quality, RecvTimeoutError, Subscription, Value, Var,
+    AnyChange, Area, AreaSpec, Byte, Change, Counted, Lagged, Memory, MemoryBuilder, Order, Origin,
+    Peer, Quality, RecvTimeoutError, Stamped, Subscription, Value, Var,
 };
 #[cfg(feature = "derive")]
 pub use msm_derive::Vars;

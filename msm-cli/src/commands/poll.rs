@@ -60,7 +60,7 @@ pub(crate) async fn run(a: PollArgs) -> CmdResult {
     loop {
         let change = tokio::select! {
             () = &mut stop => break,
-            change = changes.recv() => Some(change),
+            change = changes.recv_stamped() => Some(change),
             _ = tick.tick() => None,
         };
         // The connection's news first, then the values it brought.

@@ -4,7 +4,7 @@ use std::any::Any;
 use std::sync::Arc;
 
 use super::def::VarDef;
-use crate::memory::{Area, Byte, Change, Memory, Quality, Value, Var};
+use crate::memory::{AnyChange, Area, Byte, Memory, Quality, Value, Var};
 use crate::types::Error;
 use crate::types::{DynValue, VarType};
 use crate::types::{MapError, MapErrorKind};
@@ -307,7 +307,7 @@ impl AnyVar {
     /// assert!(!mm.find("B")?.touched_by(&change));
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
-    pub fn touched_by(&self, change: &Change) -> bool {
+    pub fn touched_by<C: AnyChange + ?Sized>(&self, change: &C) -> bool {
         dispatch!(&self.typed, v => v.touched_by(change))
     }
 

@@ -8,9 +8,12 @@ use std::task::{Poll, Waker};
 use std::time::{Duration, Instant, SystemTime};
 
 use super::counted::Counted;
-use super::{Area, Shared, WHOLE};
+use super::{Area, Shared};
 
-/// One change to memory: which items, which bits of them, who made it, and when.
+/// One change to memory: which items, and who made it.
+///
+/// A subscriber also learns when it was made and which bits it wrote:
+/// [`Subscription::try_recv_stamped`] and its siblings give a [`Stamped`] change.
 ///
 /// ```
 /// use msm::{Area, Change, Memory, Origin, Var};
@@ -19,9 +22,7 @@ use super::{Area, Shared, WHOLE};
 /// let total: Var<u32> = mem.holding(4)?;
 /// total.set(1)?;
 /// let c = changes.try_recv()?.expect("one change");
-/// assert_eq!((c.area, c.address, c.count, c.origin), (Area::Holding, 4, 2, Origin::Local));
-/// assert_eq!(c.mask, 0xFFFF);                   // whole registers
-/// assert!(c.time <= std::time::SystemTime::now());
+/// assert_eq!(c, Change { area: Area::Holding, address: 4, count: 2, origin: Origin::Local });
 /// assert!(total.touched_by(&c));
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
@@ -35,22 +36,15 @@ pub struct Change {
     pub count: u16,
     /// Who wrote them.
     pub origin: Origin,
-    /// The bits written, for a write of some bits of one register (a mask write, FC22,
-    /// or a bit or byte variable's `set`): a variable on other bits of the register was
-    /// left alone. `0xFFFF` for whole registers, and in the bit areas.
-    pub mask: u16,
-    /// When the change was made (wall-clock time), taken once, under the memory's lock
-    /// that the change was made under: every subscriber sees the same time.
-    pub time: SystemTime,
 }
 
 impl Change {
-    /// A change of whole items, made now.
+    /// A change of `count` items from `address`.
     ///
     /// ```
     /// use msm::{Area, Change, Origin};
     /// let c = Change::new(Area::Coil, 3, 2, Origin::Local);
-    /// assert_eq!((c.address, c.count, c.mask), (3, 2, 0xFFFF));
+    /// assert_eq!((c.address, c.count), (3, 2));
     /// ```
     pub fn new(area: Area, address: u16, count: u16, origin: Origin) -> Change {
         Change {
@@ -58,24 +52,7 @@ impl Change {
             address,
             count,
             origin,
-            mask: WHOLE,
-            time: SystemTime::now(),
         }
-    }
-
-    /// True if this change wrote any of the bits `mask` of the `count` items from
-    /// `address` in `area` (`mask` as in [`mask`](Self::mask): `0xFFFF` for whole items).
-    ///
-    /// ```
-    /// use msm::{Area, Change, Origin};
-    /// let mut c = Change::new(Area::Holding, 5, 1, Origin::Local);
-    /// c.mask = 0xFF00;                              // the high byte of register 5
-    /// assert!(c.touches(Area::Holding, 5, 1, 0x0100));
-    /// assert!(!c.touches(Area::Holding, 5, 1, 0x00FF)); // the low byte was left alone
-    /// assert!(c.touches(Area::Holding, 4, 2, 0xFFFF));
-    /// ```
-    pub fn touches(&self, area: Area, address: u16, count: u16, mask: u16) -> bool {
-        self.overlaps(area, address, count) && self.mask & mask != 0
     }
 
     /// True if this change touches any of `count` items from `address` in `area`.
@@ -95,6 +72,90 @@ impl Change {
         let (b0, b1) = (u32::from(address), u32::from(address) + u32::from(count));
         self.area == area && a0 < b1 && b0 < a1
     }
+}
+
+/// A change as its subscribers receive it: the [`Change`], which bits of it were
+/// written, and when it was made. It dereferences to the change.
+///
+/// ```
+/// use msm::{Area, Memory, Origin, Var};
+/// let mem = Memory::new(8);
+/// let mut changes = mem.subscribe();
+/// let step: Var<u8> = mem.holding_byte(5, msm::Byte::High)?;
+/// step.set(3)?;
+/// let c = changes.try_recv_stamped()?.expect("one change");
+/// assert_eq!((c.area, c.address, c.count, c.origin), (Area::Holding, 5, 1, Origin::Local));
+/// assert_eq!(c.mask, 0xFF00);                       // the high byte only
+/// assert!(c.time <= std::time::SystemTime::now());
+/// assert!(step.touched_by(&c));
+/// assert!(!mem.holding_byte::<u8>(5, msm::Byte::Low)?.touched_by(&c)); // left alone
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Stamped {
+    /// Which items, and who.
+    pub change: Change,
+    /// The bits written, for a write of some bits of one register (a mask write, FC22,
+    /// or a bit or byte variable's `set`): a variable on other bits of the register was
+    /// left alone. `0xFFFF` for whole registers, and in the bit areas.
+    pub mask: u16,
+    /// When the change was made (wall-clock time), read once under the memory's lock the
+    /// change was made under: every subscriber sees the same time.
+    pub time: SystemTime,
+}
+
+impl Stamped {
+    /// True if this change wrote any of the bits `mask` of the `count` items from
+    /// `address` in `area` (`mask` as in [`mask`](Self::mask): `0xFFFF` for whole items).
+    ///
+    /// ```
+    /// use msm::{Area, Memory, Var};
+    /// let mem = Memory::new(8);
+    /// let mut changes = mem.subscribe();
+    /// mem.holding_byte::<u8>(5, msm::Byte::High)?.set(1)?;
+    /// let c = changes.try_recv_stamped()?.expect("one change");
+    /// assert!(c.touches(Area::Holding, 5, 1, 0x0100));
+    /// assert!(!c.touches(Area::Holding, 5, 1, 0x00FF)); // the low byte was left alone
+    /// assert!(c.touches(Area::Holding, 4, 2, 0xFFFF));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn touches(&self, area: Area, address: u16, count: u16, mask: u16) -> bool {
+        self.change.overlaps(area, address, count) && self.mask & mask != 0
+    }
+}
+
+impl std::ops::Deref for Stamped {
+    type Target = Change;
+    fn deref(&self) -> &Change {
+        &self.change
+    }
+}
+
+/// A change a variable can be asked about ([`Var::touched_by`](crate::Var::touched_by)):
+/// a [`Change`] (its items) or a [`Stamped`] change (its items and bits). Sealed.
+pub trait AnyChange: sealed::Sealed {
+    /// True if the change wrote any of the bits `mask` of the `count` items from
+    /// `address` in `area`; a plain [`Change`] says so for any bits of its items.
+    fn touches(&self, area: Area, address: u16, count: u16, mask: u16) -> bool;
+}
+
+impl AnyChange for Change {
+    fn touches(&self, area: Area, address: u16, count: u16, _mask: u16) -> bool {
+        self.overlaps(area, address, count)
+    }
+}
+
+impl AnyChange for Stamped {
+    fn touches(&self, area: Area, address: u16, count: u16, mask: u16) -> bool {
+        Stamped::touches(self, area, address, count, mask)
+    }
+}
+
+mod sealed {
+    pub trait Sealed {}
+    impl Sealed for super::Change {}
+    impl Sealed for super::Stamped {}
 }
 
 /// Who made a change.
@@ -227,7 +288,7 @@ struct Queue {
 }
 
 struct QueueInner {
-    events: VecDeque<Change>,
+    events: VecDeque<Stamped>,
     lagged: u64,
     /// Threads blocked in `recv_timeout`: the condvar is only signalled for them (a
     /// signal is a system call, paid per change otherwise).
@@ -242,7 +303,7 @@ impl Queue {
         self.inner.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    fn push(&self, change: Change) {
+    fn push(&self, change: Stamped) {
         let mut q = self.lock();
         // Only a queue that was empty can have a reader waiting for it: one that is not
         // will find this change when it next looks (waking is paid per change otherwise).
@@ -263,7 +324,7 @@ impl Queue {
         }
     }
 
-    fn take(&self, q: &mut QueueInner) -> Option<Result<Change, Lagged>> {
+    fn take(&self, q: &mut QueueInner) -> Option<Result<Stamped, Lagged>> {
         if q.lagged > 0 {
             let n = std::mem::take(&mut q.lagged);
             return Some(Err(Lagged(n)));
@@ -348,16 +409,17 @@ impl Subscribers {
         origin: Origin,
     ) {
         let mut dead = false;
-        let mut change: Option<Change> = None;
+        let mut change: Option<Stamped> = None;
         for e in &mut self.entries {
             if !e.is_live() {
                 dead = true;
             } else if let Some(counted) = &mut e.paused {
                 counted.add(origin);
             } else {
-                let change = *change.get_or_insert_with(|| Change {
+                let change = *change.get_or_insert_with(|| Stamped {
+                    change: Change::new(area, address, count, origin),
                     mask,
-                    ..Change::new(area, address, count, origin)
+                    time: SystemTime::now(),
                 });
                 e.queue.push(change);
             }
@@ -404,6 +466,22 @@ impl Subscription {
     /// # Ok(()) }
     /// ```
     pub async fn recv(&mut self) -> Result<Change, Lagged> {
+        self.recv_stamped().await.map(|s| s.change)
+    }
+
+    /// [`recv`](Self::recv), with the bits written and the time of the change.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let mem = msm::Memory::new(4);
+    /// let mut changes = mem.subscribe();
+    /// let level = mem.holding::<u16>(2)?;
+    /// tokio::spawn(async move { level.set(80) });
+    /// let change = changes.recv_stamped().await?;
+    /// assert_eq!((change.address, change.mask), (2, 0xFFFF));
+    /// # Ok(()) }
+    /// ```
+    pub async fn recv_stamped(&mut self) -> Result<Stamped, Lagged> {
         std::future::poll_fn(|cx| {
             let mut q = self.queue.lock();
             match self.queue.take(&mut q) {
@@ -438,6 +516,22 @@ impl Subscription {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn recv_timeout(&mut self, timeout: Duration) -> Result<Change, RecvTimeoutError> {
+        self.recv_stamped_timeout(timeout).map(|s| s.change)
+    }
+
+    /// [`recv_timeout`](Self::recv_timeout), with the bits written and the time of the
+    /// change.
+    ///
+    /// ```
+    /// use std::time::{Duration, SystemTime};
+    /// let mem = msm::Memory::new(1);
+    /// let mut changes = mem.subscribe();
+    /// mem.holding::<u16>(0)?.set(1)?;
+    /// let c = changes.recv_stamped_timeout(Duration::from_secs(5))?;
+    /// assert!(c.time <= SystemTime::now());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn recv_stamped_timeout(&mut self, timeout: Duration) -> Result<Stamped, RecvTimeoutError> {
         let deadline = crate::time::later(Instant::now(), timeout);
         let mut q = self.queue.lock();
         loop {
@@ -468,6 +562,19 @@ impl Subscription {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn try_recv(&mut self) -> Result<Option<Change>, Lagged> {
+        Ok(self.try_recv_stamped()?.map(|s| s.change))
+    }
+
+    /// [`try_recv`](Self::try_recv), with the bits written and the time of the change.
+    ///
+    /// ```
+    /// let mem = msm::Memory::new(1);
+    /// let mut changes = mem.subscribe();
+    /// mem.holding::<u16>(0)?.set(5)?;
+    /// assert_eq!(changes.try_recv_stamped()?.expect("a change").mask, 0xFFFF);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn try_recv_stamped(&mut self) -> Result<Option<Stamped>, Lagged> {
         self.queue.take(&mut self.queue.lock()).transpose()
     }
 

@@ -35,7 +35,9 @@ pub use crate::types::{Area, AreaSpec, Byte, Order, Quality};
 pub(crate) use area::AreaData;
 pub use builder::MemoryBuilder;
 pub(crate) use change::Subscribers;
-pub use change::{Change, Lagged, Origin, Peer, RecvTimeoutError, Subscription};
+pub use change::{
+    AnyChange, Change, Lagged, Origin, Peer, RecvTimeoutError, Stamped, Subscription,
+};
 pub use counted::Counted;
 pub(crate) use sync::{SyncState, WHOLE};
 pub use value::Value;

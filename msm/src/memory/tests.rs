@@ -161,9 +161,7 @@ fn subscription_reports_area_range_and_origin() {
             area: Area::Holding,
             address: 4,
             count: 4,
-            origin: Origin::Local,
-            mask: 0xFFFF,
-            time: a.time,
+            origin: Origin::Local
         }
     );
     let b = sub.try_recv().expect("no lag").expect("a change");

@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use super::quality::{BlockError, Quality};
 use super::value::{Raw, RawMut};
-use super::{Area, Byte, Change, MAX_VAR_REGISTERS, Memory, Order, Origin, State, Value};
+use super::{AnyChange, Area, Byte, MAX_VAR_REGISTERS, Memory, Order, Origin, State, Value};
 use crate::types::{Error, Result};
 
 /// How a variable lies over its area's items.
@@ -346,9 +346,9 @@ impl<T: Value> Var<T> {
         self.mem.lock().refused(self.area, self.index, self.count())
     }
 
-    /// True if `change` touched this variable's items; for a bit or a byte of a
-    /// register, its bits ([`Change::mask`]): a mask write of the high byte leaves a
-    /// variable on the low byte untouched.
+    /// True if `change` touched this variable's items; given a [`Stamped`](super::Stamped)
+    /// change, for a bit or a byte of a register, its bits ([`Stamped::mask`](super::Stamped::mask)):
+    /// a mask write of the high byte leaves a variable on the low byte untouched.
     ///
     /// ```
     /// use msm::{Byte, Memory, Var};
@@ -363,11 +363,11 @@ impl<T: Value> Var<T> {
     /// assert!(a.touched_by(&c));
     /// assert!(!b.touched_by(&c));
     /// high.set(7)?;
-    /// let c = changes.try_recv()?.expect("a change");
+    /// let c = changes.try_recv_stamped()?.expect("a change"); // with the bits written
     /// assert!(high.touched_by(&c) && !low.touched_by(&c));
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
-    pub fn touched_by(&self, change: &Change) -> bool {
+    pub fn touched_by<C: AnyChange + ?Sized>(&self, change: &C) -> bool {
         change.touches(self.area, self.address, self.count() as u16, self.mask())
     }
 
@@ -391,7 +391,7 @@ impl<T: Value> Var<T> {
         let var = self.clone();
         async move {
             loop {
-                match changes.recv().await {
+                match changes.recv_stamped().await {
                     Ok(c) if !var.touched_by(&c) => continue,
                     // A lag may have hidden our change: report one rather than miss it.
                     Ok(_) | Err(_) => return Ok(var.get()),
@@ -417,7 +417,7 @@ impl<T: Value> Var<T> {
         let mut changes = self.mem.subscribe();
         loop {
             let left = deadline.saturating_duration_since(Instant::now());
-            match changes.recv_timeout(left) {
+            match changes.recv_stamped_timeout(left) {
                 Ok(c) if !self.touched_by(&c) => continue,
                 Ok(_) | Err(super::RecvTimeoutError::Lagged(_)) => return Ok(self.get()),
                 Err(super::RecvTimeoutError::Timeout) => {

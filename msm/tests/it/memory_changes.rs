@@ -1,4 +1,4 @@
-//! What a `Change` says: when it was made (one time for every subscriber), and which
+//! What a `Stamped` change says: when it was made (one time for every subscriber), and which
 //! bits of a register a partial write wrote.
 
 use std::time::{Duration, SystemTime};
@@ -14,8 +14,11 @@ fn a_change_carries_the_time_it_was_made_the_same_for_every_subscriber() {
     let before = SystemTime::now();
     v.set(5).expect("set");
     let after = SystemTime::now();
-    let a = first.try_recv().expect("no lag").expect("a change");
-    let b = second.try_recv().expect("no lag").expect("a change");
+    let a = first.try_recv_stamped().expect("no lag").expect("a change");
+    let b = second
+        .try_recv_stamped()
+        .expect("no lag")
+        .expect("a change");
     assert!(
         before <= a.time && a.time <= after,
         "{:?} not in the write",
@@ -26,7 +29,7 @@ fn a_change_carries_the_time_it_was_made_the_same_for_every_subscriber() {
     let mut late = mem.subscribe();
     v.set(6).expect("set");
     let made = SystemTime::now();
-    let c = late.recv_timeout(DEADLINE).expect("a change");
+    let c = late.recv_stamped_timeout(DEADLINE).expect("a change");
     assert!(c.time <= made);
 }
 
@@ -54,7 +57,7 @@ fn a_mask_write_touches_only_the_bits_it_wrote() {
     mode.set(4).expect("set");
     master.flush_timeout(DEADLINE).expect("write");
 
-    let c = changes.recv_timeout(DEADLINE).expect("the write");
+    let c = changes.recv_stamped_timeout(DEADLINE).expect("the write");
     assert_eq!((c.area, c.address, c.count), (Area::Holding, 2, 1));
     assert!(matches!(c.origin, Origin::Remote(_)));
     assert_eq!(c.mask, 0xFF00, "the high byte was written");

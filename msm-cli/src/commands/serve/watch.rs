@@ -3,7 +3,7 @@
 
 use std::time::{Duration, SystemTime};
 
-use msm::{Change, MapMemory, Origin};
+use msm::{MapMemory, Origin, Stamped};
 
 use crate::plant::{Plant, TICK};
 use crate::show::{Console, Style, shown};
@@ -69,16 +69,16 @@ pub(crate) async fn watch(
 /// Adds every change queued now to the batch.
 fn drain(changes: &mut Option<msm::Subscription>, batch: &mut Batch, mm: &MapMemory) {
     if let Some(sub) = changes.as_mut() {
-        while let Some(next) = sub.try_recv().transpose() {
+        while let Some(next) = sub.try_recv_stamped().transpose() {
             batch.add(mm, next);
         }
     }
 }
 
 /// The next change, or never when nobody listens.
-async fn next_change(changes: &mut Option<msm::Subscription>) -> Result<Change, msm::Lagged> {
+async fn next_change(changes: &mut Option<msm::Subscription>) -> Result<Stamped, msm::Lagged> {
     match changes {
-        Some(sub) => sub.recv().await,
+        Some(sub) => sub.recv_stamped().await,
         None => std::future::pending().await,
     }
 }
@@ -89,10 +89,10 @@ async fn next_change(changes: &mut Option<msm::Subscription>) -> Result<Change, 
 struct Batch {
     /// Remote writes with what they wrote, described when they came (a later write
     /// must not be shown as theirs), and their place in `timeline`.
-    described: Vec<(Change, String, usize)>,
+    described: Vec<(Stamped, String, usize)>,
     /// Every change since the first described one, up to [`TIMELINE_LEN`]: a value is
     /// said to come from a described write only if nothing later touched it.
-    timeline: Vec<Change>,
+    timeline: Vec<Stamped>,
     /// More changes came than `timeline` holds.
     timeline_full: bool,
     more: Vec<(msm::Peer, u64)>,
@@ -163,7 +163,7 @@ impl Batch {
         self.lagged += counted.others();
     }
 
-    fn add(&mut self, mm: &MapMemory, change: Result<Change, msm::Lagged>) {
+    fn add(&mut self, mm: &MapMemory, change: Result<Stamped, msm::Lagged>) {
         self.any = true;
         match change {
             Ok(c) => {
@@ -273,7 +273,7 @@ impl Batch {
 }
 
 /// The variables a remote write touched, with their new values; or the raw range.
-fn describe(mm: &MapMemory, c: &Change) -> String {
+fn describe(mm: &MapMemory, c: &Stamped) -> String {
     let touched: Vec<String> = mm
         .vars()
         .iter()
