@@ -137,3 +137,8 @@ pub use request::Request;
 pub use response::{Response, encode_exception, read_response_body};
 pub use timestamp::Timestamp;
 pub use views::{BitIter, Bits, RegisterIter, Registers};
+
+/// docs/protocol.md's Rust examples, compiled and run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../../docs/protocol.md")]
+pub struct ProtocolDocDoctests;
