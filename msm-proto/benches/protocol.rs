@@ -2,14 +2,14 @@
 //! response (zero-copy through `read_response_body`, and through `Response::encode`),
 //! and the same through MBAP framing; splitting a burst of pipelined requests.
 //!
-//! Run: `cargo bench -p msm --bench protocol -- --warm-up-time 1 --measurement-time 3`
+//! Run: `cargo bench -p msm-proto --bench protocol -- --warm-up-time 1 --measurement-time 3`
 
 use std::hint::black_box;
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use std::time::Instant;
 
-use msm_proto::stream::{Delimiter, Framed, StreamFramer};
+use msm_proto::stream::{Delimiter, Framed, Framer, StreamFramer};
 use msm_proto::{MAX_PDU_LEN, Registers, Request, Response, read_response_body, tcp};
 
 fn fc3(c: &mut Criterion) {
@@ -103,6 +103,24 @@ fn stream(c: &mut Criterion) {
             sum
         })
     });
+    // The same framer as a board without std has it: an array, instants since boot.
+    let mut array = Framer::with_buffer(Delimiter::Mbap, [0u8; 8 * 1024]).expect("8 KiB");
+    let since_boot = std::time::Duration::from_secs(1);
+    c.bench_function(
+        "stream: 64 pipelined MBAP requests (Framer on an array, Duration instants)",
+        |b| {
+            b.iter(|| {
+                let space = array.read_space();
+                space[..burst.len()].copy_from_slice(&burst);
+                array.filled(since_boot, burst.len());
+                let mut sum = 0usize;
+                while let Ok(Some(Framed::Frame(f))) = array.poll(black_box(since_boot)) {
+                    sum += usize::from(f.unit) + f.pdu.len();
+                }
+                sum
+            })
+        },
+    );
     let mut buf = vec![0u8; 8 * 1024];
     c.bench_function(
         "stream: 64 pipelined MBAP requests (split_frame loop)",
