@@ -2,15 +2,15 @@
 //! response (zero-copy through `read_response_body`, and through `Response::encode`),
 //! and the same through MBAP framing; splitting a burst of pipelined requests.
 //!
-//! Run: `cargo bench -p msm --bench protocol -- --warm-up-time 1 --measurement-time 3`
+//! Run: `cargo bench -p msm-proto --bench protocol -- --warm-up-time 1 --measurement-time 3`
 
 use std::hint::black_box;
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
-use msm_proto::stream::{Delimiter, Framed, StreamFramer};
-use msm_proto::{MAX_PDU_LEN, Registers, Request, Response, read_response_body, tcp};
+use msm_proto::stream::{Delimiter, Framed, Framer, StreamFramer};
+use msm_proto::{MAX_PDU_LEN, Registers, Request, Response, Timestamp, read_response_body, tcp};
 
 fn fc3(c: &mut Criterion) {
     let request = [0x03, 0x00, 0x6B, 0x00, 0x7D];
@@ -89,20 +89,18 @@ fn stream(c: &mut Criterion) {
         tcp::encode_request(&mut frame, tid, 1, &fc3).expect("fits");
         burst.extend_from_slice(&frame);
     }
-    let now = Instant::now();
     let mut framer = StreamFramer::new(Delimiter::Mbap);
+    let now = Instant::now();
     c.bench_function("stream: 64 pipelined MBAP requests (StreamFramer)", |b| {
-        b.iter(|| {
-            let space = framer.read_space();
-            space[..burst.len()].copy_from_slice(&burst);
-            framer.filled(now, burst.len());
-            let mut sum = 0usize;
-            while let Ok(Some(Framed::Frame(f))) = framer.poll(black_box(now)) {
-                sum += usize::from(f.unit) + f.pdu.len();
-            }
-            sum
-        })
+        b.iter(|| split_burst(&mut framer, now, &burst))
     });
+    // The same framer as a board without std has it: an array, instants since boot.
+    let mut array = Framer::with_buffer(Delimiter::Mbap, [0u8; 8 * 1024]).expect("8 KiB");
+    let since_boot = Duration::from_secs(1);
+    c.bench_function(
+        "stream: 64 pipelined MBAP requests (Framer on an array, Duration instants)",
+        |b| b.iter(|| split_burst(&mut array, since_boot, &burst)),
+    );
     let mut buf = vec![0u8; 8 * 1024];
     c.bench_function(
         "stream: 64 pipelined MBAP requests (split_frame loop)",
@@ -118,6 +116,22 @@ fn stream(c: &mut Criterion) {
             })
         },
     );
+}
+
+/// Reads `burst` into the framer's space as a socket would and takes every frame off it.
+fn split_burst<B: AsRef<[u8]> + AsMut<[u8]>, T: Timestamp>(
+    framer: &mut Framer<B, T>,
+    now: T,
+    burst: &[u8],
+) -> usize {
+    let space = framer.read_space();
+    space[..burst.len()].copy_from_slice(burst);
+    framer.filled(now, burst.len());
+    let mut sum = 0usize;
+    while let Ok(Some(Framed::Frame(f))) = framer.poll(black_box(now)) {
+        sum += usize::from(f.unit) + f.pdu.len();
+    }
+    sum
 }
 
 criterion_group!(benches, fc3, stream);

@@ -61,7 +61,7 @@ impl fmt::Display for ExceptionCode {
     }
 }
 
-impl std::error::Error for ExceptionCode {}
+impl core::error::Error for ExceptionCode {}
 
 #[cfg(test)]
 mod tests {

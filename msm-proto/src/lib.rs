@@ -2,8 +2,8 @@
 //!
 //! This crate turns bytes into Modbus requests and responses and back, and nothing
 //! else: it never opens a socket, never reads a clock and never allocates per frame (the
-//! stream framer allocates its buffer once). It is usable on its own over any byte
-//! stream.
+//! stream framer works in one buffer, given or allocated once). It is usable on its own
+//! over any byte stream, and without std (below).
 //!
 //! - [`Request`] and [`Response`] are the PDUs (function code + data) of the Modbus
 //!   Application Protocol V1.1b3. Decoding borrows from the input buffer (register and
@@ -15,7 +15,8 @@
 //!   frame from its function code and byte count; [`rtu_framer`] finds frames on a
 //!   serial line by its silences.
 //! - [`stream`] is the one framer every reader of a byte stream uses: MBAP, RTU delimited
-//!   by length (RTU over TCP) or by silence (a serial line), over a buffer it owns.
+//!   by length (RTU over TCP) or by silence (a serial line), in one buffer, with the
+//!   instants ([`Timestamp`]) its caller gives.
 //!
 //! Decoding a request is strict: every limit of the spec is checked, and a request that
 //! breaks one decodes to a [`RequestError`] whose [`RequestError::exception`] is the
@@ -50,7 +51,37 @@
 //! assert_eq!(err.exception(), Some(ExceptionCode::IllegalDataValue));
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
+//!
+//! # Without std
+//!
+//! With the default `std` feature off (`default-features = false`), the crate is
+//! `#![no_std]` and needs no allocator: a microcontroller's program uses all of it but
+//! the allocating constructors ([`stream::StreamFramer::new`],
+//! [`rtu_framer::Framer::new`]). The framer then works in the program's buffer and takes
+//! the time since boot as a `core::time::Duration`:
+//!
+//! ```
+//! use core::time::Duration;
+//! use msm_proto::rtu::Direction;
+//! use msm_proto::stream::{Delimiter, Framed, Framer, MIN_CAPACITY, Timing};
+//!
+//! let mut rx = [0u8; MIN_CAPACITY];
+//! let line = Delimiter::RtuBySilence {
+//!     direction: Direction::Request,
+//!     timing: Timing::for_baud(19_200, 11),
+//! };
+//! let mut framer = Framer::with_buffer(line, &mut rx[..])?;
+//! let since_boot = Duration::from_millis(1500);
+//! framer.push(since_boot, &[0x11, 0x06, 0x00, 0x01, 0x00, 0x03, 0x9A, 0x9B]);
+//! if let Ok(Some(Framed::Frame(frame))) = framer.poll(since_boot) {
+//!     assert_eq!((frame.unit, frame.pdu), (0x11, &[0x06, 0x00, 0x01, 0x00, 0x03][..]));
+//! }
+//! # Ok::<(), msm_proto::stream::BufferTooSmall>(())
+//! ```
+//!
+//! docs/protocol.md has a whole serial slave's receive path this way.
 
+#![cfg_attr(not(feature = "std"), no_std)]
 #![forbid(unsafe_code)]
 // The codec reads untrusted bytes: no indexing or slicing that could panic, no unwrap,
 // no panic is allowed in it. Tests may index and unwrap freely: a panic there is a
@@ -70,6 +101,7 @@ mod check;
 mod code_enum;
 mod crc;
 mod device_id;
+mod discarded;
 mod error;
 mod exception;
 mod function;
@@ -78,7 +110,9 @@ mod request;
 mod request_decode;
 mod response;
 mod response_decode;
+mod rtu_timing;
 mod shared_decode;
+mod timestamp;
 mod views;
 mod wire;
 
@@ -101,4 +135,10 @@ pub use limits::{
 };
 pub use request::Request;
 pub use response::{Response, encode_exception, read_response_body};
+pub use timestamp::Timestamp;
 pub use views::{BitIter, Bits, RegisterIter, Registers};
+
+/// docs/protocol.md's Rust examples, compiled and run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../../docs/protocol.md")]
+pub struct ProtocolDocDoctests;

@@ -7,9 +7,10 @@
 //! complete by that rule (no need to wait out the silence), and bytes that run past it
 //! start the next frame.
 //!
-//! This is [`stream::StreamFramer`] in its by-silence mode, with the RTU-only types of
-//! old; a driver that reads into the framer's own buffer, or that also speaks MBAP or RTU
-//! over TCP, uses that directly.
+//! This is [`stream::Framer`] in its by-silence mode, with the RTU-only types of old; a
+//! driver that reads into the framer's own buffer, or that also speaks MBAP or RTU over
+//! TCP, uses that directly. Like it, [`RtuFramer`] works in any buffer with any
+//! [`Timestamp`]; [`Framer`] is the one with a buffer of its own and std's `Instant`.
 //!
 //! ```
 //! use msm_proto::rtu::Direction;
@@ -26,101 +27,14 @@
 //! assert!(framer.poll_timeout().is_some());
 //! ```
 
-use std::time::{Duration, Instant};
+use crate::rtu::{self, Direction};
+use crate::stream::{self, BufferTooSmall, Delimiter, Skipped};
 
-use super::rtu::{self, Direction, RtuError};
-use super::stream::{self, Delimiter, Skipped, StreamFramer};
+pub use crate::discarded::Discarded;
+pub use crate::rtu_timing::Timing;
+use crate::timestamp::Timestamp;
 
-/// The silences that delimit RTU frames on a line.
-///
-/// ```
-/// use msm_proto::rtu_framer::Timing;
-/// use std::time::Duration;
-/// let spec = Timing::for_baud(19_200, 11);
-/// assert_eq!(spec.char_gap, Some(Duration::from_nanos(859_374))); // 1.5 characters
-/// // For a USB adapter that delivers frames in bursts: no check of gaps inside a frame.
-/// let usb = Timing { char_gap: None, ..spec };
-/// assert_eq!(usb.frame_gap, spec.frame_gap);
-/// ```
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Timing {
-    /// A gap longer than this inside a frame invalidates it (1.5 character times;
-    /// 750 µs above 19200 baud). `None` disables the check: USB adapters that deliver a
-    /// frame in bursts need that.
-    pub char_gap: Option<Duration>,
-    /// A silence this long ends a frame (3.5 character times; 1.75 ms above 19200 baud).
-    pub frame_gap: Duration,
-}
-
-impl Timing {
-    /// The spec's timing for `baud` with `bits_per_char` bits per character (start +
-    /// 8 data + parity or second stop + stop = 11).
-    ///
-    /// ```
-    /// use msm_proto::rtu_framer::Timing;
-    /// use std::time::Duration;
-    /// let t = Timing::for_baud(9600, 11);
-    /// assert_eq!(t.frame_gap, Duration::from_nanos(4_010_415)); // 3.5 × 1.146 ms
-    /// assert_eq!(Timing::for_baud(115_200, 11).frame_gap, Duration::from_micros(1750));
-    /// ```
-    pub fn for_baud(baud: u32, bits_per_char: u32) -> Timing {
-        if baud > 19_200 {
-            return Timing {
-                char_gap: Some(Duration::from_micros(750)),
-                frame_gap: Duration::from_micros(1750),
-            };
-        }
-        let char_ns = 1_000_000_000 * u64::from(bits_per_char) / u64::from(baud.max(1));
-        Timing {
-            char_gap: Some(Duration::from_nanos(char_ns * 3 / 2)),
-            frame_gap: Duration::from_nanos(char_ns * 7 / 2),
-        }
-    }
-}
-
-/// Why bytes were dropped instead of making a frame.
-///
-/// ```
-/// use msm_proto::rtu::Direction;
-/// use msm_proto::rtu_framer::{Discarded, Framed, Framer, Timing};
-/// use std::time::{Duration, Instant};
-/// let mut framer = Framer::new(Direction::Request, Timing::for_baud(9600, 11));
-/// let (t0, later) = (Instant::now(), Instant::now() + Duration::from_millis(3));
-/// let request = [0x11, 0x06, 0x00, 0x01, 0x00, 0x03, 0x9A, 0x9B];
-/// framer.push(t0, &request[..3]);
-/// framer.push(later, &request[3..]); // 3 ms of silence: over 1.5 characters at 9600 baud
-/// let got = framer.poll(later);
-/// assert!(matches!(got, Some(Framed::Discarded(Discarded::CharGap { len: 8, .. }))));
-/// ```
-#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-pub enum Discarded {
-    /// A silence over 1.5 character times came inside the frame.
-    #[error(
-        "{len} bytes dropped: a silence of {gap:?} inside the frame (more than 1.5 character times)"
-    )]
-    CharGap {
-        /// Bytes dropped.
-        len: usize,
-        /// The silence seen.
-        gap: Duration,
-    },
-    /// The line went silent before the frame was complete.
-    #[error("{len} bytes dropped: the line went silent before the frame was complete")]
-    Incomplete {
-        /// Bytes dropped.
-        len: usize,
-    },
-    /// The frame is malformed: bad CRC, impossible length, ...
-    #[error("{len} bytes dropped: {error}")]
-    Invalid {
-        /// Bytes dropped.
-        len: usize,
-        /// What was wrong.
-        error: RtuError,
-    },
-}
-
-/// What [`Framer::poll`] found.
+/// What [`RtuFramer::poll`] found.
 ///
 /// ```
 /// use msm_proto::rtu::{Direction, RtuError};
@@ -142,7 +56,39 @@ pub enum Framed<'a> {
     Discarded(Discarded),
 }
 
-/// Splits received bytes into RTU frames by silence and length.
+/// Splits received bytes into RTU frames by silence and length, in a buffer `B` with
+/// instants `T` from the caller (see [`stream::Framer`]).
+///
+/// ```
+/// use core::time::Duration;
+/// use msm_proto::rtu::Direction;
+/// use msm_proto::rtu_framer::{Framed, RtuFramer, Timing};
+/// use msm_proto::stream::MIN_CAPACITY;
+///
+/// // No allocator, no std clock: a stack buffer and the time since boot.
+/// let mut buf = [0u8; MIN_CAPACITY];
+/// let timing = Timing::for_baud(9600, 11);
+/// let mut framer = RtuFramer::with_buffer(Direction::Request, timing, &mut buf[..])?;
+/// let t0 = Duration::from_secs(7);
+/// let request = [0x11, 0x06, 0x00, 0x01, 0x00, 0x03, 0x9A, 0x9B];
+/// framer.push(t0, &request[..3]);
+/// assert!(framer.poll(t0).is_none());                       // not complete yet
+/// let t1 = t0 + Duration::from_micros(500);
+/// framer.push(t1, &request[3..]);
+/// match framer.poll(t1) {
+///     Some(Framed::Frame(f)) => assert_eq!((f.address, f.pdu), (0x11, &request[1..6])),
+///     other => panic!("{other:?}"),
+/// }
+/// # Ok::<(), msm_proto::stream::BufferTooSmall>(())
+/// ```
+pub struct RtuFramer<B, T> {
+    timing: Timing,
+    /// The one stream framer, in its by-silence mode.
+    inner: stream::Framer<B, T>,
+}
+
+/// The RTU framer most programs use: it allocates its buffer and takes
+/// `std::time::Instant`s.
 ///
 /// ```
 /// use msm_proto::rtu::Direction;
@@ -160,14 +106,20 @@ pub enum Framed<'a> {
 ///     other => panic!("{other:?}"),
 /// }
 /// ```
-#[derive(Debug)]
-pub struct Framer {
-    timing: Timing,
-    /// The one stream framer, in its by-silence mode.
-    inner: StreamFramer,
+#[cfg(feature = "std")]
+pub type Framer = RtuFramer<Box<[u8]>, std::time::Instant>;
+
+impl<B: AsRef<[u8]>, T: core::fmt::Debug> core::fmt::Debug for RtuFramer<B, T> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("RtuFramer")
+            .field("timing", &self.timing)
+            .field("inner", &self.inner)
+            .finish()
+    }
 }
 
-impl Framer {
+#[cfg(feature = "std")]
+impl<T: Timestamp> RtuFramer<Box<[u8]>, T> {
     /// A framer for frames going one way (requests at a slave, responses at a master).
     ///
     /// ```
@@ -179,12 +131,37 @@ impl Framer {
     /// at_master.push(now, &[0x01, 0x81, 0x02, 0xC1, 0x91]); // an exception response
     /// assert!(matches!(at_master.poll(now), Some(Framed::Frame(f)) if f.pdu == [0x81, 0x02]));
     /// ```
-    pub fn new(direction: Direction, timing: Timing) -> Framer {
+    pub fn new(direction: Direction, timing: Timing) -> Self {
         let delimiter = Delimiter::RtuBySilence { direction, timing };
-        Framer {
+        RtuFramer {
             timing,
-            inner: StreamFramer::with_capacity(delimiter, 2 * rtu::MAX_FRAME_LEN),
+            inner: stream::Framer::with_capacity(delimiter, 2 * rtu::MAX_FRAME_LEN),
         }
+    }
+}
+
+impl<B: AsRef<[u8]> + AsMut<[u8]>, T: Timestamp> RtuFramer<B, T> {
+    /// A framer for frames going one way, working in `buffer` (at least
+    /// [`stream::MIN_CAPACITY`] bytes): no allocator needed.
+    ///
+    /// ```
+    /// use core::time::Duration;
+    /// use msm_proto::rtu::Direction;
+    /// use msm_proto::rtu_framer::{RtuFramer, Timing};
+    /// let timing = Timing::for_baud(9600, 11);
+    /// let framer = RtuFramer::<_, Duration>::with_buffer(Direction::Request, timing, [0u8; 600]);
+    /// assert_eq!(framer.map(|f| f.timing()), Ok(timing));
+    /// ```
+    pub fn with_buffer(
+        direction: Direction,
+        timing: Timing,
+        buffer: B,
+    ) -> Result<Self, BufferTooSmall> {
+        let delimiter = Delimiter::RtuBySilence { direction, timing };
+        Ok(RtuFramer {
+            timing,
+            inner: stream::Framer::with_buffer(delimiter, buffer)?,
+        })
     }
 
     /// The timing in use.
@@ -213,16 +190,18 @@ impl Framer {
     /// assert!(matches!(framer.poll(now), Some(Framed::Frame(_)))); // split by their length
     /// assert!(framer.poll(now).is_none());
     /// ```
-    pub fn push(&mut self, now: Instant, bytes: &[u8]) {
-        let taken = self.inner.push(now, bytes);
-        if taken < bytes.len() {
-            // Never hold more than a buffer's worth: a stream of noise is dropped, not kept.
-            tracing::debug!(bytes = self.inner.buffered(), "RTU: dropping noise");
-            self.inner.clear();
-            let keep = bytes.len().min(2 * rtu::MAX_FRAME_LEN);
-            self.inner
-                .push(now, bytes.get(bytes.len() - keep..).unwrap_or_default());
+    pub fn push(&mut self, now: T, bytes: &[u8]) {
+        let room = self.inner.capacity() - self.inner.buffered();
+        let mut bytes = bytes;
+        if bytes.len() > room {
+            // Never hold more than a buffer's worth: what is buffered and the oldest of
+            // these bytes go (a stream of noise is dropped, not kept); the next poll
+            // reports them.
+            let keep = bytes.len().min(self.inner.capacity());
+            self.inner.drop_unpolled(bytes.len() - keep);
+            bytes = bytes.get(bytes.len() - keep..).unwrap_or_default();
         }
+        self.inner.push(now, bytes);
     }
 
     /// The next frame (or discarded bytes) at `now`, if any. Call it until `None` after
@@ -239,7 +218,7 @@ impl Framer {
     /// let silent = t0 + Duration::from_millis(5); // past 3.5 characters: the frame is over
     /// assert_eq!(framer.poll(silent), Some(Framed::Discarded(Discarded::Incomplete { len: 3 })));
     /// ```
-    pub fn poll(&mut self, now: Instant) -> Option<Framed<'_>> {
+    pub fn poll(&mut self, now: T) -> Option<Framed<'_>> {
         match self.inner.poll(now) {
             Ok(Some(stream::Framed::Frame(f))) => Some(Framed::Frame(rtu::Frame {
                 address: f.unit,
@@ -265,7 +244,7 @@ impl Framer {
     /// framer.push(t0, &[0x11, 0x06]);
     /// assert_eq!(framer.poll_timeout(), Some(t0 + timing.frame_gap));
     /// ```
-    pub fn poll_timeout(&self) -> Option<Instant> {
+    pub fn poll_timeout(&self) -> Option<T> {
         self.inner.poll_timeout()
     }
 

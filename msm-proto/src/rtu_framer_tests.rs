@@ -3,6 +3,7 @@
 use std::time::{Duration, Instant};
 
 use super::*;
+use crate::rtu::RtuError;
 
 const BAUD: u32 = 9600;
 

@@ -3,6 +3,7 @@
 use std::time::{Duration, Instant};
 
 use super::*;
+use crate::rtu::{self, RtuError};
 
 /// What a poll gave, owned.
 #[derive(Debug, PartialEq, Eq)]
