@@ -97,6 +97,20 @@ mod tests {
     }
 
     #[test]
+    fn serve_polls_only_when_told_to() {
+        let budget = |flags: &[&str]| match parse(&[&["msm", "serve"], flags].concat()) {
+            Command::Serve(serve) => serve.busy_poll,
+            _ => panic!("serve"),
+        };
+        assert_eq!(budget(&[]), std::time::Duration::ZERO);
+        assert_eq!(
+            budget(&["--busy-poll", "50us"]),
+            std::time::Duration::from_micros(50)
+        );
+        assert_eq!(budget(&["--busy-poll", "0"]), std::time::Duration::ZERO);
+    }
+
+    #[test]
     fn the_top_level_help_names_every_subcommand() {
         let mut cmd = command();
         let help = cmd.render_help().to_string();

@@ -8,23 +8,24 @@
 //! answering is still running when the next request comes. On the 2-core machine of
 //! `docs/benchmarks.md` one connection is then served about 3 times as fast.
 //!
-//! It is only done where it takes nothing from anyone else:
+//! It is off unless a program opts in ([`Slave::busy_poll`](super::Slave::busy_poll),
+//! with [`DEFAULT_BUSY_POLL`](super::DEFAULT_BUSY_POLL) as the budget to give): a library
+//! that spins a core by default would surprise a small board next to a PLC, or a
+//! program sharing two cores. Opted in, it is only done where it takes nothing from
+//! anyone else:
 //! - on a machine with 2 CPUs or more: on one, the poll would keep the master off it;
-//! - while the slave's threaded connections are at most half the CPUs: with more, the
-//!   CPUs are busy serving anyway, and polling took time from the other connections
-//!   (8 connections went at half the speed in the trial);
+//! - while the process's threaded connections, all slaves together ([`Gate`]), are at
+//!   most half the CPUs: with more, the CPUs are busy serving anyway, and polling took
+//!   time from the other connections (8 connections went at half the speed in the trial);
 //! - while the connection's master is quick: its last request came within
 //!   [`QUICK`] budgets of the answer before. A master polling every few milliseconds
 //!   never makes the slave poll, so a slave that is not loaded costs nothing more;
 //! - while the polls pay off ([`Pace`]): after one that caught nothing, the next 1, 2,
 //!   4, … [`MAX_SKIP`] requests are waited for without polling.
-//!
-//! The budget is [`Slave::busy_poll`](super::Slave::busy_poll) (default
-//! [`DEFAULT_BUSY_POLL`](super::DEFAULT_BUSY_POLL)); zero turns polling off.
 
 use std::io;
 use std::net::TcpStream;
-use std::sync::Arc;
+use std::sync::OnceLock;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
@@ -36,41 +37,78 @@ pub(super) const QUICK: u32 = 4;
 /// master whose requests come just too late for the budget costs at most one poll in 65.
 pub(super) const MAX_SKIP: u32 = 64;
 
+/// The connections served on threads of their own in the whole process, every slave's,
+/// counted against the CPUs: polling stops for all of them while they are more than
+/// half the CPUs.
+#[derive(Debug)]
+pub(crate) struct Gate {
+    /// CPUs of the machine (`available_parallelism`).
+    cpus: usize,
+    /// Connections served on a thread of their own now.
+    connections: AtomicUsize,
+}
+
+impl Gate {
+    /// A gate for a machine with `cpus` CPUs.
+    pub(crate) const fn new(cpus: usize) -> Gate {
+        Gate {
+            cpus,
+            connections: AtomicUsize::new(0),
+        }
+    }
+
+    /// The process's gate, which every slave's connections count against.
+    pub(crate) fn process() -> &'static Gate {
+        static PROCESS: OnceLock<Gate> = OnceLock::new();
+        PROCESS
+            .get_or_init(|| Gate::new(std::thread::available_parallelism().map_or(1, usize::from)))
+    }
+
+    /// Whether the threaded connections are few enough for polling now.
+    fn open(&self) -> bool {
+        self.connections.load(Ordering::Relaxed) <= self.cpus / 2
+    }
+
+    /// Threaded connections counted now.
+    #[cfg(test)]
+    pub(crate) fn connections(&self) -> usize {
+        self.connections.load(Ordering::Relaxed)
+    }
+}
+
 /// When and how long a slave's connections poll; shared by all of them.
 #[derive(Debug)]
 pub(crate) struct BusyPoll {
+    /// Zero: no polling (the default, or a machine where it cannot pay off).
     budget: Duration,
-    /// Most threaded connections at which they still poll: half the CPUs.
-    most_connections: usize,
-    /// Connections served on a thread of their own now.
-    connections: AtomicUsize,
+    gate: &'static Gate,
     /// Polls that caught a request: whether polling pays off here, for a look with
     /// `{:?}` on a slave handle and for the tests.
     caught: AtomicU64,
 }
 
 impl BusyPoll {
-    /// Polling for `budget` on a machine with `cpus` CPUs (none with fewer than 2).
-    pub(crate) fn new(budget: Duration, cpus: usize) -> BusyPoll {
-        let polls = cfg!(unix) && cpus >= 2 && !budget.is_zero();
+    /// Polling for `budget`, gated by `gate` (none on a machine with fewer than 2 CPUs).
+    pub(crate) fn gated(budget: Duration, gate: &'static Gate) -> BusyPoll {
+        let polls = cfg!(unix) && gate.cpus >= 2 && !budget.is_zero();
         BusyPoll {
             budget: if polls { budget } else { Duration::ZERO },
-            most_connections: cpus / 2,
-            connections: AtomicUsize::new(0),
+            gate,
             caught: AtomicU64::new(0),
         }
     }
 
-    /// Counts a connection served on a thread until the guard is dropped.
-    pub(super) fn enter(self: &Arc<Self>) -> Entered {
-        self.connections.fetch_add(1, Ordering::Relaxed);
-        Entered(self.clone())
+    /// Counts a connection served on a thread, whether this slave polls or not, until
+    /// the guard is dropped.
+    pub(super) fn enter(&self) -> Entered {
+        self.gate.connections.fetch_add(1, Ordering::Relaxed);
+        Entered(self.gate)
     }
 
     /// Whether polling is on and the connections are few enough for it now: only then
     /// is a master's quickness measured (a clock read per request saved otherwise).
     pub(super) fn applies(&self) -> bool {
-        !self.budget.is_zero() && self.connections.load(Ordering::Relaxed) <= self.most_connections
+        !self.budget.is_zero() && self.gate.open()
     }
 
     /// Whether a request that came `gap` after the answer before it is from a quick master.
@@ -150,7 +188,7 @@ impl Pace {
 }
 
 /// A connection counted by [`BusyPoll::enter`].
-pub(super) struct Entered(Arc<BusyPoll>);
+pub(super) struct Entered(&'static Gate);
 
 impl Drop for Entered {
     fn drop(&mut self) {
@@ -167,7 +205,7 @@ fn read_now(stream: &TcpStream, buf: &mut [u8]) -> io::Result<usize> {
         .map_err(io::Error::from)
 }
 
-/// Never called: [`BusyPoll::new`] turns polling off where there is no `MSG_DONTWAIT`.
+/// Never called: [`BusyPoll::gated`] turns polling off where there is no `MSG_DONTWAIT`.
 #[cfg(not(unix))]
 fn read_now(_: &TcpStream, _: &mut [u8]) -> io::Result<usize> {
     Err(io::ErrorKind::WouldBlock.into())
@@ -186,30 +224,57 @@ mod tests {
         (client, served)
     }
 
+    /// A gate of its own for a test: the process's counts every other test's slaves.
+    fn gate(cpus: usize) -> &'static Gate {
+        Box::leak(Box::new(Gate::new(cpus)))
+    }
+
     #[test]
-    fn off_on_one_cpu_or_with_no_budget() {
-        assert!(!BusyPoll::new(Duration::from_micros(50), 1).applies());
-        assert!(!BusyPoll::new(Duration::ZERO, 8).applies());
+    fn off_unless_asked_on_one_cpu_or_with_no_budget() {
+        assert_eq!(
+            crate::slave::config::Config::default().busy_poll,
+            Duration::ZERO,
+            "a slave polls only when told to"
+        );
+        assert!(!BusyPoll::gated(Duration::ZERO, Gate::process()).applies());
+        assert!(!BusyPoll::gated(Duration::from_micros(50), gate(1)).applies());
+        assert!(!BusyPoll::gated(Duration::ZERO, gate(8)).applies());
+    }
+
+    #[test]
+    fn every_slave_of_the_process_counts_against_one_gate() {
+        use crate::slave::config::Config;
+        let b = Config {
+            busy_poll: crate::slave::MAX_BUSY_POLL,
+            ..Config::default()
+        };
+        let a = Config::default();
+        assert!(std::ptr::eq(a.busy_poll_gate, b.busy_poll_gate));
+        assert!(std::ptr::eq(a.busy_poll_gate, Gate::process()));
     }
 
     #[cfg(unix)]
     #[test]
-    fn polls_while_connections_are_few_and_for_quick_masters() {
-        let poll = Arc::new(BusyPoll::new(Duration::from_micros(50), 4));
-        let first = poll.enter();
-        let second = poll.enter();
-        assert!(poll.applies(), "2 connections on 4 CPUs poll");
-        let third = poll.enter();
-        assert!(!poll.applies(), "3 connections on 4 CPUs do not");
-        drop((first, second));
+    fn polls_while_connections_of_all_slaves_are_few_and_for_quick_masters() {
+        let gate = gate(4);
+        let one = BusyPoll::gated(Duration::from_micros(50), gate);
+        // Another slave of the same process, not polling: its connections still count.
+        let other = BusyPoll::gated(Duration::ZERO, gate);
+        let first = one.enter();
+        let second = other.enter();
+        assert!(one.applies(), "2 connections on 4 CPUs poll");
+        let third = other.enter();
         assert!(
-            poll.applies(),
-            "a connection that ends is no longer counted"
+            !one.applies(),
+            "3 connections on 4 CPUs do not, whichever slave serves them"
         );
+        drop((first, second));
+        assert!(one.applies(), "a connection that ends is no longer counted");
         drop(third);
-        assert!(poll.quick(Duration::from_micros(200)), "4 budgets is quick");
+        assert_eq!(gate.connections(), 0);
+        assert!(one.quick(Duration::from_micros(200)), "4 budgets is quick");
         assert!(
-            !poll.quick(Duration::from_micros(201)),
+            !one.quick(Duration::from_micros(201)),
             "a slower master is not"
         );
     }
@@ -262,15 +327,11 @@ mod tests {
         }
     }
 
-    /// Sends `n` reads of one register, each once the answer before it is in, with
-    /// `gap` between an answer and the next request; the slave's polls that caught one.
-    fn polls_caught_serving(budget: Duration, gap: Duration, n: u16) -> u64 {
+    /// A quick or slow master: sends `n` reads of one register to `addr`, each once the
+    /// answer before it is in, with `gap` between an answer and the next request.
+    fn ask(addr: std::net::SocketAddr, gap: Duration, n: u16) {
         use std::io::Read;
-        let slave = crate::Slave::tcp("127.0.0.1:0")
-            .busy_poll(budget)
-            .serve(crate::Memory::new(1))
-            .expect("serve");
-        let mut master = TcpStream::connect(slave.local_addr()).expect("connect");
+        let mut master = TcpStream::connect(addr).expect("connect");
         master.set_nodelay(true).expect("nodelay");
         master
             .set_read_timeout(Some(Duration::from_secs(10)))
@@ -287,36 +348,95 @@ mod tests {
                 std::thread::sleep(gap); // the master's pace, not a synchronisation
             }
         }
-        slave.polls_caught()
+    }
+
+    /// A slave polling for `budget` (none: the default), counting against `gate`.
+    fn slave(budget: Option<Duration>, gate: &'static Gate) -> crate::SlaveHandle {
+        let slave = crate::Slave::tcp("127.0.0.1:0").busy_poll_gate(gate);
+        let slave = match budget {
+            Some(budget) => slave.busy_poll(budget),
+            None => slave,
+        };
+        slave.serve(crate::Memory::new(1)).expect("serve")
     }
 
     fn cpus() -> usize {
         std::thread::available_parallelism().map_or(1, usize::from)
     }
 
-    #[test]
-    fn a_slave_polls_for_a_master_that_asks_again_at_once() {
-        // The longest budget: on a loaded machine an answer still comes back within it.
-        let caught = polls_caught_serving(crate::slave::MAX_BUSY_POLL, Duration::ZERO, 300);
-        if cfg!(unix) && cpus() >= 2 {
-            assert!(caught > 0, "no poll caught a request of 300");
-        } else {
-            assert_eq!(caught, 0, "one CPU: never polls");
-        }
+    /// Whether this machine can poll at all: on one CPU the slave never does.
+    fn can_poll() -> bool {
+        cfg!(unix) && cpus() >= 2
     }
 
     #[test]
-    fn a_slave_does_not_poll_when_told_not_to_or_for_a_slow_master() {
-        assert_eq!(polls_caught_serving(Duration::ZERO, Duration::ZERO, 100), 0);
+    fn busy_polling_catches_a_quick_masters_requests_only_when_asked_to() {
+        // The longest budget: on a loaded machine an answer still comes back within it.
+        let opted_in = slave(Some(crate::slave::MAX_BUSY_POLL), gate(2));
+        ask(opted_in.local_addr(), Duration::ZERO, 300);
+        if can_poll() {
+            assert!(
+                opted_in.polls_caught() > 0,
+                "no poll caught a request of 300"
+            );
+        } else {
+            assert_eq!(opted_in.polls_caught(), 0, "one CPU: never polls");
+        }
+        let default = slave(None, gate(2));
+        ask(default.local_addr(), Duration::ZERO, 300);
+        assert_eq!(default.polls_caught(), 0, "polled without being told to");
+        let off = slave(Some(Duration::ZERO), gate(2));
+        ask(off.local_addr(), Duration::ZERO, 100);
+        assert_eq!(off.polls_caught(), 0);
+    }
+
+    #[test]
+    fn a_slave_does_not_poll_for_a_slow_master() {
         // 2 ms apart is 40 budgets of 50 µs: never quick.
-        let slow = polls_caught_serving(Duration::from_micros(50), Duration::from_millis(2), 50);
-        assert_eq!(slow, 0, "a master 2 ms apart was polled for");
+        let polling = slave(Some(Duration::from_micros(50)), gate(2));
+        ask(polling.local_addr(), Duration::from_millis(2), 50);
+        assert_eq!(
+            polling.polls_caught(),
+            0,
+            "a master 2 ms apart was polled for"
+        );
+    }
+
+    #[test]
+    fn two_slaves_of_a_process_share_the_gate() {
+        // Two CPUs: polling while at most one connection is served on a thread.
+        let gate = gate(2);
+        let (a, b) = (
+            slave(Some(crate::slave::MAX_BUSY_POLL), gate),
+            slave(Some(crate::slave::MAX_BUSY_POLL), gate),
+        );
+        let deadline = Instant::now() + Duration::from_secs(10);
+        let held = TcpStream::connect(a.local_addr()).expect("connect");
+        while gate.connections() != 1 {
+            assert!(Instant::now() < deadline, "a's connection never started");
+            std::thread::sleep(Duration::from_millis(1));
+        }
+        ask(b.local_addr(), Duration::ZERO, 300);
+        assert_eq!(
+            b.polls_caught(),
+            0,
+            "b polled while a's connection made two on two CPUs"
+        );
+        drop(held);
+        while gate.connections() != 0 {
+            assert!(Instant::now() < deadline, "a's connection never ended");
+            std::thread::sleep(Duration::from_millis(1));
+        }
+        ask(b.local_addr(), Duration::ZERO, 300);
+        if can_poll() {
+            assert!(b.polls_caught() > 0, "b alone never polled");
+        }
     }
 
     #[cfg(unix)]
     #[test]
     fn reads_what_is_there_and_gives_up_after_the_budget() {
-        let poll = BusyPoll::new(Duration::from_millis(2), 2);
+        let poll = BusyPoll::gated(Duration::from_millis(2), gate(2));
         let (mut client, served) = pair();
         let mut buf = [0; 8];
         let started = Instant::now();

@@ -4,13 +4,15 @@ use std::net::IpAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use super::busy_poll::BusyPoll;
+use super::busy_poll::{BusyPoll, Gate};
+use super::core::connection::Limits;
+use super::core::identity::{DeviceIdentity, Objects};
+use super::core::routes::{Route, Routes};
+pub(crate) use super::core::rules::{Rules, Units};
 use super::hooks::{ReadOnly, Validator};
-use super::identity::{DeviceIdentity, Objects};
 use super::ipnet::IpNet;
-use super::routes::{Route, Routes};
 use crate::authz::Authorizer;
-use crate::memory::{Area, AreaSpec, Memory};
+use crate::memory::Memory;
 use crate::protocol::tcp;
 use crate::transport::Framing;
 use crate::types::{Error, Result};
@@ -40,10 +42,16 @@ pub const DEFAULT_WRITE_TIMEOUT: Duration = Duration::from_secs(5);
 /// assert_eq!(msm::slave::DEFAULT_MAX_FRAME_LEN, 260);
 /// ```
 pub const DEFAULT_MAX_FRAME_LEN: usize = tcp::MAX_FRAME_LEN;
-/// Default time a connection's thread keeps polling for the next request after an
-/// answer, before it sleeps (see [`Slave::busy_poll`](super::Slave::busy_poll)).
+/// The busy-poll budget to give [`Slave::busy_poll`](super::Slave::busy_poll) when you
+/// opt in: how long a connection's thread keeps polling for the next request after an
+/// answer, before it sleeps. A slave does not poll unless told to (the budget is then
+/// zero); 50 µs caught a quick master's next request on the 2-core machine of
+/// `docs/benchmarks.md`.
 /// ```
-/// assert_eq!(msm::slave::DEFAULT_BUSY_POLL.as_micros(), 50);
+/// use msm::slave::DEFAULT_BUSY_POLL;
+/// assert_eq!(DEFAULT_BUSY_POLL.as_micros(), 50);
+/// let slave = msm::Slave::tcp("127.0.0.1:0").busy_poll(DEFAULT_BUSY_POLL); // opting in
+/// # let _ = slave;
 /// ```
 pub const DEFAULT_BUSY_POLL: Duration = Duration::from_micros(50);
 /// Longest busy-poll budget a slave accepts.
@@ -78,33 +86,6 @@ pub enum WhenFull {
     Refuse,
 }
 
-/// Which unit ids the slave answers.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub(crate) enum Units {
-    /// Every unit id, 0 and 0xFF included (the Modbus/TCP default).
-    Any,
-    /// Only these, one bit per id.
-    Set([u64; 4]),
-}
-
-impl Units {
-    pub(crate) fn contains(&self, unit: u8) -> bool {
-        match self {
-            Units::Any => true,
-            Units::Set(bits) => bits[usize::from(unit / 64)] >> (unit % 64) & 1 == 1,
-        }
-    }
-
-    pub(crate) fn insert(&mut self, unit: u8) {
-        if let Units::Any = self {
-            *self = Units::Set([0; 4]);
-        }
-        if let Units::Set(bits) = self {
-            bits[usize::from(unit / 64)] |= 1 << (unit % 64);
-        }
-    }
-}
-
 /// Everything the builder collects.
 #[derive(Clone)]
 pub(crate) struct Config {
@@ -125,8 +106,12 @@ pub(crate) struct Config {
     pub(crate) worker_threads: usize,
     /// Units served from a memory of their own (`Slave::unit_memory`).
     pub(crate) unit_memories: Vec<(u8, Memory)>,
-    /// How long a connection's thread polls before it sleeps (`Slave::busy_poll`).
+    /// How long a connection's thread polls before it sleeps (`Slave::busy_poll`):
+    /// zero, not polling, unless the program opts in.
     pub(crate) busy_poll: Duration,
+    /// What the threaded connections are counted against: the process's, shared by
+    /// every slave (a test's own in tests).
+    pub(crate) busy_poll_gate: &'static Gate,
 }
 
 impl Default for Config {
@@ -147,24 +132,19 @@ impl Default for Config {
             identity: DeviceIdentity::default(),
             worker_threads: 2,
             unit_memories: Vec::new(),
-            busy_poll: DEFAULT_BUSY_POLL,
+            busy_poll: Duration::ZERO,
+            busy_poll_gate: Gate::process(),
         }
     }
 }
 
 /// The checked settings a running slave works with, shared by its connections: the
-/// builder's [`Config`] (with the unit set a serial line implies), and what is derived
-/// from it and the memory.
+/// builder's [`Config`], the rules its requests are answered by (with the unit set a
+/// serial line implies), and its busy polling.
 pub(crate) struct Settings {
     config: Config,
-    pub(crate) objects: Objects,
-    /// The memory's areas: fixed for its lifetime, so addresses are checked without
-    /// taking its lock.
-    pub(crate) specs: [AreaSpec; 4],
-    /// RTU framing: answer only the own addresses (1..=247), apply broadcasts (0) silently.
-    pub(crate) rtu: bool,
-    /// Units with a memory of their own; the others are served from the slave's memory.
-    pub(crate) routes: Routes,
+    /// How requests are answered: the connection core's part of the settings.
+    pub(crate) rules: Arc<Rules>,
     /// Whether, and how long, threaded connections poll before sleeping.
     pub(crate) polling: Arc<BusyPoll>,
 }
@@ -231,19 +211,21 @@ impl Config {
                 )));
             }
         }
-        Ok(Settings {
-            config: Config {
-                units,
-                ..self.clone()
-            },
+        let rules = Rules {
+            units,
+            unknown_unit_exception: self.unknown_unit_exception,
+            rtu,
+            read_only: self.read_only.clone(),
+            validator: self.validator.clone(),
+            authorizer: self.authorizer.clone(),
             objects: Objects::new(&self.identity)?,
             specs: Route::new(mem.clone()).specs,
-            rtu,
             routes: Routes::new(&self.unit_memories),
-            polling: Arc::new(BusyPoll::new(
-                self.busy_poll,
-                std::thread::available_parallelism().map_or(1, usize::from),
-            )),
+        };
+        Ok(Settings {
+            config: self.clone(),
+            rules: Arc::new(rules),
+            polling: Arc::new(BusyPoll::gated(self.busy_poll, self.busy_poll_gate)),
         })
     }
 }
@@ -254,57 +236,20 @@ impl Settings {
         self.allow.is_empty() || self.allow.iter().any(|net| net.contains(ip))
     }
 
-    /// Index of `address` in `area` of the slave's memory if `count` items from it lie
-    /// inside the area.
-    #[cfg(test)]
-    pub(crate) fn index_of(&self, area: Area, address: u16, count: u16) -> Option<usize> {
-        index_in(&self.specs, area, address, count)
-    }
-
-    /// The memory serving `unit`, and its areas: its own (`Slave::unit_memory`) or `mem`,
-    /// the slave's.
-    pub(crate) fn route<'a>(
-        &'a self,
-        unit: u8,
-        mem: &'a Memory,
-    ) -> (&'a Memory, &'a [AreaSpec; 4]) {
-        match self.routes.get(unit) {
-            Some(route) => (&route.mem, &route.specs),
-            None => (mem, &self.specs),
+    /// The limits each connection is served with (a serial line has none).
+    pub(crate) fn limits(&self) -> Limits {
+        Limits {
+            idle_timeout: self.idle_timeout,
+            frame_timeout: self.frame_timeout,
+            write_timeout: self.write_timeout,
+            max_frame_len: self.max_frame_len,
         }
     }
-}
-
-/// Index of `address` in `area` (shaped by `specs`) if `count` items from it lie inside
-/// the area.
-pub(crate) fn index_in(
-    specs: &[AreaSpec; 4],
-    area: Area,
-    address: u16,
-    count: u16,
-) -> Option<usize> {
-    specs[area.index()].index_of(u32::from(address), u32::from(count))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn unit_sets_hold_every_id() {
-        let mut units = Units::Any;
-        assert!(units.contains(0) && units.contains(255));
-        for id in [0u8, 1, 63, 64, 200, 255] {
-            units.insert(id);
-        }
-        for id in 0..=255u8 {
-            assert_eq!(
-                units.contains(id),
-                [0, 1, 63, 64, 200, 255].contains(&id),
-                "{id}"
-            );
-        }
-    }
 
     #[test]
     fn settings_out_of_range_are_named() {
@@ -345,23 +290,5 @@ mod tests {
                 .unwrap_or_default();
             assert!(err.contains(word), "{err}");
         }
-    }
-
-    #[test]
-    fn addresses_are_checked_at_both_ends() {
-        let mem = Memory::builder()
-            .holding_registers_at(100, 10)
-            .coils(65536)
-            .build()
-            .expect("memory");
-        let s = Config::default()
-            .settings(&mem, Framing::Mbap)
-            .expect("settings");
-        assert_eq!(s.index_of(Area::Holding, 100, 10), Some(0));
-        assert_eq!(s.index_of(Area::Holding, 109, 1), Some(9));
-        assert_eq!(s.index_of(Area::Holding, 109, 2), None);
-        assert_eq!(s.index_of(Area::Holding, 99, 1), None);
-        assert_eq!(s.index_of(Area::Coil, 65535, 1), Some(65535));
-        assert_eq!(s.index_of(Area::Input, 0, 1), None);
     }
 }

@@ -33,20 +33,21 @@
 
 mod busy_poll;
 mod config;
+mod conn;
 mod core;
 mod handle;
-mod identity;
 mod ipnet;
-mod routes;
 mod rtu;
 mod start;
 mod tcp;
+mod tcp_task;
 mod tcp_thread;
 
 use std::ops::RangeBounds;
 use std::sync::Arc;
 use std::time::Duration;
 
+pub use self::core::identity::DeviceIdentity;
 pub use crate::authz::{AccessRequest, Rights, Roles, Scope, Span};
 pub use config::{
     DEFAULT_BUSY_POLL, DEFAULT_FRAME_TIMEOUT, DEFAULT_IDLE_TIMEOUT, DEFAULT_MAX_CONNECTIONS,
@@ -54,10 +55,9 @@ pub use config::{
 };
 pub use handle::{AsyncSlaveHandle, SlaveHandle};
 pub use hooks::{WriteRequest, WriteValues};
-pub use identity::DeviceIdentity;
 pub use ipnet::IpNet;
 
-use self::core::{exec, hooks, session};
+use self::core::hooks;
 use crate::memory::{Area, Memory};
 use crate::protocol::ExceptionCode;
 use crate::transport::{Link, LinkSpec, Parity, SerialConfig, TcpAddr};
@@ -622,31 +622,43 @@ impl Slave {
         self
     }
 
-    /// How long a connection's thread keeps polling its socket for the next request
-    /// after an answer, before it sleeps (default [`DEFAULT_BUSY_POLL`], 50 µs; at most
-    /// [`MAX_BUSY_POLL`]; `Duration::ZERO` turns it off).
+    /// Opts in to busy polling: after an answer, a connection's thread keeps polling its
+    /// socket for the next request for up to `budget` before it sleeps. Off by default
+    /// (a slave spins no core unless told to); [`DEFAULT_BUSY_POLL`] (50 µs) is the
+    /// budget to give, [`MAX_BUSY_POLL`] (1 ms) the longest, `Duration::ZERO` turns it
+    /// off again.
     ///
     /// A master that sends its next request as soon as it has the answer then finds the
     /// slave awake, which spares a wake-up per request: one such connection was served
     /// about 3 times as fast on a 2-core machine (docs/benchmarks.md). Polling is only
-    /// done on plain TCP connections (Modbus/TCP and RTU over TCP, not TLS), on machines with 2 CPUs or more, while the
-    /// slave serves at most half as many connections as there are CPUs, and for a master
-    /// whose last request came within 4 budgets of the answer before it; after a poll
-    /// that caught nothing, the next 1, 2, 4, … 64 requests are waited for without one.
-    /// A master that polls every few milliseconds never causes it, so it costs CPU time
-    /// only while a master keeps the slave busy.
+    /// done on plain TCP connections (Modbus/TCP and RTU over TCP, not TLS), on machines
+    /// with 2 CPUs or more, while the process (all its slaves together) serves at most
+    /// half as many threaded connections as there are CPUs, and for a master whose last
+    /// request came within 4 budgets of the answer before it; after a poll that caught
+    /// nothing, the next 1, 2, 4, … 64 requests are waited for without one. A master
+    /// that polls every few milliseconds never causes it, so it costs CPU time only
+    /// while a master keeps the slave busy: up to one CPU per such connection.
     ///
     /// ```
+    /// use msm::slave::DEFAULT_BUSY_POLL;
     /// use msm::{Master, Memory, Slave};
     /// use std::time::Duration;
-    /// let slave = Slave::tcp("127.0.0.1:0").busy_poll(Duration::ZERO).serve(Memory::new(1))?;
-    /// Master::tcp(slave.local_addr()).start(Memory::new(1))?.sync()?; // served, sleeping between requests
+    /// let slave = Slave::tcp("127.0.0.1:0").busy_poll(DEFAULT_BUSY_POLL).serve(Memory::new(1))?;
+    /// Master::tcp(slave.local_addr()).start(Memory::new(1))?.sync()?; // served, polling between requests
     /// let long = Slave::tcp("127.0.0.1:0").busy_poll(Duration::from_millis(5)).serve(Memory::new(1));
     /// assert!(long.unwrap_err().to_string().contains("busy_poll 5ms is longer than the 1ms allowed"));
     /// # Ok::<(), msm::Error>(())
     /// ```
     pub fn busy_poll(mut self, budget: Duration) -> Self {
         self.config.busy_poll = budget;
+        self
+    }
+
+    /// Counts the threaded connections against `gate` instead of the process's: a test
+    /// of the gate is not disturbed by the other tests' slaves.
+    #[cfg(test)]
+    pub(crate) fn busy_poll_gate(mut self, gate: &'static busy_poll::Gate) -> Self {
+        self.config.busy_poll_gate = gate;
         self
     }
 

@@ -1,7 +1,8 @@
-//! The serial-line driver: bytes from the port go through the silence-based framer;
-//! frames for this slave's addresses are executed and answered after the line has been
-//! silent for 3.5 characters; broadcasts are executed and never answered; anything else
-//! (other units, bad CRC, gaps inside a frame) is dropped without a word.
+//! The serial-line driver: moves bytes and time between the port and a connection core
+//! framing by silence. Frames for this slave's addresses are executed and answered after
+//! the line has been silent for 3.5 characters; broadcasts are executed and never
+//! answered; anything else (other units, bad CRC, gaps inside a frame) is dropped
+//! without a word. Every rule is in the core (`core/connection.rs`, `core/respond.rs`).
 
 use std::sync::Arc;
 
@@ -10,11 +11,12 @@ use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
 use super::config::Settings;
-use super::exec::{self, Context};
-use crate::memory::{Memory, Peer};
-use crate::protocol::rtu::{self, Direction};
+use super::core::connection::{Connection, Limits};
+use super::core::respond::{Client, Responder};
+use crate::memory::Memory;
+use crate::protocol::rtu::Direction;
 use crate::protocol::rtu_framer::Timing;
-use crate::protocol::stream::{Delimiter, Framed, StreamFramer};
+use crate::protocol::stream::Delimiter;
 use crate::transport::Stream;
 
 pub(crate) struct SerialServer {
@@ -34,12 +36,25 @@ impl SerialServer {
             direction: Direction::Request,
             timing: self.timing,
         };
-        let mut framer = StreamFramer::with_capacity(delimiter, 2 * rtu::MAX_FRAME_LEN);
-        let mut reply = [0u8; rtu::MAX_FRAME_LEN + 4];
-        let mut last_byte = Instant::now();
+        let client = Client::Serial {
+            line: self.name.clone(),
+        };
+        let responder = Responder::new(self.settings.rules.clone(), self.mem.clone(), client);
+        let mut now = Instant::now();
+        // A bus has no client to time out: no limits.
+        let mut core = Connection::new(delimiter, Limits::NONE, responder, now.into_std());
         loop {
-            let wake = framer.poll_timeout().map(Instant::from_std);
-            let silence = async {
+            while let Some(out) = core.poll_transmit(now.into_std()) {
+                let len = out.len();
+                if let Err(e) = self.port.write_all(out).await {
+                    tracing::warn!(line = %self.name, error = %e, "writing the serial line failed");
+                    return;
+                }
+                core.transmitted(len);
+            }
+            // The answer's turnaround, or the silence that ends a frame.
+            let wake = core.poll_timeout().map(Instant::from_std);
+            let timer = async {
                 match wake {
                     Some(t) => tokio::time::sleep_until(t).await,
                     None => std::future::pending().await,
@@ -47,65 +62,26 @@ impl SerialServer {
             };
             tokio::select! {
                 () = self.stop.cancelled() => break,
-                read = self.port.read(framer.read_space()) => match read {
+                read = self.port.read(core.read_space()), if core.wants_input() => match read {
                     Ok(0) => {
                         tracing::warn!(line = %self.name, "the serial line closed");
                         break;
                     }
                     Ok(n) => {
-                        last_byte = Instant::now();
-                        framer.filled(last_byte.into_std(), n);
+                        now = Instant::now();
+                        core.filled(now.into_std(), n);
                     }
                     Err(e) => {
                         tracing::warn!(line = %self.name, error = %e, "reading the serial line failed");
                         break;
                     }
                 },
-                () = silence => {}
-            }
-            let now = Instant::now().into_std();
-            // By silence, the framer reports no stream error: `Err` can't come.
-            while let Ok(Some(framed)) = framer.poll(now) {
-                let Some(len) = self.answer(framed, &mut reply) else {
-                    continue;
-                };
-                // The master gets 3.5 characters of silence before the answer.
-                tokio::time::sleep_until(last_byte + self.timing.frame_gap).await;
-                if let Err(e) = self.port.write_all(&reply[..len]).await {
-                    tracing::warn!(line = %self.name, error = %e, "writing the serial line failed");
-                    return;
+                () = timer => {
+                    now = Instant::now();
+                    core.handle_timeout(now.into_std());
                 }
             }
         }
         tracing::info!(line = %self.name, "slave stopped");
-    }
-
-    /// Executes a frame meant for this slave; the answer frame's length, if one is due.
-    fn answer(&self, framed: Framed<'_>, reply: &mut [u8]) -> Option<usize> {
-        let frame = match framed {
-            Framed::Frame(frame) => frame,
-            Framed::Skipped(why) => {
-                tracing::debug!(line = %self.name, %why, "frame dropped");
-                return None;
-            }
-        };
-        let broadcast = frame.unit == 0;
-        if !broadcast && !self.settings.units.contains(frame.unit) {
-            tracing::trace!(line = %self.name, unit = frame.unit, "frame for another unit");
-            return None;
-        }
-        let (mem, specs) = self.settings.route(frame.unit, &self.mem);
-        let ctx = Context {
-            settings: &self.settings,
-            specs,
-            peer: Peer::Serial { unit: frame.unit },
-            unit: frame.unit,
-            role: None,
-        };
-        let pdu_len = exec::execute(frame.pdu, mem, &ctx, reply.get_mut(1..)?)?;
-        if broadcast {
-            return None;
-        }
-        rtu::finish_frame(reply, frame.unit, pdu_len).ok()
     }
 }

@@ -20,9 +20,7 @@ use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
 use super::busy_poll::Pace;
-use super::session::Session;
-use super::tcp::{Close, Connection, SERVED, answer, millis};
-use crate::memory::Peer;
+use super::conn::{Accepted, Close, Core, SERVED, io_error};
 use crate::time::later;
 
 /// Closes the socket when dropped: the thread serving it wakes and ends.
@@ -41,12 +39,14 @@ impl Drop for CloseOnDrop {
     }
 }
 
-impl Connection<()> {
+impl Accepted<()> {
     /// Serves `stream` on a thread of its own; ends when that thread does. Falls back to
     /// the runtime when no thread can be started (a process at its thread limit).
     pub(super) async fn run_threaded(self, stream: tokio::net::TcpStream) {
         let std_stream = match stream.into_std().and_then(|s| {
             s.set_nonblocking(false)?;
+            // The core's write timeout, kept by the kernel: a write that blocks this
+            // long with nothing taken fails, and the core closes the connection.
             s.set_write_timeout(nonzero(self.settings.write_timeout))?;
             Ok(s)
         }) {
@@ -58,7 +58,7 @@ impl Connection<()> {
         };
         // Allocated here, on a runtime thread, so the connection thread never allocates
         // (and gets no malloc arena of its own).
-        let session = Session::new(self.settings.max_frame_len, self.settings.rtu);
+        let core = self.core(Instant::now());
         let (done_tx, done_rx) = tokio::sync::oneshot::channel();
         let thread_conn = Threaded {
             stream: std_stream.clone(),
@@ -68,8 +68,8 @@ impl Connection<()> {
             .name("msm-slave-conn".into())
             .spawn(move || {
                 let _counted = thread_conn.conn.settings.polling.enter();
-                let mut session = session;
-                let close = thread_conn.serve(&mut session);
+                let mut core = core;
+                let close = thread_conn.serve(&mut core);
                 let _ = done_tx.send(close);
             });
         if let Err(error) = spawned {
@@ -82,25 +82,26 @@ impl Connection<()> {
         let guard = CloseOnDrop(std_stream);
         let mut done = done_rx;
         let idle = self.settings.idle_timeout;
-        // The idle timeout is kept here, not as a socket timeout on the thread's reads:
-        // a read with a timeout arms and cancels a kernel timer every time it blocks,
-        // about 5 % of a request's cost (docs/benchmarks.md).
+        // The idle timeout is watched here, not as a socket timeout on the thread's
+        // reads: a read with a timeout arms and cancels a kernel timer every time it
+        // blocks, about 5 % of a request's cost (docs/benchmarks.md). At the deadline
+        // the thread publishes, the socket is closed, which wakes the thread; its core
+        // then finds the connection idle and says so.
         let reason = loop {
-            let served = self.last_served.load(Ordering::Relaxed) & !SERVED;
-            let since = later(self.epoch, Duration::from_millis(served));
+            let published = self.last_served.load(Ordering::Relaxed) & !SERVED;
+            let since = later(self.epoch, Duration::from_millis(published));
             tokio::select! {
                 biased;
                 () = self.evict.cancelled() => {
                     guard.close();
                     let _ = (&mut done).await;
-                    break if self.stop.is_cancelled() { Close::Stopping } else { Close::Evicted };
+                    break self.cancelled();
                 }
                 close = &mut done => break close.unwrap_or(Close::Stopping),
                 () = tokio::time::sleep_until(later(since, idle)) => {
-                    if self.last_served.load(Ordering::Relaxed) & !SERVED == served {
+                    if self.last_served.load(Ordering::Relaxed) & !SERVED == published {
                         guard.close();
-                        let _ = (&mut done).await;
-                        break Close::Idle(idle);
+                        break (&mut done).await.unwrap_or(Close::Stopping);
                     }
                 }
             }
@@ -128,78 +129,68 @@ const MIN_WAIT: Duration = Duration::from_millis(1);
 /// What the connection's thread owns.
 struct Threaded {
     stream: Arc<TcpStream>,
-    conn: Connection<()>,
+    conn: Accepted<()>,
 }
 
 impl Threaded {
-    /// The blocking twin of the runtime's `Connection::serve`: the same batches, one
-    /// write each, the same idle and frame timeouts (as socket read timeouts).
-    fn serve(&self, session: &mut Session) -> Close {
+    /// Moves bytes and time between the socket and the core, with blocking reads and
+    /// writes: the core's timers other than the idle one are socket timeouts, set only
+    /// while one runs (a frame begun, an RTU silence).
+    fn serve(&self, core: &mut Core) -> Close {
         let conn = &self.conn;
-        let settings = &*conn.settings;
-        let peer = Peer::Tcp(conn.peer);
-        let role = conn.role.as_deref();
         let mut stream = &*self.stream;
-        let mut last_input = Instant::now();
-        // The time frames are split at: the last read's, or the read timeout's.
-        let mut now = last_input;
-        let mut partial_since: Option<Instant> = None;
+        // The time of the last read, or of the last timer.
+        let mut now = Instant::now();
+        let mut published = None;
         // The read timeout last given to the socket: set again only when it changes
         // (each setsockopt is a system call).
         let mut read_timeout: Option<Option<Duration>> = None;
-        let polling = &*settings.polling;
+        let polling = &*conn.settings.polling;
         let mut pace = Pace::default();
         loop {
-            let mut frames = 0;
-            loop {
-                let processed = session.process(now, |incoming, out| {
-                    answer(settings, &conn.mem, peer, role, incoming, out)
-                });
-                let batch = match processed {
-                    Ok(batch) => batch,
-                    Err(fault) => {
-                        // The frames before the bad one were executed: answer them.
-                        let _ = write_out(&mut stream, session, settings.write_timeout);
-                        return Close::Fault(fault);
+            // Answer everything buffered; one write per batch.
+            while let Some(out) = core.poll_transmit(now) {
+                match stream.write(out) {
+                    Ok(0) => return io_error(core, io::ErrorKind::WriteZero.into()),
+                    Ok(n) => core.transmitted(n),
+                    Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                    Err(e) if is_timeout(&e) => {
+                        // The socket's write timeout ran out with nothing taken.
+                        core.stalled(now);
+                        now = Instant::now();
+                        core.handle_timeout(now);
                     }
-                };
-                frames += batch.frames;
-                conn.log_dropped(batch.dropped, batch.foreign);
-                if let Err(close) = write_out(&mut stream, session, settings.write_timeout) {
-                    return close;
-                }
-                if !batch.more {
-                    break;
+                    Err(e) => return io_error(core, e),
                 }
             }
-            if frames > 0 {
-                let at = millis(conn.epoch, tokio::time::Instant::from_std(last_input));
-                conn.last_served.store(at | SERVED, Ordering::Relaxed);
+            if let Some(reason) = core.poll_close() {
+                return reason.into();
             }
-            if !session.has_partial() {
-                partial_since = None;
-            } else if frames > 0 || partial_since.is_none() {
-                partial_since = Some(last_input);
+            conn.publish(core, &mut published);
+            let deadline = core.poll_timeout_but_idle();
+            if !core.wants_input() {
+                // An answer held back until its instant: nothing to read meanwhile.
+                if let Some(at) = deadline {
+                    std::thread::sleep(at.saturating_duration_since(Instant::now()));
+                }
+                now = Instant::now();
+                core.handle_timeout(now);
+                continue;
             }
             // Between frames the read waits without a timeout (the idle timeout is the
             // runtime task's); a frame begun must end within the frame timeout.
-            let mut wait = match partial_since {
-                Some(since) => {
-                    let left = later(since, settings.frame_timeout)
-                        .saturating_duration_since(Instant::now());
+            let wait = match deadline {
+                Some(at) => {
+                    let left = at.saturating_duration_since(Instant::now());
                     if left.is_zero() {
-                        return Close::FrameTimeout(settings.frame_timeout);
+                        now = Instant::now();
+                        core.handle_timeout(now);
+                        continue;
                     }
-                    nonzero(left)
+                    nonzero(left.max(MIN_WAIT))
                 }
                 None => None,
             };
-            // RTU over TCP: a frame of unknown length, or cut short, ends with a silence.
-            let silence = session.poll_timeout();
-            if let Some(at) = silence {
-                let left = at.saturating_duration_since(Instant::now()).max(MIN_WAIT);
-                wait = Some(wait.map_or(left, |w| w.min(left)));
-            }
             if read_timeout != Some(wait) {
                 if let Err(e) = stream.set_read_timeout(wait) {
                     return Close::Io(e);
@@ -211,57 +202,37 @@ impl Threaded {
             let waiting_since = (wait.is_none() && polling.applies()).then(Instant::now);
             let polled = match waiting_since {
                 Some(_) if pace.poll_now() => {
-                    let polled = polling.read(stream, session.read_space());
+                    let polled = polling.read(stream, core.read_space());
                     pace.polled(polled.is_some());
                     polled
                 }
                 _ => None,
             };
-            match polled.unwrap_or_else(|| stream.read(session.read_space())) {
+            match polled.unwrap_or_else(|| stream.read(core.read_space())) {
                 Ok(0) => {
-                    return Close::PeerClosed {
-                        mid_frame: session.has_partial(),
-                    };
+                    // Closed by the client, or by the runtime task for the idle timeout:
+                    // the core tells which.
+                    now = Instant::now();
+                    core.handle_timeout(now);
+                    core.handle_eof();
                 }
                 Ok(n) => {
-                    last_input = Instant::now();
-                    now = last_input;
-                    pace.came(waiting_since.is_some_and(|since| {
-                        polling.quick(last_input.saturating_duration_since(since))
-                    }));
-                    session.filled(now, n);
+                    now = Instant::now();
+                    pace.came(
+                        waiting_since.is_some_and(|since| {
+                            polling.quick(now.saturating_duration_since(since))
+                        }),
+                    );
+                    core.filled(now, n);
                 }
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
                 Err(e) if is_timeout(&e) => {
                     now = Instant::now();
-                    if silence.is_some_and(|at| at <= now) {
-                        continue; // the framer's silence: process again
-                    }
-                    // The loop's top closes a frame past its frame timeout.
+                    core.handle_timeout(now);
                 }
                 Err(e) => return Close::Io(e),
             }
         }
-    }
-}
-
-/// Writes the whole output; a client that takes none of it for `timeout` is closed.
-fn write_out(
-    stream: &mut &TcpStream,
-    session: &mut Session,
-    timeout: Duration,
-) -> Result<(), Close> {
-    let len = session.output().len();
-    if len == 0 {
-        return Ok(());
-    }
-    match stream.write_all(session.output()) {
-        Ok(()) => {
-            session.written(len);
-            Ok(())
-        }
-        Err(e) if is_timeout(&e) => Err(Close::WriteTimeout(timeout)),
-        Err(e) => Err(Close::Io(e)),
     }
 }
 

@@ -35,10 +35,12 @@ pub(crate) struct ServeArgs {
     #[arg(long = "max-connections", value_name = "N", default_value_t = 256,
           value_parser = clap::value_parser!(u32).range(1..=65_536))]
     pub(crate) max_connections: u32,
-    /// After answering, keep polling a connection this long for its next request before
-    /// sleeping (0 turns it off, at most 1ms). Only for a master that asks again at once,
-    /// and while connections are at most half the CPUs: it spares a wake-up per request.
-    #[arg(long = "busy-poll", default_value = "50us", value_name = "DURATION",
+    /// Opt in to busy polling: after answering, keep polling a connection this long for
+    /// its next request before sleeping (50us is the usual budget, at most 1ms; off by
+    /// default). Only for a master that asks again at once, and while the process's
+    /// connections are at most half the CPUs: it spares a wake-up per request, and costs
+    /// up to a CPU per such connection.
+    #[arg(long = "busy-poll", default_value = "0", value_name = "DURATION",
           value_parser = busy_poll)]
     pub(crate) busy_poll: Duration,
     /// Print nothing but errors (for benchmarks); changes are not even watched.

@@ -14,12 +14,12 @@ use crate::protocol::{
 };
 
 use super::hooks::{WriteRequest, WriteValues};
+use super::rules::{Rules, index_in};
 use crate::authz::AccessRequest;
-use crate::slave::config::{Settings, index_in};
 
 /// Who asked, and what the slave is allowed to do.
 pub(crate) struct Context<'a> {
-    pub(crate) settings: &'a Settings,
+    pub(crate) rules: &'a Rules,
     /// The areas of the memory the request runs against.
     pub(crate) specs: &'a [AreaSpec; 4],
     pub(crate) peer: Peer,
@@ -47,7 +47,7 @@ pub(crate) fn execute(
         }
     };
     let function = request.function().value();
-    if let Some(authorize) = &ctx.settings.authorizer {
+    if let Some(authorize) = &ctx.rules.authorizer {
         let access = AccessRequest::of(ctx.unit, &request);
         if !authorize(ctx.role, &access) {
             // a request the role may not make is answered with exception 01.
@@ -168,7 +168,7 @@ fn run(
         Request::ReadDeviceIdentification {
             read_code,
             object_id,
-        } => ctx.settings.objects.respond(read_code, object_id, out),
+        } => ctx.rules.objects.respond(read_code, object_id, out),
         Request::Diagnostics { .. } | Request::Custom { .. } => Err(ExceptionCode::IllegalFunction),
     }
 }
@@ -198,14 +198,14 @@ impl Context<'_> {
     ) -> Result<Checked, ExceptionCode> {
         let index = self.index(area, address, count)?;
         if self
-            .settings
+            .rules
             .read_only
             .iter()
             .any(|r| r.overlaps(area, address, count))
         {
             return Err(ExceptionCode::IllegalDataAddress);
         }
-        if let Some(validate) = &self.settings.validator {
+        if let Some(validate) = &self.rules.validator {
             validate(&WriteRequest {
                 peer: self.peer,
                 unit: self.unit,

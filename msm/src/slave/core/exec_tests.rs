@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use super::*;
 use crate::Var;
-use crate::slave::config::Config;
+use crate::slave::config::{Config, Settings};
 use crate::slave::core::hooks::ReadOnly;
 
 fn peer() -> Peer {
@@ -39,8 +39,8 @@ impl Slave {
     /// Executes `pdu` for unit 1 of this slave, a client without a role, into `out`.
     fn execute(&self, pdu: &[u8], out: &mut [u8]) -> Option<usize> {
         let ctx = Context {
-            settings: &self.settings,
-            specs: &self.settings.specs,
+            rules: &self.settings.rules,
+            specs: &self.settings.rules.specs,
             peer: peer(),
             unit: 1,
             role: None,

@@ -1,9 +1,18 @@
-//! The slave's sans-IO core: executing a request against a memory, and splitting a
-//! connection's byte stream into requests.
+//! The slave's sans-IO core: a connection's state machine (frames in, responses, timers
+//! and close reasons out), the service that answers its requests, and executing a
+//! request against a memory.
 //!
 //! Nothing here touches a socket, a runtime or a clock (docs/architecture.md; a repo test
-//! keeps `tokio` and `Instant::now` out of these files).
+//! keeps `tokio` and `Instant::now` out of these files), and nothing imports the rest of
+//! the slave: its settings come in as [`rules::Rules`] and [`connection::Limits`].
 
+pub(crate) mod close;
+pub(crate) mod connection;
 pub(crate) mod exec;
 pub(crate) mod hooks;
-pub(crate) mod session;
+pub(crate) mod identity;
+mod outbox;
+pub(crate) mod respond;
+pub(crate) mod routes;
+pub(crate) mod rules;
+pub(crate) mod service;

@@ -1,0 +1,129 @@
+//! The slave's [`Service`]: where a request becomes its response, on every transport.
+//! The unit filter (own units, broadcasts, units not served), then the request itself
+//! against the memory that serves the unit ([`exec`](super::exec)).
+
+use ::core::net::SocketAddr;
+use std::fmt;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, OnceLock};
+use std::time::Instant;
+
+use crate::memory::{Memory, Peer};
+use crate::protocol::{ExceptionCode, encode_exception};
+
+use super::exec::{self, Context};
+use super::rules::Rules;
+use super::service::{Answer, Incoming, NoAnswer, Observed, Service};
+
+/// Who a connection serves.
+#[derive(Clone, Debug)]
+pub(crate) enum Client {
+    /// A client on a TCP connection, with its role (from its TLS certificate; `None`
+    /// is the NULL role, and every client's without TLS).
+    Tcp {
+        addr: SocketAddr,
+        role: Option<String>,
+    },
+    /// The masters of a serial line.
+    Serial {
+        /// The line, for the logs.
+        line: String,
+    },
+}
+
+impl fmt::Display for Client {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Client::Tcp { addr, .. } => write!(f, "{addr}"),
+            Client::Serial { line } => f.write_str(line),
+        }
+    }
+}
+
+/// Answers one connection's requests against the slave's memory, by its rules.
+pub(crate) struct Responder {
+    rules: Arc<Rules>,
+    mem: Memory,
+    client: Client,
+}
+
+impl Responder {
+    pub(crate) fn new(rules: Arc<Rules>, mem: Memory, client: Client) -> Responder {
+        Responder { rules, mem, client }
+    }
+}
+
+impl Service for Responder {
+    #[inline]
+    fn respond(&mut self, request: &Incoming<'_>, out: &mut [u8]) -> Answer {
+        let rules = &*self.rules;
+        let unit = request.unit;
+        let (peer, role) = match &self.client {
+            Client::Tcp { addr, role } => (Peer::Tcp(*addr), role.as_deref()),
+            Client::Serial { .. } => (Peer::Serial { unit }, None),
+        };
+        // An RTU broadcast: executed by every slave, answered by none.
+        let broadcast = rules.rtu && unit == 0;
+        if !broadcast && !rules.units.contains(unit) {
+            log_unit_not_served(&self.client, unit, request.at);
+            if !rules.unknown_unit_exception || rules.rtu {
+                // Silence, as a gateway without that device would give (and as every
+                // other device on a serial line does): the master times out.
+                return Answer::Nothing(NoAnswer::UnitNotServed);
+            }
+            let Some(function) = request.pdu.first() else {
+                return Answer::Nothing(NoAnswer::NoFunction);
+            };
+            return encode_exception(out, function & 0x7F, ExceptionCode::GatewayTargetDevice)
+                .map_or(Answer::Nothing(NoAnswer::TooLong), Answer::Pdu);
+        }
+        let (mem, specs) = rules.route(unit, &self.mem);
+        let ctx = Context {
+            rules,
+            specs,
+            peer,
+            unit,
+            role,
+        };
+        match exec::execute(request.pdu, mem, &ctx, out) {
+            _ if broadcast => Answer::Nothing(NoAnswer::Broadcast),
+            Some(len) => Answer::Pdu(len),
+            None => Answer::Nothing(NoAnswer::NoFunction),
+        }
+    }
+
+    fn observe(&mut self, event: Observed<'_>) {
+        if let Observed::Skipped(why) = event {
+            tracing::debug!(peer = %self.client, %why, "frame dropped unanswered");
+        }
+    }
+}
+
+/// Logs a request for a unit this slave does not serve. On a serial line that is
+/// another device's traffic (trace); elsewhere a master asking the wrong unit, logged
+/// at most once a second across the process (a master polling the wrong unit would
+/// otherwise flood the log). The target `msm::unknown_unit` lets a program show just
+/// these.
+fn log_unit_not_served(client: &Client, unit: u8, at: Instant) {
+    if let Client::Serial { line } = client {
+        tracing::trace!(%line, unit, "frame for another unit");
+        return;
+    }
+    // Seconds counted from the first instant seen: the core reads no clock.
+    static ORIGIN: OnceLock<Instant> = OnceLock::new();
+    static LAST: AtomicU64 = AtomicU64::new(u64::MAX);
+    static SKIPPED: AtomicU64 = AtomicU64::new(0);
+    let origin = *ORIGIN.get_or_init(|| at);
+    let second = at.saturating_duration_since(origin).as_secs();
+    if LAST.swap(second, Ordering::Relaxed) == second {
+        SKIPPED.fetch_add(1, Ordering::Relaxed);
+        return;
+    }
+    let skipped = SKIPPED.swap(0, Ordering::Relaxed);
+    tracing::warn!(
+        target: "msm::unknown_unit",
+        "request from {client} for unit {unit}, which this slave does not serve \
+         (check the master's unit id, or --unit){}",
+        if skipped > 0 { format!("; {skipped} more since the last such line") } else { String::new() }
+    );
+}
