@@ -156,7 +156,11 @@ fn a_frame_split_anywhere_is_answered_once_whole() {
         let t1 = t0 + Duration::from_millis(1);
         // Copied in, as a datagram or a test would bring it.
         assert_eq!(c.handle_input(t1, &frame[cut..]), frame.len() - cut);
-        assert_eq!(transmits(&mut c, t1), std::slice::from_ref(&frame), "cut at {cut}");
+        assert_eq!(
+            transmits(&mut c, t1),
+            std::slice::from_ref(&frame),
+            "cut at {cut}"
+        );
         assert_eq!(c.service().requests.len(), 1);
         assert_eq!(c.poll_timeout_but_idle(), None, "no frame begun");
         assert_eq!(
