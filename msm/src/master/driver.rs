@@ -103,69 +103,17 @@ impl Driver {
         let mut connecting: Option<Attempt> = None;
         loop {
             if link.is_none() && (connecting.is_some() || retry.ready(Instant::now().into_std())) {
-                let attempt = connecting.get_or_insert_with(|| {
-                    let (to, timeout) = (self.cfg.link.clone(), self.cfg.connect_timeout);
-                    Box::pin(async move { to.open(timeout).await })
-                });
-                tokio::select! {
-                    opened = attempt => {
-                        connecting = None;
-                        match opened {
-                        Ok((stream, peer)) => {
-                            tracing::info!(peer = %self.cfg.link.name(), "connected");
-                            if let Some(addr) = peer {
-                                self.engine.set_peer(Peer::Tcp(addr));
-                            }
-                            link = Some(stream);
-                            self.engine.handle_connected(Instant::now().into_std());
-                        }
-                        Err(e) => {
-                            tracing::debug!(
-                                peer = %self.cfg.link.name(), error = %e, retry_in = ?retry.next_pause(),
-                                "connect failed"
-                            );
-                            self.engine.handle_connect_failed(&e.to_string());
-                            if self.cfg.fail_fast {
-                                self.unreachable = Some(e.to_string());
-                            }
-                            retry.failed(Instant::now().into_std());
-                        }
-                        }
-                    },
-                    cmd = self.commands.recv() => if !self.command(cmd) { break },
+                if !self.connect(&mut link, &mut retry, &mut connecting).await {
+                    break;
                 }
                 self.after_step(&mut link, &mut retry);
                 continue;
             }
 
-            if let Some(stream) = link.as_mut() {
-                // Everything the engine has to send goes out in one write.
-                wbuf.clear();
-                while let Some(n) = self
-                    .engine
-                    .poll_transmit(Instant::now().into_std(), &mut frame)
-                {
-                    wbuf.extend_from_slice(&frame[..n]);
-                }
-                if !wbuf.is_empty() {
-                    // The flush sends what a TLS stream still buffers; a no-op on TCP.
-                    let send = async {
-                        stream.write_all(&wbuf).await?;
-                        stream.flush().await
-                    };
-                    let write = tokio::time::timeout(self.cfg.write_timeout, send).await;
-                    let error = match write {
-                        Ok(Ok(())) => None,
-                        Ok(Err(e)) => Some(e.to_string()),
-                        Err(_) => Some(format!(
-                            "the slave took no data for {:?}",
-                            self.cfg.write_timeout
-                        )),
-                    };
-                    if let Some(error) = error {
-                        self.lose(&mut link, &mut retry, &error);
-                    }
-                }
+            if let Some(stream) = link.as_mut()
+                && let Some(error) = self.transmit(stream, &mut frame, &mut wbuf).await
+            {
+                self.lose(&mut link, &mut retry, &error);
             }
             self.after_step(&mut link, &mut retry);
 
@@ -201,6 +149,77 @@ impl Driver {
             let _ = tokio::time::timeout(Duration::from_millis(100), stream.shutdown()).await;
         }
         tracing::debug!(peer = %self.cfg.link.name(), "master stopped");
+    }
+
+    /// Goes on with the connection attempt under way (or starts one), taking commands
+    /// meanwhile; false when the worker must stop.
+    async fn connect(
+        &mut self,
+        link: &mut Option<Box<dyn Stream>>,
+        retry: &mut Backoff,
+        connecting: &mut Option<Attempt>,
+    ) -> bool {
+        let attempt = connecting.get_or_insert_with(|| {
+            let (to, timeout) = (self.cfg.link.clone(), self.cfg.connect_timeout);
+            Box::pin(async move { to.open(timeout).await })
+        });
+        let opened = tokio::select! {
+            opened = attempt => opened,
+            cmd = self.commands.recv() => return self.command(cmd),
+        };
+        *connecting = None;
+        match opened {
+            Ok((stream, peer)) => {
+                tracing::info!(peer = %self.cfg.link.name(), "connected");
+                if let Some(addr) = peer {
+                    self.engine.set_peer(Peer::Tcp(addr));
+                }
+                *link = Some(stream);
+                self.engine.handle_connected(Instant::now().into_std());
+            }
+            Err(e) => {
+                tracing::debug!(
+                    peer = %self.cfg.link.name(), error = %e, retry_in = ?retry.next_pause(),
+                    "connect failed"
+                );
+                self.engine.handle_connect_failed(&e.to_string());
+                if self.cfg.fail_fast {
+                    self.unreachable = Some(e.to_string());
+                }
+                retry.failed(Instant::now().into_std());
+            }
+        }
+        true
+    }
+
+    /// Sends everything the engine has to send now, in one write; why the link failed,
+    /// if it did.
+    async fn transmit(
+        &mut self,
+        stream: &mut Box<dyn Stream>,
+        frame: &mut [u8],
+        wbuf: &mut Vec<u8>,
+    ) -> Option<String> {
+        wbuf.clear();
+        while let Some(n) = self.engine.poll_transmit(Instant::now().into_std(), frame) {
+            wbuf.extend_from_slice(&frame[..n]);
+        }
+        if wbuf.is_empty() {
+            return None;
+        }
+        // The flush sends what a TLS stream still buffers; a no-op on TCP.
+        let send = async {
+            stream.write_all(wbuf).await?;
+            stream.flush().await
+        };
+        match tokio::time::timeout(self.cfg.write_timeout, send).await {
+            Ok(Ok(())) => None,
+            Ok(Err(e)) => Some(e.to_string()),
+            Err(_) => Some(format!(
+                "the slave took no data for {:?}",
+                self.cfg.write_timeout
+            )),
+        }
     }
 
     /// The connection is gone: tell the engine, and try again after the backoff (a slave

@@ -2,11 +2,15 @@
 
 use std::time::Instant;
 
-use super::{Engine, Framing, InFlight, Op, SentPdu};
+use super::config::Framing;
+use super::in_flight::{Op, Sent, SentPdu};
+use super::timers::Timer;
+use super::{Engine, ReadTicket};
+use crate::master::core::planner::Block;
 use crate::master::core::status::{Fault, Operation};
-use crate::master::core::sync::{WriteTicket, begin_read, take_dirty};
+use crate::master::core::sync::{WriteTicket, begin_read};
 use crate::memory::Area;
-use crate::protocol::{Bits, EncodeError, Registers, Request, rtu, tcp};
+use crate::protocol::{Bits, EncodeError, Registers, Request, ViewError, rtu, tcp};
 use crate::time::later;
 
 impl Engine {
@@ -14,45 +18,42 @@ impl Engine {
     /// `None` when nothing may be sent now: not connected, as many requests in flight as
     /// allowed, the serial line not yet silent long enough, or nothing to do.
     pub(crate) fn poll_transmit(&mut self, now: Instant, buf: &mut [u8]) -> Option<usize> {
-        if !self.connected || self.reconnect_requested || self.in_flight.len() >= self.depth {
+        if !self.link.may_send()
+            || self.in_flight.len() >= self.depth.depth()
+            || self.timers.is_pending(Timer::BusFree, now)
+        {
             return None;
         }
-        if self.bus_free_at.is_some_and(|t| t > now) {
-            return None;
-        }
+        let sent = self.transmit(now, buf);
+        self.refresh_status();
+        sent
+    }
+
+    fn transmit(&mut self, now: Instant, buf: &mut [u8]) -> Option<usize> {
         // A cycle flushes the writes made before it, then reads; writes made during the
         // cycle alternate with its reads, so a program writing all the time cannot starve it.
-        let reads_first = self.last_was_write && self.peek_read().is_some() && !self.flushing();
+        let reads_first = self.writes.last_was_write() && self.has_read() && !self.flushing();
         if reads_first && let Some(n) = self.transmit_read(now, buf) {
-            self.last_was_write = false;
+            self.writes.sent(false);
             return Some(n);
         }
         if let Some(n) = self.transmit_write(now, buf) {
-            self.last_was_write = true;
+            self.writes.sent(true);
             return Some(n);
         }
         let n = self.transmit_read(now, buf)?;
-        self.last_was_write = false;
+        self.writes.sent(false);
         Some(n)
     }
 
     fn transmit_write(&mut self, now: Instant, buf: &mut [u8]) -> Option<usize> {
-        let units = self.units.len();
-        for k in 0..units {
-            let u = (self.next_writer + k) % units;
-            let unit = &self.units[u];
-            if !unit.write_backoff.ready(now) {
-                continue; // pausing after a transient fault; reads go on
+        for u in self.writes.order() {
+            if !self.writes.ready(u, now) {
+                continue; // pausing after a fault, or reads go first; reads go on
             }
             let mut data = [0u8; 256];
-            let ticket = {
-                let mut st = unit.mem.lock();
-                [Area::Coil, Area::Holding]
-                    .into_iter()
-                    .find_map(|area| take_dirty(&mut st, area, &mut data, unit.mask_writes))
-            };
-            if let Some(ticket) = ticket {
-                self.next_writer = (u + 1) % units;
+            if let Some(ticket) = self.units[u].take_write(&mut data) {
+                self.writes.took_from(u);
                 return self.send_write(now, u, ticket, &data, buf);
             }
         }
@@ -67,54 +68,25 @@ impl Engine {
         data: &[u8],
         buf: &mut [u8],
     ) -> Option<usize> {
-        let block = ticket.block;
-        let address = self.units[u].address(block);
-        let count = block.count;
-        let single = count == 1 && !self.cfg.force_multiple_writes;
-        let built = if ticket.is_masked() {
-            // Only some bits of the register were written: change just those (FC22).
-            let value = u16::from_be_bytes([data[0], data[1]]);
-            Ok(Request::MaskWriteRegister {
-                address,
-                and_mask: !ticket.mask,
-                or_mask: value & ticket.mask,
-            })
-        } else {
-            match (block.area.is_bits(), single) {
-                (true, true) => Ok(Request::WriteSingleCoil {
-                    address,
-                    value: data[0] & 1 == 1,
-                }),
-                (true, false) => Bits::new(&data[..count.div_ceil(8)], count as u16)
-                    .map(|values| Request::WriteMultipleCoils { address, values }),
-                (false, true) => Ok(Request::WriteSingleRegister {
-                    address,
-                    value: u16::from_be_bytes([data[0], data[1]]),
-                }),
-                (false, false) => Registers::new(&data[..count * 2])
-                    .map(|values| Request::WriteMultipleRegisters { address, values }),
-            }
-        };
-        let encoded = built
+        let address = self.units[u].address(ticket.block);
+        let single = ticket.block.count == 1 && !self.cfg.force_multiple_writes;
+        let encoded = write_request(&ticket, address, data, single)
             .map_err(|e| e.to_string())
             .and_then(|req| self.encode(u, &req, buf).map_err(|e| e.to_string()));
         let (len, tid) = match encoded {
             Ok(x) => x,
             Err(e) => {
                 // Unreachable for blocks within the protocol limits; reported, never a panic.
-                self.record_error(
-                    u,
-                    Operation::Write,
-                    block,
-                    Fault::BadResponse(format!("cannot encode the write: {e}")),
-                );
+                let fault = Fault::BadResponse(format!("cannot encode the write: {e}"));
+                self.record_error(u, Operation::Write, ticket.block, fault);
                 return None;
             }
         };
-        if self.is_broadcast(u) {
+        if self.units[u].is_broadcast() {
             // No answer comes to a broadcast: it counts as sent; the line is given time.
             if let Framing::Rtu(t) = self.cfg.framing {
-                self.bus_free_at = Some(later(now + t.transmit_time(len), t.broadcast_delay));
+                let free = later(now + t.transmit_time(len), t.broadcast_delay);
+                self.timers.set(Timer::BusFree, free);
             }
             self.status.writes_confirmed += 1;
             self.check_flushes();
@@ -125,7 +97,7 @@ impl Engine {
     }
 
     fn transmit_read(&mut self, now: Instant, buf: &mut [u8]) -> Option<usize> {
-        let (u, block) = self.next_read_block()?;
+        let (u, block) = self.cycle.as_mut()?.take_read(&self.units)?;
         let address = self.units[u].address(block);
         let quantity = block.count as u16;
         let req = match block.area {
@@ -134,37 +106,33 @@ impl Engine {
             Area::Input => Request::ReadInputRegisters { address, quantity },
             Area::Holding => Request::ReadHoldingRegisters { address, quantity },
         };
-        let mut ticket = begin_read(&self.units[u].mem.lock(), block);
-        // Items of writes still in flight keep their local value if those writes fail.
-        for f in &self.in_flight {
-            if let Op::Write { ticket: w, .. } = &f.op
-                && f.unit == u
-                && w.block.area == block.area
-            {
-                let (a0, a1) = (w.block.index, w.block.index + w.block.count);
-                let (b0, b1) = (block.index, block.index + block.count);
-                if a0 < b1 && b0 < a1 {
-                    let from = a0.max(b0);
-                    ticket.protect(from - b0, a1.min(b1) - from);
-                }
-            }
-        }
+        let ticket = self.read_ticket(u, block);
         match self.encode(u, &req, buf) {
             Ok((len, tid)) => {
                 self.push_in_flight(now, &buf[..len], tid, u, Op::Read { block, ticket });
                 Some(len)
             }
             Err(e) => {
-                self.record_error(
-                    u,
-                    Operation::Read,
-                    block,
-                    Fault::BadResponse(format!("cannot encode the read: {e}")),
-                );
+                let fault = Fault::BadResponse(format!("cannot encode the read: {e}"));
+                self.record_error(u, Operation::Read, block, fault);
                 self.read_finished(now);
                 None
             }
         }
+    }
+
+    /// What a read of `block` remembers: the items dirty now, and the items of writes
+    /// still in flight, which keep their local value if those writes fail.
+    fn read_ticket(&self, u: usize, block: Block) -> ReadTicket {
+        let mut ticket = begin_read(&self.units[u].mem.lock(), block);
+        for w in self.in_flight.writes_to(u) {
+            if w.block.overlaps(&block) {
+                let from = w.block.index.max(block.index);
+                let to = (w.block.index + w.block.count).min(block.index + block.count);
+                ticket.protect(from - block.index, to - from);
+            }
+        }
+        ticket
     }
 
     /// Records a request sent as `frame`, to match and check its answer.
@@ -176,20 +144,18 @@ impl Engine {
             Framing::Rtu(_) => frame.get(1..len.saturating_sub(2)),
         }
         .unwrap_or_default();
-        let mut sent = SentPdu::default();
-        sent.keep(pdu);
         let left = match self.cfg.framing {
             Framing::Tcp => now,
             // The answer cannot start before the request has left the line, and takes its
             // own time to arrive: 290 ms for 125 registers at 9600 baud.
             Framing::Rtu(t) => now + t.transmit_time(len + expected_response_len(&op)),
         };
-        let beside = !self.in_flight.is_empty();
-        self.in_flight.push_back(InFlight {
+        self.in_flight.push(Sent {
             tid,
             unit,
-            sent,
-            beside,
+            unit_id: self.units[unit].id,
+            pdu: SentPdu::new(pdu),
+            beside: false, // set by `push`
             deadline: later(left, self.cfg.response_timeout),
             op,
         });
@@ -205,7 +171,7 @@ impl Engine {
         let unit = self.units[u].id;
         match self.cfg.framing {
             Framing::Tcp => {
-                let tid = self.allocate_tid();
+                let tid = self.in_flight.allocate_tid();
                 let pdu = req.encode(buf.get_mut(tcp::HEADER_LEN..).unwrap_or_default())?;
                 tcp::encode_header(buf, tid, unit, pdu)?;
                 Ok((tcp::HEADER_LEN + pdu, tid))
@@ -216,16 +182,39 @@ impl Engine {
             }
         }
     }
+}
 
-    /// The next transaction id not in flight.
-    fn allocate_tid(&mut self) -> u16 {
-        loop {
-            let tid = self.next_tid;
-            self.next_tid = self.next_tid.wrapping_add(1);
-            if !self.in_flight.iter().any(|f| f.tid == tid) {
-                return tid;
-            }
-        }
+/// The request writing `ticket`'s items (`data`, from the memory) at `address`: FC5/FC6
+/// for one item when `single`, FC15/FC16 otherwise, FC22 for some bits of a register.
+fn write_request<'a>(
+    ticket: &WriteTicket,
+    address: u16,
+    data: &'a [u8],
+    single: bool,
+) -> Result<Request<'a>, ViewError> {
+    let count = ticket.block.count;
+    let register = || u16::from_be_bytes([data[0], data[1]]);
+    if ticket.is_masked() {
+        // Only some bits of the register were written: change just those (FC22).
+        return Ok(Request::MaskWriteRegister {
+            address,
+            and_mask: !ticket.mask,
+            or_mask: register() & ticket.mask,
+        });
+    }
+    match (ticket.block.area.is_bits(), single) {
+        (true, true) => Ok(Request::WriteSingleCoil {
+            address,
+            value: data[0] & 1 == 1,
+        }),
+        (true, false) => Bits::new(&data[..count.div_ceil(8)], count as u16)
+            .map(|values| Request::WriteMultipleCoils { address, values }),
+        (false, true) => Ok(Request::WriteSingleRegister {
+            address,
+            value: register(),
+        }),
+        (false, false) => Registers::new(&data[..count * 2])
+            .map(|values| Request::WriteMultipleRegisters { address, values }),
     }
 }
 
@@ -235,5 +224,99 @@ fn expected_response_len(op: &Op) -> usize {
         Op::Read { block, .. } if block.area.is_bits() => 5 + block.count.div_ceil(8),
         Op::Read { block, .. } => 5 + 2 * block.count,
         Op::Write { .. } => 8,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::memory::WHOLE;
+
+    fn ticket(area: Area, count: usize, mask: u16) -> WriteTicket {
+        let block = Block {
+            area,
+            index: 0,
+            count,
+        };
+        WriteTicket {
+            block,
+            sent_at: 1,
+            oldest: 1,
+            mask,
+        }
+    }
+
+    #[test]
+    fn one_item_goes_with_a_single_write_unless_told_otherwise() {
+        let data = [0x12, 0x34, 0, 0];
+        let one = ticket(Area::Holding, 1, WHOLE);
+        assert_eq!(
+            write_request(&one, 7, &data, true),
+            Ok(Request::WriteSingleRegister {
+                address: 7,
+                value: 0x1234
+            })
+        );
+        assert!(matches!(
+            write_request(&one, 7, &data, false),
+            Ok(Request::WriteMultipleRegisters { address: 7, .. })
+        ));
+        let coil = ticket(Area::Coil, 1, WHOLE);
+        assert_eq!(
+            write_request(&coil, 3, &[1], true),
+            Ok(Request::WriteSingleCoil {
+                address: 3,
+                value: true
+            })
+        );
+        let coils = ticket(Area::Coil, 10, WHOLE);
+        assert!(matches!(
+            write_request(&coils, 3, &[0xff, 0x03], false),
+            Ok(Request::WriteMultipleCoils { address: 3, values }) if values.len() == 10
+        ));
+    }
+
+    #[test]
+    fn some_bits_of_a_register_go_as_a_mask_write_of_those_bits_only() {
+        let bits = ticket(Area::Holding, 1, 0x00F0);
+        assert_eq!(
+            write_request(&bits, 9, &[0xAB, 0xCD], true),
+            Ok(Request::MaskWriteRegister {
+                address: 9,
+                and_mask: 0xFF0F,
+                or_mask: 0x00C0
+            })
+        );
+    }
+
+    #[test]
+    fn the_rtu_answer_length_allows_for_the_data_read() {
+        let block = Block {
+            area: Area::Coil,
+            index: 0,
+            count: 9,
+        };
+        let ticket = begin_read(&crate::Memory::new(1).lock(), block);
+        assert_eq!(
+            expected_response_len(&Op::Read {
+                block,
+                ticket: ticket.clone()
+            }),
+            7
+        );
+        let block = Block {
+            area: Area::Holding,
+            index: 0,
+            count: 125,
+        };
+        assert_eq!(expected_response_len(&Op::Read { block, ticket }), 255);
+        let w = ticket_op();
+        assert_eq!(expected_response_len(&w), 8);
+    }
+
+    fn ticket_op() -> Op {
+        Op::Write {
+            ticket: ticket(Area::Holding, 1, WHOLE),
+        }
     }
 }

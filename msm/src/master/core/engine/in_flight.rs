@@ -1,0 +1,290 @@
+//! The requests in flight: what each asked, matched to its answer by transaction id
+//! (Modbus/TCP) or by being the one on the line from the right unit (RTU), each with
+//! its deadline.
+//!
+//! Invariants: at most one request per transaction id is in flight; requests are kept
+//! in the order they were sent, so the oldest expires and is failed first.
+
+use std::collections::VecDeque;
+use std::time::Instant;
+
+use crate::master::core::planner::Block;
+use crate::master::core::sync::{ReadTicket, WriteTicket};
+use crate::protocol::{MAX_PDU_LEN, Request};
+
+/// What a request does with its answer.
+// At most `depth` of these exist; inline tickets avoid an allocation per read.
+#[allow(clippy::large_enum_variant)]
+pub(super) enum Op {
+    Read { block: Block, ticket: ReadTicket },
+    Write { ticket: WriteTicket },
+}
+
+/// A request sent and not answered yet.
+pub(super) struct Sent {
+    /// Its transaction id (TCP; 0 on RTU, where one request is on the line at a time).
+    pub(super) tid: u16,
+    /// The unit it went to, as an index into the engine's units...
+    pub(super) unit: usize,
+    /// ...and as the address on the link.
+    pub(super) unit_id: u8,
+    /// What was asked, to check the answer against.
+    pub(super) pdu: SentPdu,
+    /// Sent while another request was in flight: if it goes unanswered, the slave may
+    /// be one that takes a single request at a time.
+    pub(super) beside: bool,
+    pub(super) deadline: Instant,
+    pub(super) op: Op,
+}
+
+/// A request's PDU as sent, to check its answer against (`protocol::check`).
+pub(super) struct SentPdu {
+    bytes: [u8; MAX_PDU_LEN],
+    len: u8,
+}
+
+impl SentPdu {
+    pub(super) fn new(pdu: &[u8]) -> SentPdu {
+        let mut bytes = [0; MAX_PDU_LEN];
+        let n = pdu.len().min(bytes.len());
+        bytes[..n].copy_from_slice(&pdu[..n]);
+        SentPdu {
+            bytes,
+            len: n as u8,
+        }
+    }
+
+    /// The request, decoded again.
+    pub(super) fn request(&self) -> Option<Request<'_>> {
+        Request::decode(&self.bytes[..usize::from(self.len)]).ok()
+    }
+}
+
+/// The requests in flight on the connection, oldest first.
+pub(super) struct InFlight {
+    requests: VecDeque<Sent>,
+    next_tid: u16,
+}
+
+impl InFlight {
+    pub(super) fn new() -> InFlight {
+        InFlight {
+            requests: VecDeque::new(),
+            next_tid: 1,
+        }
+    }
+
+    pub(super) fn len(&self) -> usize {
+        self.requests.len()
+    }
+
+    #[cfg(test)]
+    pub(super) fn is_empty(&self) -> bool {
+        self.requests.is_empty()
+    }
+
+    /// The next transaction id not in flight.
+    pub(super) fn allocate_tid(&mut self) -> u16 {
+        loop {
+            let tid = self.next_tid;
+            self.next_tid = self.next_tid.wrapping_add(1);
+            if !self.requests.iter().any(|f| f.tid == tid) {
+                return tid;
+            }
+        }
+    }
+
+    /// Records a request just sent; it is `beside` another if any is in flight.
+    pub(super) fn push(&mut self, mut request: Sent) {
+        request.beside = !self.requests.is_empty();
+        self.requests.push_back(request);
+    }
+
+    /// Takes the request an answer from `unit_id` with transaction id `tid` (TCP) or
+    /// without one (RTU: the request on the line, if it went to that unit) answers.
+    pub(super) fn take_answered(&mut self, tid: Option<u16>, unit_id: u8) -> Option<Sent> {
+        let pos = match tid {
+            Some(tid) => self.requests.iter().position(|f| f.tid == tid)?,
+            None => self
+                .requests
+                .front()
+                .filter(|f| f.unit_id == unit_id)
+                .map(|_| 0)?,
+        };
+        self.requests.remove(pos)
+    }
+
+    /// Takes the oldest request whose deadline has passed at `now`.
+    pub(super) fn take_expired(&mut self, now: Instant) -> Option<Sent> {
+        let pos = self.requests.iter().position(|f| f.deadline <= now)?;
+        self.requests.remove(pos)
+    }
+
+    /// Takes the oldest request (the one an RTU line's noise spoils, or the next to
+    /// fail when the connection goes).
+    pub(super) fn pop_oldest(&mut self) -> Option<Sent> {
+        self.requests.pop_front()
+    }
+
+    /// Forgets every request (a new connection: nothing sent before will be answered).
+    pub(super) fn clear(&mut self) {
+        self.requests.clear();
+    }
+
+    /// When the next request expires.
+    pub(super) fn earliest_deadline(&self) -> Option<Instant> {
+        self.requests.iter().map(|f| f.deadline).min()
+    }
+
+    /// The writes to `unit` in flight.
+    pub(super) fn writes_to(&self, unit: usize) -> impl Iterator<Item = &WriteTicket> {
+        self.requests.iter().filter_map(move |f| match &f.op {
+            Op::Write { ticket } if f.unit == unit => Some(ticket),
+            _ => None,
+        })
+    }
+
+    /// True while a write to `unit` carrying a local write made at or before
+    /// `generation` is in flight.
+    pub(super) fn has_write_up_to(&self, unit: usize, generation: u64) -> bool {
+        self.writes_to(unit).any(|t| t.oldest <= generation)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::master::core::sync::begin_read;
+    use crate::memory::{Area, Memory, WHOLE};
+    use std::time::Duration;
+
+    const MS: Duration = Duration::from_millis(1);
+
+    fn write(oldest: u64) -> Op {
+        let block = Block {
+            area: Area::Holding,
+            index: 0,
+            count: 1,
+        };
+        Op::Write {
+            ticket: WriteTicket {
+                block,
+                sent_at: oldest,
+                oldest,
+                mask: WHOLE,
+            },
+        }
+    }
+
+    fn read() -> Op {
+        let block = Block {
+            area: Area::Holding,
+            index: 0,
+            count: 1,
+        };
+        let ticket = begin_read(&Memory::new(1).lock(), block);
+        Op::Read { block, ticket }
+    }
+
+    /// Sends `op` to unit index `unit` (unit id `unit + 1`); its transaction id.
+    fn send(t: &mut InFlight, unit: usize, deadline: Instant, op: Op) -> u16 {
+        let tid = t.allocate_tid();
+        t.push(Sent {
+            tid,
+            unit,
+            unit_id: unit as u8 + 1,
+            pdu: SentPdu::new(&[3, 0, 0, 0, 1]),
+            beside: false,
+            deadline,
+            op,
+        });
+        tid
+    }
+
+    #[test]
+    fn transaction_ids_skip_those_in_flight_and_wrap() {
+        let now = Instant::now();
+        let mut t = InFlight::new();
+        assert_eq!(send(&mut t, 0, now, read()), 1);
+        t.next_tid = u16::MAX;
+        assert_eq!(send(&mut t, 0, now, read()), u16::MAX);
+        assert_eq!(t.allocate_tid(), 0, "wraps to 0");
+        assert_eq!(t.allocate_tid(), 2, "1 is still in flight");
+    }
+
+    #[test]
+    fn answers_are_matched_by_transaction_id_in_any_order() {
+        let now = Instant::now();
+        let mut t = InFlight::new();
+        let a = send(&mut t, 0, now, read());
+        let b = send(&mut t, 1, now, write(5));
+        assert!(
+            !t.take_answered(Some(a), 1).expect("a").beside,
+            "sent alone"
+        );
+        let first = t
+            .take_answered(Some(b), 9)
+            .expect("b, whatever the unit says");
+        assert!(first.beside, "sent while another was in flight");
+        assert!(
+            t.take_answered(Some(b), 2).is_none(),
+            "a duplicate matches nothing"
+        );
+        assert!(t.is_empty());
+    }
+
+    #[test]
+    fn without_transaction_ids_only_the_request_on_the_line_from_its_unit_is_answered() {
+        let now = Instant::now();
+        let mut t = InFlight::new();
+        send(&mut t, 2, now, read()); // unit id 3
+        assert!(t.take_answered(None, 7).is_none(), "another unit's answer");
+        assert_eq!(t.take_answered(None, 3).expect("answered").unit, 2);
+        assert!(t.take_answered(None, 3).is_none(), "nothing on the line");
+    }
+
+    #[test]
+    fn the_oldest_expired_request_goes_first_and_the_earliest_deadline_is_known() {
+        let now = Instant::now();
+        let mut t = InFlight::new();
+        assert_eq!(t.earliest_deadline(), None);
+        let late = send(&mut t, 0, now + 30 * MS, read());
+        let soon = send(&mut t, 0, now + 10 * MS, read());
+        let also = send(&mut t, 0, now + 20 * MS, read());
+        assert_eq!(t.earliest_deadline(), Some(now + 10 * MS));
+        assert!(t.take_expired(now + 5 * MS).is_none());
+        let at = now + 25 * MS;
+        assert_eq!(t.take_expired(at).map(|f| f.tid), Some(soon));
+        assert_eq!(t.take_expired(at).map(|f| f.tid), Some(also));
+        assert!(t.take_expired(at).is_none());
+        assert_eq!(t.pop_oldest().map(|f| f.tid), Some(late));
+    }
+
+    #[test]
+    fn writes_in_flight_are_found_by_unit_and_by_the_local_writes_they_carry() {
+        let now = Instant::now();
+        let mut t = InFlight::new();
+        send(&mut t, 0, now, read());
+        send(&mut t, 1, now, write(7));
+        assert_eq!(t.writes_to(1).count(), 1);
+        assert_eq!(t.writes_to(0).count(), 0);
+        assert!(t.has_write_up_to(1, 7) && t.has_write_up_to(1, 9));
+        assert!(!t.has_write_up_to(1, 6), "made after the flush was asked");
+        t.clear();
+        assert!(t.is_empty());
+        assert_eq!(t.len(), 0);
+    }
+
+    #[test]
+    fn the_sent_pdu_decodes_again() {
+        let pdu = SentPdu::new(&[6, 0, 1, 0, 42]);
+        assert_eq!(
+            pdu.request(),
+            Some(Request::WriteSingleRegister {
+                address: 1,
+                value: 42
+            })
+        );
+        assert!(SentPdu::new(&[]).request().is_none());
+    }
+}
