@@ -13,6 +13,7 @@ mod map_errors;
 mod map_load;
 mod map_to_toml;
 mod map_values;
+mod master_closes_on_write;
 mod master_connect;
 mod master_faults;
 mod master_hostile;
@@ -51,6 +52,7 @@ fn main() -> ExitCode {
         ("map_load", map_load::TESTS),
         ("map_to_toml", map_to_toml::TESTS),
         ("map_values", map_values::TESTS),
+        ("master_closes_on_write", master_closes_on_write::TESTS),
         ("master_faults", master_faults::TESTS),
         ("master_connect", master_connect::TESTS),
         ("master_hostile", master_hostile::TESTS),

@@ -151,6 +151,7 @@ impl Engine {
         self.set_stale(false, now);
         // A cycle at the depth in use went through: the slave keeps up.
         self.depth.cycle_done(cycle.lost_beside);
+        self.status.writes_retried += self.writes.cycle_done(now) as u64;
         self.waiters.cycle_done(cycle.first_error.as_ref());
         if self.waiters.syncs_waiting() {
             self.start_cycle(now);

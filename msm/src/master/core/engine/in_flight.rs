@@ -20,6 +20,12 @@ pub(super) enum Op {
     Write { ticket: WriteTicket },
 }
 
+impl Op {
+    pub(super) fn is_read(&self) -> bool {
+        matches!(self, Op::Read { .. })
+    }
+}
+
 /// A request sent and not answered yet.
 pub(super) struct Sent {
     /// Its transaction id (TCP; 0 on RTU, where one request is on the line at a time).
@@ -28,6 +34,8 @@ pub(super) struct Sent {
     pub(super) unit: usize,
     /// ...and as the address on the link.
     pub(super) unit_id: u8,
+    /// Its place among the requests sent on this connection (`LinkState::sending`).
+    pub(super) seq: u64,
     /// What was asked, to check the answer against.
     pub(super) pdu: SentPdu,
     /// Sent while another request was in flight: if it goes unanswered, the slave may
@@ -193,6 +201,7 @@ mod tests {
             tid,
             unit,
             unit_id: unit as u8 + 1,
+            seq: u64::from(tid),
             pdu: SentPdu::new(&[3, 0, 0, 0, 1]),
             beside: false,
             deadline,

@@ -11,7 +11,7 @@
 //!
 //! | file | sub-state | what it keeps |
 //! |---|---|---|
-//! | `link_state.rs` | `LinkState` | the connection: first contact or again, answers, timeouts in a row, a reconnection asked |
+//! | `link_state.rs` | `LinkState` | the connection: first contact or again, answers, timeouts in a row, a reconnection asked, writes that kill it |
 //! | `in_flight.rs` | `InFlight` | the requests sent, matched to answers by transaction id / unit, with deadlines |
 //! | `depth.rs` | `DepthController` | how many requests may be in flight, and why |
 //! | `cycle.rs` | `Cycle` | the running cycle's read cursor, retries and first error |
@@ -176,7 +176,11 @@ impl Engine {
         for u in &self.units {
             u.mem.lock().clear_read_only_marks();
         }
-        self.writes.connected();
+        self.writes.connected(connection.reads_first);
+        if connection.reads_first_now {
+            tracing::warn!(peer = %self.cfg.peer,
+                "the slave dropped the last connections after writes: reads go first, writes follow with growing pauses");
+        }
         self.start_cycle(now);
         self.refresh_status();
     }

@@ -55,9 +55,11 @@ impl Engine {
             self.waiters.write_refused(unit, b, ticket.oldest, &e);
         } else {
             // Lost or garbled: sent again, after a pause that grows while the faults go
-            // on (a lost connection: after reconnecting).
+            // on (a lost connection: after reconnecting, see `WritePacing`).
             write_lost(&mut self.units[unit].mem.lock(), ticket);
-            if !matches!(fault, Fault::Disconnected(_)) {
+            if matches!(fault, Fault::Disconnected(_)) {
+                self.writes.lost_with_link(unit);
+            } else {
                 self.writes.failed(unit, now);
                 self.status.writes_retried += 1;
             }

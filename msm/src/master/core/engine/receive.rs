@@ -108,7 +108,7 @@ impl Engine {
             );
             return;
         };
-        self.link.answered();
+        self.link.answered(f.seq, f.op.is_read());
         if let Some(silence) = self.cfg.framing.silence() {
             self.timers.set(Timer::BusFree, now + silence);
         }

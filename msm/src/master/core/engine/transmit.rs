@@ -154,6 +154,7 @@ impl Engine {
             tid,
             unit,
             unit_id: self.units[unit].id,
+            seq: self.link.sending(!op.is_read()),
             pdu: SentPdu::new(pdu),
             beside: false, // set by `push`
             deadline: later(left, self.cfg.response_timeout),

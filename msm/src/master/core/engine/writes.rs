@@ -3,7 +3,11 @@
 //!
 //! Rules: a unit whose write met a transient fault pauses its writes (100 ms, doubling
 //! up to 5 s while the faults go on; a confirmed write ends it), while reads go on. A
-//! new connection forgets the pauses in progress.
+//! write lost with the connection goes again at once on the next one, unless the
+//! connection is one that reads first (`Connection::reads_first`: the slave dropped the
+//! last ones after writes): then every write waits until that connection's first cycle
+//! has read everything, and the units whose writes were lost then pause, longer at each
+//! loss, so the reads keep their period and the writes keep being tried.
 
 use std::time::{Duration, Instant};
 
@@ -16,6 +20,10 @@ pub(super) const WRITE_BACKOFF_MAX: Duration = Duration::from_secs(5);
 pub(super) struct WritePacing {
     /// Per unit: writes pause after a transient fault, longer while they last.
     pauses: Vec<Backoff>,
+    /// Per unit: a write was in flight when the connection was lost.
+    lost_with_link: Vec<bool>,
+    /// On a connection that reads first: no write before its first cycle is done.
+    held: bool,
     /// The unit whose writes are looked at first next time.
     next_writer: usize,
     /// The last request sent was a write: a read has the next turn.
@@ -26,6 +34,8 @@ impl WritePacing {
     pub(super) fn new(units: usize) -> WritePacing {
         WritePacing {
             pauses: vec![Backoff::new(WRITE_BACKOFF_MIN, WRITE_BACKOFF_MAX); units],
+            lost_with_link: vec![false; units],
+            held: false,
             next_writer: 0,
             last_was_write: false,
         }
@@ -33,7 +43,7 @@ impl WritePacing {
 
     /// True if `unit`'s writes may go at `now`.
     pub(super) fn ready(&self, unit: usize, now: Instant) -> bool {
-        self.pauses.get(unit).is_some_and(|p| p.ready(now))
+        !self.held && self.pauses.get(unit).is_some_and(|p| p.ready(now))
     }
 
     /// The units in the order their writes are looked at: in turn, so that a unit
@@ -75,13 +85,45 @@ impl WritePacing {
         if let Some(p) = self.pauses.get_mut(unit) {
             p.succeeded();
         }
+        if let Some(l) = self.lost_with_link.get_mut(unit) {
+            *l = false;
+        }
     }
 
-    /// A new connection: pauses in progress are forgotten (their growth is kept).
-    pub(super) fn connected(&mut self) {
+    /// A write of `unit` was in flight when the connection was lost.
+    pub(super) fn lost_with_link(&mut self, unit: usize) {
+        if let Some(l) = self.lost_with_link.get_mut(unit) {
+            *l = true;
+        }
+    }
+
+    /// A new connection, which reads first or not: pauses in progress are forgotten
+    /// (their growth is kept).
+    pub(super) fn connected(&mut self, reads_first: bool) {
         for p in &mut self.pauses {
             p.clear_wait();
         }
+        self.held = reads_first;
+        if !reads_first {
+            self.lost_with_link.fill(false);
+        }
+    }
+
+    /// A cycle went through at `now`. The first on a connection that reads first lets
+    /// the writes go, those lost with the last connection after a pause: how many units
+    /// pause (writes that will be sent again).
+    pub(super) fn cycle_done(&mut self, now: Instant) -> usize {
+        if !std::mem::take(&mut self.held) {
+            return 0;
+        }
+        let mut paused = 0;
+        for (p, lost) in self.pauses.iter_mut().zip(&mut self.lost_with_link) {
+            if std::mem::take(lost) {
+                p.failed(now);
+                paused += 1;
+            }
+        }
+        paused
     }
 
     /// Forgets the pauses over at `now`, so they wake nobody again.
@@ -162,7 +204,44 @@ mod tests {
         w.expire(now + WRITE_BACKOFF_MIN);
         assert_eq!(w.wake_at(), None);
         w.failed(0, now);
-        w.connected();
+        w.connected(false);
         assert!(w.ready(0, now), "writes go at once on a new connection");
+    }
+
+    #[test]
+    fn a_write_lost_with_the_connection_goes_at_once_on_a_plain_reconnection() {
+        let now = Instant::now();
+        let mut w = WritePacing::new(1);
+        w.lost_with_link(0);
+        w.connected(false);
+        assert!(w.ready(0, now));
+        assert_eq!(w.cycle_done(now), 0, "no pause");
+        assert!(w.ready(0, now));
+    }
+
+    #[test]
+    fn on_a_connection_that_reads_first_writes_wait_for_a_cycle_then_lost_ones_pause_longer() {
+        let t0 = Instant::now();
+        let mut w = WritePacing::new(2);
+        let mut pauses = Vec::new();
+        let mut now = t0;
+        for _ in 0..4 {
+            w.lost_with_link(0);
+            w.connected(true);
+            assert!(!w.ready(0, now) && !w.ready(1, now), "reads first");
+            assert_eq!(w.cycle_done(now), 1);
+            assert!(w.ready(1, now), "the other unit's writes go");
+            assert!(!w.ready(0, now));
+            let wake = w.wake_at().expect("a pause");
+            pauses.push(wake - now);
+            now = wake + 10 * MS;
+            assert!(w.ready(0, now));
+            assert_eq!(w.cycle_done(now), 0, "only the first cycle");
+        }
+        assert_eq!(pauses, [100, 200, 400, 800].map(|ms| ms * MS));
+        w.confirmed(0);
+        w.connected(true);
+        assert_eq!(w.cycle_done(now), 0, "nothing was lost");
+        assert!(w.ready(0, now));
     }
 }

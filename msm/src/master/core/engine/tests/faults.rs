@@ -159,3 +159,141 @@ fn an_answer_from_another_unit_is_never_applied_nor_a_confirmation() {
     assert!(v.pending());
     assert_eq!(h.engine.status().writes_confirmed, 0);
 }
+
+/// What happened against a slave that serves reads and closes the connection on every
+/// write: when reads and writes were sent.
+struct Trace {
+    reads: Vec<Instant>,
+    writes: Vec<Instant>,
+}
+
+impl Trace {
+    fn longest_gap_between_reads(&self) -> Duration {
+        self.reads
+            .windows(2)
+            .map(|w| w[1] - w[0])
+            .max()
+            .unwrap_or_default()
+    }
+}
+
+/// Runs the engine for `span` in steps of 5 ms against a slave that answers reads and
+/// closes the connection on every write, after answering it if `answers_writes`. As the
+/// driver does, it connects again 100 ms after each loss. `each_step` runs before each
+/// step (a program writing, say).
+fn against_a_slave_closing_on_writes(
+    h: &mut Harness,
+    slave: &mut FakeSlave,
+    answers_writes: bool,
+    span: Duration,
+    mut each_step: impl FnMut(),
+) -> Trace {
+    let mut trace = Trace {
+        reads: Vec::new(),
+        writes: Vec::new(),
+    };
+    let end = h.now + span;
+    let mut reconnect_at = None;
+    while h.now < end {
+        each_step();
+        if reconnect_at.is_some_and(|t| h.now >= t) {
+            reconnect_at = None;
+            h.engine.handle_connected(h.now);
+        }
+        for f in h.sent() {
+            if matches!(request_of(&f), Request::ReadHoldingRegisters { .. }) {
+                trace.reads.push(h.now);
+                let answer = slave.answer(&f);
+                h.feed(&answer);
+                continue;
+            }
+            trace.writes.push(h.now);
+            if answers_writes {
+                let answer = slave.answer(&f);
+                h.feed(&answer);
+            }
+            h.engine.handle_disconnected(h.now, "closed by the slave");
+            reconnect_at = Some(h.now + Duration::from_millis(100));
+            break; // the rest was sent on a dead connection
+        }
+        let events = h.events();
+        assert!(
+            events.iter().all(|e| !matches!(e, Event::Reconnect { .. })),
+            "{events:?}"
+        );
+        h.advance(Duration::from_millis(5));
+    }
+    trace
+}
+
+#[test]
+fn a_slave_that_closes_the_connection_on_every_write_keeps_its_reads_and_the_writes_go_on_with_growing_pauses()
+ {
+    let (m, mut h, mut slave) = setup(4, 4);
+    let v: Var<u16> = m.holding(0).expect("declare");
+    h.connect_and_converse(&mut slave);
+    v.set(7).expect("set");
+    let trace = against_a_slave_closing_on_writes(
+        &mut h,
+        &mut slave,
+        false,
+        Duration::from_secs(10),
+        || {},
+    );
+    // Before: after each reconnection the write went first and took the connection
+    // down, so not one read in 10 s.
+    assert!(
+        trace.reads.len() >= 70,
+        "{} reads in 10 s",
+        trace.reads.len()
+    );
+    let gap = trace.longest_gap_between_reads();
+    assert!(
+        gap <= 3 * PERIOD,
+        "reads keep their period: a gap of {gap:?}"
+    );
+    // The write is tried again and again, after pauses that grow (100 ms doubling).
+    let pauses: Vec<Duration> = trace.writes.windows(2).map(|w| w[1] - w[0]).collect();
+    assert!(
+        (5..=12).contains(&trace.writes.len()),
+        "{:?}",
+        trace.writes.len()
+    );
+    assert!(pauses.windows(2).all(|p| p[1] >= p[0]), "{pauses:?}");
+    assert!(
+        pauses.last().is_some_and(|p| *p >= Duration::from_secs(2)),
+        "{pauses:?}"
+    );
+    let st = h.engine.status();
+    assert!(st.writes_retried >= 4, "{st:?}");
+    assert_eq!(st.writes_confirmed, 0);
+    assert!(v.pending(), "never confirmed");
+    assert_eq!(slave.holding[0], 0);
+}
+
+#[test]
+fn a_slave_that_answers_a_write_then_closes_still_gets_a_cycle_of_reads_on_every_connection() {
+    let (m, mut h, mut slave) = setup(4, 4);
+    let v: Var<u16> = m.holding(0).expect("declare");
+    h.connect_and_converse(&mut slave);
+    let mut n = 0u16;
+    let trace =
+        against_a_slave_closing_on_writes(&mut h, &mut slave, true, Duration::from_secs(5), || {
+            n = n.wrapping_add(1);
+            v.set(n).expect("a program writing all the time");
+        });
+    assert!(
+        trace.reads.len() >= 20,
+        "{} reads in 5 s",
+        trace.reads.len()
+    );
+    let gap = trace.longest_gap_between_reads();
+    assert!(gap <= 3 * PERIOD, "a gap of {gap:?} between reads");
+    assert!(
+        trace.writes.len() >= 20,
+        "the writes go on: {}",
+        trace.writes.len()
+    );
+    assert!(h.engine.status().writes_confirmed >= 20);
+    assert!(slave.holding[0] > 0);
+}
