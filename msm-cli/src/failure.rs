@@ -66,6 +66,10 @@ impl From<Error> for Failure {
             Error::Timeout { what, after } => {
                 Failure::modbus(format!("timeout: {what} did not complete within {after:?}"))
             }
+            Error::GaveUp { what, after, cause } => Failure::modbus(format!(
+                "{what} did not complete within {after:?}, retried: {}",
+                explain_block_error(&cause, cause.unit, &Credential::None)
+            )),
             other => Failure::modbus(other.to_string()),
         }
     }

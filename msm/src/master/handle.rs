@@ -9,7 +9,7 @@ use tokio::sync::{mpsc, oneshot};
 use super::driver::{Command, Reply, gone};
 use super::status::Status;
 use crate::memory::Memory;
-use crate::types::{Error, Result};
+use crate::types::Result;
 
 pub(crate) struct Parts {
     pub(crate) commands: mpsc::UnboundedSender<Command>,
@@ -49,7 +49,7 @@ impl Parts {
             Some(after) => match rx.recv_timeout(after) {
                 Ok(result) => result,
                 Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {
-                    Err(Error::Timeout { what, after })
+                    Err(self.status().gave_up(what, after))
                 }
                 Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => Err(gone()),
             },
@@ -62,6 +62,18 @@ impl Parts {
             .send(make(Reply::Async(tx)))
             .map_err(|_| gone())?;
         rx.await.map_err(|_| gone())?
+    }
+
+    async fn ask_timeout(
+        &self,
+        make: fn(Reply) -> Command,
+        timeout: Duration,
+        what: &'static str,
+    ) -> Result<()> {
+        match tokio::time::timeout(timeout, self.ask(make)).await {
+            Ok(result) => result,
+            Err(_) => Err(self.status().gave_up(what, timeout)),
+        }
     }
 }
 
@@ -132,7 +144,8 @@ impl MasterHandle {
         self.parts.ask_blocking(Command::Sync, None, "sync")
     }
 
-    /// [`sync`](Self::sync), giving up after `timeout`.
+    /// [`sync`](Self::sync), giving up after `timeout`: [`Error::GaveUp`](crate::Error::GaveUp) with the
+    /// cause if the slave kept answering but not usably, else [`Error::Timeout`](crate::Error::Timeout).
     ///
     /// ```
     /// use msm::{Error, Master, Memory, Slave};
@@ -170,7 +183,9 @@ impl MasterHandle {
         self.parts.ask_blocking(Command::Flush, None, "flush")
     }
 
-    /// [`flush`](Self::flush), giving up after `timeout`.
+    /// [`flush`](Self::flush), giving up after `timeout`: [`Error::GaveUp`](crate::Error::GaveUp) with the
+    /// slave's last unusable answer to a write (exception 06 busy, say, which the
+    /// master retries), else [`Error::Timeout`](crate::Error::Timeout) (nothing answered).
     ///
     /// ```
     /// use msm::{Error, Master, Memory};
@@ -333,6 +348,46 @@ impl AsyncMasterHandle {
     /// ```
     pub async fn flush(&self) -> Result<()> {
         self.parts.ask(Command::Flush).await
+    }
+
+    /// [`sync`](Self::sync), giving up after `timeout` as
+    /// [`MasterHandle::sync_timeout`] does.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> msm::Result<()> {
+    /// use msm::{Error, Master, Memory, Slave};
+    /// use std::time::Duration;
+    /// let slave = Slave::tcp("127.0.0.1:0").unit(1).serve_async(Memory::new(2)).await?;
+    /// let silent = Master::tcp(slave.local_addr()).unit(9).start_async(Memory::new(2)).await?;
+    /// let err = silent.sync_timeout(Duration::from_millis(50)).await.unwrap_err();
+    /// assert!(matches!(err, Error::Timeout { what: "sync", .. })); // unit 9: no answer
+    /// # Ok(()) }
+    /// ```
+    pub async fn sync_timeout(&self, timeout: Duration) -> Result<()> {
+        self.parts.ask_timeout(Command::Sync, timeout, "sync").await
+    }
+
+    /// [`flush`](Self::flush), giving up after `timeout` as
+    /// [`MasterHandle::flush_timeout`] does: [`Error::GaveUp`](crate::Error::GaveUp) says why when the slave
+    /// kept answering but not usably.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> msm::Result<()> {
+    /// use msm::{Master, Memory, Slave};
+    /// use std::time::Duration;
+    /// let served = Memory::new(2);
+    /// let slave = Slave::tcp("127.0.0.1:0").serve_async(served.clone()).await?;
+    /// let mem = Memory::new(2);
+    /// let master = Master::tcp(slave.local_addr()).start_async(mem.clone()).await?;
+    /// mem.holding::<u16>(1)?.set(3)?;
+    /// master.flush_timeout(Duration::from_secs(10)).await?;
+    /// assert_eq!(served.holding::<u16>(1)?.get(), 3);
+    /// # Ok(()) }
+    /// ```
+    pub async fn flush_timeout(&self, timeout: Duration) -> Result<()> {
+        self.parts
+            .ask_timeout(Command::Flush, timeout, "flush")
+            .await
     }
 
     /// The memory this master syncs.

@@ -190,6 +190,39 @@ pub enum Error {
         after: Duration,
     },
 
+    /// A `sync` or `flush` did not complete in time because the slave kept answering,
+    /// but not usably: an exception the master retries (06 busy, 05, 0A, 0B), a
+    /// malformed answer, or the answer of another unit. [`Error::Timeout`] is kept for
+    /// the case where nothing answered.
+    ///
+    /// ```
+    /// use msm::master::{BlockError, Fault, Operation};
+    /// use msm::protocol::ExceptionCode;
+    /// use msm::{Area, Error};
+    /// use std::time::Duration;
+    /// let busy = Fault::Exception { code: ExceptionCode::ServerDeviceBusy };
+    /// let e = Error::GaveUp {
+    ///     what: "flush",
+    ///     after: Duration::from_secs(10),
+    ///     cause: BlockError::new(1, Operation::Write, Area::Holding, 0, 1, busy),
+    /// };
+    /// assert_eq!(e.to_string(), "flush did not complete within 10s: the slave kept answering \
+    ///     but not usably, and the master kept retrying: unit 1: write of holding registers 0..=0: \
+    ///     the slave answered exception server device busy (06)");
+    /// ```
+    #[error(
+        "{what} did not complete within {after:?}: the slave kept answering but not usably, \
+         and the master kept retrying: {cause}"
+    )]
+    GaveUp {
+        /// What was waited for (`sync` or `flush`).
+        what: &'static str,
+        /// How long.
+        after: Duration,
+        /// The slave's last unusable answer to a request the wait depended on.
+        cause: BlockError,
+    },
+
     /// A memory already synced by another master.
     #[error(
         "this memory is already synced by another master: two masters would send each other's \

@@ -16,6 +16,7 @@ mod map_values;
 mod master_closes_on_write;
 mod master_connect;
 mod master_faults;
+mod master_gave_up;
 mod master_hostile;
 mod master_pymodbus;
 mod master_rtu_pymodbus;
@@ -55,6 +56,7 @@ fn main() -> ExitCode {
         ("master_closes_on_write", master_closes_on_write::TESTS),
         ("master_faults", master_faults::TESTS),
         ("master_connect", master_connect::TESTS),
+        ("master_gave_up", master_gave_up::TESTS),
         ("master_hostile", master_hostile::TESTS),
         ("master_pymodbus", master_pymodbus::TESTS),
         ("master_rtu_pymodbus", master_rtu_pymodbus::TESTS),

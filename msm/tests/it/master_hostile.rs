@@ -15,24 +15,26 @@ use msm::{Master, Memory, Quality, Slave, Var};
 
 /// How the scripted slave misbehaves.
 #[derive(Clone, Copy)]
-enum Script {
+pub(crate) enum Script {
     /// Reads are answered well; every write gets a wrong echo (value 0x1234).
     BadWriteEcho,
     /// Everything is answered correctly, but from unit 9.
     OtherUnit,
+    /// Reads are answered well; every write gets exception 06 (server device busy).
+    BusyWrites,
 }
 
 /// A one-connection-at-a-time Modbus/TCP slave that runs `script` until `stop`, counting
 /// the writes it receives. Holding registers read as 42.
-struct Hostile {
-    addr: SocketAddr,
-    writes: Arc<AtomicUsize>,
+pub(crate) struct Hostile {
+    pub(crate) addr: SocketAddr,
+    pub(crate) writes: Arc<AtomicUsize>,
     stop: Arc<AtomicBool>,
     thread: Option<thread::JoinHandle<()>>,
 }
 
 impl Hostile {
-    fn start(script: Script) -> Hostile {
+    pub(crate) fn start(script: Script) -> Hostile {
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
         let addr = listener.local_addr().expect("addr");
         listener.set_nonblocking(true).expect("nonblocking");
@@ -102,7 +104,7 @@ fn serve(
             let (tid, unit, pdu) = ([frame[0], frame[1]], frame[6], &frame[7..]);
             let answer_unit = match script {
                 Script::OtherUnit => 9,
-                Script::BadWriteEcho => unit,
+                Script::BadWriteEcho | Script::BusyWrites => unit,
             };
             let reply: Vec<u8> = match pdu[0] {
                 3 | 4 => {
@@ -118,6 +120,7 @@ fn serve(
                     match script {
                         Script::BadWriteEcho => vec![pdu[0], pdu[1], pdu[2], 0x12, 0x34],
                         Script::OtherUnit => pdu[..5].to_vec(),
+                        Script::BusyWrites => vec![pdu[0] | 0x80, 0x06],
                     }
                 }
                 f => vec![f | 0x80, 1],

@@ -2,6 +2,7 @@
 
 use std::time::Duration;
 
+use crate::types::Error;
 pub use crate::types::quality::{BlockError, Fault, Operation};
 
 /// A snapshot of a master's state, from [`MasterHandle::status`](crate::MasterHandle::status).
@@ -31,6 +32,11 @@ pub struct Status {
     pub stale: bool,
     /// The last connection-level error (connect refused, connection lost, ...).
     pub last_error: Option<String>,
+    /// The last request that failed on the current connection (an exception, a
+    /// malformed answer, another unit's answer, no answer in time), even if it went
+    /// through since; `None` on a new connection. It is newer than
+    /// [`last_error`](Self::last_error) when both are set.
+    pub last_fault: Option<BlockError>,
     /// Cycles completed (every block read once).
     pub cycles: u64,
     /// Duration of the last completed cycle.
@@ -97,5 +103,35 @@ impl std::fmt::Display for DepthReason {
             }
             DepthReason::Serial => "RTU: one request at a time",
         })
+    }
+}
+
+impl Status {
+    /// The error for a `sync` or `flush` (`what`) that did not complete within `after`:
+    /// [`Error::GaveUp`] with the slave's unusable answer that held it up (for a flush,
+    /// a write's), else [`Error::Timeout`] (nothing answered).
+    pub(crate) fn gave_up(&self, what: &'static str, after: Duration) -> Error {
+        let writes_only = what == "flush";
+        let holds_up = |e: &&BlockError| {
+            let answered = matches!(
+                e.fault,
+                Fault::Exception { .. } | Fault::BadResponse(_) | Fault::WrongUnit { .. }
+            );
+            answered && (!writes_only || e.operation == Operation::Write)
+        };
+        // The newest fault if it still stands, else any that stands.
+        let newest = self
+            .last_fault
+            .as_ref()
+            .filter(|e| self.block_errors.contains(e))
+            .filter(holds_up);
+        match newest.or_else(|| self.block_errors.iter().find(holds_up)) {
+            Some(cause) => Error::GaveUp {
+                what,
+                after,
+                cause: cause.clone(),
+            },
+            None => Error::Timeout { what, after },
+        }
     }
 }

@@ -63,14 +63,7 @@ impl BlockErrors {
         self.last = None;
     }
 
-    /// The newest failure on this connection.
-    #[cfg_attr(
-        not(test),
-        expect(
-            dead_code,
-            reason = "for Status::last_fault, which the flush/sync cause work adds"
-        )
-    )]
+    /// The newest failure on this connection (`Status::last_fault`).
     pub(super) fn last(&self) -> Option<&BlockError> {
         self.last.as_ref()
     }

@@ -334,6 +334,9 @@ impl Engine {
         if let Some(errors) = self.errors.take_changed() {
             s.block_errors = errors;
         }
+        if s.last_fault.as_ref() != self.errors.last() {
+            s.last_fault = self.errors.last().cloned();
+        }
     }
 
     /// The write counter of every unit's memory, now.
