@@ -348,6 +348,7 @@ pub(crate) struct MemoryStore {
 
 impl MemoryStore {
     fn word(&self, address: i64) -> PyResult<msm::Var<u16>> {
+        crate::fork::check_memory(&self.mem)?;
         let a = u16::try_from(address)
             .ok()
             .filter(|a| u32::from(*a) < self.size)

@@ -1,14 +1,17 @@
 //! msm's errors as Python exceptions. The classes live in `msm/_errors.py` (so that
-//! they can subclass two builtins, `ValueError` and `MsmError`, say); the message is
-//! always the Rust one.
+//! they can subclass two builtins, `ValueError` and `MsmError`, say); the message is the
+//! Rust one, put in Python terms where it names Rust (`msm.Memory(holding_registers=9)`
+//! for `Memory::builder()`).
 
 use msm::map::MapErrorKind;
-use msm::master::Fault;
+use msm::master::{BlockError, Fault};
+use msm::{Area, Error};
 use pyo3::PyErr;
 
 pyo3::import_exception!(msm._errors, MsmError);
 pyo3::import_exception!(msm._errors, BadValue);
 pyo3::import_exception!(msm._errors, BadDeclaration);
+pyo3::import_exception!(msm._errors, BadArgument);
 pyo3::import_exception!(msm._errors, MapError);
 pyo3::import_exception!(msm._errors, UnknownName);
 pyo3::import_exception!(msm._errors, Timeout);
@@ -17,33 +20,114 @@ pyo3::import_exception!(msm._errors, ModbusError);
 pyo3::import_exception!(msm._errors, Stopped);
 
 /// The Python exception for an msm error.
-pub(crate) fn to_py(e: msm::Error) -> PyErr {
-    let text = e.to_string();
+pub(crate) fn to_py(e: Error) -> PyErr {
+    let text = python_terms(&e);
     match &e {
-        msm::Error::OutOfRange { .. }
-        | msm::Error::TypeMismatch { .. }
-        | msm::Error::BitOutOfRange { .. }
-        | msm::Error::BadLength { .. }
-        | msm::Error::AreaTooLarge { .. }
-        | msm::Error::UnknownArea { .. }
-        | msm::Error::UnknownOrder { .. }
-        | msm::Error::UnknownByte { .. }
-        | msm::Error::Config(_)
-        | msm::Error::AlreadySynced => BadDeclaration::new_err(text),
-        msm::Error::StringTooLong { .. }
-        | msm::Error::NotAscii { .. }
-        | msm::Error::LengthMismatch { .. }
-        | msm::Error::ReadOnly { .. } => BadValue::new_err(text),
-        msm::Error::Io { .. } | msm::Error::NotConnected { .. } => ConnectionFailed::new_err(text),
-        msm::Error::Block(b) => match b.fault {
-            Fault::Timeout(_) => Timeout::new_err(text),
-            Fault::Disconnected(_) => ConnectionFailed::new_err(text),
-            _ => ModbusError::new_err(text),
-        },
-        msm::Error::Timeout { .. } => Timeout::new_err(text),
-        msm::Error::Stopped => Stopped::new_err(text),
-        msm::Error::Map(m) => map_kind(m.kind(), text),
+        Error::OutOfRange { .. }
+        | Error::TypeMismatch { .. }
+        | Error::BitOutOfRange { .. }
+        | Error::BadLength { .. }
+        | Error::AreaTooLarge { .. }
+        | Error::UnknownArea { .. }
+        | Error::UnknownOrder { .. }
+        | Error::UnknownByte { .. }
+        | Error::Config(_)
+        | Error::BadNetwork { .. }
+        | Error::AlreadySynced => BadDeclaration::new_err(text),
+        Error::StringTooLong { .. }
+        | Error::NotAscii { .. }
+        | Error::LengthMismatch { .. }
+        | Error::ReadOnly { .. } => BadValue::new_err(text),
+        Error::Listen { source, .. } if source.kind() == std::io::ErrorKind::InvalidInput => {
+            BadDeclaration::new_err(text)
+        }
+        Error::Io { .. } | Error::NotConnected { .. } | Error::Listen { .. } => {
+            ConnectionFailed::new_err(text)
+        }
+        Error::Block(b) => block_error(text, b),
+        Error::GaveUp { cause, .. } => block_error(text, cause),
+        Error::Timeout { .. } => Timeout::new_err(text),
+        Error::Stopped => Stopped::new_err(text),
+        Error::Map(m) => map_kind(m.kind(), text),
         _ => MsmError::new_err(text),
+    }
+}
+
+/// The exception for a failed request: `msm.Timeout` when nothing answered,
+/// `msm.ConnectionFailed` when the connection dropped, else `msm.ModbusError` with the
+/// exception code (`None` for a malformed answer or another unit's) and the place.
+pub(crate) fn block_error(text: String, b: &BlockError) -> PyErr {
+    match &b.fault {
+        Fault::Timeout(_) => Timeout::new_err(text),
+        Fault::Disconnected(_) => ConnectionFailed::new_err(text),
+        fault => {
+            let code = match fault {
+                Fault::Exception { code } => Some(code.value()),
+                _ => None,
+            };
+            ModbusError::new_err((
+                text,
+                code,
+                b.unit,
+                b.operation.to_string(),
+                crate::var::area_key(b.area),
+                b.address,
+                b.count,
+            ))
+        }
+    }
+}
+
+/// The Python keyword of `msm.Memory` that sizes `area`.
+pub(crate) fn area_keyword(area: Area) -> &'static str {
+    match area {
+        Area::Coil => "coils",
+        Area::Discrete => "discrete_inputs",
+        Area::Input => "input_registers",
+        Area::Holding => "holding_registers",
+    }
+}
+
+/// The message of `e`, with what names Rust put as Python names it.
+fn python_terms(e: &Error) -> String {
+    match e {
+        Error::OutOfRange {
+            what,
+            area,
+            address,
+            count,
+            start,
+            size,
+        } => {
+            let holds = if *size == 0 {
+                "holds no addresses".to_string()
+            } else {
+                format!("holds addresses {start}..={}", u32::from(*start) + size - 1)
+            };
+            // The smallest area holding both the old one and the variable.
+            let first = (*address).min(u32::from(*start));
+            let end = (address + count).max(u32::from(*start) + size);
+            let needed = if first == 0 {
+                format!("{end}")
+            } else {
+                format!("({first}, {})", end - first)
+            };
+            format!(
+                "{what} at {area} address {address} needs {count} item(s), but the {area} area \
+                 {holds}: declare a larger area (msm.Memory({}={needed}) or more) or use an \
+                 address inside it",
+                area_keyword(*area)
+            )
+        }
+        other => other
+            .to_string()
+            .replace("Byte::Low or Byte::High", "\"low\" or \"high\"")
+            .replace("(Master::rtu, Slave::rtu)", "(msm.Master.rtu, msm.Slave.rtu)")
+            .replace(
+                "give it a positive duration (Duration::MAX for none)",
+                "give it a positive number of seconds",
+            )
+            .replace("Memory::builder()", "msm.Memory(...)"),
     }
 }
 
@@ -60,9 +144,7 @@ fn map_kind(kind: &MapErrorKind, text: String) -> PyErr {
         | MapErrorKind::ValueSyntax { .. }
         | MapErrorKind::ValueOutOfRange { .. } => BadValue::new_err(text),
         MapErrorKind::Memory(
-            msm::Error::StringTooLong { .. }
-            | msm::Error::NotAscii { .. }
-            | msm::Error::ReadOnly { .. },
+            Error::StringTooLong { .. } | Error::NotAscii { .. } | Error::ReadOnly { .. },
         ) => BadValue::new_err(text),
         _ => MapError::new_err(text),
     }
@@ -84,7 +166,7 @@ pub(crate) trait IntoPy<T> {
     fn py(self) -> pyo3::PyResult<T>;
 }
 
-impl<T> IntoPy<T> for Result<T, msm::Error> {
+impl<T> IntoPy<T> for Result<T, Error> {
     fn py(self) -> pyo3::PyResult<T> {
         self.map_err(to_py)
     }

@@ -3,14 +3,19 @@
 //! ModbusSharedMemory 0.1.1) re-export. Built with maturin; see `docs/python.md`.
 #![forbid(unsafe_code)]
 
+mod aio;
+mod args;
 mod compat;
 mod errors;
+mod fork;
 mod link;
 mod map;
 mod master;
+mod master_handle;
 mod memory;
 mod runtime;
 mod slave;
+mod status;
 mod value;
 mod var;
 
@@ -23,8 +28,8 @@ fn _msm(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<memory::PyMemory>()?;
     m.add_class::<var::PyVar>()?;
     m.add_class::<master::PyMaster>()?;
-    m.add_class::<master::MasterHandle>()?;
-    m.add_class::<master::PyStatus>()?;
+    m.add_class::<master_handle::MasterHandle>()?;
+    m.add_class::<status::PyStatus>()?;
     m.add_class::<slave::PySlave>()?;
     m.add_class::<slave::SlaveHandlePy>()?;
     m.add_class::<map::PyMap>()?;
@@ -32,5 +37,7 @@ fn _msm(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<compat::MemoryStore>()?;
     m.add_class::<compat::MemoryVariable>()?;
     m.add_function(wrap_pyfunction!(compat::_store_memory, m)?)?;
-    Ok(())
+    m.add_function(wrap_pyfunction!(fork::_after_fork_in_child, m)?)?;
+    aio::register(m)?;
+    fork::watch(m)
 }

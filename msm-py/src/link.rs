@@ -4,25 +4,51 @@ use msm::Parity;
 use pyo3::prelude::*;
 use pyo3::types::PyTuple;
 
-use crate::errors::{IntoPy, bad_declaration};
+use crate::args;
+use crate::errors::{BadArgument, IntoPy, bad_declaration};
 
 /// A TCP address from Python: `"host:port"` or `(host, port)`.
 pub(crate) fn tcp_addr(addr: &Bound<'_, PyAny>) -> PyResult<String> {
     if let Ok(text) = addr.extract::<String>() {
         return Ok(text);
     }
-    if addr.is_instance_of::<PyTuple>()
-        && let Ok((host, port)) = addr.extract::<(String, u16)>()
-    {
-        use msm::transport::TcpAddr;
-        return Ok((host.as_str(), port).into_addr());
+    let takes =
+        "addr must be \"host:port\" text (\"127.0.0.1:5020\") or a (host, port) pair (port 0..=65535)";
+    if addr.is_instance_of::<PyTuple>() {
+        if let Ok((host, port)) = addr.extract::<(String, u16)>() {
+            use msm::transport::TcpAddr;
+            return Ok((host.as_str(), port).into_addr());
+        }
+        let text = format!("{takes}, got {}", args::described(addr));
+        // The right shape with a port out of range is a bad value, not a bad type.
+        let out_of_range = addr.extract::<(String, i128)>().is_ok();
+        return Err(if out_of_range {
+            bad_declaration(text)
+        } else {
+            BadArgument::new_err(text)
+        });
     }
-    Err(bad_declaration(format!(
-        "{addr} is not an address: give \"host:port\" text (\"127.0.0.1:5020\") or a (host, port) pair"
-    )))
+    Err(BadArgument::new_err(format!("{takes}, got {}", args::described(addr))))
 }
 
 /// A parity from its name: `none`, `even` or `odd`.
-pub(crate) fn parity(name: &str) -> PyResult<Parity> {
-    name.parse::<Parity>().py()
+pub(crate) fn parity(name: &Bound<'_, PyAny>) -> PyResult<Parity> {
+    args::text(name, "parity", "\"even\"")?.parse::<Parity>().py()
+}
+
+/// An optional parity (`None`: not given).
+pub(crate) fn opt_parity(name: Option<&Bound<'_, PyAny>>) -> PyResult<Option<Parity>> {
+    args::opt(name, parity)
+}
+
+/// Stop bits: 1 or 2.
+pub(crate) fn stop_bits(n: &Bound<'_, PyAny>) -> PyResult<u8> {
+    args::small(n, "stop_bits", 1, 2)
+}
+
+/// A serial line's path and baud rate.
+pub(crate) fn serial_line(path: &Bound<'_, PyAny>, baud: &Bound<'_, PyAny>) -> PyResult<(String, u32)> {
+    let path = args::text(path, "path", "\"/dev/ttyUSB0\"")?;
+    let baud = args::int(baud, "baud", 1, i64::from(u32::MAX))? as u32;
+    Ok((path, baud))
 }

@@ -3,7 +3,8 @@
 use msm::{Map, MapMemory};
 use pyo3::prelude::*;
 
-use crate::errors::{IntoPy, MsmError};
+use crate::args;
+use crate::errors::{BadArgument, IntoPy, MsmError};
 use crate::memory::PyMemory;
 use crate::var::{PyVar, from_any};
 
@@ -35,7 +36,13 @@ pub(crate) struct PyMap {
 impl PyMap {
     /// Reads and checks the map file at `path`.
     #[staticmethod]
-    fn load(path: std::path::PathBuf) -> PyResult<PyMap> {
+    fn load(path: &Bound<'_, PyAny>) -> PyResult<PyMap> {
+        let path: std::path::PathBuf = path.extract().map_err(|_| {
+            BadArgument::new_err(format!(
+                "path must be a str or an os.PathLike such as \"plant.toml\", got {}",
+                args::described(path)
+            ))
+        })?;
         Ok(PyMap {
             map: Map::from_path(path).py()?,
         })
@@ -43,7 +50,8 @@ impl PyMap {
 
     /// Reads and checks a map from TOML text.
     #[staticmethod]
-    fn from_toml(text: String) -> PyResult<PyMap> {
+    fn from_toml(text: &Bound<'_, PyAny>) -> PyResult<PyMap> {
+        let text = args::text(text, "text", "'[memory]\\nholding_registers = 8'")?;
         Ok(PyMap {
             map: Map::from_toml_str(&text).py()?,
         })
@@ -62,7 +70,8 @@ impl PyMap {
     }
 
     /// A map of only the named variables (same memory layout).
-    fn select(&self, names: Vec<String>) -> PyResult<PyMap> {
+    fn select(&self, names: &Bound<'_, PyAny>) -> PyResult<PyMap> {
+        let names = names_arg(names)?;
         Ok(PyMap {
             map: self.map.select(&names).py()?,
         })
@@ -77,11 +86,35 @@ impl PyMap {
     }
 }
 
+/// A list of variable names, from Python.
+fn names_arg(names: &Bound<'_, PyAny>) -> PyResult<Vec<String>> {
+    let bad = || {
+        BadArgument::new_err(format!(
+            "names must be a list of str such as [\"SPEED\", \"RUN\"], got {}",
+            args::described(names)
+        ))
+    };
+    if names.is_instance_of::<pyo3::types::PyString>() {
+        return Err(bad());
+    }
+    names.extract::<Vec<String>>().map_err(|_| bad())
+}
+
 /// A built map: its memory (`.memory`) and its variables by name (`plant["SPEED"]`);
 /// iterating gives the names in file order.
 #[pyclass(module = "msm", name = "MapMemory", frozen)]
 pub(crate) struct PyMapMemory {
     built: MapMemory,
+}
+
+impl PyMapMemory {
+    /// The variable `name`.
+    fn var(&self, name: String) -> PyResult<PyVar> {
+        let any = self.built.find(&name).py()?;
+        let var = from_any(any)
+            .ok_or_else(|| MsmError::new_err(format!("{name}: its type has no Python form")))?;
+        Ok(PyVar::new(var, any.def().ty, Some(name)))
+    }
 }
 
 #[pymethods]
@@ -95,15 +128,14 @@ impl PyMapMemory {
     }
 
     /// The variable `name`; `msm.UnknownName` (a `KeyError`) suggests close names.
-    fn __getitem__(&self, name: String) -> PyResult<PyVar> {
-        let any = self.built.find(&name).py()?;
-        let var = from_any(any)
-            .ok_or_else(|| MsmError::new_err(format!("{name}: its type has no Python form")))?;
-        Ok(PyVar::new(var, any.def().ty, Some(name)))
+    fn __getitem__(&self, name: &Bound<'_, PyAny>) -> PyResult<PyVar> {
+        let name = args::text(name, "name", "\"SPEED\"")?;
+        self.var(name)
     }
 
-    fn __contains__(&self, name: String) -> bool {
-        self.built.get(&name).is_some()
+    fn __contains__(&self, name: &Bound<'_, PyAny>) -> bool {
+        name.extract::<String>()
+            .is_ok_and(|n| self.built.get(&n).is_some())
     }
 
     fn __len__(&self) -> usize {
@@ -129,7 +161,7 @@ impl PyMapMemory {
         self.names()
             .into_iter()
             .map(|n| {
-                let v = self.__getitem__(n.clone())?.get_py(py)?;
+                let v = self.var(n.clone())?.get_py(py)?;
                 Ok((n, v))
             })
             .collect()

@@ -3,22 +3,39 @@
 use std::sync::{Arc, Mutex, Weak};
 use std::time::Duration;
 
+use msm::master::MAX_PIPELINE_DEPTH;
 use msm::{AsyncMasterHandle, Memory, Status};
 use pyo3::prelude::*;
 use tokio::sync::watch;
 
-use crate::errors::{IntoPy, bad_declaration, to_py};
+use crate::args;
+use crate::errors::IntoPy;
 use crate::link::{parity, tcp_addr};
+use crate::master_handle::MasterHandle;
 use crate::memory::PyMemory;
-use crate::runtime::{runtime, seconds, wait};
+use crate::runtime::{runtime, seconds};
 
 /// A running master, shared by its Python handle and the waits in progress.
-struct Running {
-    handle: Mutex<Option<Arc<AsyncMasterHandle>>>,
-    /// Set when `stop()` begins, so that waits in progress end at once.
-    stopping: watch::Sender<bool>,
-    memory: Memory,
-    peer: String,
+pub(crate) struct Running {
+    pub(crate) handle: Mutex<Option<Arc<AsyncMasterHandle>>>,
+    /// Set when `stop()` begins, so that waits in progress end at once. (An `Option`
+    /// only to be forgotten in a forked child.)
+    stopping: Option<watch::Sender<bool>>,
+    pub(crate) memory: Memory,
+    pub(crate) peer: String,
+    /// The process that started it (see `fork`).
+    pub(crate) pid: u32,
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        if crate::fork::foreign(self.pid) {
+            // Its runtime is not in this process: dropping the handle would wake it.
+            let handle = self.handle.get_mut().unwrap_or_else(|e| e.into_inner()).take();
+            std::mem::forget(handle);
+            std::mem::forget(self.stopping.take());
+        }
+    }
 }
 
 /// The masters of this process, for the quality of their memories' variables.
@@ -35,7 +52,35 @@ pub(crate) fn status_of(mem: &Memory) -> Option<Status> {
 }
 
 impl Running {
-    fn current(&self) -> Option<Arc<AsyncMasterHandle>> {
+    /// A receiver that sees `true` once `stop()` begins.
+    pub(crate) fn stopping(&self) -> watch::Receiver<bool> {
+        match &self.stopping {
+            Some(s) => s.subscribe(),
+            None => watch::channel(true).1,
+        }
+    }
+
+    /// Tells the waits in progress that `stop()` begins.
+    pub(crate) fn mark_stopping(&self) {
+        if let Some(s) = &self.stopping {
+            s.send_replace(true);
+        }
+    }
+}
+
+/// The process that started the master running on `mem`, if one runs (or ran when the
+/// process forked).
+pub(crate) fn started_on(mem: &Memory) -> Option<(&'static str, u32)> {
+    let running = RUNNING.lock().unwrap_or_else(|e| e.into_inner());
+    running
+        .iter()
+        .filter_map(Weak::upgrade)
+        .find(|r| r.memory.ptr_eq(mem) && r.current().is_some())
+        .map(|r| ("master", r.pid))
+}
+
+impl Running {
+    pub(crate) fn current(&self) -> Option<Arc<AsyncMasterHandle>> {
         self.handle
             .lock()
             .unwrap_or_else(|e| e.into_inner())
@@ -45,18 +90,20 @@ impl Running {
 
 /// A memory given from Python: an `msm.Memory`, or a built map (its memory).
 pub(crate) fn memory_of(obj: &Bound<'_, PyAny>) -> PyResult<Memory> {
-    if let Ok(m) = obj.cast::<PyMemory>() {
-        return Ok(m.get().mem.clone());
-    }
-    if let Ok(m) = obj.getattr("memory")
+    let mem = if let Ok(m) = obj.cast::<PyMemory>() {
+        m.get().mem.clone()
+    } else if let Ok(m) = obj.getattr("memory")
         && let Ok(m) = m.cast::<PyMemory>()
     {
-        return Ok(m.get().mem.clone());
-    }
-    Err(bad_declaration(format!(
-        "{} is not a memory: give an msm.Memory or a built map",
-        obj.repr()?
-    )))
+        m.get().mem.clone()
+    } else {
+        return Err(crate::errors::BadArgument::new_err(format!(
+            "memory must be an msm.Memory or a built map (msm.Map.load(path).build()), got {}",
+            args::described(obj)
+        )));
+    };
+    crate::fork::check_memory(&mem)?;
+    Ok(mem)
 }
 
 /// Sets up a master: `Master.tcp(addr)`, `Master.rtu(path, baud)` or
@@ -79,60 +126,86 @@ pub(crate) struct PyMaster {
     builder: msm::Master,
     /// The slave's address or serial line, as given.
     peer: String,
+    /// How it was made, in Python terms, for its repr: `tcp('plc:502') unit=2`.
+    shown: String,
+}
+
+/// Seconds as Python writes them.
+fn secs(d: Duration) -> f64 {
+    d.as_secs_f64()
 }
 
 impl PyMaster {
-    /// A builder for the peer at `addr`, made by `make` (`Master::tcp`, ...).
-    fn over_tcp(addr: &Bound<'_, PyAny>, make: fn(String) -> msm::Master) -> PyResult<PyMaster> {
+    /// A builder for the peer at `addr`, made by `make` (`Master::tcp`, ...), called
+    /// `how` (`tcp`).
+    fn over_tcp(
+        addr: &Bound<'_, PyAny>,
+        how: &str,
+        make: fn(String) -> msm::Master,
+    ) -> PyResult<PyMaster> {
         let peer = tcp_addr(addr)?;
         Ok(PyMaster {
             builder: make(peer.clone()),
+            shown: format!("{how}({})", args::quoted(&peer)),
             peer,
         })
     }
 
-    fn with(&self, f: impl FnOnce(msm::Master) -> msm::Master) -> PyMaster {
+    /// This builder with one more setting, `label` in its repr.
+    fn with(&self, label: String, f: impl FnOnce(msm::Master) -> msm::Master) -> PyMaster {
         PyMaster {
             builder: f(self.builder.clone()),
             peer: self.peer.clone(),
+            shown: format!("{} {label}", self.shown),
         }
     }
 
     /// Applies the keyword settings of the constructors.
-    #[allow(clippy::too_many_arguments)]
-    fn configure(
-        self,
-        unit: Option<u8>,
-        period: Option<f64>,
-        response_timeout: Option<f64>,
-        connect_timeout: Option<f64>,
-        pipelining: Option<usize>,
-    ) -> PyResult<PyMaster> {
-        let mut m = self.builder;
-        if let Some(unit) = unit {
-            m = m.unit(unit);
+    fn configure(self, settings: Settings<'_, '_>) -> PyResult<PyMaster> {
+        let Settings {
+            unit,
+            period,
+            response_timeout,
+            connect_timeout,
+            pipelining,
+        } = settings;
+        let mut m = self;
+        if let Some(unit) = args::opt(unit, |u| args::unit(u, "unit"))? {
+            m = m.with(format!("unit={unit}"), |b| b.unit(unit));
         }
         if let Some(p) = seconds("period", period)? {
-            m = m.period(p);
+            m = m.with(format!("period={}", secs(p)), |b| b.period(p));
         }
         if let Some(t) = seconds("response_timeout", response_timeout)? {
-            m = m.response_timeout(t);
+            m = m.with(format!("response_timeout={}", secs(t)), |b| b.response_timeout(t));
         }
         if let Some(t) = seconds("connect_timeout", connect_timeout)? {
-            m = m.connect_timeout(t);
+            m = m.with(format!("connect_timeout={}", secs(t)), |b| b.connect_timeout(t));
         }
-        if let Some(depth) = pipelining {
-            m = m.pipelining(depth);
+        if let Some(depth) = args::opt(pipelining, depth)? {
+            m = m.with(format!("pipelining={depth}"), |b| b.pipelining(depth));
         }
-        Ok(PyMaster {
-            builder: m,
-            peer: self.peer,
-        })
+        Ok(m)
     }
 }
 
-fn required(what: &str, s: f64) -> PyResult<Duration> {
-    Ok(seconds(what, Some(s))?.unwrap_or_default())
+/// The keyword settings the constructors take (each `None` when not given).
+#[derive(Default)]
+struct Settings<'a, 'py> {
+    unit: Option<&'a Bound<'py, PyAny>>,
+    period: Option<&'a Bound<'py, PyAny>>,
+    response_timeout: Option<&'a Bound<'py, PyAny>>,
+    connect_timeout: Option<&'a Bound<'py, PyAny>>,
+    pipelining: Option<&'a Bound<'py, PyAny>>,
+}
+
+fn required(what: &str, s: &Bound<'_, PyAny>) -> PyResult<Duration> {
+    args::seconds(s, what)
+}
+
+/// A pipelining depth: 1..=64.
+fn depth(obj: &Bound<'_, PyAny>) -> PyResult<usize> {
+    args::count(obj, "pipelining", 1, MAX_PIPELINE_DEPTH)
 }
 
 #[pymethods]
@@ -142,19 +215,19 @@ impl PyMaster {
     #[pyo3(signature = (addr, *, unit = None, period = None, response_timeout = None, connect_timeout = None, pipelining = None))]
     fn tcp(
         addr: &Bound<'_, PyAny>,
-        unit: Option<u8>,
-        period: Option<f64>,
-        response_timeout: Option<f64>,
-        connect_timeout: Option<f64>,
-        pipelining: Option<usize>,
+        unit: Option<&Bound<'_, PyAny>>,
+        period: Option<&Bound<'_, PyAny>>,
+        response_timeout: Option<&Bound<'_, PyAny>>,
+        connect_timeout: Option<&Bound<'_, PyAny>>,
+        pipelining: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<PyMaster> {
-        PyMaster::over_tcp(addr, msm::Master::tcp)?.configure(
+        PyMaster::over_tcp(addr, "tcp", msm::Master::tcp)?.configure(Settings {
             unit,
             period,
             response_timeout,
             connect_timeout,
             pipelining,
-        )
+        })
     }
 
     /// A master speaking RTU frames over TCP to `addr` (serial-to-Ethernet converters).
@@ -162,18 +235,18 @@ impl PyMaster {
     #[pyo3(signature = (addr, *, unit = None, period = None, response_timeout = None, connect_timeout = None))]
     fn rtu_over_tcp(
         addr: &Bound<'_, PyAny>,
-        unit: Option<u8>,
-        period: Option<f64>,
-        response_timeout: Option<f64>,
-        connect_timeout: Option<f64>,
+        unit: Option<&Bound<'_, PyAny>>,
+        period: Option<&Bound<'_, PyAny>>,
+        response_timeout: Option<&Bound<'_, PyAny>>,
+        connect_timeout: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<PyMaster> {
-        PyMaster::over_tcp(addr, msm::Master::rtu_over_tcp)?.configure(
+        PyMaster::over_tcp(addr, "rtu_over_tcp", msm::Master::rtu_over_tcp)?.configure(Settings {
             unit,
             period,
             response_timeout,
             connect_timeout,
-            None,
-        )
+            pipelining: None,
+        })
     }
 
     /// A master for Modbus RTU slaves on the serial line at `path` (8 data bits;
@@ -182,71 +255,81 @@ impl PyMaster {
     #[pyo3(signature = (path, baud, *, parity = None, stop_bits = None, unit = None, period = None, response_timeout = None))]
     #[allow(clippy::too_many_arguments)]
     fn rtu(
-        path: String,
-        baud: u32,
-        parity: Option<String>,
-        stop_bits: Option<u8>,
-        unit: Option<u8>,
-        period: Option<f64>,
-        response_timeout: Option<f64>,
+        path: &Bound<'_, PyAny>,
+        baud: &Bound<'_, PyAny>,
+        parity: Option<&Bound<'_, PyAny>>,
+        stop_bits: Option<&Bound<'_, PyAny>>,
+        unit: Option<&Bound<'_, PyAny>>,
+        period: Option<&Bound<'_, PyAny>>,
+        response_timeout: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<PyMaster> {
-        let mut builder = msm::Master::rtu(path.clone(), baud);
-        if let Some(p) = parity {
-            builder = builder.parity(crate::link::parity(&p)?);
-        }
-        if let Some(s) = stop_bits {
-            builder = builder.stop_bits(s);
-        }
-        let m = PyMaster {
-            builder,
+        let (path, baud) = crate::link::serial_line(path, baud)?;
+        let mut m = PyMaster {
+            builder: msm::Master::rtu(path.clone(), baud),
+            shown: format!("rtu({}, {baud})", args::quoted(&path)),
             peer: path,
         };
-        m.configure(unit, period, response_timeout, None, None)
+        if let Some(p) = crate::link::opt_parity(parity)? {
+            m = m.with(format!("parity={}", args::quoted(&p.to_string())), |b| b.parity(p));
+        }
+        if let Some(s) = args::opt(stop_bits, crate::link::stop_bits)? {
+            m = m.with(format!("stop_bits={s}"), |b| b.stop_bits(s));
+        }
+        m.configure(Settings {
+            unit,
+            period,
+            response_timeout,
+            ..Settings::default()
+        })
     }
 
     /// The unit (slave id) to address (default 1).
-    fn unit(&self, id: u8) -> PyMaster {
-        self.with(|m| m.unit(id))
+    fn unit(&self, id: &Bound<'_, PyAny>) -> PyResult<PyMaster> {
+        let id = args::unit(id, "unit")?;
+        Ok(self.with(format!("unit={id}"), |m| m.unit(id)))
     }
 
     /// Seconds between two cycles (default 0.1).
-    fn period(&self, seconds: f64) -> PyResult<PyMaster> {
+    fn period(&self, seconds: &Bound<'_, PyAny>) -> PyResult<PyMaster> {
         let p = required("period", seconds)?;
-        Ok(self.with(|m| m.period(p)))
+        Ok(self.with(format!("period={}", secs(p)), |m| m.period(p)))
     }
 
     /// Seconds to wait for a response (default 1).
-    fn response_timeout(&self, seconds: f64) -> PyResult<PyMaster> {
+    fn response_timeout(&self, seconds: &Bound<'_, PyAny>) -> PyResult<PyMaster> {
         let t = required("response_timeout", seconds)?;
-        Ok(self.with(|m| m.response_timeout(t)))
+        Ok(self.with(format!("response_timeout={}", secs(t)), |m| m.response_timeout(t)))
     }
 
     /// Seconds to wait for a TCP connection (default 3).
-    fn connect_timeout(&self, seconds: f64) -> PyResult<PyMaster> {
+    fn connect_timeout(&self, seconds: &Bound<'_, PyAny>) -> PyResult<PyMaster> {
         let t = required("connect_timeout", seconds)?;
-        Ok(self.with(|m| m.connect_timeout(t)))
+        Ok(self.with(format!("connect_timeout={}", secs(t)), |m| m.connect_timeout(t)))
     }
 
     /// How many requests to keep in flight (1..=64; default 4 on TCP).
-    fn pipelining(&self, depth: usize) -> PyMaster {
-        self.with(|m| m.pipelining(depth))
+    fn pipelining(&self, depth: &Bound<'_, PyAny>) -> PyResult<PyMaster> {
+        let depth = self::depth(depth)?;
+        Ok(self.with(format!("pipelining={depth}"), |m| m.pipelining(depth)))
     }
 
     /// Serial lines: the parity (`"even"`, `"odd"`, `"none"`).
-    fn parity(&self, name: String) -> PyResult<PyMaster> {
-        let p = parity(&name)?;
-        Ok(self.with(|m| m.parity(p)))
+    fn parity(&self, name: &Bound<'_, PyAny>) -> PyResult<PyMaster> {
+        let p = parity(name)?;
+        Ok(self.with(format!("parity={}", args::quoted(&p.to_string())), |m| m.parity(p)))
     }
 
     /// Serial lines: the stop bits (1 or 2).
-    fn stop_bits(&self, n: u8) -> PyMaster {
-        self.with(|m| m.stop_bits(n))
+    fn stop_bits(&self, n: &Bound<'_, PyAny>) -> PyResult<PyMaster> {
+        let n = crate::link::stop_bits(n)?;
+        Ok(self.with(format!("stop_bits={n}"), |m| m.stop_bits(n)))
     }
 
     /// Also sync unit `id` behind the same link, into its own memory.
-    fn with_unit(&self, id: u8, memory: &Bound<'_, PyAny>) -> PyResult<PyMaster> {
+    fn with_unit(&self, id: &Bound<'_, PyAny>, memory: &Bound<'_, PyAny>) -> PyResult<PyMaster> {
+        let id = args::unit(id, "with_unit's id")?;
         let mem = memory_of(memory)?;
-        Ok(self.with(|m| m.with_unit(id, mem)))
+        Ok(self.with(format!("with_unit({id})"), |m| m.with_unit(id, mem)))
     }
 
     /// Starts the worker on `memory` (an `msm.Memory` or a built map) and returns its
@@ -261,204 +344,19 @@ impl PyMaster {
         let peer = self.peer.clone();
         let running = Arc::new(Running {
             handle: Mutex::new(Some(Arc::new(handle))),
-            stopping: watch::channel(false).0,
+            stopping: Some(watch::channel(false).0),
             memory: mem,
             peer,
+            pid: crate::fork::pid(),
         });
         let mut all = RUNNING.lock().unwrap_or_else(|e| e.into_inner());
         all.retain(|w| w.strong_count() > 0);
         all.push(Arc::downgrade(&running));
-        Ok(MasterHandle { running })
+        Ok(MasterHandle::new(running))
     }
 
     fn __repr__(&self) -> String {
-        format!("<msm.Master {:?}>", self.builder)
+        format!("<msm.Master {}>", self.shown)
     }
 }
 
-/// A running master: `sync()`, `flush()`, `status()`, `stop()`. A context manager:
-/// `with msm.Master.tcp(addr).start(mem) as m:` stops it on exit.
-#[pyclass(module = "msm", name = "MasterHandle", frozen)]
-pub(crate) struct MasterHandle {
-    running: Arc<Running>,
-}
-
-impl MasterHandle {
-    /// Runs `call` on the handle, ending early if the master is stopped meanwhile.
-    fn ask<F, Fut>(
-        &self,
-        py: Python<'_>,
-        timeout: Option<f64>,
-        what: &'static str,
-        call: F,
-    ) -> PyResult<()>
-    where
-        F: FnOnce(Arc<AsyncMasterHandle>) -> Fut,
-        Fut: std::future::Future<Output = msm::Result<()>> + Send,
-    {
-        let timeout = seconds("timeout", timeout)?;
-        let handle = self
-            .running
-            .current()
-            .ok_or_else(|| to_py(msm::Error::Stopped))?;
-        let mut stopping = self.running.stopping.subscribe();
-        let asked = call(handle);
-        wait(py, timeout, what, async move {
-            tokio::select! {
-                out = asked => out,
-                _ = stopping.wait_for(|s| *s) => Err(msm::Error::Stopped),
-            }
-        })
-    }
-}
-
-#[pymethods]
-impl MasterHandle {
-    /// Runs a full cycle now (local writes, then every read) and waits for it. Raises
-    /// `msm.Timeout` after `timeout` seconds (`None`: no limit), `msm.ConnectionFailed`
-    /// if the slave cannot be reached, `msm.Stopped` if the master is stopped
-    /// meanwhile. Ctrl-C interrupts it.
-    #[pyo3(signature = (timeout = None))]
-    fn sync(&self, py: Python<'_>, timeout: Option<f64>) -> PyResult<()> {
-        self.ask(py, timeout, "sync", |h| async move { h.sync().await })
-    }
-
-    /// Waits until every local write made so far is confirmed by the slave (across
-    /// reconnections). Raises `msm.ModbusError` if the slave refused one.
-    #[pyo3(signature = (timeout = None))]
-    fn flush(&self, py: Python<'_>, timeout: Option<f64>) -> PyResult<()> {
-        self.ask(py, timeout, "flush", |h| async move { h.flush().await })
-    }
-
-    /// The master's state now.
-    fn status(&self) -> PyResult<PyStatus> {
-        let handle = self
-            .running
-            .current()
-            .ok_or_else(|| to_py(msm::Error::Stopped))?;
-        Ok(handle.status().into())
-    }
-
-    /// The memory this master syncs.
-    #[getter]
-    fn memory(&self) -> PyMemory {
-        PyMemory {
-            mem: self.running.memory.clone(),
-        }
-    }
-
-    /// The slave's address as given.
-    #[getter]
-    fn peer(&self) -> String {
-        self.running.peer.clone()
-    }
-
-    /// True until `stop()`.
-    #[getter]
-    fn running(&self) -> bool {
-        self.running.current().is_some()
-    }
-
-    /// Stops the worker and waits until it has stopped; calls blocked in `sync()` or
-    /// `flush()` raise `msm.Stopped`. Stopping twice does nothing.
-    fn stop(&self, py: Python<'_>) -> PyResult<()> {
-        let taken = self
-            .running
-            .handle
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .take();
-        let Some(mut handle) = taken else {
-            return Ok(());
-        };
-        self.running.stopping.send_replace(true);
-        let rt = runtime()?;
-        py.detach(|| {
-            rt.block_on(async move {
-                // The waits in progress hold the handle for a moment more.
-                for _ in 0..5000 {
-                    match Arc::try_unwrap(handle) {
-                        Ok(owned) => return owned.stop().await,
-                        Err(shared) => handle = shared,
-                    }
-                    tokio::time::sleep(Duration::from_millis(1)).await;
-                }
-                // Dropping the last handle stops the worker all the same.
-            })
-        });
-        Ok(())
-    }
-
-    fn __enter__(slf: Py<Self>) -> Py<Self> {
-        slf
-    }
-
-    #[pyo3(signature = (*_args))]
-    fn __exit__(&self, py: Python<'_>, _args: &Bound<'_, pyo3::types::PyTuple>) -> PyResult<bool> {
-        self.stop(py)?;
-        Ok(false)
-    }
-
-    fn __repr__(&self) -> String {
-        format!(
-            "<msm.MasterHandle {} {}>",
-            self.running.peer,
-            if self.running() { "running" } else { "stopped" }
-        )
-    }
-}
-
-/// What a master reports about itself (a snapshot, from `MasterHandle.status()`).
-#[pyclass(module = "msm", name = "Status", frozen, get_all)]
-pub(crate) struct PyStatus {
-    /// True while connected to the slave.
-    connected: bool,
-    /// True while the memory holds the last values known, not the slave's current ones.
-    stale: bool,
-    /// The last error, as text, or `None`.
-    last_error: Option<String>,
-    /// Cycles completed.
-    cycles: u64,
-    /// The last cycle's duration in seconds, or `None`.
-    last_cycle: Option<f64>,
-    /// The average cycle duration in seconds, or `None`.
-    average_cycle: Option<f64>,
-    /// The blocks that failed in the last cycle, as text.
-    block_errors: Vec<String>,
-    /// Connections re-made after a loss.
-    reconnects: u64,
-    /// Writes the slave confirmed.
-    writes_confirmed: u64,
-    /// Writes the slave refused with an exception.
-    writes_refused: u64,
-    /// Requests that timed out.
-    timeouts: u64,
-}
-
-impl From<Status> for PyStatus {
-    fn from(s: Status) -> PyStatus {
-        PyStatus {
-            connected: s.connected,
-            stale: s.stale,
-            cycles: s.cycles,
-            last_cycle: s.last_cycle.map(|d| d.as_secs_f64()),
-            average_cycle: s.average_cycle.map(|d| d.as_secs_f64()),
-            block_errors: s.block_errors.iter().map(ToString::to_string).collect(),
-            reconnects: s.reconnects,
-            writes_confirmed: s.writes_confirmed,
-            writes_refused: s.writes_refused,
-            timeouts: s.timeouts,
-            last_error: s.last_error,
-        }
-    }
-}
-
-#[pymethods]
-impl PyStatus {
-    fn __repr__(&self) -> String {
-        format!(
-            "<msm.Status connected={} stale={} cycles={} last_error={:?}>",
-            self.connected, self.stale, self.cycles, self.last_error
-        )
-    }
-}

@@ -4,8 +4,12 @@ use msm::map::VarType;
 use msm::{Area, Byte, Memory};
 use pyo3::prelude::*;
 
-use crate::errors::{IntoPy, bad_declaration};
+use crate::args;
+use crate::errors::{BadArgument, IntoPy, bad_declaration};
 use crate::var::{Decl, PyVar, area_key, declare, order_from, order_opt, type_from};
+
+/// Optional arguments as Python passes them.
+type Arg<'a, 'py> = Option<&'a Bound<'py, PyAny>>;
 
 /// A block of Modbus memory: coils, discrete inputs, input registers and holding
 /// registers. `Memory(8)` is 8 holding registers; keywords size the other areas. An
@@ -30,18 +34,44 @@ pub(crate) struct PyMemory {
 
 /// An area's size from Python: `n` (from address 0) or `(start, n)`.
 fn area_spec(area: &Bound<'_, PyAny>, what: &str) -> PyResult<(u16, u32)> {
-    if let Ok(n) = area.extract::<u32>() {
+    if let Ok(n) = area.extract::<u32>()
+        && n <= 65536
+    {
         return Ok((0, n));
     }
-    area.extract::<(u16, u32)>().map_err(|_| {
-        bad_declaration(format!(
-            "{what} = {area} is not a size: give a number of items (8) or a (start, size) pair ((1000, 8))"
-        ))
+    if let Ok((start, n)) = area.extract::<(u16, u32)>() {
+        return Ok((start, n));
+    }
+    let text = format!(
+        "{what} must be a size in 0..=65536 (8) or a (start, size) pair ((1000, 8)), got {}",
+        args::described(area)
+    );
+    let is_number = area.extract::<i128>().is_ok() || area.extract::<(i128, i128)>().is_ok();
+    Err(if is_number {
+        bad_declaration(text)
+    } else {
+        BadArgument::new_err(text)
     })
+}
+
+/// The `type` argument: a str naming a type.
+fn type_arg(ty: Arg<'_, '_>, default: &str) -> PyResult<String> {
+    Ok(args::opt_text(ty, "type", "\"u16\"")?.unwrap_or_else(|| default.to_string()))
+}
+
+/// The `order` argument: `None` or a str naming a word order.
+fn order_arg(order: Arg<'_, '_>) -> PyResult<Option<String>> {
+    args::opt_text(order, "order", "\"CDAB\"")
+}
+
+/// The `area` argument.
+fn area_arg(area: &Bound<'_, PyAny>) -> PyResult<Area> {
+    area_from(&args::text(area, "area", "\"holding\"")?)
 }
 
 impl PyMemory {
     fn declare(&self, decl: Decl) -> PyResult<PyVar> {
+        crate::fork::check_memory(&self.mem)?;
         let ty = decl.ty;
         Ok(PyVar::new(declare(&self.mem, &decl).py()?, ty, None))
     }
@@ -88,17 +118,18 @@ fn area_from(name: &str) -> PyResult<Area> {
 #[pymethods]
 impl PyMemory {
     #[new]
-    #[pyo3(signature = (holding_registers = None, *, coils = None, discrete_inputs = None, input_registers = None, order = String::from("ABCD")))]
+    #[pyo3(signature = (holding_registers = None, *, coils = None, discrete_inputs = None, input_registers = None, order = None))]
     #[pyo3(
         text_signature = "(holding_registers=None, *, coils=None, discrete_inputs=None, input_registers=None, order='ABCD')"
     )]
     fn new(
-        holding_registers: Option<&Bound<'_, PyAny>>,
-        coils: Option<&Bound<'_, PyAny>>,
-        discrete_inputs: Option<&Bound<'_, PyAny>>,
-        input_registers: Option<&Bound<'_, PyAny>>,
-        order: String,
+        holding_registers: Arg<'_, '_>,
+        coils: Arg<'_, '_>,
+        discrete_inputs: Arg<'_, '_>,
+        input_registers: Arg<'_, '_>,
+        order: Arg<'_, '_>,
     ) -> PyResult<PyMemory> {
+        let order = order_arg(order)?.unwrap_or_else(|| "ABCD".into());
         let mut builder = Memory::builder().order(order_from(&order)?);
         for (area, what, spec) in [
             (Area::Holding, "holding_registers", holding_registers),
@@ -106,7 +137,7 @@ impl PyMemory {
             (Area::Discrete, "discrete_inputs", discrete_inputs),
             (Area::Input, "input_registers", input_registers),
         ] {
-            if let Some(spec) = spec {
+            if let Some(spec) = spec.filter(|s| !s.is_none()) {
                 let (start, n) = area_spec(spec, what)?;
                 builder = match area {
                     Area::Holding => builder.holding_registers_at(start, n),
@@ -123,58 +154,68 @@ impl PyMemory {
 
     /// A number on holding registers at `address`: `type` is `u16`, `i16`, `u32`,
     /// `i32`, `u64`, `i64`, `f32` or `f64`; `order` overrides the memory's word order.
-    #[pyo3(signature = (address, r#type = String::from("u16"), order = None))]
+    #[pyo3(signature = (address, r#type = None, order = None))]
     #[pyo3(text_signature = "(self, address, type='u16', order=None)")]
-    fn holding(&self, address: u16, r#type: String, order: Option<String>) -> PyResult<PyVar> {
-        self.number(Area::Holding, address, &r#type, order.as_deref())
+    fn holding(&self, address: &Bound<'_, PyAny>, r#type: Arg<'_, '_>, order: Arg<'_, '_>) -> PyResult<PyVar> {
+        let address = args::address(address)?;
+        let ty = type_arg(r#type, "u16")?;
+        self.number(Area::Holding, address, &ty, order_arg(order)?.as_deref())
     }
 
     /// A number on input registers at `address` (types as for `holding`).
-    #[pyo3(signature = (address, r#type = String::from("u16"), order = None))]
+    #[pyo3(signature = (address, r#type = None, order = None))]
     #[pyo3(text_signature = "(self, address, type='u16', order=None)")]
-    fn input(&self, address: u16, r#type: String, order: Option<String>) -> PyResult<PyVar> {
-        self.number(Area::Input, address, &r#type, order.as_deref())
+    fn input(&self, address: &Bound<'_, PyAny>, r#type: Arg<'_, '_>, order: Arg<'_, '_>) -> PyResult<PyVar> {
+        let address = args::address(address)?;
+        let ty = type_arg(r#type, "u16")?;
+        self.number(Area::Input, address, &ty, order_arg(order)?.as_deref())
     }
 
     /// The coil at `address` (a bool).
-    fn coil(&self, address: u16) -> PyResult<PyVar> {
-        self.declare(Decl::new(Area::Coil, address, VarType::Bool))
+    fn coil(&self, address: &Bound<'_, PyAny>) -> PyResult<PyVar> {
+        self.declare(Decl::new(Area::Coil, args::address(address)?, VarType::Bool))
     }
 
     /// The discrete input at `address` (a bool).
-    fn discrete_input(&self, address: u16) -> PyResult<PyVar> {
-        self.declare(Decl::new(Area::Discrete, address, VarType::Bool))
+    fn discrete_input(&self, address: &Bound<'_, PyAny>) -> PyResult<PyVar> {
+        self.declare(Decl::new(Area::Discrete, args::address(address)?, VarType::Bool))
     }
 
     /// Bit `bit` (0..=15, 0 the least significant) of the holding register at `address`.
-    fn holding_bit(&self, address: u16, bit: u8) -> PyResult<PyVar> {
+    fn holding_bit(&self, address: &Bound<'_, PyAny>, bit: &Bound<'_, PyAny>) -> PyResult<PyVar> {
+        let address = args::address(address)?;
         self.declare(Decl {
-            bit: Some(bit),
+            bit: Some(args::small(bit, "bit", 0, 15)?),
             ..Decl::new(Area::Holding, address, VarType::Bit)
         })
     }
 
     /// Bit `bit` of the input register at `address`.
-    fn input_bit(&self, address: u16, bit: u8) -> PyResult<PyVar> {
+    fn input_bit(&self, address: &Bound<'_, PyAny>, bit: &Bound<'_, PyAny>) -> PyResult<PyVar> {
+        let address = args::address(address)?;
         self.declare(Decl {
-            bit: Some(bit),
+            bit: Some(args::small(bit, "bit", 0, 15)?),
             ..Decl::new(Area::Input, address, VarType::Bit)
         })
     }
 
     /// The `"low"` (bits 0..=7) or `"high"` byte of the holding register at `address`,
     /// as a `u8` (or `i8`).
-    #[pyo3(signature = (address, byte = String::from("low"), r#type = String::from("u8")))]
+    #[pyo3(signature = (address, byte = None, r#type = None))]
     #[pyo3(text_signature = "(self, address, byte='low', type='u8')")]
-    fn holding_byte(&self, address: u16, byte: String, r#type: String) -> PyResult<PyVar> {
-        self.byte(Area::Holding, address, &byte, &r#type)
+    fn holding_byte(&self, address: &Bound<'_, PyAny>, byte: Arg<'_, '_>, r#type: Arg<'_, '_>) -> PyResult<PyVar> {
+        let address = args::address(address)?;
+        let byte = args::opt_text(byte, "byte", "\"high\"")?.unwrap_or_else(|| "low".into());
+        self.byte(Area::Holding, address, &byte, &type_arg(r#type, "u8")?)
     }
 
     /// A byte of the input register at `address`, as for `holding_byte`.
-    #[pyo3(signature = (address, byte = String::from("low"), r#type = String::from("u8")))]
+    #[pyo3(signature = (address, byte = None, r#type = None))]
     #[pyo3(text_signature = "(self, address, byte='low', type='u8')")]
-    fn input_byte(&self, address: u16, byte: String, r#type: String) -> PyResult<PyVar> {
-        self.byte(Area::Input, address, &byte, &r#type)
+    fn input_byte(&self, address: &Bound<'_, PyAny>, byte: Arg<'_, '_>, r#type: Arg<'_, '_>) -> PyResult<PyVar> {
+        let address = args::address(address)?;
+        let byte = args::opt_text(byte, "byte", "\"high\"")?.unwrap_or_else(|| "low".into());
+        self.byte(Area::Input, address, &byte, &type_arg(r#type, "u8")?)
     }
 
     /// ASCII text over `registers` holding registers from `address` (two characters a
@@ -182,13 +223,14 @@ impl PyMemory {
     #[pyo3(signature = (address, registers, order = None))]
     fn holding_string(
         &self,
-        address: u16,
-        registers: usize,
-        order: Option<String>,
+        address: &Bound<'_, PyAny>,
+        registers: &Bound<'_, PyAny>,
+        order: Arg<'_, '_>,
     ) -> PyResult<PyVar> {
+        let address = args::address(address)?;
         self.declare(Decl {
-            order: order_opt(order.as_deref())?,
-            len: Some(registers),
+            order: order_opt(order_arg(order)?.as_deref())?,
+            len: Some(args::count(registers, "registers", 0, 65536)?),
             ..Decl::new(Area::Holding, address, VarType::String)
         })
     }
@@ -197,13 +239,14 @@ impl PyMemory {
     #[pyo3(signature = (address, registers, order = None))]
     fn input_string(
         &self,
-        address: u16,
-        registers: usize,
-        order: Option<String>,
+        address: &Bound<'_, PyAny>,
+        registers: &Bound<'_, PyAny>,
+        order: Arg<'_, '_>,
     ) -> PyResult<PyVar> {
+        let address = args::address(address)?;
         self.declare(Decl {
-            order: order_opt(order.as_deref())?,
-            len: Some(registers),
+            order: order_opt(order_arg(order)?.as_deref())?,
+            len: Some(args::count(registers, "registers", 0, 65536)?),
             ..Decl::new(Area::Input, address, VarType::String)
         })
     }
@@ -214,33 +257,36 @@ impl PyMemory {
     #[allow(clippy::too_many_arguments)]
     fn var(
         &self,
-        area: String,
-        address: u16,
-        r#type: String,
-        order: Option<String>,
-        bit: Option<u8>,
-        byte: Option<String>,
-        len: Option<usize>,
+        area: &Bound<'_, PyAny>,
+        address: &Bound<'_, PyAny>,
+        r#type: &Bound<'_, PyAny>,
+        order: Arg<'_, '_>,
+        bit: Arg<'_, '_>,
+        byte: Arg<'_, '_>,
+        len: Arg<'_, '_>,
     ) -> PyResult<PyVar> {
+        let area = area_arg(area)?;
+        let address = args::address(address)?;
+        let ty = type_from(&args::text(r#type, "type", "\"u16\"")?)?;
+        let byte = args::opt_text(byte, "byte", "\"high\"")?;
         let byte = byte.map(|b| b.parse::<Byte>()).transpose().py()?;
-        let (area, ty) = (area_from(&area)?, type_from(&r#type)?);
         self.declare(Decl {
-            order: order_opt(order.as_deref())?,
-            bit,
+            order: order_opt(order_arg(order)?.as_deref())?,
+            bit: args::opt(bit, |b| args::small(b, "bit", 0, 15))?,
             byte,
-            len,
+            len: args::opt(len, |n| args::count(n, "len", 0, 65536))?,
             ..Decl::new(area, address, ty)
         })
     }
 
     /// How many items `area` holds (`"coil"`, `"discrete"`, `"input"`, `"holding"`).
-    fn size(&self, area: String) -> PyResult<u32> {
-        Ok(self.mem.spec(area_from(&area)?).size)
+    fn size(&self, area: &Bound<'_, PyAny>) -> PyResult<u32> {
+        Ok(self.mem.spec(area_arg(area)?).size)
     }
 
     /// The first address of `area`.
-    fn start(&self, area: String) -> PyResult<u16> {
-        Ok(self.mem.spec(area_from(&area)?).start)
+    fn start(&self, area: &Bound<'_, PyAny>) -> PyResult<u16> {
+        Ok(self.mem.spec(area_arg(area)?).start)
     }
 
     /// The default word order.
@@ -252,8 +298,9 @@ impl PyMemory {
     /// True while a master syncing this memory has lost its slave (or not reached it
     /// yet): the values are the last ones known.
     #[getter]
-    fn is_stale(&self) -> bool {
-        self.mem.is_stale()
+    fn is_stale(&self) -> PyResult<bool> {
+        crate::fork::check_memory(&self.mem)?;
+        Ok(self.mem.is_stale())
     }
 
     fn __repr__(&self) -> String {

@@ -2,7 +2,7 @@
 //! GIL and still let Ctrl-C through.
 
 use std::future::Future;
-use std::sync::OnceLock;
+use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use pyo3::prelude::*;
@@ -13,33 +13,39 @@ use crate::errors::{IntoPy, to_py};
 /// How often a blocked call wakes to let Python handle signals (Ctrl-C).
 const SIGNAL_SLICE: Duration = Duration::from_millis(50);
 
-/// One multi-thread runtime for every master of the process (slaves run their own).
+/// One multi-thread runtime for every master of the process (slaves run their own),
+/// made on first use. A process made by `fork()` makes its own: the parent's threads
+/// are not in it. (Only threads holding the GIL take this lock, so no thread that
+/// vanishes at a fork can hold it then.)
 pub(crate) fn runtime() -> PyResult<&'static Runtime> {
-    static RUNTIME: OnceLock<Result<Runtime, String>> = OnceLock::new();
-    RUNTIME
-        .get_or_init(|| {
-            tokio::runtime::Builder::new_multi_thread()
-                .worker_threads(2)
-                .thread_name("msm-py")
-                .enable_all()
-                .build()
-                .map_err(|e| format!("cannot start msm's runtime: {e}"))
-        })
-        .as_ref()
-        .map_err(|e| crate::errors::MsmError::new_err(e.clone()))
+    static RUNTIME: Mutex<Option<(u32, &'static Runtime)>> = Mutex::new(None);
+    let pid = crate::fork::pid();
+    let mut current = RUNTIME.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some((made_in, rt)) = *current
+        && made_in == pid
+    {
+        return Ok(rt);
+    }
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        // The asyncio bridge completes each call from this pool: a few threads do.
+        .max_blocking_threads(8)
+        .thread_keep_alive(Duration::from_secs(2))
+        .thread_name("msm-py")
+        .enable_all()
+        .build()
+        .map_err(|e| crate::errors::MsmError::new_err(format!("cannot start msm's runtime: {e}")))?;
+    // Lives as long as the process; the one of a parent process is left alone (its
+    // threads are not here to be stopped).
+    let rt: &'static Runtime = Box::leak(Box::new(rt));
+    *current = Some((pid, rt));
+    Ok(rt)
 }
 
-/// Seconds from Python (`None`: no limit) as a duration, refusing negative, NaN or huge
-/// values with a message naming `what`.
-pub(crate) fn seconds(what: &str, s: Option<f64>) -> PyResult<Option<Duration>> {
-    s.map(|s| {
-        Duration::try_from_secs_f64(s).map_err(|_| {
-            crate::errors::bad_value(format!(
-                "{what} = {s} is not a duration: give seconds as a number >= 0 (0.5 for 500 ms)"
-            ))
-        })
-    })
-    .transpose()
+/// Seconds from Python (`None`: no limit), refusing negative, NaN or huge values, and
+/// anything not a number, with a message naming `what`.
+pub(crate) fn seconds(what: &str, s: Option<&Bound<'_, PyAny>>) -> PyResult<Option<Duration>> {
+    crate::args::opt_seconds(s, what)
 }
 
 /// Runs `fut` to completion without the GIL, waking every [`SIGNAL_SLICE`] to let

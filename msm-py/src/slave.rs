@@ -1,14 +1,61 @@
 //! `msm.Slave`: serves a memory to any Modbus master.
 
-use std::sync::Mutex;
-
-use msm::{Slave, SlaveHandle};
+use std::sync::{Arc, Mutex, Weak};
+use msm::slave::MAX_BUSY_POLL;
+use msm::{Memory, Slave, SlaveHandle};
 use pyo3::prelude::*;
 
+use crate::args;
 use crate::errors::IntoPy;
 use crate::link::{parity, tcp_addr};
 use crate::master::memory_of;
-use crate::runtime::seconds;
+
+/// A slave serving a memory, shared by its Python handle and the registry below.
+pub(crate) struct Serving {
+    handle: Mutex<Option<SlaveHandle>>,
+    memory: Memory,
+    /// The process that started it (see `fork`).
+    pid: u32,
+}
+
+impl Drop for Serving {
+    fn drop(&mut self) {
+        if crate::fork::foreign(self.pid) {
+            // Its threads are not in this process: dropping the handle would wait for them.
+            let handle = self.handle.get_mut().unwrap_or_else(|e| e.into_inner()).take();
+            std::mem::forget(handle);
+        }
+    }
+}
+
+/// The slaves of this process (and of the parent, in a forked child).
+static SERVING: Mutex<Vec<Weak<Serving>>> = Mutex::new(Vec::new());
+
+/// The process that started the slave serving `mem`, if one serves it (or did when the
+/// process forked).
+pub(crate) fn started_on(mem: &Memory) -> Option<(&'static str, u32)> {
+    let serving = SERVING.lock().unwrap_or_else(|e| e.into_inner());
+    serving
+        .iter()
+        .filter_map(Weak::upgrade)
+        .find(|s| {
+            s.memory.ptr_eq(mem) && s.handle.lock().unwrap_or_else(|e| e.into_inner()).is_some()
+        })
+        .map(|s| ("slave", s.pid))
+}
+
+/// A unit list: ints in 0..=255.
+fn unit_list(ids: &Bound<'_, PyAny>) -> PyResult<Vec<u8>> {
+    let items = ids.try_iter().map_err(|_| {
+        crate::errors::BadArgument::new_err(format!(
+            "ids must be a list of ints in 0..=255, got {}",
+            args::described(ids)
+        ))
+    })?;
+    items
+        .map(|id| args::unit(&id?, "each unit id"))
+        .collect()
+}
 
 /// Sets up a slave: `Slave.tcp(addr)`, `Slave.rtu(path, baud)` or
 /// `Slave.rtu_over_tcp(addr)`, then settings, then `serve(memory)`. It answers every
@@ -23,25 +70,69 @@ use crate::runtime::seconds;
 #[pyclass(module = "msm", name = "Slave", frozen)]
 pub(crate) struct PySlave {
     builder: Slave,
+    /// How it was made, in Python terms, for its repr: `tcp('0.0.0.0:502') unit=1`.
+    shown: String,
 }
 
 impl PySlave {
-    fn with(&self, f: impl FnOnce(Slave) -> Slave) -> PySlave {
+    /// A builder made by `make` on `addr`, called `how` (`tcp`).
+    fn over_tcp(addr: &Bound<'_, PyAny>, how: &str, make: fn(String) -> Slave) -> PyResult<PySlave> {
+        let addr = tcp_addr(addr)?;
+        Ok(PySlave {
+            shown: format!("{how}({})", args::quoted(&addr)),
+            builder: make(addr),
+        })
+    }
+
+    /// This builder with one more setting, `label` in its repr.
+    fn with(&self, label: String, f: impl FnOnce(Slave) -> Slave) -> PySlave {
         PySlave {
             builder: f(self.builder.clone()),
+            shown: format!("{} {label}", self.shown),
         }
     }
 
-    fn configure(self, unit: Option<u8>, units: Option<Vec<u8>>) -> PySlave {
-        let mut s = self.builder;
-        if let Some(unit) = unit {
-            s = s.unit(unit);
+    fn configure(
+        self,
+        unit: Option<&Bound<'_, PyAny>>,
+        units: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<PySlave> {
+        let mut s = self;
+        if let Some(unit) = args::opt(unit, |u| args::unit(u, "unit"))? {
+            s = s.with(format!("unit={unit}"), |b| b.unit(unit));
         }
-        if let Some(units) = units {
-            s = s.units(units);
+        if let Some(units) = args::opt(units, unit_list)? {
+            s = s.with(format!("units={units:?}"), |b| b.units(units));
         }
-        PySlave { builder: s }
+        Ok(s)
     }
+
+    /// A copy of this builder (to start it on another thread).
+    pub(crate) fn clone_builder(&self) -> PySlave {
+        PySlave {
+            builder: self.builder.clone(),
+            shown: self.shown.clone(),
+        }
+    }
+
+    /// Binds and starts serving `memory` (blocks for a moment: binding, threads).
+    pub(crate) fn serve_blocking(&self, mem: Memory) -> msm::Result<SlaveHandle> {
+        self.builder.clone().serve(mem)
+    }
+}
+
+/// The Python handle of a slave started on `mem`, noted for `fork` (with the GIL: no
+/// thread that vanishes at a fork may hold the registry's lock then).
+pub(crate) fn adopt(_py: Python<'_>, handle: SlaveHandle, memory: Memory) -> SlaveHandlePy {
+    let serving = Arc::new(Serving {
+        handle: Mutex::new(Some(handle)),
+        memory,
+        pid: crate::fork::pid(),
+    });
+    let mut all = SERVING.lock().unwrap_or_else(|e| e.into_inner());
+    all.retain(|w| w.strong_count() > 0);
+    all.push(Arc::downgrade(&serving));
+    SlaveHandlePy { serving }
 }
 
 #[pymethods]
@@ -50,11 +141,12 @@ impl PySlave {
     /// lets the system choose, `local_addr` then tells which).
     #[staticmethod]
     #[pyo3(signature = (addr, *, unit = None, units = None))]
-    fn tcp(addr: &Bound<'_, PyAny>, unit: Option<u8>, units: Option<Vec<u8>>) -> PyResult<PySlave> {
-        let s = PySlave {
-            builder: Slave::tcp(tcp_addr(addr)?),
-        };
-        Ok(s.configure(unit, units))
+    fn tcp(
+        addr: &Bound<'_, PyAny>,
+        unit: Option<&Bound<'_, PyAny>>,
+        units: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<PySlave> {
+        PySlave::over_tcp(addr, "tcp", Slave::tcp)?.configure(unit, units)
     }
 
     /// A slave answering RTU frames over TCP on `addr`.
@@ -62,79 +154,98 @@ impl PySlave {
     #[pyo3(signature = (addr, *, unit = None, units = None))]
     fn rtu_over_tcp(
         addr: &Bound<'_, PyAny>,
-        unit: Option<u8>,
-        units: Option<Vec<u8>>,
+        unit: Option<&Bound<'_, PyAny>>,
+        units: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<PySlave> {
-        let s = PySlave {
-            builder: Slave::rtu_over_tcp(tcp_addr(addr)?),
-        };
-        Ok(s.configure(unit, units))
+        PySlave::over_tcp(addr, "rtu_over_tcp", Slave::rtu_over_tcp)?.configure(unit, units)
     }
 
     /// A Modbus RTU slave on the serial line at `path`.
     #[staticmethod]
     #[pyo3(signature = (path, baud, *, parity = None, stop_bits = None, unit = None, units = None))]
     fn rtu(
-        path: String,
-        baud: u32,
-        parity: Option<String>,
-        stop_bits: Option<u8>,
-        unit: Option<u8>,
-        units: Option<Vec<u8>>,
+        path: &Bound<'_, PyAny>,
+        baud: &Bound<'_, PyAny>,
+        parity: Option<&Bound<'_, PyAny>>,
+        stop_bits: Option<&Bound<'_, PyAny>>,
+        unit: Option<&Bound<'_, PyAny>>,
+        units: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<PySlave> {
-        let mut builder = Slave::rtu(path, baud);
-        if let Some(p) = parity {
-            builder = builder.parity(crate::link::parity(&p)?);
+        let (path, baud) = crate::link::serial_line(path, baud)?;
+        let mut s = PySlave {
+            shown: format!("rtu({}, {baud})", args::quoted(&path)),
+            builder: Slave::rtu(path, baud),
+        };
+        if let Some(p) = crate::link::opt_parity(parity)? {
+            s = s.with(format!("parity={}", args::quoted(&p.to_string())), |b| b.parity(p));
         }
-        if let Some(s) = stop_bits {
-            builder = builder.stop_bits(s);
+        if let Some(n) = args::opt(stop_bits, crate::link::stop_bits)? {
+            s = s.with(format!("stop_bits={n}"), |b| b.stop_bits(n));
         }
-        Ok(PySlave { builder }.configure(unit, units))
+        s.configure(unit, units)
     }
 
     /// Answer only unit `id` (other units get no answer, as on a serial line).
-    fn unit(&self, id: u8) -> PySlave {
-        self.with(|s| s.unit(id))
+    fn unit(&self, id: &Bound<'_, PyAny>) -> PyResult<PySlave> {
+        let id = args::unit(id, "unit")?;
+        Ok(self.with(format!("unit={id}"), |s| s.unit(id)))
     }
 
     /// Answer only these units.
-    fn units(&self, ids: Vec<u8>) -> PySlave {
-        self.with(|s| s.units(ids))
+    fn units(&self, ids: &Bound<'_, PyAny>) -> PyResult<PySlave> {
+        let ids = unit_list(ids)?;
+        Ok(self.with(format!("units={ids:?}"), |s| s.units(ids)))
     }
 
     /// Answer every unit (the default).
     fn any_unit(&self) -> PySlave {
-        self.with(Slave::any_unit)
+        self.with("any_unit()".into(), Slave::any_unit)
     }
 
-    /// Serve at most `n` connections at once.
-    fn max_connections(&self, n: usize) -> PySlave {
-        self.with(|s| s.max_connections(n))
+    /// Serve at most `n` connections at once (1 or more).
+    fn max_connections(&self, n: &Bound<'_, PyAny>) -> PyResult<PySlave> {
+        let n = args::count(n, "max_connections", 1, usize::MAX)?;
+        Ok(self.with(format!("max_connections={n}"), |s| s.max_connections(n)))
     }
 
-    /// Close a connection idle for `seconds`.
-    fn idle_timeout(&self, seconds_idle: f64) -> PyResult<PySlave> {
-        let t = seconds("idle_timeout", Some(seconds_idle))?.unwrap_or_default();
-        Ok(self.with(|s| s.idle_timeout(t)))
+    /// Close a connection idle for `seconds_idle` (more than 0).
+    fn idle_timeout(&self, seconds_idle: &Bound<'_, PyAny>) -> PyResult<PySlave> {
+        let t = args::seconds(seconds_idle, "idle_timeout")?;
+        if t.is_zero() {
+            return Err(crate::errors::bad_declaration(
+                "idle_timeout must be a number of seconds > 0, got 0: a connection is closed \
+                 after that long without a request",
+            ));
+        }
+        Ok(self.with(format!("idle_timeout={}", t.as_secs_f64()), |s| s.idle_timeout(t)))
     }
 
     /// After answering, keep polling a connection for its next request this many
     /// seconds before sleeping (default 50 µs, at most 0.001, 0 turns it off): a master
     /// that asks again at once is then served several times as fast.
-    fn busy_poll(&self, seconds_polling: f64) -> PyResult<PySlave> {
-        let t = seconds("busy_poll", Some(seconds_polling))?.unwrap_or_default();
-        Ok(self.with(|s| s.busy_poll(t)))
+    fn busy_poll(&self, seconds_polling: &Bound<'_, PyAny>) -> PyResult<PySlave> {
+        let t = args::seconds(seconds_polling, "busy_poll")?;
+        if t > MAX_BUSY_POLL {
+            return Err(crate::errors::bad_declaration(format!(
+                "busy_poll must be a number of seconds in 0..={} (0 turns polling \
+                 off), got {}: a thread polls that long after every answer",
+                MAX_BUSY_POLL.as_secs_f64(),
+                t.as_secs_f64()
+            )));
+        }
+        Ok(self.with(format!("busy_poll={}", t.as_secs_f64()), |s| s.busy_poll(t)))
     }
 
     /// Serial lines: the parity (`"even"`, `"odd"`, `"none"`).
-    fn parity(&self, name: String) -> PyResult<PySlave> {
-        let p = parity(&name)?;
-        Ok(self.with(|s| s.parity(p)))
+    fn parity(&self, name: &Bound<'_, PyAny>) -> PyResult<PySlave> {
+        let p = parity(name)?;
+        Ok(self.with(format!("parity={}", args::quoted(&p.to_string())), |s| s.parity(p)))
     }
 
     /// Serial lines: the stop bits (1 or 2).
-    fn stop_bits(&self, n: u8) -> PySlave {
-        self.with(|s| s.stop_bits(n))
+    fn stop_bits(&self, n: &Bound<'_, PyAny>) -> PyResult<PySlave> {
+        let n = crate::link::stop_bits(n)?;
+        Ok(self.with(format!("stop_bits={n}"), |s| s.stop_bits(n)))
     }
 
     /// Binds and serves `memory` (an `msm.Memory` or a built map) from a thread of its
@@ -142,31 +253,40 @@ impl PySlave {
     /// bound.
     fn serve(&self, py: Python<'_>, memory: &Bound<'_, PyAny>) -> PyResult<SlaveHandlePy> {
         let mem = memory_of(memory)?;
-        let builder = self.builder.clone();
-        let handle = py.detach(|| builder.serve(mem)).py()?;
-        Ok(SlaveHandlePy {
-            handle: Mutex::new(Some(handle)),
-        })
+        let handle = py.detach(|| self.serve_blocking(mem.clone())).py()?;
+        Ok(adopt(py, handle, mem))
     }
 
     fn __repr__(&self) -> String {
-        format!("<msm.Slave {:?}>", self.builder)
+        format!("<msm.Slave {}>", self.shown)
     }
 }
 
 /// A running slave: `local_addr`, `connections`, `stop()`. A context manager.
 #[pyclass(module = "msm", name = "SlaveHandle", frozen)]
 pub(crate) struct SlaveHandlePy {
-    handle: Mutex<Option<SlaveHandle>>,
+    serving: Arc<Serving>,
 }
 
 impl SlaveHandlePy {
     fn with<T>(&self, f: impl FnOnce(&SlaveHandle) -> T) -> PyResult<T> {
-        let guard = self.handle.lock().unwrap_or_else(|e| e.into_inner());
+        crate::fork::check("slave", self.serving.pid)?;
+        let guard = self.serving.handle.lock().unwrap_or_else(|e| e.into_inner());
         guard
             .as_ref()
             .map(f)
             .ok_or_else(|| crate::errors::to_py(msm::Error::Stopped))
+    }
+
+    /// Takes the worker out of the handle, to stop it (`None` when stopped already).
+    pub(crate) fn take(&self) -> PyResult<Option<SlaveHandle>> {
+        crate::fork::check("slave", self.serving.pid)?;
+        Ok(self
+            .serving
+            .handle
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .take())
     }
 }
 
@@ -195,11 +315,11 @@ impl SlaveHandlePy {
 
     /// Stops serving (closing every connection) and waits until stopped. Stopping
     /// twice does nothing.
-    fn stop(&self, py: Python<'_>) {
-        let taken = self.handle.lock().unwrap_or_else(|e| e.into_inner()).take();
-        if let Some(handle) = taken {
+    fn stop(&self, py: Python<'_>) -> PyResult<()> {
+        if let Some(handle) = self.take()? {
             py.detach(|| handle.stop());
         }
+        Ok(())
     }
 
     fn __enter__(slf: Py<Self>) -> Py<Self> {
@@ -207,9 +327,9 @@ impl SlaveHandlePy {
     }
 
     #[pyo3(signature = (*_args))]
-    fn __exit__(&self, py: Python<'_>, _args: &Bound<'_, pyo3::types::PyTuple>) -> bool {
-        self.stop(py);
-        false
+    fn __exit__(&self, py: Python<'_>, _args: &Bound<'_, pyo3::types::PyTuple>) -> PyResult<bool> {
+        self.stop(py)?;
+        Ok(false)
     }
 
     fn __repr__(&self) -> String {

@@ -10,6 +10,26 @@ use crate::errors::bad_value;
 /// A Python value for a variable of type `ty`: `bool`, `int`, `float` or `str`; the
 /// variable's type then checks its range (`DynValue::convert`).
 pub(crate) fn from_py(obj: &Bound<'_, PyAny>, ty: VarType) -> PyResult<DynValue> {
+    let value = any_from_py(obj, ty)?;
+    let fits = match ty {
+        VarType::Bool | VarType::Bit => matches!(value, DynValue::Bool(_)),
+        VarType::String => matches!(value, DynValue::String(_)),
+        _ => !matches!(value, DynValue::Bool(_) | DynValue::String(_)),
+    };
+    if fits {
+        return Ok(value);
+    }
+    Err(bad_value(format!(
+        "{} {} variable takes {}, not {}",
+        a_an(ty.name()),
+        ty.name(),
+        takes(ty),
+        crate::args::described(obj)
+    )))
+}
+
+/// A Python `bool`, `int`, `float` or `str` as a dynamic value, of any type.
+fn any_from_py(obj: &Bound<'_, PyAny>, ty: VarType) -> PyResult<DynValue> {
     if obj.is_instance_of::<PyBool>() {
         return Ok(DynValue::Bool(obj.is_truthy()?));
     }
@@ -32,12 +52,12 @@ pub(crate) fn from_py(obj: &Bound<'_, PyAny>, ty: VarType) -> PyResult<DynValue>
     if obj.is_instance_of::<PyString>() {
         return Ok(DynValue::String(obj.extract()?));
     }
-    let found = obj.get_type().name()?;
     Err(bad_value(format!(
-        "{} {} variable takes {}, not a {found}",
+        "{} {} variable takes {}, not {}",
         a_an(ty.name()),
         ty.name(),
-        takes(ty)
+        takes(ty),
+        crate::args::described(obj)
     )))
 }
 

@@ -11,6 +11,7 @@ use pyo3::prelude::*;
 use crate::errors::{IntoPy, bad_declaration, bad_value};
 use crate::master::status_of;
 use crate::runtime::{seconds, wait};
+use crate::fork;
 use crate::value;
 
 /// The future of a variable's next change.
@@ -24,6 +25,8 @@ pub(crate) trait DynVar: Send + Sync {
     fn memory(&self) -> &Memory;
     fn place(&self) -> (Area, u16, usize, Order);
     fn quality(&self) -> msm::Quality;
+    fn pending(&self) -> bool;
+    fn refused(&self) -> Option<msm::master::BlockError>;
 }
 
 impl<T> DynVar for Var<T>
@@ -54,6 +57,14 @@ where
 
     fn quality(&self) -> msm::Quality {
         Var::quality(self)
+    }
+
+    fn pending(&self) -> bool {
+        Var::pending(self)
+    }
+
+    fn refused(&self) -> Option<msm::master::BlockError> {
+        Var::refused(self)
     }
 }
 
@@ -197,8 +208,15 @@ impl PyVar {
         PyVar { var, ty, name }
     }
 
+    /// Refuses a variable on a memory served or synced by a worker of the parent
+    /// process, in a forked child.
+    pub(crate) fn usable(&self) -> PyResult<()> {
+        fork::check_memory(self.var.memory())
+    }
+
     /// Sets from a Python value.
     pub(crate) fn set_py(&self, value: &Bound<'_, PyAny>) -> PyResult<()> {
+        self.usable()?;
         let dynamic = value::from_py(value, self.ty)?;
         let checked = dynamic.convert(self.ty).map_err(|k| match &self.name {
             Some(name) => bad_value(format!("{name}: {k}")),
@@ -209,6 +227,7 @@ impl PyVar {
 
     /// The value as a Python object.
     pub(crate) fn get_py(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
+        self.usable()?;
         value::to_py(py, self.var.get())
     }
 }
@@ -240,8 +259,40 @@ impl PyVar {
     /// `"good"`, `"not_read"` (its master has not read it yet), `"stale"` (its master
     /// lost the slave: the last value known) or `"bad"` (the slave refused to serve it).
     #[getter]
-    fn quality(&self) -> &'static str {
-        quality_of(self.var.as_ref()).0
+    fn quality(&self) -> PyResult<&'static str> {
+        self.usable()?;
+        Ok(quality_of(self.var.as_ref()).0)
+    }
+
+    /// True while a local write of this variable is not yet confirmed by the slave
+    /// (sent and unanswered, or retried: a busy slave, a malformed echo). Always False
+    /// for a memory no master syncs.
+    ///
+    /// >>> import msm
+    /// >>> msm.Memory(4).holding(0).pending
+    /// False
+    #[getter]
+    fn pending(&self) -> PyResult<bool> {
+        self.usable()?;
+        Ok(self.var.pending())
+    }
+
+    /// The slave's refusal of the last write of this variable, while it stands (until
+    /// a later write of it is confirmed): an `msm.ModbusError` (not raised; `.code` is
+    /// the exception code), or `None`. The value stays the refused one until the next
+    /// read brings the slave's back.
+    ///
+    /// >>> import msm
+    /// >>> print(msm.Memory(4).holding(0).refused)
+    /// None
+    #[getter]
+    fn refused(&self, py: Python<'_>) -> PyResult<Option<Py<PyAny>>> {
+        self.usable()?;
+        let Some(e) = self.var.refused() else {
+            return Ok(None);
+        };
+        let err = crate::errors::block_error(e.to_string(), &e);
+        Ok(Some(err.into_value(py).into_any()))
     }
 
     /// Waits for the next write that touches this variable (a local `set`, a remote
@@ -249,7 +300,8 @@ impl PyVar {
     /// Raises `msm.Timeout` after `timeout` seconds (`None`: no limit). Ctrl-C
     /// interrupts it.
     #[pyo3(signature = (timeout = None))]
-    fn wait_changed(&self, py: Python<'_>, timeout: Option<f64>) -> PyResult<Py<PyAny>> {
+    fn wait_changed(&self, py: Python<'_>, timeout: Option<&Bound<'_, PyAny>>) -> PyResult<Py<PyAny>> {
+        self.usable()?;
         let timeout = seconds("timeout", timeout)?;
         let next = self.var.changed();
         let value = wait(py, timeout, "waiting for a change of the variable", next)?;
@@ -293,7 +345,10 @@ impl PyVar {
     }
 
     fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
-        let value = self.get_py(py)?;
+        let value = match self.get_py(py) {
+            Ok(v) => v.bind(py).repr()?.to_string(),
+            Err(_) => "(a copy frozen at fork())".to_string(),
+        };
         let (area, address, _, order) = self.var.place();
         let name = self
             .name
@@ -304,7 +359,7 @@ impl PyVar {
             "<msm.Var {name}{} {} {address} {order} = {}>",
             self.ty.name(),
             area_key(area),
-            value.bind(py).repr()?
+            value
         ))
     }
 }

@@ -13,6 +13,7 @@ Blocking calls release the GIL, and Ctrl-C interrupts them.
 """
 
 from ._errors import (
+    BadArgument,
     BadDeclaration,
     BadValue,
     ConnectionFailed,
@@ -35,6 +36,8 @@ from ._msm import (
     Var,
 )
 
+from . import aio  # noqa: E402  (msm.aio: the same API for asyncio)
+
 try:
     from importlib.metadata import PackageNotFoundError, version
 
@@ -56,10 +59,12 @@ __all__ = [
     "MsmError",
     "BadValue",
     "BadDeclaration",
+    "BadArgument",
     "MapError",
     "UnknownName",
     "Timeout",
     "ConnectionFailed",
     "ModbusError",
     "Stopped",
+    "aio",
 ]

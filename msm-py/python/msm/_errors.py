@@ -1,5 +1,7 @@
-"""The exceptions msm raises. Every message is the Rust library's: it says what is
-wrong, where, and how to fix it."""
+"""The exceptions msm raises. Every message says what is wrong, where, and how to fix
+it."""
+
+from typing import Optional
 
 
 class MsmError(Exception):
@@ -15,6 +17,12 @@ class BadDeclaration(MsmError, ValueError):
     """A variable, memory or worker that cannot be declared as asked: an address past
     the end of its area, a type that does not fit the area, an unknown word order, an
     invalid setting."""
+
+
+class BadArgument(BadDeclaration, TypeError):
+    """An argument of the wrong Python type (a str where an int is expected, say): both
+    an `msm.BadDeclaration` and a `TypeError`. The message names the argument and what
+    it takes."""
 
 
 class MapError(MsmError, ValueError):
@@ -40,8 +48,40 @@ class ConnectionFailed(MsmError, ConnectionError):
 
 
 class ModbusError(MsmError):
-    """The slave answered with a Modbus exception (a refused write, an illegal address)
-    or with a malformed response."""
+    """The slave answered, but not usably: a Modbus exception (a refused write, an
+    illegal address, 06 busy), a malformed answer (the message says what came back), or
+    an answer from another unit.
+
+    Attributes: `code`, the exception code (an int, 6 for busy) or `None` for a
+    malformed answer or another unit's; `unit`; `operation` (`"read"` or `"write"`);
+    `area` (`"holding"`, `"input"`, `"coil"`, `"discrete"`); `address` and `count`, the
+    block of the request.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        code: Optional[int] = None,
+        unit: Optional[int] = None,
+        operation: Optional[str] = None,
+        area: Optional[str] = None,
+        address: Optional[int] = None,
+        count: Optional[int] = None,
+    ) -> None:
+        super().__init__(message)
+        self.code = code
+        self.unit = unit
+        self.operation = operation
+        self.area = area
+        self.address = address
+        self.count = count
+
+    def __reduce__(self):  # pickled with its attributes (multiprocessing)
+        return (
+            type(self),
+            (self.args[0] if self.args else "", self.code, self.unit, self.operation,
+             self.area, self.address, self.count),
+        )
 
 
 class Stopped(MsmError):
@@ -52,6 +92,7 @@ __all__ = [
     "MsmError",
     "BadValue",
     "BadDeclaration",
+    "BadArgument",
     "MapError",
     "UnknownName",
     "Timeout",

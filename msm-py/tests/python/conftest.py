@@ -121,3 +121,90 @@ def procs():
     yield start
     for p in started:
         p.kill()
+
+
+class ScriptedSlave:
+    """A Modbus/TCP slave on 127.0.0.1 that answers as `script(unit, pdu)` says: it
+    returns `(answer_unit, reply_pdu)`, or None to keep silent. `delay` seconds pass
+    before each answer (a slow device). One connection at a time, in a thread of its
+    own; `close()` stops it."""
+
+    def __init__(self, script, delay: float = 0.0):
+        self.script = script
+        self.delay = delay
+        self.requests = 0
+        self._stop = threading.Event()
+        self._listener = socket.socket()
+        self._listener.bind(("127.0.0.1", 0))
+        self._listener.listen(4)
+        self._listener.settimeout(0.05)
+        self.addr = self._listener.getsockname()
+        self._thread = threading.Thread(target=self._serve, daemon=True)
+        self._thread.start()
+
+    def _serve(self):
+        while not self._stop.is_set():
+            try:
+                conn, _ = self._listener.accept()
+            except OSError:
+                continue
+            with conn:
+                conn.settimeout(0.05)
+                self._answer(conn)
+
+    def _answer(self, conn):
+        buf = b""
+        while not self._stop.is_set():
+            try:
+                chunk = conn.recv(512)
+            except socket.timeout:
+                continue
+            except OSError:
+                return
+            if not chunk:
+                return
+            buf += chunk
+            while len(buf) >= 7 and len(buf) >= 6 + int.from_bytes(buf[4:6], "big"):
+                n = 6 + int.from_bytes(buf[4:6], "big")
+                frame, buf = buf[:n], buf[n:]
+                self.requests += 1
+                answer = self.script(frame[6], frame[7:])
+                if answer is None:
+                    continue
+                if self.delay and self._stop.wait(self.delay):
+                    return
+                unit, pdu = answer
+                try:
+                    conn.sendall(frame[:2] + b"\0\0" + (len(pdu) + 1).to_bytes(2, "big") + bytes([unit]) + pdu)
+                except OSError:
+                    return
+
+    def close(self):
+        self._stop.set()
+        self._thread.join(5)
+        self._listener.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+
+def read_answer(pdu: bytes, value: int = 42) -> bytes:
+    """A read's answer: every register `value` (coils and inputs: all off)."""
+    fc, qty = pdu[0], int.from_bytes(pdu[3:5], "big")
+    if fc in (1, 2):
+        return bytes([fc, (qty + 7) // 8]) + bytes((qty + 7) // 8)
+    return bytes([fc, 2 * qty]) + value.to_bytes(2, "big") * qty
+
+
+def answering_writes(how):
+    """A script that answers reads well and writes as `how(unit, pdu)` says."""
+
+    def script(unit, pdu):
+        if pdu[0] in (1, 2, 3, 4):
+            return unit, read_answer(pdu)
+        return how(unit, pdu)
+
+    return script

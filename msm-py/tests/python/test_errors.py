@@ -27,12 +27,14 @@ def test_hierarchy():
         ("u16", "7", "takes"),
         ("u16", True, "takes"),
         ("f32", "x", "takes"),
-        ("u16", None, "a u16 variable takes an int, not a NoneType"),
+        ("u16", None, "a u16 variable takes an int, not NoneType None"),
+        ("bit", 1, "a bit variable takes True or False, not int 1"),
         ("f32", 1e300, "does not fit an f32"),
     ],
 )
 def test_bad_values(ty, value, text):
-    v = msm.Memory(4).holding(0, ty)
+    mem = msm.Memory(4)
+    v = mem.holding_bit(0, 0) if ty == "bit" else mem.holding(0, ty)
     with pytest.raises(msm.BadValue, match=text.replace("(", r"\(").replace(")", r"\)").replace(".", r"\.").replace("+", r"\+")):
         v.set(value)
     with pytest.raises(ValueError):
@@ -59,23 +61,23 @@ def test_bad_declarations():
         mem.holding(0, "u17")
     with pytest.raises(msm.BadDeclaration, match="holding_string"):
         mem.holding(0, "string")
-    with pytest.raises(msm.BadDeclaration, match="bit 16 does not exist"):
+    with pytest.raises(msm.BadDeclaration, match=r"bit must be an int in 0\.\.=15, got 16"):
         mem.holding_bit(0, 16)
     with pytest.raises(msm.BadDeclaration, match="unknown byte"):
         mem.holding_byte(0, "middle")
     with pytest.raises(msm.BadDeclaration, match="coils"):
         mem.coil(0)
-    with pytest.raises(msm.BadDeclaration, match="not a size"):
+    with pytest.raises(msm.BadDeclaration, match="holding_registers must be a size"):
         msm.Memory(holding_registers="eight")
-    with pytest.raises(msm.BadDeclaration, match="not an address"):
+    with pytest.raises(msm.BadDeclaration, match="addr must be \"host:port\" text"):
         msm.Master.tcp(5020)
-    with pytest.raises(msm.BadValue, match="not a duration"):
+    with pytest.raises(msm.BadValue, match="period must be a number of seconds >= 0"):
         msm.Master.tcp("127.0.0.1:1", period=-1)
     with pytest.raises(msm.BadDeclaration, match="unknown parity"):
         msm.Master.rtu("/dev/null", 9600, parity="mark")
     with pytest.raises(msm.BadDeclaration, match="no port"):
         msm.Master.tcp("127.0.0.1").start(msm.Memory(1))
-    with pytest.raises(msm.BadDeclaration, match="not a memory"):
+    with pytest.raises(msm.BadDeclaration, match="memory must be an msm.Memory or a built map"):
         msm.Master.tcp("127.0.0.1:1").start(42)
 
 

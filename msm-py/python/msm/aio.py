@@ -1,0 +1,323 @@
+"""msm for asyncio: the same builders, settings and exceptions as the blocking API, with
+awaitable calls that never block the event loop.
+
+>>> import asyncio, msm
+>>> async def main():
+...     plc = msm.Memory(8)
+...     async with await msm.aio.Slave.tcp("127.0.0.1:0").serve(plc) as slave:
+...         hmi = msm.Memory(8)
+...         async with await msm.aio.Master.tcp(slave.local_addr).period(0.1).start(hmi) as m:
+...             plc.holding(0).set(42)
+...             await m.sync()
+...             return hmi.holding(0).get()
+>>> asyncio.run(main())
+42
+
+The waits run on msm's runtime; each completes an asyncio future through the event
+loop's `call_soon_threadsafe`. Cancelling a task that awaits one of them (or
+`asyncio.wait_for` running out) ends the wait at once: nothing is left waiting.
+"""
+
+from typing import Any, AsyncIterator, Optional, Sequence
+
+from . import _msm
+from ._msm import MasterHandle as _BlockingMasterHandle
+from ._msm import SlaveHandle as _BlockingSlaveHandle
+from ._msm import Status, Var
+
+__all__ = ["Master", "MasterHandle", "Slave", "SlaveHandle", "wait_changed", "changes"]
+
+
+class _Starting:
+    """What `Slave.serve(...)` and `Master.start(...)` return: await it for the handle,
+    or use it directly in `async with` (it stops the worker on exit)."""
+
+    def __init__(self, start: Any) -> None:
+        self._start = start
+        self._handle: Any = None
+
+    def __await__(self):
+        return self._start().__await__()
+
+    async def __aenter__(self):
+        self._handle = await self._start()
+        return self._handle
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self._handle.stop()
+
+
+class SlaveHandle:
+    """A running slave: `local_addr`, `connections`, `running`, `await stop()`. An async
+    context manager: `async with await msm.aio.Slave.tcp(addr).serve(mem) as slave:`
+    stops it on exit."""
+
+    def __init__(self, handle: _BlockingSlaveHandle) -> None:
+        self._handle = handle
+
+    @property
+    def local_addr(self) -> "tuple[str, int]":
+        """The address it listens on, as `(host, port)`."""
+        return self._handle.local_addr
+
+    @property
+    def connections(self) -> int:
+        """Connections being served now."""
+        return self._handle.connections
+
+    @property
+    def running(self) -> bool:
+        """True until `stop()`."""
+        return self._handle.running
+
+    @property
+    def blocking(self) -> _BlockingSlaveHandle:
+        """The same slave's blocking handle (`msm.SlaveHandle`)."""
+        return self._handle
+
+    async def stop(self) -> None:
+        """Stops serving (closing every connection); returns once stopped. Stopping
+        twice does nothing."""
+        await _msm._aio_stop_slave(self._handle)
+
+    async def __aenter__(self) -> "SlaveHandle":
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.stop()
+
+    def __repr__(self) -> str:
+        return repr(self._handle).replace("<msm.", "<msm.aio.", 1)
+
+
+class Slave:
+    """Sets up a slave as `msm.Slave` does (the same constructors and settings, each
+    returning a new builder); `serve(memory)` is awaited.
+
+    >>> import msm
+    >>> msm.aio.Slave.tcp("127.0.0.1:0", unit=1).max_connections(4)
+    <msm.aio.Slave ...>
+    """
+
+    def __init__(self, builder: _msm.Slave) -> None:
+        self._builder = builder
+
+    @staticmethod
+    def tcp(addr: Any, *, unit: Optional[int] = None, units: Optional[Sequence[int]] = None) -> "Slave":
+        """A Modbus/TCP slave listening on `addr` (`"host:port"` or `(host, port)`)."""
+        return Slave(_msm.Slave.tcp(addr, unit=unit, units=units))
+
+    @staticmethod
+    def rtu_over_tcp(addr: Any, *, unit: Optional[int] = None, units: Optional[Sequence[int]] = None) -> "Slave":
+        """A slave answering RTU frames over TCP on `addr`."""
+        return Slave(_msm.Slave.rtu_over_tcp(addr, unit=unit, units=units))
+
+    @staticmethod
+    def rtu(path: str, baud: int, **settings: Any) -> "Slave":
+        """A Modbus RTU slave on the serial line at `path` (keywords as `msm.Slave.rtu`)."""
+        return Slave(_msm.Slave.rtu(path, baud, **settings))
+
+    def unit(self, id: int) -> "Slave":
+        """Answer only unit `id`."""
+        return Slave(self._builder.unit(id))
+
+    def units(self, ids: Sequence[int]) -> "Slave":
+        """Answer only these units."""
+        return Slave(self._builder.units(ids))
+
+    def any_unit(self) -> "Slave":
+        """Answer every unit (the default)."""
+        return Slave(self._builder.any_unit())
+
+    def max_connections(self, n: int) -> "Slave":
+        """Serve at most `n` connections at once."""
+        return Slave(self._builder.max_connections(n))
+
+    def idle_timeout(self, seconds_idle: float) -> "Slave":
+        """Close a connection idle for `seconds_idle`."""
+        return Slave(self._builder.idle_timeout(seconds_idle))
+
+    def busy_poll(self, seconds_polling: float) -> "Slave":
+        """How long a connection polls for a quick master's next request (at most 0.001)."""
+        return Slave(self._builder.busy_poll(seconds_polling))
+
+    def parity(self, name: str) -> "Slave":
+        """Serial lines: the parity (`"even"`, `"odd"`, `"none"`)."""
+        return Slave(self._builder.parity(name))
+
+    def stop_bits(self, n: int) -> "Slave":
+        """Serial lines: the stop bits (1 or 2)."""
+        return Slave(self._builder.stop_bits(n))
+
+    def serve(self, memory: Any) -> _Starting:
+        """Binds and serves `memory` (an `msm.Memory` or a built map). Await it for the
+        handle (`msm.ConnectionFailed` if the address cannot be bound), or use it in
+        `async with` directly."""
+
+        async def start() -> SlaveHandle:
+            return SlaveHandle(await _msm._aio_serve(self._builder, memory))
+
+        return _Starting(start)
+
+    def __repr__(self) -> str:
+        return repr(self._builder).replace("<msm.", "<msm.aio.", 1)
+
+
+class MasterHandle:
+    """A running master: `await sync()`, `await flush()`, `status()`, `await stop()`.
+    An async context manager that stops it on exit. Exceptions are the blocking API's:
+    `msm.ModbusError` (with `.code`), `msm.Timeout`, `msm.ConnectionFailed`,
+    `msm.Stopped`."""
+
+    def __init__(self, handle: _BlockingMasterHandle) -> None:
+        self._handle = handle
+
+    async def sync(self, timeout: Optional[float] = None) -> None:
+        """Runs a full cycle now and waits for it, as `msm.MasterHandle.sync` (after
+        `timeout` seconds: the cause, `msm.ModbusError`, or `msm.Timeout`)."""
+        await _msm._aio_sync(self._handle, timeout)
+
+    async def flush(self, timeout: Optional[float] = None) -> None:
+        """Waits until every local write made so far is confirmed by the slave, as
+        `msm.MasterHandle.flush`."""
+        await _msm._aio_flush(self._handle, timeout)
+
+    def status(self) -> Status:
+        """The master's state now (`msm.Status`)."""
+        return self._handle.status()
+
+    @property
+    def memory(self) -> Any:
+        """The memory this master syncs."""
+        return self._handle.memory
+
+    @property
+    def peer(self) -> str:
+        """The slave's address as given."""
+        return self._handle.peer
+
+    @property
+    def running(self) -> bool:
+        """True until `stop()`."""
+        return self._handle.running
+
+    @property
+    def blocking(self) -> _BlockingMasterHandle:
+        """The same master's blocking handle (`msm.MasterHandle`)."""
+        return self._handle
+
+    async def stop(self) -> None:
+        """Stops the worker; returns once stopped. Waits in progress raise
+        `msm.Stopped`. Stopping twice does nothing."""
+        await _msm._aio_stop_master(self._handle)
+
+    async def __aenter__(self) -> "MasterHandle":
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.stop()
+
+    def __repr__(self) -> str:
+        return repr(self._handle).replace("<msm.", "<msm.aio.", 1)
+
+
+class Master:
+    """Sets up a master as `msm.Master` does (the same constructors, keywords and
+    settings, each returning a new builder); `start(memory)` is awaited.
+
+    >>> import msm
+    >>> msm.aio.Master.tcp("127.0.0.1:5020", unit=1).period(0.1).pipelining(2)
+    <msm.aio.Master ...>
+    """
+
+    def __init__(self, builder: _msm.Master) -> None:
+        self._builder = builder
+
+    @staticmethod
+    def tcp(addr: Any, **settings: Any) -> "Master":
+        """A master for the Modbus/TCP slave at `addr` (keywords as `msm.Master.tcp`:
+        `unit`, `period`, `response_timeout`, `connect_timeout`, `pipelining`)."""
+        return Master(_msm.Master.tcp(addr, **settings))
+
+    @staticmethod
+    def rtu_over_tcp(addr: Any, **settings: Any) -> "Master":
+        """A master speaking RTU frames over TCP to `addr`."""
+        return Master(_msm.Master.rtu_over_tcp(addr, **settings))
+
+    @staticmethod
+    def rtu(path: str, baud: int, **settings: Any) -> "Master":
+        """A master for Modbus RTU slaves on the serial line at `path`."""
+        return Master(_msm.Master.rtu(path, baud, **settings))
+
+    def unit(self, id: int) -> "Master":
+        """The unit (slave id) to address (default 1)."""
+        return Master(self._builder.unit(id))
+
+    def period(self, seconds: float) -> "Master":
+        """Seconds between two cycles (default 0.1)."""
+        return Master(self._builder.period(seconds))
+
+    def response_timeout(self, seconds: float) -> "Master":
+        """Seconds to wait for a response (default 1)."""
+        return Master(self._builder.response_timeout(seconds))
+
+    def connect_timeout(self, seconds: float) -> "Master":
+        """Seconds to wait for a TCP connection (default 3)."""
+        return Master(self._builder.connect_timeout(seconds))
+
+    def pipelining(self, depth: int) -> "Master":
+        """How many requests to keep in flight (1..=64)."""
+        return Master(self._builder.pipelining(depth))
+
+    def parity(self, name: str) -> "Master":
+        """Serial lines: the parity."""
+        return Master(self._builder.parity(name))
+
+    def stop_bits(self, n: int) -> "Master":
+        """Serial lines: the stop bits (1 or 2)."""
+        return Master(self._builder.stop_bits(n))
+
+    def with_unit(self, id: int, memory: Any) -> "Master":
+        """Also sync unit `id` behind the same link, into its own memory."""
+        return Master(self._builder.with_unit(id, memory))
+
+    def start(self, memory: Any) -> _Starting:
+        """Starts the worker on `memory` (it connects in the background). Await it for
+        the handle, or use it in `async with` directly."""
+
+        async def start() -> MasterHandle:
+            # Starting only spawns the worker's task: it does not wait on the network.
+            return MasterHandle(self._builder.start(memory))
+
+        return _Starting(start)
+
+    def __repr__(self) -> str:
+        return repr(self._builder).replace("<msm.", "<msm.aio.", 1)
+
+
+async def wait_changed(var: Var, timeout: Optional[float] = None) -> Any:
+    """Waits for the next write that touches `var` (as `Var.wait_changed`) and returns
+    its new value; `msm.Timeout` after `timeout` seconds (`None`: no limit)."""
+    return await _msm._aio_wait_changed(var, timeout)
+
+
+class _Changes:
+    """`async for value in msm.aio.changes(var)`: each change of `var` from the moment
+    `changes(var)` was called, as its value then. No change is missed between two
+    iterations; if the loop falls more than 4096 changes behind, it gets the current
+    value once for those it missed."""
+
+    def __init__(self, var: Var) -> None:
+        self._changes = _msm._AioChanges(var)
+
+    def __aiter__(self) -> "_Changes":
+        return self
+
+    async def __anext__(self) -> Any:
+        return await self._changes.next()
+
+
+def changes(var: Var) -> AsyncIterator[Any]:
+    """Each new value of `var`, as it comes: `async for value in msm.aio.changes(var):`.
+    Changes are watched from this call on. Stop with `break` (or cancel the task)."""
+    return _Changes(var)

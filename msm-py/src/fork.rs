@@ -1,0 +1,84 @@
+//! `os.fork()`: the workers' threads (a master's runtime, a slave's threads) exist only
+//! in the process that started them. In a child, the parent's workers and the memories
+//! they serve or sync are refused at once with `msm.MsmError` (a call would otherwise
+//! wait for a thread that is not there, or for a lock such a thread held when the
+//! process forked); the child starts workers of its own.
+
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
+
+use msm::Memory;
+use pyo3::prelude::*;
+
+use crate::errors::MsmError;
+
+/// This process's id, as of the import or the last fork.
+static PID: AtomicU32 = AtomicU32::new(0);
+/// True in a process made by `fork()` from one that had imported msm.
+static FORKED: AtomicBool = AtomicBool::new(false);
+
+/// This process's id (without a system call).
+pub(crate) fn pid() -> u32 {
+    PID.load(Ordering::Relaxed)
+}
+
+/// Called by Python in the child after `os.fork()` (`os.register_at_fork`).
+#[pyfunction]
+pub(crate) fn _after_fork_in_child() {
+    PID.store(std::process::id(), Ordering::Relaxed);
+    FORKED.store(true, Ordering::Relaxed);
+}
+
+/// Notes this process's id and asks Python to tell us of forks.
+pub(crate) fn watch(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    PID.store(std::process::id(), Ordering::Relaxed);
+    let hook = m.getattr("_after_fork_in_child")?;
+    let kwargs = pyo3::types::PyDict::new(m.py());
+    kwargs.set_item("after_in_child", hook)?;
+    m.py()
+        .import("os")?
+        .getattr("register_at_fork")?
+        .call((), Some(&kwargs))?;
+    Ok(())
+}
+
+/// A worker (`"master"` or `"slave"`) started in process `started_in` is refused in
+/// any other process, with how to go on.
+pub(crate) fn check(what: &str, started_in: u32) -> PyResult<()> {
+    if started_in == pid() {
+        return Ok(());
+    }
+    Err(MsmError::new_err(format!(
+        "this {what} was started in process {started_in}, and this is process {} made by \
+         fork(): worker threads don't survive fork(), so it does not run here; start new \
+         workers in the child (msm.{}.tcp(...)...) on a new msm.Memory",
+        pid(),
+        if what == "slave" { "Slave" } else { "Master" }
+    )))
+}
+
+/// Refuses, in a forked child, a memory that a worker of the parent was serving or
+/// syncing when the process forked: its values here are a copy frozen at the fork,
+/// and its lock may have been held by a thread that is not here.
+pub(crate) fn check_memory(mem: &Memory) -> PyResult<()> {
+    if !FORKED.load(Ordering::Relaxed) {
+        return Ok(());
+    }
+    let owner = crate::master::started_on(mem).or_else(|| crate::slave::started_on(mem));
+    match owner {
+        Some((what, started_in)) if started_in != pid() => Err(MsmError::new_err(format!(
+            "this memory is {} by a {what} started in process {started_in}, and this is \
+             process {} made by fork(): worker threads don't survive fork(), so its values \
+             here are a copy frozen at the fork; make a new msm.Memory in the child and \
+             start new workers on it",
+            if what == "slave" { "served" } else { "synced" },
+            pid()
+        ))),
+        _ => Ok(()),
+    }
+}
+
+/// True when `started_in` is another process: the worker's handle must then be
+/// forgotten, never dropped (its drop would wait for threads that are not here).
+pub(crate) fn foreign(started_in: u32) -> bool {
+    started_in != pid()
+}
