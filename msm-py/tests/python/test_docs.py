@@ -15,6 +15,10 @@ DOCUMENTED = [
     msm.Master,
     msm.Slave,
     msm.Map,
+    msm.Status,
+    msm.aio,
+    msm.aio.Master,
+    msm.aio.Slave,
     ModbusSharedMemory.memory,
     ModbusSharedMemory.memory.MemoryStore,
     ModbusSharedMemory.memory.MemoryVariable,
@@ -39,7 +43,8 @@ def test_version_and_exports():
 
 def test_every_public_method_is_documented():
     for cls in (msm.Memory, msm.Var, msm.Master, msm.MasterHandle, msm.Slave, msm.SlaveHandle,
-                msm.Map, msm.MapMemory, msm.Status):
+                msm.Map, msm.MapMemory, msm.Status, msm.aio.Master, msm.aio.MasterHandle,
+                msm.aio.Slave, msm.aio.SlaveHandle):
         for name in dir(cls):
             if name.startswith("_"):
                 continue
