@@ -160,7 +160,10 @@ fn _aio_flush<'py>(
 
 /// `await` the master stopped.
 #[pyfunction]
-fn _aio_stop_master<'py>(py: Python<'py>, handle: PyRef<'py, MasterHandle>) -> PyResult<Bound<'py, PyAny>> {
+fn _aio_stop_master<'py>(
+    py: Python<'py>,
+    handle: PyRef<'py, MasterHandle>,
+) -> PyResult<Bound<'py, PyAny>> {
     let stopping = handle.begin_stop()?;
     bridge(py, async move {
         if let Some(stopping) = stopping {
@@ -195,7 +198,10 @@ fn _aio_serve<'py>(
 
 /// `await` the slave stopped (its threads joined).
 #[pyfunction]
-fn _aio_stop_slave<'py>(py: Python<'py>, handle: PyRef<'py, SlaveHandlePy>) -> PyResult<Bound<'py, PyAny>> {
+fn _aio_stop_slave<'py>(
+    py: Python<'py>,
+    handle: PyRef<'py, SlaveHandlePy>,
+) -> PyResult<Bound<'py, PyAny>> {
     let taken = handle.take()?;
     bridge(py, async move {
         if let Some(h) = taken {

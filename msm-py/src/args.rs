@@ -109,7 +109,10 @@ pub(crate) fn seconds(obj: &Bound<'_, PyAny>, what: &str) -> PyResult<Duration> 
 }
 
 /// Optional seconds (`None`: no limit, or not given).
-pub(crate) fn opt_seconds(obj: Option<&Bound<'_, PyAny>>, what: &str) -> PyResult<Option<Duration>> {
+pub(crate) fn opt_seconds(
+    obj: Option<&Bound<'_, PyAny>>,
+    what: &str,
+) -> PyResult<Option<Duration>> {
     obj.filter(|o| !o.is_none())
         .map(|o| seconds(o, what))
         .transpose()

@@ -122,7 +122,10 @@ fn python_terms(e: &Error) -> String {
         other => other
             .to_string()
             .replace("Byte::Low or Byte::High", "\"low\" or \"high\"")
-            .replace("(Master::rtu, Slave::rtu)", "(msm.Master.rtu, msm.Slave.rtu)")
+            .replace(
+                "(Master::rtu, Slave::rtu)",
+                "(msm.Master.rtu, msm.Slave.rtu)",
+            )
             .replace(
                 "give it a positive duration (Duration::MAX for none)",
                 "give it a positive number of seconds",

@@ -12,8 +12,7 @@ pub(crate) fn tcp_addr(addr: &Bound<'_, PyAny>) -> PyResult<String> {
     if let Ok(text) = addr.extract::<String>() {
         return Ok(text);
     }
-    let takes =
-        "addr must be \"host:port\" text (\"127.0.0.1:5020\") or a (host, port) pair (port 0..=65535)";
+    let takes = "addr must be \"host:port\" text (\"127.0.0.1:5020\") or a (host, port) pair (port 0..=65535)";
     if addr.is_instance_of::<PyTuple>() {
         if let Ok((host, port)) = addr.extract::<(String, u16)>() {
             use msm::transport::TcpAddr;
@@ -28,12 +27,17 @@ pub(crate) fn tcp_addr(addr: &Bound<'_, PyAny>) -> PyResult<String> {
             BadArgument::new_err(text)
         });
     }
-    Err(BadArgument::new_err(format!("{takes}, got {}", args::described(addr))))
+    Err(BadArgument::new_err(format!(
+        "{takes}, got {}",
+        args::described(addr)
+    )))
 }
 
 /// A parity from its name: `none`, `even` or `odd`.
 pub(crate) fn parity(name: &Bound<'_, PyAny>) -> PyResult<Parity> {
-    args::text(name, "parity", "\"even\"")?.parse::<Parity>().py()
+    args::text(name, "parity", "\"even\"")?
+        .parse::<Parity>()
+        .py()
 }
 
 /// An optional parity (`None`: not given).
@@ -47,7 +51,10 @@ pub(crate) fn stop_bits(n: &Bound<'_, PyAny>) -> PyResult<u8> {
 }
 
 /// A serial line's path and baud rate.
-pub(crate) fn serial_line(path: &Bound<'_, PyAny>, baud: &Bound<'_, PyAny>) -> PyResult<(String, u32)> {
+pub(crate) fn serial_line(
+    path: &Bound<'_, PyAny>,
+    baud: &Bound<'_, PyAny>,
+) -> PyResult<(String, u32)> {
     let path = args::text(path, "path", "\"/dev/ttyUSB0\"")?;
     let baud = args::int(baud, "baud", 1, i64::from(u32::MAX))? as u32;
     Ok((path, baud))

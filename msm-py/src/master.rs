@@ -31,7 +31,11 @@ impl Drop for Running {
     fn drop(&mut self) {
         if crate::fork::foreign(self.pid) {
             // Its runtime is not in this process: dropping the handle would wake it.
-            let handle = self.handle.get_mut().unwrap_or_else(|e| e.into_inner()).take();
+            let handle = self
+                .handle
+                .get_mut()
+                .unwrap_or_else(|e| e.into_inner())
+                .take();
             std::mem::forget(handle);
             std::mem::forget(self.stopping.take());
         }
@@ -177,10 +181,14 @@ impl PyMaster {
             m = m.with(format!("period={}", secs(p)), |b| b.period(p));
         }
         if let Some(t) = seconds("response_timeout", response_timeout)? {
-            m = m.with(format!("response_timeout={}", secs(t)), |b| b.response_timeout(t));
+            m = m.with(format!("response_timeout={}", secs(t)), |b| {
+                b.response_timeout(t)
+            });
         }
         if let Some(t) = seconds("connect_timeout", connect_timeout)? {
-            m = m.with(format!("connect_timeout={}", secs(t)), |b| b.connect_timeout(t));
+            m = m.with(format!("connect_timeout={}", secs(t)), |b| {
+                b.connect_timeout(t)
+            });
         }
         if let Some(depth) = args::opt(pipelining, depth)? {
             m = m.with(format!("pipelining={depth}"), |b| b.pipelining(depth));
@@ -270,7 +278,9 @@ impl PyMaster {
             peer: path,
         };
         if let Some(p) = crate::link::opt_parity(parity)? {
-            m = m.with(format!("parity={}", args::quoted(&p.to_string())), |b| b.parity(p));
+            m = m.with(format!("parity={}", args::quoted(&p.to_string())), |b| {
+                b.parity(p)
+            });
         }
         if let Some(s) = args::opt(stop_bits, crate::link::stop_bits)? {
             m = m.with(format!("stop_bits={s}"), |b| b.stop_bits(s));
@@ -298,13 +308,17 @@ impl PyMaster {
     /// Seconds to wait for a response (default 1).
     fn response_timeout(&self, seconds: &Bound<'_, PyAny>) -> PyResult<PyMaster> {
         let t = required("response_timeout", seconds)?;
-        Ok(self.with(format!("response_timeout={}", secs(t)), |m| m.response_timeout(t)))
+        Ok(self.with(format!("response_timeout={}", secs(t)), |m| {
+            m.response_timeout(t)
+        }))
     }
 
     /// Seconds to wait for a TCP connection (default 3).
     fn connect_timeout(&self, seconds: &Bound<'_, PyAny>) -> PyResult<PyMaster> {
         let t = required("connect_timeout", seconds)?;
-        Ok(self.with(format!("connect_timeout={}", secs(t)), |m| m.connect_timeout(t)))
+        Ok(self.with(format!("connect_timeout={}", secs(t)), |m| {
+            m.connect_timeout(t)
+        }))
     }
 
     /// How many requests to keep in flight (1..=64; default 4 on TCP).
@@ -316,7 +330,11 @@ impl PyMaster {
     /// Serial lines: the parity (`"even"`, `"odd"`, `"none"`).
     fn parity(&self, name: &Bound<'_, PyAny>) -> PyResult<PyMaster> {
         let p = parity(name)?;
-        Ok(self.with(format!("parity={}", args::quoted(&p.to_string())), |m| m.parity(p)))
+        Ok(
+            self.with(format!("parity={}", args::quoted(&p.to_string())), |m| {
+                m.parity(p)
+            }),
+        )
     }
 
     /// Serial lines: the stop bits (1 or 2).
@@ -359,4 +377,3 @@ impl PyMaster {
         format!("<msm.Master {}>", self.shown)
     }
 }
-

@@ -104,7 +104,12 @@ impl MasterHandle {
         !crate::fork::foreign(self.running.pid) && self.running.current().is_some()
     }
 
-    fn ask(&self, py: Python<'_>, timeout: Option<&Bound<'_, PyAny>>, request: Request) -> PyResult<()> {
+    fn ask(
+        &self,
+        py: Python<'_>,
+        timeout: Option<&Bound<'_, PyAny>>,
+        request: Request,
+    ) -> PyResult<()> {
         let timeout = seconds("timeout", timeout)?;
         let fut = self.request(request, timeout)?;
         let what = match request {
@@ -189,7 +194,11 @@ impl MasterHandle {
         format!(
             "<msm.MasterHandle {} {}>",
             self.running.peer,
-            if self.is_running() { "running" } else { "stopped" }
+            if self.is_running() {
+                "running"
+            } else {
+                "stopped"
+            }
         )
     }
 }

@@ -156,7 +156,12 @@ impl PyMemory {
     /// `i32`, `u64`, `i64`, `f32` or `f64`; `order` overrides the memory's word order.
     #[pyo3(signature = (address, r#type = None, order = None))]
     #[pyo3(text_signature = "(self, address, type='u16', order=None)")]
-    fn holding(&self, address: &Bound<'_, PyAny>, r#type: Arg<'_, '_>, order: Arg<'_, '_>) -> PyResult<PyVar> {
+    fn holding(
+        &self,
+        address: &Bound<'_, PyAny>,
+        r#type: Arg<'_, '_>,
+        order: Arg<'_, '_>,
+    ) -> PyResult<PyVar> {
         let address = args::address(address)?;
         let ty = type_arg(r#type, "u16")?;
         self.number(Area::Holding, address, &ty, order_arg(order)?.as_deref())
@@ -165,7 +170,12 @@ impl PyMemory {
     /// A number on input registers at `address` (types as for `holding`).
     #[pyo3(signature = (address, r#type = None, order = None))]
     #[pyo3(text_signature = "(self, address, type='u16', order=None)")]
-    fn input(&self, address: &Bound<'_, PyAny>, r#type: Arg<'_, '_>, order: Arg<'_, '_>) -> PyResult<PyVar> {
+    fn input(
+        &self,
+        address: &Bound<'_, PyAny>,
+        r#type: Arg<'_, '_>,
+        order: Arg<'_, '_>,
+    ) -> PyResult<PyVar> {
         let address = args::address(address)?;
         let ty = type_arg(r#type, "u16")?;
         self.number(Area::Input, address, &ty, order_arg(order)?.as_deref())
@@ -173,12 +183,20 @@ impl PyMemory {
 
     /// The coil at `address` (a bool).
     fn coil(&self, address: &Bound<'_, PyAny>) -> PyResult<PyVar> {
-        self.declare(Decl::new(Area::Coil, args::address(address)?, VarType::Bool))
+        self.declare(Decl::new(
+            Area::Coil,
+            args::address(address)?,
+            VarType::Bool,
+        ))
     }
 
     /// The discrete input at `address` (a bool).
     fn discrete_input(&self, address: &Bound<'_, PyAny>) -> PyResult<PyVar> {
-        self.declare(Decl::new(Area::Discrete, args::address(address)?, VarType::Bool))
+        self.declare(Decl::new(
+            Area::Discrete,
+            args::address(address)?,
+            VarType::Bool,
+        ))
     }
 
     /// Bit `bit` (0..=15, 0 the least significant) of the holding register at `address`.
@@ -203,7 +221,12 @@ impl PyMemory {
     /// as a `u8` (or `i8`).
     #[pyo3(signature = (address, byte = None, r#type = None))]
     #[pyo3(text_signature = "(self, address, byte='low', type='u8')")]
-    fn holding_byte(&self, address: &Bound<'_, PyAny>, byte: Arg<'_, '_>, r#type: Arg<'_, '_>) -> PyResult<PyVar> {
+    fn holding_byte(
+        &self,
+        address: &Bound<'_, PyAny>,
+        byte: Arg<'_, '_>,
+        r#type: Arg<'_, '_>,
+    ) -> PyResult<PyVar> {
         let address = args::address(address)?;
         let byte = args::opt_text(byte, "byte", "\"high\"")?.unwrap_or_else(|| "low".into());
         self.byte(Area::Holding, address, &byte, &type_arg(r#type, "u8")?)
@@ -212,7 +235,12 @@ impl PyMemory {
     /// A byte of the input register at `address`, as for `holding_byte`.
     #[pyo3(signature = (address, byte = None, r#type = None))]
     #[pyo3(text_signature = "(self, address, byte='low', type='u8')")]
-    fn input_byte(&self, address: &Bound<'_, PyAny>, byte: Arg<'_, '_>, r#type: Arg<'_, '_>) -> PyResult<PyVar> {
+    fn input_byte(
+        &self,
+        address: &Bound<'_, PyAny>,
+        byte: Arg<'_, '_>,
+        r#type: Arg<'_, '_>,
+    ) -> PyResult<PyVar> {
         let address = args::address(address)?;
         let byte = args::opt_text(byte, "byte", "\"high\"")?.unwrap_or_else(|| "low".into());
         self.byte(Area::Input, address, &byte, &type_arg(r#type, "u8")?)

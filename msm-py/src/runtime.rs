@@ -34,7 +34,9 @@ pub(crate) fn runtime() -> PyResult<&'static Runtime> {
         .thread_name("msm-py")
         .enable_all()
         .build()
-        .map_err(|e| crate::errors::MsmError::new_err(format!("cannot start msm's runtime: {e}")))?;
+        .map_err(|e| {
+            crate::errors::MsmError::new_err(format!("cannot start msm's runtime: {e}"))
+        })?;
     // Lives as long as the process; the one of a parent process is left alone (its
     // threads are not here to be stopped).
     let rt: &'static Runtime = Box::leak(Box::new(rt));

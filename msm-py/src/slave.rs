@@ -1,9 +1,9 @@
 //! `msm.Slave`: serves a memory to any Modbus master.
 
-use std::sync::{Arc, Mutex, Weak};
 use msm::slave::MAX_BUSY_POLL;
 use msm::{Memory, Slave, SlaveHandle};
 use pyo3::prelude::*;
+use std::sync::{Arc, Mutex, Weak};
 
 use crate::args;
 use crate::errors::IntoPy;
@@ -22,7 +22,11 @@ impl Drop for Serving {
     fn drop(&mut self) {
         if crate::fork::foreign(self.pid) {
             // Its threads are not in this process: dropping the handle would wait for them.
-            let handle = self.handle.get_mut().unwrap_or_else(|e| e.into_inner()).take();
+            let handle = self
+                .handle
+                .get_mut()
+                .unwrap_or_else(|e| e.into_inner())
+                .take();
             std::mem::forget(handle);
         }
     }
@@ -52,9 +56,7 @@ fn unit_list(ids: &Bound<'_, PyAny>) -> PyResult<Vec<u8>> {
             args::described(ids)
         ))
     })?;
-    items
-        .map(|id| args::unit(&id?, "each unit id"))
-        .collect()
+    items.map(|id| args::unit(&id?, "each unit id")).collect()
 }
 
 /// Sets up a slave: `Slave.tcp(addr)`, `Slave.rtu(path, baud)` or
@@ -76,7 +78,11 @@ pub(crate) struct PySlave {
 
 impl PySlave {
     /// A builder made by `make` on `addr`, called `how` (`tcp`).
-    fn over_tcp(addr: &Bound<'_, PyAny>, how: &str, make: fn(String) -> Slave) -> PyResult<PySlave> {
+    fn over_tcp(
+        addr: &Bound<'_, PyAny>,
+        how: &str,
+        make: fn(String) -> Slave,
+    ) -> PyResult<PySlave> {
         let addr = tcp_addr(addr)?;
         Ok(PySlave {
             shown: format!("{how}({})", args::quoted(&addr)),
@@ -177,7 +183,9 @@ impl PySlave {
             builder: Slave::rtu(path, baud),
         };
         if let Some(p) = crate::link::opt_parity(parity)? {
-            s = s.with(format!("parity={}", args::quoted(&p.to_string())), |b| b.parity(p));
+            s = s.with(format!("parity={}", args::quoted(&p.to_string())), |b| {
+                b.parity(p)
+            });
         }
         if let Some(n) = args::opt(stop_bits, crate::link::stop_bits)? {
             s = s.with(format!("stop_bits={n}"), |b| b.stop_bits(n));
@@ -217,7 +225,9 @@ impl PySlave {
                  after that long without a request",
             ));
         }
-        Ok(self.with(format!("idle_timeout={}", t.as_secs_f64()), |s| s.idle_timeout(t)))
+        Ok(self.with(format!("idle_timeout={}", t.as_secs_f64()), |s| {
+            s.idle_timeout(t)
+        }))
     }
 
     /// After answering, keep polling a connection for its next request this many
@@ -239,7 +249,11 @@ impl PySlave {
     /// Serial lines: the parity (`"even"`, `"odd"`, `"none"`).
     fn parity(&self, name: &Bound<'_, PyAny>) -> PyResult<PySlave> {
         let p = parity(name)?;
-        Ok(self.with(format!("parity={}", args::quoted(&p.to_string())), |s| s.parity(p)))
+        Ok(
+            self.with(format!("parity={}", args::quoted(&p.to_string())), |s| {
+                s.parity(p)
+            }),
+        )
     }
 
     /// Serial lines: the stop bits (1 or 2).
@@ -271,7 +285,11 @@ pub(crate) struct SlaveHandlePy {
 impl SlaveHandlePy {
     fn with<T>(&self, f: impl FnOnce(&SlaveHandle) -> T) -> PyResult<T> {
         crate::fork::check("slave", self.serving.pid)?;
-        let guard = self.serving.handle.lock().unwrap_or_else(|e| e.into_inner());
+        let guard = self
+            .serving
+            .handle
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
         guard
             .as_ref()
             .map(f)

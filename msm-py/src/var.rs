@@ -9,9 +9,9 @@ use msm::{AnyVar, Area, Byte, Memory, Order, Value, Var};
 use pyo3::prelude::*;
 
 use crate::errors::{IntoPy, bad_declaration, bad_value};
+use crate::fork;
 use crate::master::status_of;
 use crate::runtime::{seconds, wait};
-use crate::fork;
 use crate::value;
 
 /// The future of a variable's next change.
@@ -300,7 +300,11 @@ impl PyVar {
     /// Raises `msm.Timeout` after `timeout` seconds (`None`: no limit). Ctrl-C
     /// interrupts it.
     #[pyo3(signature = (timeout = None))]
-    fn wait_changed(&self, py: Python<'_>, timeout: Option<&Bound<'_, PyAny>>) -> PyResult<Py<PyAny>> {
+    fn wait_changed(
+        &self,
+        py: Python<'_>,
+        timeout: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Py<PyAny>> {
         self.usable()?;
         let timeout = seconds("timeout", timeout)?;
         let next = self.var.changed();
