@@ -180,7 +180,7 @@ fn _aio_serve<'py>(
     slave: PyRef<'py, PySlave>,
     memory: &Bound<'py, PyAny>,
 ) -> PyResult<Bound<'py, PyAny>> {
-    let mem = crate::master::memory_of(memory)?;
+    let mem = crate::memory::memory_of(memory)?;
     let slave = slave.clone_builder();
     bridge(py, async move {
         // Binding and starting threads block for a moment: not on a runtime worker.

@@ -5,8 +5,10 @@
 
 use msm::map::MapErrorKind;
 use msm::master::{BlockError, Fault};
-use msm::{Area, Error};
+use msm::Error;
 use pyo3::PyErr;
+
+use crate::names::{area_key, area_keyword};
 
 pyo3::import_exception!(msm._errors, MsmError);
 pyo3::import_exception!(msm._errors, BadValue);
@@ -70,21 +72,11 @@ pub(crate) fn block_error(text: String, b: &BlockError) -> PyErr {
                 code,
                 b.unit,
                 b.operation.to_string(),
-                crate::var::area_key(b.area),
+                area_key(b.area),
                 b.address,
                 b.count,
             ))
         }
-    }
-}
-
-/// The Python keyword of `msm.Memory` that sizes `area`.
-pub(crate) fn area_keyword(area: Area) -> &'static str {
-    match area {
-        Area::Coil => "coils",
-        Area::Discrete => "discrete_inputs",
-        Area::Input => "input_registers",
-        Area::Holding => "holding_registers",
     }
 }
 

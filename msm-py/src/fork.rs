@@ -5,6 +5,7 @@
 //! process forked); the child starts workers of its own.
 
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
+use std::sync::{Arc, Mutex, Weak};
 
 use msm::Memory;
 use pyo3::prelude::*;
@@ -56,6 +57,29 @@ pub(crate) fn check(what: &str, started_in: u32) -> PyResult<()> {
     )))
 }
 
+/// A master or slave started from Python, as this module sees it.
+pub(crate) trait Worker: Send + Sync {
+    /// `"master"` or `"slave"`.
+    fn kind(&self) -> &'static str;
+    /// The process that started it.
+    fn started_in(&self) -> u32;
+    /// The memory it syncs or serves.
+    fn memory(&self) -> &Memory;
+    /// True until it is stopped.
+    fn running(&self) -> bool;
+}
+
+/// The workers started in this process (and, in a forked child, in the parent).
+static WORKERS: Mutex<Vec<Weak<dyn Worker>>> = Mutex::new(Vec::new());
+
+/// Notes a worker just started. Only threads holding the GIL take this lock (`_py`),
+/// so no thread that vanishes at a fork can hold it then.
+pub(crate) fn note(_py: Python<'_>, worker: &Arc<dyn Worker>) {
+    let mut all = WORKERS.lock().unwrap_or_else(|e| e.into_inner());
+    all.retain(|w| w.strong_count() > 0);
+    all.push(Arc::downgrade(worker));
+}
+
 /// Refuses, in a forked child, a memory that a worker of the parent was serving or
 /// syncing when the process forked: its values here are a copy frozen at the fork,
 /// and its lock may have been held by a thread that is not here.
@@ -63,7 +87,13 @@ pub(crate) fn check_memory(mem: &Memory) -> PyResult<()> {
     if !FORKED.load(Ordering::Relaxed) {
         return Ok(());
     }
-    let owner = crate::master::started_on(mem).or_else(|| crate::slave::started_on(mem));
+    let owner = WORKERS
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .iter()
+        .filter_map(Weak::upgrade)
+        .find(|w| w.memory().ptr_eq(mem) && w.running())
+        .map(|w| (w.kind(), w.started_in()));
     match owner {
         Some((what, started_in)) if started_in != pid() => Err(MsmError::new_err(format!(
             "this memory is {} by a {what} started in process {started_in}, and this is \

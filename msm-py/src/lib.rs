@@ -13,6 +13,8 @@ mod map;
 mod master;
 mod master_handle;
 mod memory;
+mod names;
+mod running;
 mod runtime;
 mod slave;
 mod status;

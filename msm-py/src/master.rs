@@ -1,114 +1,17 @@
 //! `msm.Master`: keeps a memory in sync with a remote slave.
 
-use std::sync::{Arc, Mutex, Weak};
 use std::time::Duration;
 
 use msm::master::MAX_PIPELINE_DEPTH;
-use msm::{AsyncMasterHandle, Memory, Status};
 use pyo3::prelude::*;
-use tokio::sync::watch;
 
 use crate::args;
 use crate::errors::IntoPy;
 use crate::link::{parity, tcp_addr};
 use crate::master_handle::MasterHandle;
-use crate::memory::PyMemory;
+use crate::memory::memory_of;
+use crate::running::Running;
 use crate::runtime::{runtime, seconds};
-
-/// A running master, shared by its Python handle and the waits in progress.
-pub(crate) struct Running {
-    pub(crate) handle: Mutex<Option<Arc<AsyncMasterHandle>>>,
-    /// Set when `stop()` begins, so that waits in progress end at once. (An `Option`
-    /// only to be forgotten in a forked child.)
-    stopping: Option<watch::Sender<bool>>,
-    pub(crate) memory: Memory,
-    pub(crate) peer: String,
-    /// The process that started it (see `fork`).
-    pub(crate) pid: u32,
-}
-
-impl Drop for Running {
-    fn drop(&mut self) {
-        if crate::fork::foreign(self.pid) {
-            // Its runtime is not in this process: dropping the handle would wake it.
-            let handle = self
-                .handle
-                .get_mut()
-                .unwrap_or_else(|e| e.into_inner())
-                .take();
-            std::mem::forget(handle);
-            std::mem::forget(self.stopping.take());
-        }
-    }
-}
-
-/// The masters of this process, for the quality of their memories' variables.
-static RUNNING: Mutex<Vec<Weak<Running>>> = Mutex::new(Vec::new());
-
-/// The status of the master syncing `mem`, if one runs.
-pub(crate) fn status_of(mem: &Memory) -> Option<Status> {
-    let running = RUNNING.lock().unwrap_or_else(|e| e.into_inner());
-    running
-        .iter()
-        .filter_map(Weak::upgrade)
-        .find(|r| r.memory.ptr_eq(mem))
-        .and_then(|r| r.current().map(|h| h.status()))
-}
-
-impl Running {
-    /// A receiver that sees `true` once `stop()` begins.
-    pub(crate) fn stopping(&self) -> watch::Receiver<bool> {
-        match &self.stopping {
-            Some(s) => s.subscribe(),
-            None => watch::channel(true).1,
-        }
-    }
-
-    /// Tells the waits in progress that `stop()` begins.
-    pub(crate) fn mark_stopping(&self) {
-        if let Some(s) = &self.stopping {
-            s.send_replace(true);
-        }
-    }
-}
-
-/// The process that started the master running on `mem`, if one runs (or ran when the
-/// process forked).
-pub(crate) fn started_on(mem: &Memory) -> Option<(&'static str, u32)> {
-    let running = RUNNING.lock().unwrap_or_else(|e| e.into_inner());
-    running
-        .iter()
-        .filter_map(Weak::upgrade)
-        .find(|r| r.memory.ptr_eq(mem) && r.current().is_some())
-        .map(|r| ("master", r.pid))
-}
-
-impl Running {
-    pub(crate) fn current(&self) -> Option<Arc<AsyncMasterHandle>> {
-        self.handle
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .clone()
-    }
-}
-
-/// A memory given from Python: an `msm.Memory`, or a built map (its memory).
-pub(crate) fn memory_of(obj: &Bound<'_, PyAny>) -> PyResult<Memory> {
-    let mem = if let Ok(m) = obj.cast::<PyMemory>() {
-        m.get().mem.clone()
-    } else if let Ok(m) = obj.getattr("memory")
-        && let Ok(m) = m.cast::<PyMemory>()
-    {
-        m.get().mem.clone()
-    } else {
-        return Err(crate::errors::BadArgument::new_err(format!(
-            "memory must be an msm.Memory or a built map (msm.Map.load(path).build()), got {}",
-            args::described(obj)
-        )));
-    };
-    crate::fork::check_memory(&mem)?;
-    Ok(mem)
-}
 
 /// Sets up a master: `Master.tcp(addr)`, `Master.rtu(path, baud)` or
 /// `Master.rtu_over_tcp(addr)`, then settings (as methods or keywords), then
@@ -359,17 +262,7 @@ impl PyMaster {
         let handle = py
             .detach(|| rt.block_on(builder.start_async(mem.clone())))
             .py()?;
-        let peer = self.peer.clone();
-        let running = Arc::new(Running {
-            handle: Mutex::new(Some(Arc::new(handle))),
-            stopping: Some(watch::channel(false).0),
-            memory: mem,
-            peer,
-            pid: crate::fork::pid(),
-        });
-        let mut all = RUNNING.lock().unwrap_or_else(|e| e.into_inner());
-        all.retain(|w| w.strong_count() > 0);
-        all.push(Arc::downgrade(&running));
+        let running = Running::started(py, handle, mem, self.peer.clone());
         Ok(MasterHandle::new(running))
     }
 

@@ -9,7 +9,7 @@ use msm::AsyncMasterHandle;
 use pyo3::prelude::*;
 
 use crate::errors::to_py;
-use crate::master::Running;
+use crate::running::Running;
 use crate::memory::PyMemory;
 use crate::runtime::{runtime, seconds, wait};
 use crate::status::PyStatus;

@@ -6,10 +6,29 @@ use pyo3::prelude::*;
 
 use crate::args;
 use crate::errors::{BadArgument, IntoPy, bad_declaration};
-use crate::var::{Decl, PyVar, area_key, declare, order_from, order_opt, type_from};
+use crate::names::area_key;
+use crate::var::{Decl, PyVar, declare, order_from, order_opt, type_from};
 
 /// Optional arguments as Python passes them.
 type Arg<'a, 'py> = Option<&'a Bound<'py, PyAny>>;
+
+/// A memory given from Python: an `msm.Memory`, or a built map (its memory).
+pub(crate) fn memory_of(obj: &Bound<'_, PyAny>) -> PyResult<Memory> {
+    let mem = if let Ok(m) = obj.cast::<PyMemory>() {
+        m.get().mem.clone()
+    } else if let Ok(m) = obj.getattr("memory")
+        && let Ok(m) = m.cast::<PyMemory>()
+    {
+        m.get().mem.clone()
+    } else {
+        return Err(crate::errors::BadArgument::new_err(format!(
+            "memory must be an msm.Memory or a built map (msm.Map.load(path).build()), got {}",
+            args::described(obj)
+        )));
+    };
+    crate::fork::check_memory(&mem)?;
+    Ok(mem)
+}
 
 /// A block of Modbus memory: coils, discrete inputs, input registers and holding
 /// registers. `Memory(8)` is 8 holding registers; keywords size the other areas. An

@@ -3,12 +3,12 @@
 use msm::slave::MAX_BUSY_POLL;
 use msm::{Memory, Slave, SlaveHandle};
 use pyo3::prelude::*;
-use std::sync::{Arc, Mutex, Weak};
+use std::sync::{Arc, Mutex};
 
 use crate::args;
 use crate::errors::IntoPy;
 use crate::link::{parity, tcp_addr};
-use crate::master::memory_of;
+use crate::memory::memory_of;
 
 /// A slave serving a memory, shared by its Python handle and the registry below.
 pub(crate) struct Serving {
@@ -32,20 +32,25 @@ impl Drop for Serving {
     }
 }
 
-/// The slaves of this process (and of the parent, in a forked child).
-static SERVING: Mutex<Vec<Weak<Serving>>> = Mutex::new(Vec::new());
+impl crate::fork::Worker for Serving {
+    fn kind(&self) -> &'static str {
+        "slave"
+    }
 
-/// The process that started the slave serving `mem`, if one serves it (or did when the
-/// process forked).
-pub(crate) fn started_on(mem: &Memory) -> Option<(&'static str, u32)> {
-    let serving = SERVING.lock().unwrap_or_else(|e| e.into_inner());
-    serving
-        .iter()
-        .filter_map(Weak::upgrade)
-        .find(|s| {
-            s.memory.ptr_eq(mem) && s.handle.lock().unwrap_or_else(|e| e.into_inner()).is_some()
-        })
-        .map(|s| ("slave", s.pid))
+    fn started_in(&self) -> u32 {
+        self.pid
+    }
+
+    fn memory(&self) -> &Memory {
+        &self.memory
+    }
+
+    fn running(&self) -> bool {
+        self.handle
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .is_some()
+    }
 }
 
 /// A unit list: ints in 0..=255.
@@ -129,15 +134,13 @@ impl PySlave {
 
 /// The Python handle of a slave started on `mem`, noted for `fork` (with the GIL: no
 /// thread that vanishes at a fork may hold the registry's lock then).
-pub(crate) fn adopt(_py: Python<'_>, handle: SlaveHandle, memory: Memory) -> SlaveHandlePy {
+pub(crate) fn adopt(py: Python<'_>, handle: SlaveHandle, memory: Memory) -> SlaveHandlePy {
     let serving = Arc::new(Serving {
         handle: Mutex::new(Some(handle)),
         memory,
         pid: crate::fork::pid(),
     });
-    let mut all = SERVING.lock().unwrap_or_else(|e| e.into_inner());
-    all.retain(|w| w.strong_count() > 0);
-    all.push(Arc::downgrade(&serving));
+    crate::fork::note(py, &(serving.clone() as Arc<dyn crate::fork::Worker>));
     SlaveHandlePy { serving }
 }
 

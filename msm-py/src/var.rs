@@ -10,7 +10,8 @@ use pyo3::prelude::*;
 
 use crate::errors::{IntoPy, bad_declaration, bad_value};
 use crate::fork;
-use crate::master::status_of;
+use crate::names::area_key;
+use crate::running::status_of;
 use crate::runtime::{seconds, wait};
 use crate::value;
 
@@ -156,16 +157,6 @@ pub(crate) fn quality_of(var: &dyn DynVar) -> (&'static str, Option<String>) {
         other => Some(other.to_string()),
     };
     (quality.name(), why)
-}
-
-/// The map-file name of an area (`coil`, `discrete`, `input`, `holding`).
-pub(crate) fn area_key(area: Area) -> &'static str {
-    match area {
-        Area::Coil => "coil",
-        Area::Discrete => "discrete",
-        Area::Input => "input",
-        Area::Holding => "holding",
-    }
 }
 
 /// A word order from its name (`ABCD`, `CDAB`, `BADC`, `DCBA`).
