@@ -3,9 +3,9 @@
 //! Rust one, put in Python terms where it names Rust (`msm.Memory(holding_registers=9)`
 //! for `Memory::builder()`).
 
+use msm::Error;
 use msm::map::MapErrorKind;
 use msm::master::{BlockError, Fault};
-use msm::Error;
 use pyo3::PyErr;
 
 use crate::names::{area_key, area_keyword};
@@ -82,48 +82,37 @@ pub(crate) fn block_error(text: String, b: &BlockError) -> PyErr {
 
 /// The message of `e`, with what names Rust put as Python names it.
 fn python_terms(e: &Error) -> String {
-    match e {
-        Error::OutOfRange {
-            what,
-            area,
-            address,
-            count,
-            start,
-            size,
-        } => {
-            let holds = if *size == 0 {
-                "holds no addresses".to_string()
-            } else {
-                format!("holds addresses {start}..={}", u32::from(*start) + size - 1)
-            };
-            // The smallest area holding both the old one and the variable.
-            let first = (*address).min(u32::from(*start));
-            let end = (address + count).max(u32::from(*start) + size);
-            let needed = if first == 0 {
-                format!("{end}")
-            } else {
-                format!("({first}, {})", end - first)
-            };
-            format!(
-                "{what} at {area} address {address} needs {count} item(s), but the {area} area \
-                 {holds}: declare a larger area (msm.Memory({}={needed}) or more) or use an \
-                 address inside it",
-                area_keyword(*area)
-            )
-        }
-        other => other
-            .to_string()
-            .replace("Byte::Low or Byte::High", "\"low\" or \"high\"")
-            .replace(
-                "(Master::rtu, Slave::rtu)",
-                "(msm.Master.rtu, msm.Slave.rtu)",
-            )
-            .replace(
-                "give it a positive duration (Duration::MAX for none)",
-                "give it a positive number of seconds",
-            )
-            .replace("Memory::builder()", "msm.Memory(...)"),
+    let text = e.to_string();
+    if let Error::OutOfRange {
+        area,
+        address,
+        count,
+        start,
+        size,
+        ..
+    } = e
+    {
+        // The smallest area holding both the old one and the variable.
+        let first = (*address).min(u32::from(*start));
+        let end = (address + count).max(u32::from(*start) + size);
+        let needed = if first == 0 {
+            format!("{end}")
+        } else {
+            format!("({first}, {})", end - first)
+        };
+        let python = format!("(msm.Memory({}={needed}) or more)", area_keyword(*area));
+        return text.replace("(Memory::builder())", &python);
     }
+    text.replace("Byte::Low or Byte::High", "\"low\" or \"high\"")
+        .replace(
+            "(Master::rtu, Slave::rtu)",
+            "(msm.Master.rtu, msm.Slave.rtu)",
+        )
+        .replace(
+            "give it a positive duration (Duration::MAX for none)",
+            "give it a positive number of seconds",
+        )
+        .replace("Memory::builder()", "msm.Memory(...)")
 }
 
 /// The Python exception for a map error (`text` is the whole message, with its place).

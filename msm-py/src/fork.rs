@@ -57,27 +57,35 @@ pub(crate) fn check(what: &str, started_in: u32) -> PyResult<()> {
     )))
 }
 
-/// A master or slave started from Python, as this module sees it.
-pub(crate) trait Worker: Send + Sync {
-    /// `"master"` or `"slave"`.
-    fn kind(&self) -> &'static str;
-    /// The process that started it.
-    fn started_in(&self) -> u32;
-    /// The memory it syncs or serves.
-    fn memory(&self) -> &Memory;
+/// A master or slave started from Python: is it still running?
+pub(crate) trait Alive: Send + Sync {
     /// True until it is stopped.
     fn running(&self) -> bool;
 }
 
-/// The workers started in this process (and, in a forked child, in the parent).
-static WORKERS: Mutex<Vec<Weak<dyn Worker>>> = Mutex::new(Vec::new());
+/// A worker noted at its start: `"master"` or `"slave"`, its process, its memory.
+struct Started {
+    kind: &'static str,
+    pid: u32,
+    memory: Memory,
+    worker: Weak<dyn Alive>,
+}
 
-/// Notes a worker just started. Only threads holding the GIL take this lock (`_py`),
-/// so no thread that vanishes at a fork can hold it then.
-pub(crate) fn note(_py: Python<'_>, worker: &Arc<dyn Worker>) {
+/// The workers started in this process (and, in a forked child, in the parent).
+static WORKERS: Mutex<Vec<Started>> = Mutex::new(Vec::new());
+
+/// Notes a worker (`"master"` or `"slave"`) just started in this process on `memory`.
+/// Only threads holding the GIL take this lock (`_py`), so no thread that vanishes at
+/// a fork can hold it then.
+pub(crate) fn note(_py: Python<'_>, kind: &'static str, memory: &Memory, worker: &Arc<dyn Alive>) {
     let mut all = WORKERS.lock().unwrap_or_else(|e| e.into_inner());
-    all.retain(|w| w.strong_count() > 0);
-    all.push(Arc::downgrade(worker));
+    all.retain(|w| w.worker.strong_count() > 0);
+    all.push(Started {
+        kind,
+        pid: pid(),
+        memory: memory.clone(),
+        worker: Arc::downgrade(worker),
+    });
 }
 
 /// Refuses, in a forked child, a memory that a worker of the parent was serving or
@@ -91,9 +99,8 @@ pub(crate) fn check_memory(mem: &Memory) -> PyResult<()> {
         .lock()
         .unwrap_or_else(|e| e.into_inner())
         .iter()
-        .filter_map(Weak::upgrade)
-        .find(|w| w.memory().ptr_eq(mem) && w.running())
-        .map(|w| (w.kind(), w.started_in()));
+        .find(|w| w.memory.ptr_eq(mem) && w.worker.upgrade().is_some_and(|w| w.running()))
+        .map(|w| (w.kind, w.pid));
     match owner {
         Some((what, started_in)) if started_in != pid() => Err(MsmError::new_err(format!(
             "this memory is {} by a {what} started in process {started_in}, and this is \

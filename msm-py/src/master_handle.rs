@@ -9,8 +9,8 @@ use msm::AsyncMasterHandle;
 use pyo3::prelude::*;
 
 use crate::errors::to_py;
-use crate::running::Running;
 use crate::memory::PyMemory;
+use crate::running::Running;
 use crate::runtime::{runtime, seconds, wait};
 use crate::status::PyStatus;
 

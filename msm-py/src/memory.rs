@@ -95,8 +95,16 @@ impl PyMemory {
         Ok(PyVar::new(declare(&self.mem, &decl).py()?, ty, None))
     }
 
-    fn number(&self, area: Area, address: u16, ty: &str, order: Option<&str>) -> PyResult<PyVar> {
-        let ty = type_from(ty)?;
+    /// A number: `type` a str naming a number type (default `u16`), `order` a word order.
+    fn number(
+        &self,
+        area: Area,
+        address: &Bound<'_, PyAny>,
+        ty: Arg<'_, '_>,
+        order: Arg<'_, '_>,
+    ) -> PyResult<PyVar> {
+        let address = args::address(address)?;
+        let ty = type_from(&type_arg(ty, "u16")?)?;
         match ty {
             VarType::Bool | VarType::Bit | VarType::String => Err(bad_declaration(format!(
                 "{} is not a number type here: use {}",
@@ -108,15 +116,38 @@ impl PyMemory {
                 }
             ))),
             _ => self.declare(Decl {
-                order: order_opt(order)?,
+                order: order_opt(order_arg(order)?.as_deref())?,
                 ..Decl::new(area, address, ty)
             }),
         }
     }
 
-    fn byte(&self, area: Area, address: u16, byte: &str, ty: &str) -> PyResult<PyVar> {
+    /// A bit (0..=15) of a register.
+    fn bit(
+        &self,
+        area: Area,
+        address: &Bound<'_, PyAny>,
+        bit: &Bound<'_, PyAny>,
+    ) -> PyResult<PyVar> {
+        let address = args::address(address)?;
+        self.declare(Decl {
+            bit: Some(args::small(bit, "bit", 0, 15)?),
+            ..Decl::new(area, address, VarType::Bit)
+        })
+    }
+
+    /// A byte (`"low"` by default) of a register, as a `u8` (default) or an `i8`.
+    fn byte(
+        &self,
+        area: Area,
+        address: &Bound<'_, PyAny>,
+        byte: Arg<'_, '_>,
+        ty: Arg<'_, '_>,
+    ) -> PyResult<PyVar> {
+        let address = args::address(address)?;
+        let byte = args::opt_text(byte, "byte", "\"high\"")?.unwrap_or_else(|| "low".into());
         let which = byte.parse::<Byte>().py()?;
-        let ty = type_from(ty)?;
+        let ty = type_from(&type_arg(ty, "u8")?)?;
         if !matches!(ty, VarType::U8 | VarType::I8) {
             return Err(bad_declaration(format!(
                 "a byte of a register is a u8 or an i8, not {}",
@@ -126,6 +157,22 @@ impl PyMemory {
         self.declare(Decl {
             byte: Some(which),
             ..Decl::new(area, address, ty)
+        })
+    }
+
+    /// ASCII text over `registers` registers.
+    fn string(
+        &self,
+        area: Area,
+        address: &Bound<'_, PyAny>,
+        registers: &Bound<'_, PyAny>,
+        order: Arg<'_, '_>,
+    ) -> PyResult<PyVar> {
+        let address = args::address(address)?;
+        self.declare(Decl {
+            order: order_opt(order_arg(order)?.as_deref())?,
+            len: Some(args::count(registers, "registers", 0, 65536)?),
+            ..Decl::new(area, address, VarType::String)
         })
     }
 }
@@ -181,9 +228,7 @@ impl PyMemory {
         r#type: Arg<'_, '_>,
         order: Arg<'_, '_>,
     ) -> PyResult<PyVar> {
-        let address = args::address(address)?;
-        let ty = type_arg(r#type, "u16")?;
-        self.number(Area::Holding, address, &ty, order_arg(order)?.as_deref())
+        self.number(Area::Holding, address, r#type, order)
     }
 
     /// A number on input registers at `address` (types as for `holding`).
@@ -195,9 +240,7 @@ impl PyMemory {
         r#type: Arg<'_, '_>,
         order: Arg<'_, '_>,
     ) -> PyResult<PyVar> {
-        let address = args::address(address)?;
-        let ty = type_arg(r#type, "u16")?;
-        self.number(Area::Input, address, &ty, order_arg(order)?.as_deref())
+        self.number(Area::Input, address, r#type, order)
     }
 
     /// The coil at `address` (a bool).
@@ -220,20 +263,12 @@ impl PyMemory {
 
     /// Bit `bit` (0..=15, 0 the least significant) of the holding register at `address`.
     fn holding_bit(&self, address: &Bound<'_, PyAny>, bit: &Bound<'_, PyAny>) -> PyResult<PyVar> {
-        let address = args::address(address)?;
-        self.declare(Decl {
-            bit: Some(args::small(bit, "bit", 0, 15)?),
-            ..Decl::new(Area::Holding, address, VarType::Bit)
-        })
+        self.bit(Area::Holding, address, bit)
     }
 
     /// Bit `bit` of the input register at `address`.
     fn input_bit(&self, address: &Bound<'_, PyAny>, bit: &Bound<'_, PyAny>) -> PyResult<PyVar> {
-        let address = args::address(address)?;
-        self.declare(Decl {
-            bit: Some(args::small(bit, "bit", 0, 15)?),
-            ..Decl::new(Area::Input, address, VarType::Bit)
-        })
+        self.bit(Area::Input, address, bit)
     }
 
     /// The `"low"` (bits 0..=7) or `"high"` byte of the holding register at `address`,
@@ -246,9 +281,7 @@ impl PyMemory {
         byte: Arg<'_, '_>,
         r#type: Arg<'_, '_>,
     ) -> PyResult<PyVar> {
-        let address = args::address(address)?;
-        let byte = args::opt_text(byte, "byte", "\"high\"")?.unwrap_or_else(|| "low".into());
-        self.byte(Area::Holding, address, &byte, &type_arg(r#type, "u8")?)
+        self.byte(Area::Holding, address, byte, r#type)
     }
 
     /// A byte of the input register at `address`, as for `holding_byte`.
@@ -260,9 +293,7 @@ impl PyMemory {
         byte: Arg<'_, '_>,
         r#type: Arg<'_, '_>,
     ) -> PyResult<PyVar> {
-        let address = args::address(address)?;
-        let byte = args::opt_text(byte, "byte", "\"high\"")?.unwrap_or_else(|| "low".into());
-        self.byte(Area::Input, address, &byte, &type_arg(r#type, "u8")?)
+        self.byte(Area::Input, address, byte, r#type)
     }
 
     /// ASCII text over `registers` holding registers from `address` (two characters a
@@ -274,12 +305,7 @@ impl PyMemory {
         registers: &Bound<'_, PyAny>,
         order: Arg<'_, '_>,
     ) -> PyResult<PyVar> {
-        let address = args::address(address)?;
-        self.declare(Decl {
-            order: order_opt(order_arg(order)?.as_deref())?,
-            len: Some(args::count(registers, "registers", 0, 65536)?),
-            ..Decl::new(Area::Holding, address, VarType::String)
-        })
+        self.string(Area::Holding, address, registers, order)
     }
 
     /// ASCII text over input registers, as for `holding_string`.
@@ -290,12 +316,7 @@ impl PyMemory {
         registers: &Bound<'_, PyAny>,
         order: Arg<'_, '_>,
     ) -> PyResult<PyVar> {
-        let address = args::address(address)?;
-        self.declare(Decl {
-            order: order_opt(order_arg(order)?.as_deref())?,
-            len: Some(args::count(registers, "registers", 0, 65536)?),
-            ..Decl::new(Area::Input, address, VarType::String)
-        })
+        self.string(Area::Input, address, registers, order)
     }
 
     /// A variable of any map-file type in any area, as a map file declares it:

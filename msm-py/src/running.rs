@@ -54,7 +54,8 @@ impl Running {
         all.retain(|w| w.strong_count() > 0);
         all.push(Arc::downgrade(&running));
         drop(all);
-        fork::note(py, &(running.clone() as Arc<dyn fork::Worker>));
+        let alive: Arc<dyn fork::Alive> = running.clone();
+        fork::note(py, "master", &running.memory, &alive);
         running
     }
 
@@ -82,19 +83,7 @@ impl Running {
     }
 }
 
-impl fork::Worker for Running {
-    fn kind(&self) -> &'static str {
-        "master"
-    }
-
-    fn started_in(&self) -> u32 {
-        self.pid
-    }
-
-    fn memory(&self) -> &Memory {
-        &self.memory
-    }
-
+impl fork::Alive for Running {
     fn running(&self) -> bool {
         self.current().is_some()
     }

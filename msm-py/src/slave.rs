@@ -10,10 +10,9 @@ use crate::errors::IntoPy;
 use crate::link::{parity, tcp_addr};
 use crate::memory::memory_of;
 
-/// A slave serving a memory, shared by its Python handle and the registry below.
+/// A slave serving a memory, shared by its Python handle and `fork`'s registry.
 pub(crate) struct Serving {
     handle: Mutex<Option<SlaveHandle>>,
-    memory: Memory,
     /// The process that started it (see `fork`).
     pid: u32,
 }
@@ -32,19 +31,7 @@ impl Drop for Serving {
     }
 }
 
-impl crate::fork::Worker for Serving {
-    fn kind(&self) -> &'static str {
-        "slave"
-    }
-
-    fn started_in(&self) -> u32 {
-        self.pid
-    }
-
-    fn memory(&self) -> &Memory {
-        &self.memory
-    }
-
+impl crate::fork::Alive for Serving {
     fn running(&self) -> bool {
         self.handle
             .lock()
@@ -137,10 +124,10 @@ impl PySlave {
 pub(crate) fn adopt(py: Python<'_>, handle: SlaveHandle, memory: Memory) -> SlaveHandlePy {
     let serving = Arc::new(Serving {
         handle: Mutex::new(Some(handle)),
-        memory,
         pid: crate::fork::pid(),
     });
-    crate::fork::note(py, &(serving.clone() as Arc<dyn crate::fork::Worker>));
+    let alive: Arc<dyn crate::fork::Alive> = serving.clone();
+    crate::fork::note(py, "slave", &memory, &alive);
     SlaveHandlePy { serving }
 }
 

@@ -17,15 +17,21 @@ pub(crate) fn from_py(obj: &Bound<'_, PyAny>, ty: VarType) -> PyResult<DynValue>
         _ => !matches!(value, DynValue::Bool(_) | DynValue::String(_)),
     };
     if fits {
-        return Ok(value);
+        Ok(value)
+    } else {
+        Err(wrong_kind(obj, ty))
     }
-    Err(bad_value(format!(
+}
+
+/// `a u16 variable takes an int, not str '7'`.
+fn wrong_kind(obj: &Bound<'_, PyAny>, ty: VarType) -> PyErr {
+    bad_value(format!(
         "{} {} variable takes {}, not {}",
         a_an(ty.name()),
         ty.name(),
         takes(ty),
         crate::args::described(obj)
-    )))
+    ))
 }
 
 /// A Python `bool`, `int`, `float` or `str` as a dynamic value, of any type.
@@ -52,13 +58,7 @@ fn any_from_py(obj: &Bound<'_, PyAny>, ty: VarType) -> PyResult<DynValue> {
     if obj.is_instance_of::<PyString>() {
         return Ok(DynValue::String(obj.extract()?));
     }
-    Err(bad_value(format!(
-        "{} {} variable takes {}, not {}",
-        a_an(ty.name()),
-        ty.name(),
-        takes(ty),
-        crate::args::described(obj)
-    )))
+    Err(wrong_kind(obj, ty))
 }
 
 /// The Python object for a value.
