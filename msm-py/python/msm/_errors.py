@@ -76,7 +76,7 @@ class ModbusError(MsmError):
         self.address = address
         self.count = count
 
-    def __reduce__(self):  # pickled with its attributes (multiprocessing)
+    def __reduce__(self) -> "tuple[type, tuple[object, ...]]":  # pickled with its attributes
         return (
             type(self),
             (self.args[0] if self.args else "", self.code, self.unit, self.operation,

@@ -18,7 +18,7 @@ loop's `call_soon_threadsafe`. Cancelling a task that awaits one of them (or
 `asyncio.wait_for` running out) ends the wait at once: nothing is left waiting.
 """
 
-from typing import Any, AsyncIterator, Optional, Sequence
+from typing import Any, AsyncIterator, Awaitable, Callable, Generator, Generic, Optional, Sequence, TypeVar
 
 from . import _msm
 from ._msm import MasterHandle as _BlockingMasterHandle
@@ -28,23 +28,27 @@ from ._msm import Status, Var
 __all__ = ["Master", "MasterHandle", "Slave", "SlaveHandle", "wait_changed", "changes"]
 
 
-class _Starting:
+Handle = TypeVar("Handle", "SlaveHandle", "MasterHandle")
+
+
+class _Starting(Generic[Handle]):
     """What `Slave.serve(...)` and `Master.start(...)` return: await it for the handle,
     or use it directly in `async with` (it stops the worker on exit)."""
 
-    def __init__(self, start: Any) -> None:
-        self._start = start
-        self._handle: Any = None
+    def __init__(self, start: Callable[[], Awaitable[Handle]]) -> None:
+        self._start: Callable[[], Awaitable[Handle]] = start
+        self._handle: Optional[Handle] = None
 
-    def __await__(self):
+    def __await__(self) -> Generator[Any, None, Handle]:
         return self._start().__await__()
 
-    async def __aenter__(self):
+    async def __aenter__(self) -> Handle:
         self._handle = await self._start()
         return self._handle
 
     async def __aexit__(self, *exc: object) -> None:
-        await self._handle.stop()
+        if self._handle is not None:
+            await self._handle.stop()
 
 
 class SlaveHandle:
@@ -149,7 +153,7 @@ class Slave:
         """Serial lines: the stop bits (1 or 2)."""
         return Slave(self._builder.stop_bits(n))
 
-    def serve(self, memory: Any) -> _Starting:
+    def serve(self, memory: Any) -> "_Starting[SlaveHandle]":
         """Binds and serves `memory` (an `msm.Memory` or a built map). Await it for the
         handle (`msm.ConnectionFailed` if the address cannot be bound), or use it in
         `async with` directly."""
@@ -281,7 +285,7 @@ class Master:
         """Also sync unit `id` behind the same link, into its own memory."""
         return Master(self._builder.with_unit(id, memory))
 
-    def start(self, memory: Any) -> _Starting:
+    def start(self, memory: Any) -> "_Starting[MasterHandle]":
         """Starts the worker on `memory` (it connects in the background). Await it for
         the handle, or use it in `async with` directly."""
 

@@ -3,6 +3,8 @@ exception answer the master kept retrying, the received answer for a malformed e
 another unit's answer, msm.Timeout only when nothing answered. Var.pending, Var.refused,
 and the status's last_error, writes_refused, writes_retried."""
 
+import pickle
+
 import pytest
 
 import msm
@@ -48,6 +50,8 @@ def test_a_flush_held_up_by_a_busy_slave_raises_modbus_error_06():
             assert (e.unit, e.operation, e.area, e.address, e.count) == (1, "write", "holding", 0, 1)
             assert "flush did not complete within 1.5s" in str(e)
             assert "server device busy (06)" in str(e)
+            copy = pickle.loads(pickle.dumps(e))  # multiprocessing carries it whole
+            assert (copy.code, copy.address, str(copy)) == (6, 0, str(e))
             assert var.pending, "a busy answer confirms nothing"
             assert var.refused is None, "06 is retried, not a refusal"
             s = master.status()
