@@ -191,14 +191,13 @@ impl MasterHandle {
     }
 
     fn __repr__(&self) -> String {
-        format!(
-            "<msm.MasterHandle {} {}>",
-            self.running.peer,
-            if self.is_running() {
-                "running"
-            } else {
-                "stopped"
-            }
-        )
+        let state = if crate::fork::foreign(self.running.pid) {
+            format!("of process {}, not running in this one", self.running.pid)
+        } else if self.is_running() {
+            "running".to_string()
+        } else {
+            "stopped".to_string()
+        };
+        format!("<msm.MasterHandle {} {state}>", self.running.peer)
     }
 }

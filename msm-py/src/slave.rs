@@ -341,6 +341,12 @@ impl SlaveHandlePy {
     }
 
     fn __repr__(&self) -> String {
+        if crate::fork::foreign(self.serving.pid) {
+            return format!(
+                "<msm.SlaveHandle of process {}, not running in this one>",
+                self.serving.pid
+            );
+        }
         match self.with(SlaveHandle::local_addr) {
             Ok(a) => format!("<msm.SlaveHandle {a} running>"),
             Err(_) => "<msm.SlaveHandle stopped>".to_string(),

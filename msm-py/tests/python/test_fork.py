@@ -34,7 +34,8 @@ def in_child(plc, hmi, slave, master, results):
             seen[name] = "no error"
         except msm.MsmError as e:
             seen[name] = (type(e).__name__, str(e), time.monotonic() - began)
-    assert not master.running
+    assert not master.running and not slave.running
+    assert "not running in this one" in repr(master) and "not running in this one" in repr(slave)
     # The child's own workers: a slave, a master, a value across, a wait.
     mine = msm.Memory(4)
     with msm.Slave.tcp("127.0.0.1:0").serve(mine) as own_slave:
