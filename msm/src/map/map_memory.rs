@@ -37,14 +37,23 @@ pub struct MapMemory {
 
 /// [`Map::build`]: the memory, each variable declared, each starting value written.
 pub(super) fn build(map: &Map) -> Result<MapMemory, MapError> {
-    let memory = map.memory()?;
+    declare(map, map.memory()?, true)
+}
+
+/// [`Map::declare_on`]: each variable declared on `memory`, whose data is kept.
+pub(super) fn declare_on(map: &Map, memory: &Memory) -> Result<MapMemory, MapError> {
+    declare(map, memory.clone(), false)
+}
+
+/// Declares every variable of `map` on `memory`, writing the starting values if `init`.
+fn declare(map: &Map, memory: Memory, init: bool) -> Result<MapMemory, MapError> {
     let file: Arc<str> = Arc::from(map.file.as_str());
     let mut vars = Vec::with_capacity(map.vars.len());
     for (def, places) in map.vars.iter().zip(&map.places) {
         let error = |at, kind| MapError::new(&map.file, at, Some(&def.name), kind);
         let var = AnyVar::declare(&memory, def, file.clone())
             .map_err(|e| error(places.address, MapErrorKind::Memory(e)))?;
-        if let Some(value) = &def.value {
+        if let Some(value) = def.value.as_ref().filter(|_| init) {
             var.init(value).map_err(|kind| error(places.value, kind))?;
         }
         vars.push(var);

@@ -323,6 +323,30 @@ impl Map {
         map_memory::build(self)
     }
 
+    /// Declares every variable on an existing memory (one a slave serves or a master
+    /// keeps), keeping its data: starting values are not written. For a program that
+    /// names the items of a memory made elsewhere (a live view of it, say). A variable
+    /// outside the memory's areas is an error naming it.
+    ///
+    /// ```
+    /// let mem = msm::Memory::new(4);
+    /// mem.holding::<u16>(1)?.set(7)?;
+    /// let map = msm::Map::from_toml_str(
+    ///     "[memory]\nholding_registers = 4\n[vars]\nLEVEL = { area = \"holding\", address = 1, type = \"u16\", value = 3 }\n",
+    /// )?;
+    /// let named = map.declare_on(&mem)?;
+    /// assert_eq!(named.find("LEVEL")?.get().to_string(), "7"); // the memory's value, kept
+    /// assert!(named.memory().ptr_eq(&mem));
+    /// let small = msm::Map::from_toml_str(
+    ///     "[memory]\nholding_registers = 8\n[vars]\nFAR = { area = \"holding\", address = 6, type = \"u16\" }\n",
+    /// )?;
+    /// assert!(small.declare_on(&mem).unwrap_err().to_string().contains("variable FAR"));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn declare_on(&self, memory: &Memory) -> Result<MapMemory, MapError> {
+        map_memory::declare_on(self, memory)
+    }
+
     fn memory(&self) -> Result<Memory, MapError> {
         let builder = self
             .areas()

@@ -90,6 +90,39 @@ impl Quality {
         }
     }
 
+    /// Why the value is not good, in a person's words (`None` when it is good): the
+    /// read's error for [`Quality::Bad`]; for [`Quality::NotRead`] and [`Quality::Stale`],
+    /// the link's error when the caller knows it (a master's
+    /// [`Status::last_error`](crate::Status::last_error)). The CLI, the web view and the
+    /// gateway word qualities this way.
+    ///
+    /// ```
+    /// use msm::Quality;
+    /// assert_eq!(Quality::Good { last_read: None }.reason(None), None);
+    /// assert_eq!(Quality::NotRead.reason(None).as_deref(), Some("not read yet"));
+    /// assert_eq!(
+    ///     Quality::NotRead.reason(Some("connection refused")).as_deref(),
+    ///     Some("connection refused")
+    /// );
+    /// let now = std::time::Instant::now();
+    /// let stale = Quality::Stale { since: now, last_good: now };
+    /// assert_eq!(
+    ///     stale.reason(Some("timed out")).as_deref(),
+    ///     Some("connection lost (timed out): the last value read")
+    /// );
+    /// ```
+    pub fn reason(&self, link_error: Option<&str>) -> Option<String> {
+        match self {
+            Quality::Good { .. } => None,
+            Quality::NotRead => Some(link_error.unwrap_or("not read yet").to_string()),
+            Quality::Stale { .. } => Some(match link_error {
+                Some(e) => format!("connection lost ({e}): the last value read"),
+                None => "connection lost: the last value read".to_string(),
+            }),
+            Quality::Bad(e) => Some(e.describe()),
+        }
+    }
+
     /// Rank for combining the qualities of several items: the worst wins.
     pub(crate) fn rank(&self) -> u8 {
         match self {
