@@ -5,7 +5,7 @@ use std::collections::VecDeque;
 use std::io::{BufWriter, IsTerminal, Stdout, Write};
 use std::time::SystemTime;
 
-use msm::{AnyVar, DynValue, Origin, Quality, Stamped};
+use msm::{AnyVar, DynValue, Origin, Stamped};
 
 /// `1 cycle`, `2 cycles`: a count with its noun in the right number.
 pub(crate) fn count(n: impl Into<u64>, noun: &str) -> String {
@@ -100,24 +100,15 @@ pub(crate) fn json_state(
 }
 
 /// A variable's quality by name (`good`, `not_read`, `stale`, `bad`) and why it is not
-/// good: the read's error for `bad`, the link's error (when known) for `not_read` and
-/// `stale`. The web view, the gateway and the console all say it this way.
+/// good, in the library's words ([`msm::Quality::reason`]): the read's error for `bad`,
+/// the link's error (when known) for `not_read` and `stale`. The console and the gateway
+/// say it this way; so does the web view.
 pub(crate) fn quality_of(
     var: &AnyVar,
     link_error: Option<String>,
 ) -> (&'static str, Option<String>) {
     let quality = var.quality();
-    let why = match &quality {
-        Quality::Good { .. } => None,
-        Quality::NotRead => Some(link_error.unwrap_or_else(|| "not read yet".to_string())),
-        Quality::Stale { .. } => Some(match link_error {
-            Some(e) => format!("connection lost ({e}): the last value read"),
-            None => "connection lost: the last value read".to_string(),
-        }),
-        Quality::Bad(e) => Some(e.describe()),
-        other => Some(other.to_string()),
-    };
-    (quality.name(), why)
+    (quality.name(), quality.reason(link_error.as_deref()))
 }
 
 /// What a variable shows: its value once read (good or stale), its quality's name, and

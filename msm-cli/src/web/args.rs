@@ -3,9 +3,10 @@
 use std::net::{IpAddr, Ipv4Addr, SocketAddr, ToSocketAddrs};
 
 use clap::Args;
+use clap::builder::TypedValueParser as _;
 
 /// A live web view of the variables (flattened into `serve` and `poll`).
-#[derive(Args, Debug, Clone, Default)]
+#[derive(Args, Debug, Clone)]
 pub(crate) struct WebArgs {
     /// Serve a live web view of the variables at ADDR (a port alone binds loopback;
     /// `--web` alone is 127.0.0.1:8080).
@@ -17,6 +18,21 @@ pub(crate) struct WebArgs {
     /// Require this token from web clients, as `Authorization: Bearer TOKEN` or `?token=TOKEN`.
     #[arg(long = "web-token", value_name = "TOKEN", requires = "web")]
     pub(crate) web_token: Option<String>,
+    /// Serve at most N live pages (event streams) at once; one more is refused (503).
+    #[arg(long = "web-max-clients", value_name = "N", default_value_t = msm_web::DEFAULT_MAX_CLIENTS,
+          value_parser = clap::value_parser!(u32).range(1..).map(|n| n as usize), requires = "web")]
+    pub(crate) web_max_clients: usize,
+}
+
+impl Default for WebArgs {
+    fn default() -> Self {
+        WebArgs {
+            web: None,
+            web_writable: false,
+            web_token: None,
+            web_max_clients: msm_web::DEFAULT_MAX_CLIENTS,
+        }
+    }
 }
 
 /// Why `--web ADDR` cannot be used.

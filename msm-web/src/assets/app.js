@@ -83,7 +83,13 @@
       r.canvas.height = 26;
       r.canvas.title = "click for a bigger plot";
       r.canvas.addEventListener("click", () => openPlot(r));
-      t.appendChild(r.canvas);
+      // The sparkline's scale: its highest and lowest value, beside it.
+      r.scale = document.createElement("span");
+      r.scale.className = "scale";
+      r.max = document.createElement("span");
+      r.min = document.createElement("span");
+      r.scale.append(r.max, r.min);
+      t.append(r.canvas, r.scale);
       seen.observe(tr);
     }
     show(r, v);
@@ -162,12 +168,22 @@
     });
   }
 
-  function extent(points) {
+  // The lowest and highest value of `points`.
+  function range(points) {
     let lo = Infinity, hi = -Infinity;
     for (const p of points) { if (p[1] < lo) lo = p[1]; if (p[1] > hi) hi = p[1]; }
+    return [lo, hi];
+  }
+
+  // The plotted range: a flat line sits in the middle.
+  function extent(points) {
+    let [lo, hi] = range(points);
     if (lo === hi) { lo -= 1; hi += 1; }
     return [lo, hi];
   }
+
+  // A number for an axis label: 6 significant digits at most.
+  const label = (v) => Number(v.toPrecision(6)).toString();
 
   // Where a plot's time axis starts: its first point, at most SPAN ago.
   const since = (points, now) => Math.min(now - 1000, Math.max(now - SPAN, points.length ? points[0][0] : 0));
@@ -194,6 +210,15 @@
     ctx.lineWidth = 1.2;
     const now = Date.now();
     if (r.trend.length) line(ctx, r.trend, 1, 2, c.width - 2, c.height - 4, since(r.trend, now), now);
+    const [lo, hi] = r.trend.length ? range(r.trend) : [null, null];
+    const max = lo === null ? "" : label(hi), min = lo === null || lo === hi ? "" : label(lo);
+    put(r.max, max);
+    put(r.min, min);
+    const title = lo === null ? "no points yet"
+      : lo === hi ? "steady at " + max : "min " + label(lo) + ", max " + label(hi);
+    const tip = title + " over the last " + Math.round((now - since(r.trend, now)) / 60000 * 10) / 10 +
+      " min; click for a bigger plot";
+    if (c.title !== tip) c.title = tip;
   }
 
   async function openPlot(r) {
@@ -225,7 +250,7 @@
     ctx.textAlign = "right";
     for (let k = 0; k <= 4; k++) {
       const v = lo + ((hi - lo) * k) / 4;
-      ctx.fillText(Number(v.toPrecision(6)).toString(), L - 6, T + H - (H * k) / 4 + 4);
+      ctx.fillText(label(v), L - 6, T + H - (H * k) / 4 + 4);
     }
     ctx.textAlign = "center";
     for (let k = 0; k <= 5; k++) {
@@ -308,10 +333,22 @@
     });
     es.addEventListener("rows", (e) => onRows(JSON.parse(e.data)));
     es.addEventListener("status", (e) => onStatus(JSON.parse(e.data)));
-    es.onerror = () => {
+    es.onerror = async () => {
       const conn = document.getElementById("conn");
-      conn.textContent = "lost the connection to msm (retrying)";
       conn.className = "conn conn-bad";
+      conn.textContent = "lost the connection to msm (retrying)";
+      // The browser retries by itself unless the server refused the stream.
+      if (es.readyState !== EventSource.CLOSED) return;
+      try {
+        const res = await api("/api/status");
+        const s = await res.json();
+        if (!res.ok) conn.textContent = s.error || res.statusText;
+        else if (s.clients >= s.max_clients) {
+          conn.textContent = "msm serves its most live pages (" + s.max_clients +
+            ") already: close another page of it; retrying";
+        }
+      } catch (e) { /* msm is gone: the message above stands */ }
+      setTimeout(connect, 5000);
     };
   }
 

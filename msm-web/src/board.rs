@@ -3,21 +3,28 @@
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
-use msm::{DynValue, Origin, Status, VarType};
+use msm::{AnyVar, Origin, Status, VarType};
 use serde_json::{Value, json};
-use tokio::sync::broadcast;
+use tokio::sync::{Notify, broadcast};
 
-use super::trend::Trend;
-use super::{StatusSource, WebVar};
-use crate::show::quality_of;
+use crate::hints::Hints;
+use crate::json::{now_ms, numeric, origin_text, rfc3339, status_json};
+use crate::trend::Trend;
+use crate::write::{Refused, value_to_write};
+use crate::{StatusSource, WebVar};
 
-/// Event batches a page may fall behind by before it is sent a fresh snapshot instead.
+/// Event batches the board keeps for the pages' queues to take; a queue that falls
+/// further behind is sent a fresh snapshot instead.
 const EVENTS_BUFFERED: usize = 64;
 
 /// Points per variable in `/api/trends` (the small plots); a variable's own trend is whole.
 pub(crate) const SPARK_POINTS: usize = 120;
+
+/// How long a write from the page waits for the memory to report its change, so that
+/// its answer carries the change's time and origin as the event stream tells them.
+const ECHO_WAIT: Duration = Duration::from_secs(1);
 
 /// One server-sent event, serialized once for every page.
 #[derive(Clone, Debug)]
@@ -35,6 +42,8 @@ struct Row {
     origin: Option<String>,
     quality: (&'static str, Option<String>),
     trend: Trend,
+    /// Changes recorded so far: a write waits for this to move.
+    changes: u64,
 }
 
 /// A change seen for one variable: when and by whom (`None`: changes were missed).
@@ -42,13 +51,6 @@ pub(crate) struct Seen {
     pub(crate) index: usize,
     pub(crate) t_ms: u64,
     pub(crate) origin: Option<Origin>,
-}
-
-/// Why a write from the web was refused: the HTTP status and the message.
-#[derive(Debug)]
-pub(crate) struct Refused {
-    pub(crate) status: u16,
-    pub(crate) message: String,
 }
 
 /// The shared state of one web view.
@@ -60,58 +62,37 @@ pub(crate) struct Board {
     last_status: Mutex<Option<Status>>,
     events: broadcast::Sender<Event>,
     writable: bool,
-}
-
-/// Milliseconds since the Unix epoch, now.
-pub(crate) fn now_ms() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
-}
-
-fn rfc3339(ms: u64) -> String {
-    humantime::format_rfc3339_millis(UNIX_EPOCH + Duration::from_millis(ms)).to_string()
-}
-
-/// A value as a number for a trend: numbers and booleans (0/1); strings have none.
-fn numeric(value: &DynValue) -> Option<f64> {
-    Some(match *value {
-        DynValue::Bool(b) => f64::from(u8::from(b)),
-        DynValue::U8(v) => v.into(),
-        DynValue::I8(v) => v.into(),
-        DynValue::U16(v) => v.into(),
-        DynValue::I16(v) => v.into(),
-        DynValue::U32(v) => v.into(),
-        DynValue::I32(v) => v.into(),
-        DynValue::U64(v) => v as f64,
-        DynValue::I64(v) => v as f64,
-        DynValue::F32(v) => v.into(),
-        DynValue::F64(v) => v,
-        DynValue::String(_) => return None,
-    })
-    .filter(|v| v.is_finite())
-}
-
-fn origin_text(origin: &Origin) -> String {
-    match origin {
-        Origin::Local => "local".to_string(),
-        Origin::Remote(peer) => peer.to_string(),
-    }
+    hints: Hints,
+    /// Woken after every batch of changes is recorded.
+    recorded: Notify,
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
+/// A variable's quality by name (`good`, `not_read`, `stale`, `bad`) and why it is not
+/// good, quoting the master's last error when there is one.
+fn quality_of(var: &AnyVar, status: Option<&Status>) -> (&'static str, Option<String>) {
+    let quality = var.quality();
+    let link_error = status.and_then(|s| s.last_error.as_deref());
+    (quality.name(), quality.reason(link_error))
+}
+
 impl Board {
-    pub(crate) fn new(vars: Vec<WebVar>, status: Option<StatusSource>, writable: bool) -> Board {
+    pub(crate) fn new(
+        vars: Vec<WebVar>,
+        status: Option<StatusSource>,
+        writable: bool,
+        hints: Hints,
+    ) -> Board {
         let first = status.as_ref().map(StatusSource::get);
         let now = now_ms();
         let rows = vars
             .iter()
             .map(|v| {
                 let mut row = Row {
-                    quality: quality_of(&v.var, first.as_ref().and_then(|s| s.last_error.clone())),
+                    quality: quality_of(&v.var, first.as_ref()),
                     ..Row::default()
                 };
                 if let Some(x) = numeric(&v.var.get()) {
@@ -132,12 +113,18 @@ impl Board {
             last_status: Mutex::new(first),
             events: broadcast::channel(EVENTS_BUFFERED).0,
             writable,
+            hints,
+            recorded: Notify::new(),
             vars,
         }
     }
 
     pub(crate) fn vars(&self) -> &[WebVar] {
         &self.vars
+    }
+
+    pub(crate) fn hints(&self) -> Hints {
+        self.hints
     }
 
     pub(crate) fn subscribe(&self) -> broadcast::Receiver<Event> {
@@ -246,12 +233,14 @@ impl Board {
             let value = self.vars[s.index].var.get();
             row.changed_ms = Some(s.t_ms);
             row.origin = Some(s.origin.as_ref().map_or("unknown".to_string(), origin_text));
+            row.changes += 1;
             if let Some(x) = numeric(&value) {
                 row.trend.push(s.t_ms, x);
             }
             out.push(self.live_json(s.index, row));
         }
         drop(rows);
+        self.recorded.notify_waiters();
         self.publish("rows", &Value::Array(out));
     }
 
@@ -266,10 +255,7 @@ impl Board {
         let mut rows = lock(&self.rows);
         let mut out = Vec::new();
         for (i, row) in rows.iter_mut().enumerate() {
-            let q = quality_of(
-                &self.vars[i].var,
-                status.as_ref().and_then(|s| s.last_error.clone()),
-            );
+            let q = quality_of(&self.vars[i].var, status.as_ref());
             if row.quality != q {
                 row.quality = q;
                 out.push(self.live_json(i, row));
@@ -285,75 +271,39 @@ impl Board {
     }
 
     /// `PUT /api/vars/NAME` with `{"value": ..}`: checked as `msm write NAME=VALUE`
-    /// checks it, then set; the row after it.
-    pub(crate) fn write(&self, i: usize, body: &[u8]) -> Result<Value, Refused> {
+    /// checks it, then set. Answers the row with the change made, as the event stream
+    /// tells it: its time (when the memory reported it) and origin.
+    pub(crate) async fn write(&self, i: usize, body: &[u8]) -> Result<Value, Refused> {
         let v = &self.vars[i];
-        let refuse = |status, message: String| Refused { status, message };
-        if !self.writable {
-            return Err(refuse(
-                403,
-                "writing is off: start msm with --web-writable to write from the web view"
-                    .to_string(),
-            ));
-        }
-        if !v.writable {
-            return Err(refuse(
-                403,
-                format!(
-                    "{} is read-only here: a master cannot write {}",
-                    v.name,
-                    v.var.area()
-                ),
-            ));
-        }
-        let body: Value = serde_json::from_slice(body).map_err(|e| {
-            refuse(
-                400,
-                format!("the body is not JSON ({e}): send {{\"value\": VALUE}}"),
-            )
+        let value = value_to_write(v, self.writable, self.hints, body)?;
+        let before = lock(&self.rows)[i].changes;
+        v.var.set(value).map_err(|e| Refused {
+            status: 400,
+            message: e.to_string().replace("<string>: ", ""),
         })?;
-        let text = match body.get("value") {
-            Some(Value::String(s)) => s.clone(),
-            Some(n @ (Value::Number(_) | Value::Bool(_))) => n.to_string(),
-            _ => {
-                return Err(refuse(
-                    400,
-                    "the body has no \"value\" (a number, a boolean or a string): send {\"value\": VALUE}".to_string(),
-                ));
+        let waited = tokio::time::timeout(ECHO_WAIT, async {
+            loop {
+                let recorded = self.recorded.notified();
+                tokio::pin!(recorded);
+                recorded.as_mut().enable();
+                if lock(&self.rows)[i].changes > before {
+                    return;
+                }
+                recorded.await;
             }
-        };
-        // As `msm write` says it: a built-in map has no file to name.
-        let bad = |e: String| refuse(400, e.replace("<string>: ", ""));
-        let value = v.var.parse_value(&text).map_err(|e| bad(e.to_string()))?;
-        v.var.set(value).map_err(|e| bad(e.to_string()))?;
+        })
+        .await;
+        if waited.is_err() {
+            // The view is not following the memory (its task has not started, or the
+            // runtime is starved): the write is still this moment's, made here.
+            self.record(&[Seen {
+                index: i,
+                t_ms: now_ms(),
+                origin: Some(Origin::Local),
+            }]);
+        }
         Ok(self.var_json(i))
     }
-}
-
-/// The connection state, as `/api/status` and the page's header show it.
-fn status_json(status: Option<&Status>, writable: bool) -> Value {
-    let Some(s) = status else {
-        return json!({ "role": "slave", "state": "serving", "writable": writable });
-    };
-    let state = if s.connected {
-        "connected"
-    } else if s.cycles > 0 || s.reconnects > 0 || s.last_error.is_some() {
-        "reconnecting"
-    } else {
-        "connecting"
-    };
-    json!({
-        "role": "master",
-        "state": state,
-        "writable": writable,
-        "connected": s.connected,
-        "stale": s.stale,
-        "last_error": s.last_error,
-        "cycles": s.cycles,
-        "reconnects": s.reconnects,
-        "last_cycle_ms": s.last_cycle.map(|d| d.as_secs_f64() * 1e3),
-        "block_errors": s.block_errors.iter().map(ToString::to_string).collect::<Vec<_>>(),
-    })
 }
 
 #[cfg(test)]
@@ -373,24 +323,24 @@ mod tests {
         .build()
         .expect("build");
         let vars = WebVar::from_map(&mm, "", |v| v.name() != "IN");
-        Board::new(vars, None, writable)
+        Board::new(vars, None, writable, Hints::Cli)
     }
 
-    #[test]
-    fn writes_take_json_numbers_booleans_and_text_as_msm_write_does() {
+    #[tokio::test(start_paused = true)]
+    async fn writes_take_json_numbers_booleans_and_text_as_msm_write_does() {
         let b = board(true);
         let sp = b.find("SP").expect("SP");
         assert_eq!(
-            b.write(sp, br#"{"value": -7}"#).expect("a number")["value"],
+            b.write(sp, br#"{"value": -7}"#).await.expect("a number")["value"],
             -7
         );
         assert_eq!(
-            b.write(sp, br#"{"value": "0x10"}"#).expect("text")["value"],
+            b.write(sp, br#"{"value": "0x10"}"#).await.expect("text")["value"],
             16
         );
         let run = b.find("RUN").expect("RUN");
         assert_eq!(
-            b.write(run, br#"{"value": true}"#).expect("a bool")["value"],
+            b.write(run, br#"{"value": true}"#).await.expect("a bool")["value"],
             true
         );
         for (body, says) in [
@@ -399,20 +349,33 @@ mod tests {
             (b"[", "not JSON"),
             (br#"{"value": null}"#, "no \"value\""),
         ] {
-            let e = b.write(sp, body).expect_err("refused");
+            let e = b.write(sp, body).await.expect_err("refused");
             assert_eq!(e.status, 400);
             assert!(e.message.contains(says), "{}", e.message);
         }
         let e = b
             .write(b.find("IN").expect("IN"), br#"{"value": 1}"#)
+            .await
             .expect_err("read-only");
         assert_eq!(e.status, 403);
         assert!(e.message.contains("IN is read-only"), "{}", e.message);
         let e = board(false)
             .write(sp, br#"{"value": 1}"#)
+            .await
             .expect_err("not writable");
         assert_eq!(e.status, 403);
         assert!(e.message.contains("--web-writable"), "{}", e.message);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_write_nobody_follows_is_still_answered_with_its_time_and_origin() {
+        // No task follows this board's memory: the write stamps the change itself.
+        let b = board(true);
+        let before = now_ms();
+        let row = b.write(0, br#"{"value": 5}"#).await.expect("written");
+        assert_eq!(row["origin"], "local");
+        assert!(row["changed_ms"].as_u64().is_some_and(|t| t >= before), "{row}");
+        assert!(row["changed"].is_string(), "{row}");
     }
 
     #[test]

@@ -4,11 +4,13 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use msm::{Change, Lagged, Memory};
+use msm::{Change, Lagged, Memory, Subscription};
 use tokio::task::JoinHandle;
 use tokio::time::Instant;
+use tokio_util::sync::CancellationToken;
 
-use super::board::{Board, Seen, now_ms};
+use crate::board::{Board, Seen};
+use crate::json::now_ms;
 
 /// Changes arriving this soon after the first go to the pages as one batch.
 const COALESCE: Duration = Duration::from_millis(10);
@@ -19,8 +21,9 @@ const STATUS_EVERY: Duration = Duration::from_millis(250);
 /// Unread changes a memory keeps for the view; past that they are dropped, never waited for.
 const CHANGES_BUFFERED: usize = 16_384;
 
-/// Starts the tasks; they run until aborted.
-pub(crate) fn spawn(board: &Arc<Board>) -> Vec<JoinHandle<()>> {
+/// Starts the tasks on the current runtime; they run until `stop`. Each memory is
+/// subscribed to before this returns, so no change made after it is missed.
+pub(crate) fn spawn(board: &Arc<Board>, stop: &CancellationToken) -> Vec<JoinHandle<()>> {
     // Variables grouped by the memory they live on, in the order memories first appear.
     let mut memories: Vec<(Memory, Vec<usize>)> = Vec::new();
     for (i, v) in board.vars().iter().enumerate() {
@@ -31,14 +34,19 @@ pub(crate) fn spawn(board: &Arc<Board>) -> Vec<JoinHandle<()>> {
     }
     let mut tasks: Vec<JoinHandle<()>> = memories
         .into_iter()
-        .map(|(memory, indices)| tokio::spawn(follow(board.clone(), memory, indices)))
+        .map(|(memory, indices)| {
+            let changes = memory.subscribe_with_capacity(CHANGES_BUFFERED);
+            let follow = follow(board.clone(), changes, indices);
+            let stop = stop.clone();
+            tokio::spawn(async move { stop.run_until_cancelled(follow).await; })
+        })
         .collect();
     let board = board.clone();
+    let stop = stop.clone();
     tasks.push(tokio::spawn(async move {
         let mut tick = tokio::time::interval(STATUS_EVERY);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        loop {
-            tick.tick().await;
+        while stop.run_until_cancelled(tick.tick()).await.is_some() {
             board.refresh();
         }
     }));
@@ -46,8 +54,7 @@ pub(crate) fn spawn(board: &Arc<Board>) -> Vec<JoinHandle<()>> {
 }
 
 /// Follows one memory's changes, in batches.
-async fn follow(board: Arc<Board>, memory: Memory, indices: Vec<usize>) {
-    let mut changes = memory.subscribe_with_capacity(CHANGES_BUFFERED);
+async fn follow(board: Arc<Board>, mut changes: Subscription, indices: Vec<usize>) {
     let mut batch = Batch {
         seen: Vec::new(),
         slot: vec![usize::MAX; board.vars().len()],

@@ -1,0 +1,192 @@
+//! The live stream, `GET /api/events`: a snapshot, then batches of changed rows and the
+//! connection state. At most `max_clients` streams at once (one more is refused with
+//! 503); each has a bounded queue, and a client that does not read is dropped once its
+//! queue is full: its connection is closed, which frees what it held. A page reconnects
+//! by itself and starts again from a snapshot.
+
+use std::convert::Infallible;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::time::Duration;
+
+use axum::Extension;
+use axum::extract::State;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::sse::{Event as SseEvent, KeepAlive, Sse};
+use axum::response::{IntoResponse, Response};
+use tokio::sync::broadcast::error::RecvError;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore, broadcast, mpsc};
+use tokio_util::sync::CancellationToken;
+
+use crate::api::App;
+use crate::board::{Board, Event};
+use crate::gate::error;
+
+/// Events a client's queue holds at most.
+const QUEUE_EVENTS: usize = 64;
+
+/// Bytes a client's queue holds at most (about 7 s of a 1,000-variable view changing
+/// every second); one event always fits, however large.
+const QUEUE_BYTES: usize = 1 << 20;
+
+/// How soon a page that lost its stream tries again.
+const RETRY: Duration = Duration::from_secs(1);
+
+/// The connection a request came on: closing it drops a client that does not read.
+#[derive(Clone, Debug)]
+pub(crate) struct Conn {
+    /// The client's address.
+    pub(crate) peer: SocketAddr,
+    /// Cancelled to close the connection.
+    pub(crate) close: CancellationToken,
+}
+
+/// The open streams, and the cap on them.
+pub(crate) struct Streams {
+    permits: Arc<Semaphore>,
+    max: usize,
+    dropped: AtomicU64,
+    refused: AtomicU64,
+}
+
+impl Streams {
+    pub(crate) fn new(max: usize) -> Streams {
+        Streams {
+            permits: Arc::new(Semaphore::new(max)),
+            max,
+            dropped: AtomicU64::new(0),
+            refused: AtomicU64::new(0),
+        }
+    }
+
+    /// Streams open now.
+    pub(crate) fn open(&self) -> usize {
+        self.max - self.permits.available_permits()
+    }
+
+    /// The cap.
+    pub(crate) fn max(&self) -> usize {
+        self.max
+    }
+
+    /// Clients dropped so far because they did not read.
+    pub(crate) fn dropped(&self) -> u64 {
+        self.dropped.load(Ordering::Relaxed)
+    }
+
+    /// Streams refused so far because `max` were open.
+    pub(crate) fn refused(&self) -> u64 {
+        self.refused.load(Ordering::Relaxed)
+    }
+}
+
+/// `GET /api/events`.
+pub(crate) async fn events(State(app): State<App>, conn: Option<Extension<Conn>>) -> Response {
+    let Ok(permit) = app.streams.permits.clone().try_acquire_owned() else {
+        app.streams.refused.fetch_add(1, Ordering::Relaxed);
+        let mut refused = error(
+            StatusCode::SERVICE_UNAVAILABLE,
+            format!(
+                "this web view serves at most {} live pages at once, and all are taken: \
+                 close a page or tab that shows it, or raise the limit ({})",
+                app.streams.max,
+                app.board.hints().max_clients()
+            ),
+        );
+        refused
+            .headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
+        return refused;
+    };
+    let (tx, rx) = mpsc::channel(QUEUE_EVENTS);
+    let queued = Arc::new(AtomicUsize::new(0));
+    let first = app.board.snapshot();
+    queued.fetch_add(first.data.len(), Ordering::Relaxed);
+    // A new channel has room for its first event.
+    let _ = tx.try_send(first);
+    let feed = Feed {
+        board: app.board.clone(),
+        events: app.board.subscribe(),
+        queue: tx,
+        queued: queued.clone(),
+        conn: conn.map(|Extension(c)| c),
+        streams: app.streams.clone(),
+        _permit: permit,
+    };
+    tokio::spawn(feed.run());
+    let stream = futures_util::stream::unfold((rx, queued), |(mut rx, queued)| async move {
+        let event = rx.recv().await?;
+        queued.fetch_sub(event.data.len(), Ordering::Relaxed);
+        let mut sse = SseEvent::default().event(event.kind).data(&*event.data);
+        if event.kind == "snapshot" {
+            sse = sse.retry(RETRY);
+        }
+        Some((Ok::<_, Infallible>(sse), (rx, queued)))
+    });
+    Sse::new(stream)
+        .keep_alive(KeepAlive::default())
+        .into_response()
+}
+
+/// Moves the board's events into one client's queue, until the client goes or stops
+/// reading.
+struct Feed {
+    board: Arc<Board>,
+    events: broadcast::Receiver<Event>,
+    queue: mpsc::Sender<Event>,
+    /// Bytes of event data in the queue.
+    queued: Arc<AtomicUsize>,
+    conn: Option<Conn>,
+    streams: Arc<Streams>,
+    /// The client's place among the `max_clients`, given back when this ends.
+    _permit: OwnedSemaphorePermit,
+}
+
+impl Feed {
+    async fn run(mut self) {
+        loop {
+            let event = tokio::select! {
+                () = self.queue.closed() => return, // the client went away
+                e = self.events.recv() => match e {
+                    Ok(e) => e,
+                    // This feed fell behind the board (a starved runtime): start afresh.
+                    Err(RecvError::Lagged(_)) => self.board.snapshot(),
+                    Err(RecvError::Closed) => return,
+                },
+            };
+            let waiting = self.queued.load(Ordering::Relaxed);
+            let full = self.queue.capacity() == 0
+                || (waiting > 0 && waiting + event.data.len() > QUEUE_BYTES);
+            if full {
+                self.drop_client(waiting);
+                return;
+            }
+            self.queued.fetch_add(event.data.len(), Ordering::Relaxed);
+            if self.queue.try_send(event).is_err() {
+                return;
+            }
+        }
+    }
+
+    /// Closes the connection of a client that stopped reading: what it held (its queue,
+    /// the server's buffer for it) is freed, and its place goes to another page.
+    fn drop_client(&self, waiting: usize) {
+        self.streams.dropped.fetch_add(1, Ordering::Relaxed);
+        let events = QUEUE_EVENTS - self.queue.capacity();
+        match &self.conn {
+            Some(conn) => {
+                tracing::warn!(
+                    "web view: the client at {} did not read its event stream ({events} events, \
+                     {waiting} bytes waiting); it is dropped (a page reconnects by itself)",
+                    conn.peer
+                );
+                conn.close.cancel();
+            }
+            None => tracing::warn!(
+                "web view: a client did not read its event stream ({events} events, \
+                 {waiting} bytes waiting); its stream ends"
+            ),
+        }
+    }
+}
