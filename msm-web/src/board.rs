@@ -2,7 +2,7 @@
 //! the events that tell the pages about them.
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
 use msm::{AnyVar, Origin, Status, VarType};
@@ -10,6 +10,7 @@ use serde_json::{Value, json};
 use tokio::sync::{Notify, broadcast};
 
 use crate::hints::Hints;
+use crate::sse::{self, Event};
 use crate::json::{now_ms, numeric, origin_text, rfc3339, status_json};
 use crate::trend::Trend;
 use crate::write::{Refused, value_to_write};
@@ -25,15 +26,6 @@ pub(crate) const SPARK_POINTS: usize = 120;
 /// How long a write from the page waits for the memory to report its change, so that
 /// its answer carries the change's time and origin as the event stream tells them.
 const ECHO_WAIT: Duration = Duration::from_secs(1);
-
-/// One server-sent event, serialized once for every page.
-#[derive(Clone, Debug)]
-pub(crate) struct Event {
-    /// `snapshot`, `rows` or `status`.
-    pub(crate) kind: &'static str,
-    /// The JSON data.
-    pub(crate) data: Arc<str>,
-}
 
 /// What a variable's last change was, and how good its value is.
 #[derive(Debug, Default)]
@@ -133,10 +125,7 @@ impl Board {
 
     fn publish(&self, kind: &'static str, data: &Value) {
         // No page listening is not an error.
-        let _ = self.events.send(Event {
-            kind,
-            data: Arc::from(data.to_string()),
-        });
+        let _ = self.events.send(Event::new(kind, data, None));
     }
 
     /// The fields of a row that change.
@@ -215,10 +204,7 @@ impl Board {
     /// The first event of a page, and the one after it fell behind.
     pub(crate) fn snapshot(&self) -> Event {
         let data = json!({ "status": self.status_json(), "vars": self.vars_json() });
-        Event {
-            kind: "snapshot",
-            data: Arc::from(data.to_string()),
-        }
+        Event::new("snapshot", &data, Some(sse::RETRY))
     }
 
     /// Records changes seen on a memory and tells the pages.
@@ -390,8 +376,8 @@ mod tests {
             origin: Some(peer),
         }]);
         let e = events.try_recv().expect("an event");
-        assert_eq!(e.kind, "rows");
-        let rows: Value = serde_json::from_str(&e.data).expect("JSON");
+        assert_eq!(e.kind(), "rows");
+        let rows = e.data();
         assert_eq!(rows[0]["value"], 42);
         assert_eq!(rows[0]["origin"], "127.0.0.1:5000");
         assert_eq!(rows[0]["changed"], "1970-01-01T00:00:01.000Z");

@@ -11,17 +11,18 @@ use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::time::Duration;
 
 use axum::Extension;
+use axum::body::{Body, Bytes};
 use axum::extract::State;
-use axum::http::{HeaderValue, StatusCode, header};
-use axum::response::sse::{Event as SseEvent, KeepAlive, Sse};
+use axum::http::{HeaderName, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use tokio::sync::broadcast::error::RecvError;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore, broadcast, mpsc};
 use tokio_util::sync::CancellationToken;
 
 use crate::api::App;
-use crate::board::{Board, Event};
+use crate::board::Board;
 use crate::gate::error;
+use crate::sse::{self, Event};
 
 /// Events a client's queue holds at most.
 const QUEUE_EVENTS: usize = 64;
@@ -30,8 +31,8 @@ const QUEUE_EVENTS: usize = 64;
 /// every second); one event always fits, however large.
 const QUEUE_BYTES: usize = 1 << 20;
 
-/// How soon a page that lost its stream tries again.
-const RETRY: Duration = Duration::from_secs(1);
+/// A quiet stream sends a comment this often.
+const QUIET: Duration = Duration::from_secs(15);
 
 /// The connection a request came on: closing it drops a client that does not read.
 #[derive(Clone, Debug)]
@@ -94,15 +95,16 @@ pub(crate) async fn events(State(app): State<App>, conn: Option<Extension<Conn>>
                 app.board.hints().max_clients()
             ),
         );
-        refused
-            .headers_mut()
-            .insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
+        let headers = refused.headers_mut();
+        headers.insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
+        // Its connection is not kept: a refused client holds nothing here.
+        headers.insert(header::CONNECTION, HeaderValue::from_static("close"));
         return refused;
     };
     let (tx, rx) = mpsc::channel(QUEUE_EVENTS);
     let queued = Arc::new(AtomicUsize::new(0));
     let first = app.board.snapshot();
-    queued.fetch_add(first.data.len(), Ordering::Relaxed);
+    queued.fetch_add(first.len(), Ordering::Relaxed);
     // A new channel has room for its first event.
     let _ = tx.try_send(first);
     let feed = Feed {
@@ -116,16 +118,24 @@ pub(crate) async fn events(State(app): State<App>, conn: Option<Extension<Conn>>
     };
     tokio::spawn(feed.run());
     let stream = futures_util::stream::unfold((rx, queued), |(mut rx, queued)| async move {
-        let event = rx.recv().await?;
-        queued.fetch_sub(event.data.len(), Ordering::Relaxed);
-        let mut sse = SseEvent::default().event(event.kind).data(&*event.data);
-        if event.kind == "snapshot" {
-            sse = sse.retry(RETRY);
-        }
-        Some((Ok::<_, Infallible>(sse), (rx, queued)))
+        let frame = match tokio::time::timeout(QUIET, rx.recv()).await {
+            Ok(Some(event)) => {
+                queued.fetch_sub(event.len(), Ordering::Relaxed);
+                event.frame
+            }
+            Ok(None) => return None,
+            Err(_) => Bytes::from_static(sse::KEEP_ALIVE),
+        };
+        Some((Ok::<_, Infallible>(frame), (rx, queued)))
     });
-    Sse::new(stream)
-        .keep_alive(KeepAlive::default())
+    (
+        [
+            (header::CONTENT_TYPE, "text/event-stream"),
+            // A reverse proxy passes each event on at once.
+            (HeaderName::from_static("x-accel-buffering"), "no"),
+        ],
+        Body::from_stream(stream),
+    )
         .into_response()
 }
 
@@ -157,12 +167,12 @@ impl Feed {
             };
             let waiting = self.queued.load(Ordering::Relaxed);
             let full = self.queue.capacity() == 0
-                || (waiting > 0 && waiting + event.data.len() > QUEUE_BYTES);
+                || (waiting > 0 && waiting + event.len() > QUEUE_BYTES);
             if full {
                 self.drop_client(waiting);
                 return;
             }
-            self.queued.fetch_add(event.data.len(), Ordering::Relaxed);
+            self.queued.fetch_add(event.len(), Ordering::Relaxed);
             if self.queue.try_send(event).is_err() {
                 return;
             }

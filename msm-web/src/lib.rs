@@ -41,6 +41,7 @@ mod hints;
 mod json;
 mod page;
 mod server;
+mod sse;
 mod trend;
 mod var;
 mod view;
