@@ -21,8 +21,7 @@ mod harness;
 mod peers;
 mod tls_cli;
 mod tls_cli_first_use;
-mod web_api;
-mod web_browser;
+mod web_cli;
 
 pub(crate) use harness::Test;
 
@@ -36,8 +35,7 @@ fn main() -> ExitCode {
         ("gateway", gateway::TESTS),
         ("tls_cli", tls_cli::TESTS),
         ("tls_cli_first_use", tls_cli_first_use::TESTS),
-        ("web_api", web_api::TESTS),
-        ("web_browser", web_browser::TESTS),
+        ("web_cli", web_cli::TESTS),
     ];
     harness::run(modules, peers::in_ci(), peers::peer_missing)
 }

@@ -216,8 +216,9 @@
     put(r.min, min);
     const title = lo === null ? "no points yet"
       : lo === hi ? "steady at " + max : "min " + label(lo) + ", max " + label(hi);
-    const tip = title + " over the last " + Math.round((now - since(r.trend, now)) / 60000 * 10) / 10 +
-      " min; click for a bigger plot";
+    const span = (now - since(r.trend, now)) / 1000;
+    const tip = title + " over the last " +
+      (span < 90 ? Math.round(span) + " s" : Math.round(span / 60) + " min") + "; click for a bigger plot";
     if (c.title !== tip) c.title = tip;
   }
 

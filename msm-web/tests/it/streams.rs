@@ -76,7 +76,7 @@ async fn a_client_that_never_reads_is_dropped_and_never_blocks_the_slave() {
                 .is_some_and(|rows| rows.iter().any(|r| r["i"] == 299 && r["value"] == round))
         })
         .await;
-        if round % 20 == 0 && status(&web.url).await["clients_dropped"] == 4 {
+        if round.is_multiple_of(20) && status(&web.url).await["clients_dropped"] == 4 {
             break;
         }
         assert!(
