@@ -20,6 +20,7 @@ mod slave;
 mod status;
 mod value;
 mod var;
+mod web;
 
 use pyo3::prelude::*;
 
@@ -40,6 +41,8 @@ fn _msm(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<compat::MemoryVariable>()?;
     m.add_function(wrap_pyfunction!(compat::_store_memory, m)?)?;
     m.add_function(wrap_pyfunction!(fork::_after_fork_in_child, m)?)?;
+    m.add_class::<web::PyWebHandle>()?;
+    m.add_function(wrap_pyfunction!(web::_web_serve, m)?)?;
     aio::register(m)?;
     fork::watch(m)
 }

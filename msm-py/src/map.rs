@@ -104,7 +104,7 @@ fn names_arg(names: &Bound<'_, PyAny>) -> PyResult<Vec<String>> {
 /// iterating gives the names in file order.
 #[pyclass(module = "msm", name = "MapMemory", frozen)]
 pub(crate) struct PyMapMemory {
-    built: MapMemory,
+    pub(crate) built: MapMemory,
 }
 
 impl PyMapMemory {

@@ -45,10 +45,17 @@ fn args() -> Result<Args, String> {
             "--listen" => a.listen = value,
             "--web" => a.web = value,
             "--seconds" => {
-                let s = value.parse().ok().and_then(|s| Duration::try_from_secs_f64(s).ok());
+                let s = value
+                    .parse()
+                    .ok()
+                    .and_then(|s| Duration::try_from_secs_f64(s).ok());
                 a.seconds = Some(s.ok_or(format!("--seconds {value}: give seconds, such as 2.5"))?);
             }
-            other => return Err(format!("unknown flag {other}: use --listen, --web, --seconds")),
+            other => {
+                return Err(format!(
+                    "unknown flag {other}: use --listen, --web, --seconds"
+                ));
+            }
         }
     }
     Ok(a)
@@ -83,6 +90,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
     view.stop();
     slave.stop();
-    println!("embed: stopped after {:.1} s", began.elapsed().as_secs_f64());
+    println!(
+        "embed: stopped after {:.1} s",
+        began.elapsed().as_secs_f64()
+    );
     Ok(())
 }

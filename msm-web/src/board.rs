@@ -10,8 +10,8 @@ use serde_json::{Value, json};
 use tokio::sync::{Notify, broadcast};
 
 use crate::hints::Hints;
-use crate::sse::{self, Event};
 use crate::json::{now_ms, numeric, origin_text, rfc3339, status_json};
+use crate::sse::{self, Event};
 use crate::trend::Trend;
 use crate::write::{Refused, value_to_write};
 use crate::{StatusSource, WebVar};
@@ -360,7 +360,10 @@ mod tests {
         let before = now_ms();
         let row = b.write(0, br#"{"value": 5}"#).await.expect("written");
         assert_eq!(row["origin"], "local");
-        assert!(row["changed_ms"].as_u64().is_some_and(|t| t >= before), "{row}");
+        assert!(
+            row["changed_ms"].as_u64().is_some_and(|t| t >= before),
+            "{row}"
+        );
         assert!(row["changed"].is_string(), "{row}");
     }
 

@@ -16,7 +16,9 @@ use std::net::SocketAddr;
 #[non_exhaustive]
 pub enum WebError {
     /// The address to listen on does not resolve.
-    #[error("{given} is not an address to listen on ({reason}): give HOST:PORT, such as 127.0.0.1:8080 or [::1]:8080")]
+    #[error(
+        "{given} is not an address to listen on ({reason}): give HOST:PORT, such as 127.0.0.1:8080 or [::1]:8080"
+    )]
     Address {
         /// The address as given.
         given: String,

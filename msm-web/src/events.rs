@@ -166,8 +166,8 @@ impl Feed {
                 },
             };
             let waiting = self.queued.load(Ordering::Relaxed);
-            let full = self.queue.capacity() == 0
-                || (waiting > 0 && waiting + event.len() > QUEUE_BYTES);
+            let full =
+                self.queue.capacity() == 0 || (waiting > 0 && waiting + event.len() > QUEUE_BYTES);
             if full {
                 self.drop_client(waiting);
                 return;

@@ -103,10 +103,9 @@ pub(crate) async fn auth(
         StatusCode::UNAUTHORIZED,
         "this web view needs its token: send Authorization: Bearer TOKEN or add ?token=TOKEN to the address",
     );
-    refused.headers_mut().insert(
-        header::WWW_AUTHENTICATE,
-        HeaderValue::from_static("Bearer"),
-    );
+    refused
+        .headers_mut()
+        .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
     refused
 }
 
@@ -220,7 +219,10 @@ mod tests {
             Some(&allow),
             "",
         );
-        assert!(t.starts_with("POST is not allowed on \"/api/vars/X\": it takes GET,HEAD,PUT"), "{t}");
+        assert!(
+            t.starts_with("POST is not allowed on \"/api/vars/X\": it takes GET,HEAD,PUT"),
+            "{t}"
+        );
         let t = refusal_text(
             StatusCode::PAYLOAD_TOO_LARGE,
             &Method::PUT,
@@ -228,7 +230,10 @@ mod tests {
             None,
             "Failed to buffer the request body",
         );
-        assert!(t.contains("Failed to buffer") && t.contains("GET /api/vars"), "{t}");
+        assert!(
+            t.contains("Failed to buffer") && t.contains("GET /api/vars"),
+            "{t}"
+        );
         assert_eq!(quoted(&"x".repeat(500)).chars().count(), QUOTED + 1);
     }
 }

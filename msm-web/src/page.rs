@@ -47,7 +47,10 @@ mod tests {
         assert!(HTML.contains(&format!("<script>{SCRIPT}</script>")));
         assert!(HTML.contains(&format!("<style>{STYLE}</style>")));
         // The SHA-256 of "" is well known: the encoding is the one CSP expects.
-        assert_eq!(hash(""), "sha256-47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=");
+        assert_eq!(
+            hash(""),
+            "sha256-47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU="
+        );
         assert!(CSP.contains(&format!("script-src '{}'", hash(SCRIPT))));
         assert!(CSP.contains("frame-ancestors 'none'"));
     }

@@ -71,7 +71,10 @@ mod tests {
     #[test]
     fn an_event_is_one_data_line_whatever_its_text() {
         let e = Event::new("rows", &serde_json::json!([{"text": "a\nb"}]), None);
-        assert_eq!(&e.frame[..], b"event: rows\ndata: [{\"text\":\"a\\nb\"}]\n\n");
+        assert_eq!(
+            &e.frame[..],
+            b"event: rows\ndata: [{\"text\":\"a\\nb\"}]\n\n"
+        );
         assert_eq!((e.kind(), &e.data()[0]["text"]), ("rows", &"a\nb".into()));
         let s = Event::new("snapshot", &serde_json::json!({}), Some(RETRY));
         assert!(s.frame.starts_with(b"retry: 1000\nevent: snapshot\n"));

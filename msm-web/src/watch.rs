@@ -38,7 +38,9 @@ pub(crate) fn spawn(board: &Arc<Board>, stop: &CancellationToken) -> Vec<JoinHan
             let changes = memory.subscribe_with_capacity(CHANGES_BUFFERED);
             let follow = follow(board.clone(), changes, indices);
             let stop = stop.clone();
-            tokio::spawn(async move { stop.run_until_cancelled(follow).await; })
+            tokio::spawn(async move {
+                stop.run_until_cancelled(follow).await;
+            })
         })
         .collect();
     let board = board.clone();

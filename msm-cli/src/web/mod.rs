@@ -120,7 +120,9 @@ mod tests {
         let logged = start_line(addr, url, &a, false);
         assert!(!logged.contains("s3cret"), "{logged}");
         assert!(
-            logged.starts_with("msm web: http://127.0.0.1:8080/ (read-only); open it with ?token=TOKEN"),
+            logged.starts_with(
+                "msm web: http://127.0.0.1:8080/ (read-only); open it with ?token=TOKEN"
+            ),
             "{logged}"
         );
     }

@@ -75,7 +75,14 @@ async fn the_token_flag_guards_the_view_and_stays_out_of_logs() {
         .await
         .expect("GET /");
     assert_eq!(r.status(), StatusCode::OK);
-    let args = ["serve", "--quiet", "--listen", "127.0.0.1:0", "--web", "127.0.0.1:0"];
+    let args = [
+        "serve",
+        "--quiet",
+        "--listen",
+        "127.0.0.1:0",
+        "--web",
+        "127.0.0.1:0",
+    ];
     let msm = common::Running::start(&[&args[..], &["--web-token", "s3cret"]].concat());
     let line = msm.expect_err("the web address", |l| l.starts_with("msm web: "));
     assert!(
@@ -105,9 +112,9 @@ async fn the_max_clients_flag_caps_the_live_pages() {
     let (status, err) = get(&format!("{}/api/events", web.url)).await;
     assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
     assert!(
-        err["error"]
-            .as_str()
-            .is_some_and(|e| e.contains("at most 2 live pages") && e.contains("--web-max-clients N")),
+        err["error"].as_str().is_some_and(
+            |e| e.contains("at most 2 live pages") && e.contains("--web-max-clients N")
+        ),
         "{err}"
     );
     // Without --web-writable the page may not write, and says how to let it.
@@ -129,7 +136,11 @@ async fn the_max_clients_flag_caps_the_live_pages() {
         "0",
     ]);
     assert!(!bad.status.success());
-    assert!(common::stderr(&bad).contains("--web-max-clients"), "{}", common::stderr(&bad));
+    assert!(
+        common::stderr(&bad).contains("--web-max-clients"),
+        "{}",
+        common::stderr(&bad)
+    );
 }
 
 /// `msm poll MAP --connect modbus --web 127.0.0.1:0 --web-writable`, and its web URL.
@@ -236,11 +247,7 @@ fn idle_stream(host: &str) -> TcpStream {
 }
 
 /// Writes `round` to all 300 registers, through the master.
-async fn write_round(
-    thirds: &[msm::Var<Vec<u16>>],
-    master: &msm::AsyncMasterHandle,
-    round: u16,
-) {
+async fn write_round(thirds: &[msm::Var<Vec<u16>>], master: &msm::AsyncMasterHandle, round: u16) {
     for third in thirds {
         third.set(vec![round; 100]).expect("set");
     }
@@ -300,9 +307,9 @@ async fn memory_comes_back_after_500_clients_that_never_read() {
     let mut peak = start;
     loop {
         {
-        round += 1;
-        write_round(&thirds, &master, round).await;
-    }
+            round += 1;
+            write_round(&thirds, &master, round).await;
+        }
         peak = peak.max(rss_kb(pid));
         let (_, s) = get(&status_url).await;
         if s["clients_dropped"] == 64 {

@@ -35,6 +35,7 @@ from ._msm import (
     Status,
     Var,
 )
+from . import web
 
 from . import aio  # noqa: E402  (msm.aio: the same API for asyncio)
 
@@ -67,4 +68,5 @@ __all__ = [
     "ModbusError",
     "Stopped",
     "aio",
+    "web",
 ]

@@ -102,7 +102,10 @@ async fn writes_are_checked_and_answered_with_the_change_they_made() {
 
     // Nothing was written so far: no change to tell.
     let (_, row) = get(&setpoint).await;
-    assert_eq!((&row["value"], &row["changed"]), (&json!(500), &Value::Null));
+    assert_eq!(
+        (&row["value"], &row["changed"]),
+        (&json!(500), &Value::Null)
+    );
     // The first write is answered with the change it made: when, and by whom; the
     // stream and the API tell the same time.
     let (mut events, mut buf) = common::open_stream(&web.url).await;
@@ -110,7 +113,10 @@ async fn writes_are_checked_and_answered_with_the_change_they_made() {
     assert_eq!((status, &row["value"]), (StatusCode::OK, &json!(601)));
     assert_eq!(row["origin"], "local", "{row}");
     let changed = row["changed_ms"].as_u64().expect("a time of change");
-    assert!(row["changed"].as_str().is_some_and(|t| t.ends_with('Z')), "{row}");
+    assert!(
+        row["changed"].as_str().is_some_and(|t| t.ends_with('Z')),
+        "{row}"
+    );
     let rows = common::next_event(&mut events, &mut buf, "rows", |v| {
         v.as_array()
             .is_some_and(|rows| rows.iter().any(|r| r["i"] == 0 && r["value"] == 601))
@@ -131,7 +137,10 @@ async fn writes_are_checked_and_answered_with_the_change_they_made() {
         .await
         .expect("master");
     master.sync().await.expect("sync");
-    assert_eq!(mirror.find("SETPOINT").expect("var").get().to_string(), "601");
+    assert_eq!(
+        mirror.find("SETPOINT").expect("var").get().to_string(),
+        "601"
+    );
     assert_eq!(mirror.find("PUMP").expect("var").get().to_string(), "true");
     master.stop().await;
 }
@@ -241,13 +250,55 @@ async fn every_answer_carries_the_security_headers_and_every_refusal_a_json_body
     let cases: Vec<(Method, String, Vec<u8>, StatusCode, &str)> = vec![
         (Method::GET, url("/"), vec![], StatusCode::OK, ""),
         (Method::GET, url("/api/vars"), vec![], StatusCode::OK, ""),
-        (Method::GET, url("/nowhere"), vec![], StatusCode::NOT_FOUND, "no such page"),
-        (Method::POST, url("/api/vars"), vec![], StatusCode::METHOD_NOT_ALLOWED, "POST is not allowed"),
-        (Method::DELETE, url("/api/vars/SETPOINT"), vec![], StatusCode::METHOD_NOT_ALLOWED, "PUT"),
-        (Method::PUT, url("/api/vars/SETPOINT"), vec![b' '; 100_000], StatusCode::PAYLOAD_TOO_LARGE, "PUT \"/api/vars/SETPOINT\""),
-        (Method::PUT, url("/api/vars/SETPOINT"), b"[".to_vec(), StatusCode::BAD_REQUEST, "not JSON"),
-        (Method::GET, url("/api/vars/%FF"), vec![], StatusCode::BAD_REQUEST, "GET \"/api/vars/%FF\""),
-        (Method::GET, url("/api/events"), vec![], StatusCode::SERVICE_UNAVAILABLE, "at most 1 live pages"),
+        (
+            Method::GET,
+            url("/nowhere"),
+            vec![],
+            StatusCode::NOT_FOUND,
+            "no such page",
+        ),
+        (
+            Method::POST,
+            url("/api/vars"),
+            vec![],
+            StatusCode::METHOD_NOT_ALLOWED,
+            "POST is not allowed",
+        ),
+        (
+            Method::DELETE,
+            url("/api/vars/SETPOINT"),
+            vec![],
+            StatusCode::METHOD_NOT_ALLOWED,
+            "PUT",
+        ),
+        (
+            Method::PUT,
+            url("/api/vars/SETPOINT"),
+            vec![b' '; 100_000],
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "PUT \"/api/vars/SETPOINT\"",
+        ),
+        (
+            Method::PUT,
+            url("/api/vars/SETPOINT"),
+            b"[".to_vec(),
+            StatusCode::BAD_REQUEST,
+            "not JSON",
+        ),
+        (
+            Method::GET,
+            url("/api/vars/%FF"),
+            vec![],
+            StatusCode::BAD_REQUEST,
+            "GET \"/api/vars/%FF\"",
+        ),
+        (
+            Method::GET,
+            url("/api/events"),
+            vec![],
+            StatusCode::SERVICE_UNAVAILABLE,
+            "at most 1 live pages",
+        ),
     ];
     for (method, address, body, want, says) in cases {
         let what = format!("{method} {address}");
@@ -262,7 +313,9 @@ async fn every_answer_carries_the_security_headers_and_every_refusal_a_json_body
             continue;
         }
         let json = json.unwrap_or_else(|| panic!("{what}: the refusal is not JSON"));
-        let error = json["error"].as_str().unwrap_or_else(|| panic!("{what}: {json}"));
+        let error = json["error"]
+            .as_str()
+            .unwrap_or_else(|| panic!("{what}: {json}"));
         assert!(error.contains(says), "{what}: {error}");
         if status == StatusCode::METHOD_NOT_ALLOWED {
             assert!(headers.contains_key("allow"), "{what}");
@@ -275,7 +328,10 @@ async fn every_answer_carries_the_security_headers_and_every_refusal_a_json_body
     // The page's policy lets its own script run and nothing else.
     let (_, headers, _) = ask(Method::GET, &url("/"), vec![]).await;
     let csp = headers["content-security-policy"].to_str().expect("text");
-    assert!(csp.contains("script-src 'sha256-") && csp.contains("default-src 'none'"), "{csp}");
+    assert!(
+        csp.contains("script-src 'sha256-") && csp.contains("default-src 'none'"),
+        "{csp}"
+    );
 }
 
 #[tokio::main(flavor = "current_thread")]
@@ -335,7 +391,12 @@ async fn a_memory_without_a_map_shows_every_item_and_takes_writes() {
         .as_array()
         .expect("a list")
         .iter()
-        .map(|v| (v["name"].as_str().expect("name").to_string(), v["value"].clone()))
+        .map(|v| {
+            (
+                v["name"].as_str().expect("name").to_string(),
+                v["value"].clone(),
+            )
+        })
         .collect();
     assert_eq!(
         rows,
@@ -347,14 +408,21 @@ async fn a_memory_without_a_map_shows_every_item_and_takes_writes() {
             ("holding:2".to_string(), json!(0)),
         ]
     );
-    let (status, row) = put(&format!("{base}/api/vars/holding:2"), r#"{"value": "0xBEEF"}"#).await;
+    let (status, row) = put(
+        &format!("{base}/api/vars/holding:2"),
+        r#"{"value": "0xBEEF"}"#,
+    )
+    .await;
     assert_eq!((status, &row["value"]), (StatusCode::OK, &json!(0xBEEF)));
     assert_eq!(mem.holding::<u16>(2).expect("var").get(), 0xBEEF);
     let (status, err) = put(&format!("{base}/api/vars/holding:2"), r#"{"value": -1}"#).await;
     assert_eq!(status, StatusCode::BAD_REQUEST, "{err}");
     let addr = view.local_addr();
     view.stop().await;
-    assert!(tokio::net::TcpStream::connect(addr).await.is_err(), "stopped");
+    assert!(
+        tokio::net::TcpStream::connect(addr).await.is_err(),
+        "stopped"
+    );
 }
 
 /// This file's tests, for the harness (main.rs), with the peers each needs.

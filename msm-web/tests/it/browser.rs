@@ -134,9 +134,17 @@ fn screenshot_path() -> PathBuf {
 
 /// The holding register at `address` of the slave on `modbus`, read with mbpoll.
 fn mbpoll_register(exe: &Path, modbus: std::net::SocketAddr, address: u16) -> String {
-    let values = peers::mbpoll_tcp(exe, modbus.port(), &["-t", "4", "-r", &address.to_string()], &[])
-        .unwrap_or_else(|e| panic!("{e}"));
-    values.first().cloned().unwrap_or_else(|| panic!("no register {address}"))
+    let values = peers::mbpoll_tcp(
+        exe,
+        modbus.port(),
+        &["-t", "4", "-r", &address.to_string()],
+        &[],
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    values
+        .first()
+        .cloned()
+        .unwrap_or_else(|| panic!("no register {address}"))
 }
 
 /// Moves LEVEL and FLOW every 100 ms, as a PLC program would, until dropped.
@@ -156,11 +164,16 @@ impl Plant {
             while on.load(Ordering::Relaxed) {
                 std::thread::sleep(Duration::from_millis(100));
                 k += 1;
-                level.set(50.0 + 20.0 * (k as f32 / 10.0).sin()).expect("set");
+                level
+                    .set(50.0 + 20.0 * (k as f32 / 10.0).sin())
+                    .expect("set");
                 flow.set((k % 7) as i16 - 3).expect("set");
             }
         });
-        Plant { running, thread: Some(thread) }
+        Plant {
+            running,
+            thread: Some(thread),
+        }
     }
 }
 
@@ -199,7 +212,10 @@ async fn the_page_shows_changes_and_writes_in_a_real_browser() {
         .iter()
         .map(|r| r[0].as_str().expect("a name"))
         .collect();
-    assert_eq!(names, ["SETPOINT", "LEVEL", "LABEL", "PUMP", "DOOR", "FLOW"]);
+    assert_eq!(
+        names,
+        ["SETPOINT", "LEVEL", "LABEL", "PUMP", "DOOR", "FLOW"]
+    );
     assert!(
         rows.as_array()
             .expect("rows")
@@ -209,14 +225,22 @@ async fn the_page_shows_changes_and_writes_in_a_real_browser() {
     until(c, "SETPOINT's value", DEADLINE, &shows("SETPOINT", "500")).await;
     // The page's style applied: the Content-Security-Policy let it in.
     let header = c
-        .execute("return getComputedStyle(document.querySelector('header.top')).backgroundColor", vec![])
+        .execute(
+            "return getComputedStyle(document.querySelector('header.top')).backgroundColor",
+            vec![],
+        )
         .await
         .expect("a style");
     assert_eq!(header, "rgb(29, 38, 48)");
 
     // A write from mbpoll shows up without a reload, within a second.
-    peers::mbpoll_tcp(&mbpoll_exe, web.modbus.port(), &["-t", "4", "-r", "0"], &["1234"])
-        .unwrap_or_else(|e| panic!("{e}"));
+    peers::mbpoll_tcp(
+        &mbpoll_exe,
+        web.modbus.port(),
+        &["-t", "4", "-r", "0"],
+        &["1234"],
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
     let written = Instant::now();
     until(
         c,
@@ -281,13 +305,31 @@ async fn the_page_shows_changes_and_writes_in_a_real_browser() {
     )
     .await;
     let (max, min) = (
-        scale[0].as_str().and_then(|t| t.parse::<f64>().ok()).expect("a max"),
-        scale[1].as_str().and_then(|t| t.parse::<f64>().ok()).expect("a min"),
+        scale[0]
+            .as_str()
+            .and_then(|t| t.parse::<f64>().ok())
+            .expect("a max"),
+        scale[1]
+            .as_str()
+            .and_then(|t| t.parse::<f64>().ok())
+            .expect("a min"),
     );
     // LEVEL started at 1.5 and the plant swings it between 30 and 70.
-    assert!(min >= 1.5 && min < max && max > 50.0 && max <= 70.0, "{scale}");
-    let tip = format!("min {}, max {} over the last ", scale[1].as_str().unwrap_or(""), scale[0].as_str().unwrap_or(""));
-    assert!(scale[2].as_str().is_some_and(|t| t.starts_with(&tip) && t.contains(" s;")), "{scale}");
+    assert!(
+        min >= 1.5 && min < max && max > 50.0 && max <= 70.0,
+        "{scale}"
+    );
+    let tip = format!(
+        "min {}, max {} over the last ",
+        scale[1].as_str().unwrap_or(""),
+        scale[0].as_str().unwrap_or("")
+    );
+    assert!(
+        scale[2]
+            .as_str()
+            .is_some_and(|t| t.starts_with(&tip) && t.contains(" s;")),
+        "{scale}"
+    );
     // The value column is narrow; the trend has the room.
     let widths = c
         .execute(
@@ -297,7 +339,10 @@ async fn the_page_shows_changes_and_writes_in_a_real_browser() {
         )
         .await
         .expect("widths");
-    let (value, trend) = (widths[0].as_f64().expect("px"), widths[1].as_f64().expect("px"));
+    let (value, trend) = (
+        widths[0].as_f64().expect("px"),
+        widths[1].as_f64().expect("px"),
+    );
     assert!(value <= 15.0 * 14.0 + 1.0 && trend >= value, "{widths}");
     let png = c.screenshot().await.expect("a screenshot");
     std::fs::write(screenshot_path(), png).expect("save the screenshot");
@@ -340,16 +385,31 @@ async fn a_page_opened_with_its_token_uses_it_for_every_call() {
         .send_keys(&format!("77{}", char::from(Key::Enter)))
         .await
         .expect("type");
-    until(c, "the write in the page", DEADLINE, &shows("SETPOINT", "77")).await;
+    until(
+        c,
+        "the write in the page",
+        DEADLINE,
+        &shows("SETPOINT", "77"),
+    )
+    .await;
     let setpoint: msm::Var<u16> = web.mm.typed("SETPOINT").expect("SETPOINT");
     assert_eq!(setpoint.get(), 77);
-    let status = until(c, "the header", DEADLINE, "return document.getElementById('conn').textContent").await;
+    let status = until(
+        c,
+        "the header",
+        DEADLINE,
+        "return document.getElementById('conn').textContent",
+    )
+    .await;
     assert_eq!(status, "serving");
     // Without it, the page is refused.
     let plain = format!("http://{}/", web.view.local_addr());
     c.goto(&plain).await.expect("open without the token");
     let text = until(c, "the refusal", DEADLINE, "return document.body.innerText").await;
-    assert!(text.as_str().is_some_and(|t| t.contains("needs its token")), "{text}");
+    assert!(
+        text.as_str().is_some_and(|t| t.contains("needs its token")),
+        "{text}"
+    );
     drop(web);
     b.client.clone().close().await.expect("close the browser");
 }

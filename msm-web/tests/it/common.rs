@@ -60,9 +60,7 @@ pub fn served(map_text: &str, setup: impl FnOnce(View) -> View) -> Served {
     let slave = Slave::tcp("127.0.0.1:0")
         .serve(mm.memory().clone())
         .expect("slave");
-    let view = setup(View::of_map(&mm))
-        .serve("127.0.0.1:0")
-        .expect("view");
+    let view = setup(View::of_map(&mm)).serve("127.0.0.1:0").expect("view");
     Served {
         url: format!("http://{}", view.local_addr()),
         modbus: slave.local_addr(),

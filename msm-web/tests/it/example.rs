@@ -46,7 +46,8 @@ async fn embed_serves_a_live_view_and_stops_by_itself() {
         assert!(began.elapsed() < DEADLINE, "CYCLES stuck at {now}");
         tokio::time::sleep(std::time::Duration::from_millis(20)).await;
     }
-    let (status, row) = crate::common::put(&format!("{url}/api/vars/SETPOINT"), r#"{"value": 70}"#).await;
+    let (status, row) =
+        crate::common::put(&format!("{url}/api/vars/SETPOINT"), r#"{"value": 70}"#).await;
     assert_eq!((status, &row["value"]), (StatusCode::OK, &70.into()));
     let exit = crate::common::wait_for("embed to stop by itself", DEADLINE, || {
         run.child.try_wait().expect("wait")

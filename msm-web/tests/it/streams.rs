@@ -27,7 +27,10 @@ async fn at_most_max_clients_streams_and_one_more_gets_503() {
     );
     let status_url = format!("{}/api/status", web.url);
     let (_, s) = get(&status_url).await;
-    assert_eq!((&s["clients"], &s["clients_refused"]), (&3.into(), &1.into()));
+    assert_eq!(
+        (&s["clients"], &s["clients_refused"]),
+        (&3.into(), &1.into())
+    );
     // A page that leaves gives its place to another.
     open.pop();
     common::eventually(&status_url, "the place given back", |s| s["clients"] == 2).await;
@@ -87,7 +90,11 @@ async fn a_client_that_never_reads_is_dropped_and_never_blocks_the_slave() {
     }
     // The reader stays; the four that never read were dropped, their places free.
     let s = status(&web.url).await;
-    assert_eq!((&s["clients"], &s["clients_dropped"]), (&1.into(), &4.into()), "{s}");
+    assert_eq!(
+        (&s["clients"], &s["clients_dropped"]),
+        (&1.into(), &4.into()),
+        "{s}"
+    );
     // Each idle client finds its connection closed once it reads what was sent.
     for mut s in idle {
         s.set_read_timeout(Some(DEADLINE)).expect("timeout");
