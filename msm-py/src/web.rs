@@ -27,7 +27,7 @@ fn vars_of(source: &Bound<'_, PyAny>) -> PyResult<(Vec<WebVar>, Memory)> {
         return Ok((WebVar::from_memory(&mem).map_err(to_py)?, mem));
     }
     Err(bad_declaration(format!(
-        "{} cannot be shown: give an msm.Memory or a built map (msm.Map.from_file(...).build())",
+        "{} cannot be shown: give an msm.Memory or a built map (msm.Map.load(...).build())",
         source.repr()?
     )))
 }
