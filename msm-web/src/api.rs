@@ -117,10 +117,13 @@ async fn trends(State(app): Shared) -> Response {
 async fn status(State(app): Shared) -> Response {
     let mut s = app.board.status_json();
     if let Value::Object(fields) = &mut s {
+        // The counts before the open streams: a client counted as dropped or refused
+        // has given its place back already.
+        let (dropped, refused) = (app.streams.dropped(), app.streams.refused());
         fields.insert("clients".into(), app.streams.open().into());
         fields.insert("max_clients".into(), app.streams.max().into());
-        fields.insert("clients_dropped".into(), app.streams.dropped().into());
-        fields.insert("clients_refused".into(), app.streams.refused().into());
+        fields.insert("clients_dropped".into(), dropped.into());
+        fields.insert("clients_refused".into(), refused.into());
     }
     json_ok(s)
 }

@@ -73,7 +73,7 @@ impl Streams {
 
     /// Clients dropped so far because they did not read.
     pub(crate) fn dropped(&self) -> u64 {
-        self.dropped.load(Ordering::Relaxed)
+        self.dropped.load(Ordering::SeqCst)
     }
 
     /// Streams refused so far because `max` were open.
@@ -114,7 +114,7 @@ pub(crate) async fn events(State(app): State<App>, conn: Option<Extension<Conn>>
         queued: queued.clone(),
         conn: conn.map(|Extension(c)| c),
         streams: app.streams.clone(),
-        _permit: permit,
+        permit: Some(permit),
     };
     tokio::spawn(feed.run());
     let stream = futures_util::stream::unfold((rx, queued), |(mut rx, queued)| async move {
@@ -149,8 +149,9 @@ struct Feed {
     queued: Arc<AtomicUsize>,
     conn: Option<Conn>,
     streams: Arc<Streams>,
-    /// The client's place among the `max_clients`, given back when this ends.
-    _permit: OwnedSemaphorePermit,
+    /// The client's place among the `max_clients`, given back when this ends (or, for
+    /// a client dropped, before it is counted as dropped).
+    permit: Option<OwnedSemaphorePermit>,
 }
 
 impl Feed {
@@ -169,6 +170,7 @@ impl Feed {
             let full =
                 self.queue.capacity() == 0 || (waiting > 0 && waiting + event.len() > QUEUE_BYTES);
             if full {
+                self.permit = None;
                 self.drop_client(waiting);
                 return;
             }
@@ -182,7 +184,7 @@ impl Feed {
     /// Closes the connection of a client that stopped reading: what it held (its queue,
     /// the server's buffer for it) is freed, and its place goes to another page.
     fn drop_client(&self, waiting: usize) {
-        self.streams.dropped.fetch_add(1, Ordering::Relaxed);
+        self.streams.dropped.fetch_add(1, Ordering::SeqCst);
         let events = QUEUE_EVENTS - self.queue.capacity();
         match &self.conn {
             Some(conn) => {

@@ -4,13 +4,13 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use msm::{Change, Lagged, Memory, Subscription};
+use msm::{Lagged, Memory, Stamped, Subscription};
 use tokio::task::JoinHandle;
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
 use crate::board::{Board, Seen};
-use crate::json::now_ms;
+use crate::json::{ms_since_epoch, now_ms};
 
 /// Changes arriving this soon after the first go to the pages as one batch.
 const COALESCE: Duration = Duration::from_millis(10);
@@ -62,10 +62,10 @@ async fn follow(board: Arc<Board>, mut changes: Subscription, indices: Vec<usize
         slot: vec![usize::MAX; board.vars().len()],
     };
     loop {
-        let first = changes.recv().await;
+        let first = changes.recv_stamped().await;
         let until = Instant::now() + COALESCE;
         batch.note(&board, &indices, first);
-        while let Ok(next) = tokio::time::timeout_at(until, changes.recv()).await {
+        while let Ok(next) = tokio::time::timeout_at(until, changes.recv_stamped()).await {
             batch.note(&board, &indices, next);
         }
         board.record(&batch.seen);
@@ -84,9 +84,13 @@ struct Batch {
 
 impl Batch {
     /// Adds the variables a change touched (all of them when changes were missed), each
-    /// once, with the latest time and origin.
-    fn note(&mut self, board: &Board, indices: &[usize], change: Result<Change, Lagged>) {
-        let t_ms = now_ms();
+    /// once, with the latest change's time (when the memory made it) and origin. A write
+    /// of some bits of a register touches only the variables on those bits.
+    fn note(&mut self, board: &Board, indices: &[usize], change: Result<Stamped, Lagged>) {
+        let t_ms = match &change {
+            Ok(c) => ms_since_epoch(c.time),
+            Err(_) => now_ms(),
+        };
         let vars = board.vars();
         for &index in indices {
             let origin = match &change {

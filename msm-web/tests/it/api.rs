@@ -425,6 +425,31 @@ async fn a_memory_without_a_map_shows_every_item_and_takes_writes() {
     );
 }
 
+#[tokio::main(flavor = "current_thread")]
+async fn a_write_to_one_byte_of_a_register_changes_only_its_row() {
+    let map = r#"
+        [memory]
+        holding_registers = 1
+        [vars]
+        MODE = { area = "holding", address = 0, type = "u8", byte = "high" }
+        STEP = { area = "holding", address = 0, type = "u8", byte = "low" }
+    "#;
+    let web = served(map, |v| v.writable(true));
+    let (status, row) = put(&format!("{}/api/vars/MODE", web.url), r#"{"value": 4}"#).await;
+    assert_eq!((status, &row["value"]), (StatusCode::OK, &json!(4)));
+    let changed = row["changed_ms"].as_u64().expect("MODE changed");
+    // The change's time is when the memory made it: the stream, the API and the answer
+    // tell the same.
+    let (_, again) = get(&format!("{}/api/vars/MODE", web.url)).await;
+    assert_eq!(again["changed_ms"], changed);
+    let (_, step) = get(&format!("{}/api/vars/STEP", web.url)).await;
+    assert_eq!(
+        (&step["value"], &step["changed"]),
+        (&json!(0), &Value::Null),
+        "{step}"
+    );
+}
+
 /// This file's tests, for the harness (main.rs), with the peers each needs.
 pub(crate) const TESTS: &[crate::Test] = &[
     crate::Test {
@@ -455,6 +480,11 @@ pub(crate) const TESTS: &[crate::Test] = &[
     crate::Test {
         name: "the_event_stream_shows_a_remote_write_and_who_made_it",
         run: the_event_stream_shows_a_remote_write_and_who_made_it,
+        needs: &[],
+    },
+    crate::Test {
+        name: "a_write_to_one_byte_of_a_register_changes_only_its_row",
+        run: a_write_to_one_byte_of_a_register_changes_only_its_row,
         needs: &[],
     },
     crate::Test {
