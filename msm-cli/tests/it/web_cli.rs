@@ -6,27 +6,14 @@
 
 use crate::common;
 
-use std::io::Write as _;
 use std::net::TcpStream;
 use std::time::{Duration, Instant};
 
-use common::web::{DEADLINE, MAP, eventually, get, put, serve, web_url};
-use msm::{Map, Master, Memory};
+use common::web::{
+    DEADLINE, MAP, Writer, eventually, get, idle_stream, mirror_of, put, serve, web_url,
+};
 use reqwest::StatusCode;
 use serde_json::json;
-
-/// A master on a fresh memory shaped like `MAP`, connected to `modbus`.
-async fn master_of(modbus: &str) -> (msm::MapMemory, msm::AsyncMasterHandle) {
-    let mm = Map::from_toml_str(MAP)
-        .expect("map")
-        .build()
-        .expect("build");
-    let master = Master::tcp(modbus.to_string())
-        .start_async(mm.memory().clone())
-        .await
-        .expect("master");
-    (mm, master)
-}
 
 #[tokio::main(flavor = "current_thread")]
 async fn writes_are_checked_as_msm_write_checks_them() {
@@ -53,7 +40,7 @@ async fn writes_are_checked_as_msm_write_checks_them() {
     assert!(row["changed"].is_string(), "{row}");
     let (status, _) = put(&format!("{}/api/vars/PUMP", web.url), r#"{"value": "on"}"#).await;
     assert_eq!(status, StatusCode::OK);
-    let (mm, master) = master_of(&web.modbus).await;
+    let (mm, master) = mirror_of(web.modbus.clone()).await;
     master.sync().await.expect("sync");
     assert_eq!(mm.find("SETPOINT").expect("var").get().to_string(), "601");
     assert_eq!(mm.find("PUMP").expect("var").get().to_string(), "true");
@@ -235,28 +222,6 @@ fn rss_kb(pid: u32) -> u64 {
         .unwrap_or_else(|| panic!("no VmRSS in {status}"))
 }
 
-/// A client that asks for the event stream and never reads a byte of it.
-fn idle_stream(host: &str) -> TcpStream {
-    let mut s = TcpStream::connect(host).expect("connect");
-    write!(
-        s,
-        "GET /api/events HTTP/1.1\r\nHost: {host}\r\nAccept: text/event-stream\r\n\r\n"
-    )
-    .expect("request");
-    s
-}
-
-/// Writes `round` to all 300 registers, through the master.
-async fn write_round(thirds: &[msm::Var<Vec<u16>>], master: &msm::AsyncMasterHandle, round: u16) {
-    for third in thirds {
-        third.set(vec![round; 100]).expect("set");
-    }
-    tokio::time::timeout(DEADLINE, master.flush())
-        .await
-        .unwrap_or_else(|_| panic!("write {round} hung: the slave is blocked"))
-        .expect("flush");
-}
-
 /// Clients that never read, in all.
 const IDLE_CLIENTS: usize = 500;
 
@@ -276,19 +241,12 @@ async fn memory_comes_back_after_500_clients_that_never_read() {
     let pid = web.msm.child.id();
     let status_url = format!("{}/api/status", web.url);
     let host = web.url.trim_start_matches("http://").to_string();
-    let mem = Memory::new(300);
-    let master = Master::tcp(web.modbus.clone())
-        .start_async(mem.clone())
-        .await
-        .expect("master");
-    let thirds: Vec<_> = (0..3)
-        .map(|k| mem.holding_raw(k * 100, 100).expect("registers"))
-        .collect();
+    let writer = Writer::start(web.modbus.clone()).await;
     let mut round: u16 = 0;
     // Where it starts: serving, written to, its API and page asked once.
     {
         round += 1;
-        write_round(&thirds, &master, round).await;
+        writer.round(round).await;
     }
     let (status, _) = get(&format!("{}/", web.url)).await;
     assert_eq!(status, StatusCode::OK);
@@ -297,7 +255,8 @@ async fn memory_comes_back_after_500_clients_that_never_read() {
 
     // 500 clients ask for the stream at once and never read: 64 are served, the rest
     // refused; the 64 are dropped once their queues are full.
-    let idle: Vec<TcpStream> = (0..IDLE_CLIENTS).map(|_| idle_stream(&host)).collect();
+    let view_addr = host.parse().expect("the view's address");
+    let idle: Vec<TcpStream> = (0..IDLE_CLIENTS).map(|_| idle_stream(view_addr)).collect();
     let s = eventually(&status_url, "every client answered", |s| {
         s["clients"] == 64 && s["clients_refused"] == IDLE_CLIENTS as u64 - 64
     })
@@ -308,7 +267,7 @@ async fn memory_comes_back_after_500_clients_that_never_read() {
     loop {
         {
             round += 1;
-            write_round(&thirds, &master, round).await;
+            writer.round(round).await;
         }
         peak = peak.max(rss_kb(pid));
         let (_, s) = get(&status_url).await;
@@ -348,11 +307,11 @@ async fn memory_comes_back_after_500_clients_that_never_read() {
     // Still serving, and the view answers.
     {
         round += 1;
-        write_round(&thirds, &master, round).await;
+        writer.round(round).await;
     }
     let (status, _) = get(&format!("{}/api/vars/R299", web.url)).await;
     assert_eq!(status, StatusCode::OK);
-    master.stop().await;
+    writer.master.stop().await;
 }
 
 /// This file's tests, for the harness (main.rs), with the peers each needs.

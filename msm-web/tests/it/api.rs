@@ -4,7 +4,7 @@
 
 use crate::common::{self, MAP, client, get, put, served};
 
-use msm::{Map, Master, Memory};
+use msm::Memory;
 use msm_web::{Hints, View};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
@@ -128,14 +128,7 @@ async fn writes_are_checked_and_answered_with_the_change_they_made() {
 
     let (status, _) = put(&format!("{}/api/vars/PUMP", web.url), r#"{"value": "on"}"#).await;
     assert_eq!(status, StatusCode::OK);
-    let mirror = Map::from_toml_str(MAP)
-        .expect("map")
-        .build()
-        .expect("build");
-    let master = Master::tcp(web.modbus)
-        .start_async(mirror.memory().clone())
-        .await
-        .expect("master");
+    let (mirror, master) = common::mirror_of(web.modbus).await;
     master.sync().await.expect("sync");
     assert_eq!(
         mirror.find("SETPOINT").expect("var").get().to_string(),
@@ -338,14 +331,7 @@ async fn every_answer_carries_the_security_headers_and_every_refusal_a_json_body
 async fn the_event_stream_shows_a_remote_write_and_who_made_it() {
     let web = served(MAP, |v| v);
     let (mut events, mut buf) = common::open_stream(&web.url).await;
-    let mirror = Map::from_toml_str(MAP)
-        .expect("map")
-        .build()
-        .expect("build");
-    let master = Master::tcp(web.modbus)
-        .start_async(mirror.memory().clone())
-        .await
-        .expect("master");
+    let (mirror, master) = common::mirror_of(web.modbus).await;
     mirror
         .find("SETPOINT")
         .expect("var")

@@ -1,5 +1,6 @@
 //! Helpers of the view's tests: a slave with a view of its memory (what `msm serve --web`
 //! is, in one process), an HTTP client, an event-stream reader, waits with deadlines.
+//! msm-cli's tests of `--web` use them too (its `common/web.rs` includes this file).
 
 use std::io::Write as _;
 use std::net::{SocketAddr, TcpStream};
@@ -41,6 +42,39 @@ pub fn registers_map(n: usize) -> String {
     map
 }
 
+/// A master that writes every one of 300 holding registers at once (a round), so that
+/// each round changes every variable of [`registers_map`]`(300)`: large events.
+pub struct Writer {
+    pub master: msm::AsyncMasterHandle,
+    thirds: Vec<msm::Var<Vec<u16>>>,
+}
+
+impl Writer {
+    pub async fn start(modbus: impl msm::transport::TcpAddr) -> Writer {
+        let mem = msm::Memory::new(300);
+        let master = msm::Master::tcp(modbus)
+            .start_async(mem.clone())
+            .await
+            .expect("master");
+        let thirds = (0..3)
+            .map(|k| mem.holding_raw(k * 100, 100).expect("registers"))
+            .collect();
+        Writer { master, thirds }
+    }
+
+    /// Writes `round` to every register and waits for the slave to confirm: a slave
+    /// that blocks fails the test.
+    pub async fn round(&self, round: u16) {
+        for third in &self.thirds {
+            third.set(vec![round; 100]).expect("set");
+        }
+        tokio::time::timeout(DEADLINE, self.master.flush())
+            .await
+            .unwrap_or_else(|_| panic!("write {round} hung: the slave is blocked"))
+            .expect("flush");
+    }
+}
+
 /// A slave serving a map's memory, and a view of it set up by the test.
 pub struct Served {
     pub mm: MapMemory,
@@ -68,6 +102,21 @@ pub fn served(map_text: &str, setup: impl FnOnce(View) -> View) -> Served {
         mm,
         _slave: slave,
     }
+}
+
+/// A master keeping a fresh memory shaped like `MAP` in sync with the slave at `modbus`.
+pub async fn mirror_of(
+    modbus: impl msm::transport::TcpAddr,
+) -> (MapMemory, msm::AsyncMasterHandle) {
+    let mirror = msm::Map::from_toml_str(MAP)
+        .expect("map")
+        .build()
+        .expect("build");
+    let master = msm::Master::tcp(modbus)
+        .start_async(mirror.memory().clone())
+        .await
+        .expect("master");
+    (mirror, master)
 }
 
 pub fn client() -> reqwest::Client {

@@ -6,7 +6,6 @@ use crate::common::{self, DEADLINE, get, idle_stream, registers_map, served};
 use std::io::Read as _;
 use std::time::{Duration, Instant};
 
-use msm::{Master, Memory};
 use reqwest::StatusCode;
 use serde_json::Value;
 
@@ -52,14 +51,7 @@ async fn a_client_that_never_reads_is_dropped_and_never_blocks_the_slave() {
     // event is large (about 45 kB) and the idle clients' buffers fill quickly.
     let web = served(&registers_map(300), |v| v);
     let idle: Vec<_> = (0..4).map(|_| idle_stream(web.view.local_addr())).collect();
-    let mem = Memory::new(300);
-    let master = Master::tcp(web.modbus)
-        .start_async(mem.clone())
-        .await
-        .expect("master");
-    let thirds: Vec<_> = (0..3)
-        .map(|k| mem.holding_raw(k * 100, 100).expect("registers"))
-        .collect();
+    let writer = common::Writer::start(web.modbus).await;
     // A client that does read: each round waits for it to see the round, so every round
     // is an event of its own.
     let (mut live, mut buf) = common::open_stream(&web.url).await;
@@ -67,13 +59,7 @@ async fn a_client_that_never_reads_is_dropped_and_never_blocks_the_slave() {
     let mut round: u16 = 0;
     loop {
         round += 1;
-        for third in &thirds {
-            third.set(vec![round; 100]).expect("set");
-        }
-        tokio::time::timeout(DEADLINE, master.flush())
-            .await
-            .unwrap_or_else(|_| panic!("write {round} hung: the slave is blocked"))
-            .expect("flush");
+        writer.round(round).await;
         common::next_event(&mut live, &mut buf, "rows", |v| {
             v.as_array()
                 .is_some_and(|rows| rows.iter().any(|r| r["i"] == 299 && r["value"] == round))
@@ -110,7 +96,7 @@ async fn a_client_that_never_reads_is_dropped_and_never_blocks_the_slave() {
     // The view still answers, and has the last value.
     let (code, row) = get(&format!("{}/api/vars/R299", web.url)).await;
     assert_eq!((code, &row["value"]), (StatusCode::OK, &round.into()));
-    master.stop().await;
+    writer.master.stop().await;
 }
 
 /// This file's tests, for the harness (main.rs), with the peers each needs.
