@@ -1,7 +1,5 @@
 //! The HTTP routes: the page, the JSON API and the event stream, behind the gate.
 
-use std::sync::Arc;
-
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, Path, State};
@@ -11,17 +9,10 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use serde_json::Value;
 
-use crate::board::Board;
-use crate::events::{self, Streams};
+use crate::app::App;
+use crate::events;
 use crate::gate::{self, API, Gate, error};
 use crate::page;
-
-/// What the handlers share: the board and the open streams.
-#[derive(Clone)]
-pub(crate) struct App {
-    pub(crate) board: Arc<Board>,
-    pub(crate) streams: Arc<Streams>,
-}
 
 /// A write's body is `{"value": ...}`: a string of a few registers at most.
 const BODY_LIMIT: usize = 64 * 1024;

@@ -7,7 +7,7 @@
 use std::convert::Infallible;
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use axum::Extension;
@@ -16,13 +16,14 @@ use axum::extract::State;
 use axum::http::{HeaderName, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use tokio::sync::broadcast::error::RecvError;
-use tokio::sync::{OwnedSemaphorePermit, Semaphore, broadcast, mpsc};
+use tokio::sync::{OwnedSemaphorePermit, broadcast, mpsc};
 use tokio_util::sync::CancellationToken;
 
-use crate::api::App;
+use crate::app::App;
 use crate::board::Board;
 use crate::gate::error;
 use crate::sse::{self, Event};
+use crate::streams::Streams;
 
 /// Events a client's queue holds at most.
 const QUEUE_EVENTS: usize = 64;
@@ -43,55 +44,15 @@ pub(crate) struct Conn {
     pub(crate) close: CancellationToken,
 }
 
-/// The open streams, and the cap on them.
-pub(crate) struct Streams {
-    permits: Arc<Semaphore>,
-    max: usize,
-    dropped: AtomicU64,
-    refused: AtomicU64,
-}
-
-impl Streams {
-    pub(crate) fn new(max: usize) -> Streams {
-        Streams {
-            permits: Arc::new(Semaphore::new(max)),
-            max,
-            dropped: AtomicU64::new(0),
-            refused: AtomicU64::new(0),
-        }
-    }
-
-    /// Streams open now.
-    pub(crate) fn open(&self) -> usize {
-        self.max - self.permits.available_permits()
-    }
-
-    /// The cap.
-    pub(crate) fn max(&self) -> usize {
-        self.max
-    }
-
-    /// Clients dropped so far because they did not read.
-    pub(crate) fn dropped(&self) -> u64 {
-        self.dropped.load(Ordering::SeqCst)
-    }
-
-    /// Streams refused so far because `max` were open.
-    pub(crate) fn refused(&self) -> u64 {
-        self.refused.load(Ordering::Relaxed)
-    }
-}
-
 /// `GET /api/events`.
 pub(crate) async fn events(State(app): State<App>, conn: Option<Extension<Conn>>) -> Response {
-    let Ok(permit) = app.streams.permits.clone().try_acquire_owned() else {
-        app.streams.refused.fetch_add(1, Ordering::Relaxed);
+    let Some(permit) = app.streams.take() else {
         let mut refused = error(
             StatusCode::SERVICE_UNAVAILABLE,
             format!(
                 "this web view serves at most {} live pages at once, and all are taken: \
                  close a page or tab that shows it, or raise the limit ({})",
-                app.streams.max,
+                app.streams.max(),
                 app.board.hints().max_clients()
             ),
         );
@@ -184,7 +145,7 @@ impl Feed {
     /// Closes the connection of a client that stopped reading: what it held (its queue,
     /// the server's buffer for it) is freed, and its place goes to another page.
     fn drop_client(&self, waiting: usize) {
-        self.streams.dropped.fetch_add(1, Ordering::SeqCst);
+        self.streams.count_dropped();
         let events = QUEUE_EVENTS - self.queue.capacity();
         match &self.conn {
             Some(conn) => {

@@ -32,6 +32,7 @@
 #![forbid(unsafe_code)]
 
 mod api;
+mod app;
 mod board;
 mod error;
 mod events;
@@ -42,6 +43,7 @@ mod json;
 mod page;
 mod server;
 mod sse;
+mod streams;
 mod trend;
 mod var;
 mod view;

@@ -10,11 +10,12 @@ use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
-use crate::api::{self, App};
+use crate::api;
+use crate::app::App;
 use crate::board::Board;
-use crate::events::Streams;
 use crate::gate::Gate;
 use crate::handle::{AsyncWebHandle, WebHandle};
+use crate::streams::Streams;
 use crate::{Hints, StatusSource, WebError, WebVar, server, watch};
 
 /// Live pages (event streams) a view serves at once unless told otherwise.
