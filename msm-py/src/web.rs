@@ -10,8 +10,8 @@ use pyo3::prelude::*;
 use crate::errors::{ConnectionFailed, MsmError, bad_declaration, map_to_py};
 use crate::link::tcp_addr;
 use crate::map::PyMapMemory;
-use crate::master::status_of;
 use crate::memory::PyMemory;
+use crate::running::status_of;
 
 /// The view's variables: a built map's, by name; a memory's items otherwise.
 fn vars_of(source: &Bound<'_, PyAny>) -> PyResult<(Vec<WebVar>, Memory)> {
