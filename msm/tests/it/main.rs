@@ -42,10 +42,6 @@ mod tls_peers;
 pub(crate) use harness::Test;
 
 fn main() -> ExitCode {
-    // The TLS tests read the log lines: the capture must be the process's subscriber,
-    // installed before any test installs another.
-    #[cfg(feature = "tls")]
-    tls_common::capture_logs();
     let modules: &[(&str, &[Test])] = &[
         ("architecture", architecture::TESTS),
         ("examples", examples::TESTS),

@@ -142,12 +142,10 @@ pub fn wait_until(timeout: Duration, mut cond: impl FnMut() -> bool) -> bool {
     }
 }
 
-/// Logs to the test output when `RUST_LOG` is set.
+/// Captures the library's log lines: shown with the test's failure, or as they come
+/// with `MSM_TEST_LOG=1` or `RUST_LOG` (the harness does it before any test runs).
 pub fn init_logging() {
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
-        .with_test_writer()
-        .try_init();
+    crate::harness::logs::install();
 }
 
 /// Runs mbpoll once (`-1`, addresses from 0 with `-0`, 1 s timeout) against a TCP

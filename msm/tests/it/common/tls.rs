@@ -5,7 +5,7 @@
 use std::io::Write;
 use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, Mutex};
 use std::thread;
 
 use msm::transport::tls::{CertificateDer, PrivateKeyDer, TlsSettings};
@@ -14,43 +14,15 @@ use rcgen::{
     KeyPair,
 };
 
-/// Every log line of this test binary, captured (warn and above from msm).
-static LOGS: OnceLock<Arc<Mutex<Vec<u8>>>> = OnceLock::new();
-
-#[derive(Clone)]
-struct Capture(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Capture {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().expect("logs").extend_from_slice(buf);
-        std::io::stderr().write_all(buf)?;
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-/// Starts capturing log lines (once per test binary).
+/// Makes sure the library's log lines are captured (the harness does it before any
+/// test runs; this is for helpers that read them).
 pub fn capture_logs() {
-    let buf = LOGS.get_or_init(|| {
-        let buf = Arc::new(Mutex::new(Vec::new()));
-        let writer = Capture(buf.clone());
-        let _ = tracing_subscriber::fmt()
-            .with_env_filter(tracing_subscriber::EnvFilter::new("msm=warn"))
-            .with_ansi(false)
-            .with_writer(move || writer.clone())
-            .try_init();
-        buf
-    });
-    let _ = buf;
+    crate::harness::logs::install();
 }
 
-/// The log lines captured so far.
+/// The library's log lines (warn and above, or `RUST_LOG`'s) since this test started.
 pub fn logs() -> String {
-    LOGS.get()
-        .map(|b| String::from_utf8_lossy(&b.lock().expect("logs")).into_owned())
-        .unwrap_or_default()
+    crate::harness::logs::since_test_start()
 }
 
 /// The role extension's OID arcs.
