@@ -1,16 +1,16 @@
-//! Builds the Python package (maturin, dev profile) into a venv kept under the target
-//! directory, and runs the pytest suite in `tests/python/` with it. Python, venv and
-//! pip are external peers: without them this is a loud SKIP, and a failure under
-//! `CI=true`. The venv is reused between runs; the packages it needs (maturin, pytest,
-//! pymodbus) are installed from PyPI the first time.
+//! Builds the Python package (maturin, dev profile) into the tests' venv and runs the
+//! pytest suite in `tests/python/` with it. The venv is the one msm's pymodbus tests use
+//! (`target/tmp/python-venv`, made from PyPI the first time and reused: see
+//! `msm/tests/it/common/python.rs`). Python, venv and pip are external peers: without
+//! them the suite is reported as ignored with the reason, and fails under `CI=true`.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode, Output};
 
 use libtest_mimic::{Arguments, Failed, Trial};
 
-/// The Python packages the suite needs in its venv.
-const PACKAGES: &[&str] = &["maturin>=1.9.4,<2", "pytest>=8", "pymodbus==3.16.1"];
+#[path = "../../msm/tests/it/common/python.rs"]
+mod python;
 
 fn in_ci() -> bool {
     std::env::var("CI").is_ok_and(|v| v == "true" || v == "1")
@@ -30,10 +30,6 @@ fn run(cmd: &mut Command) -> Option<Output> {
     cmd.output().ok()
 }
 
-fn ok(cmd: &mut Command) -> bool {
-    run(cmd).is_some_and(|o| o.status.success())
-}
-
 fn text(o: &Output) -> String {
     format!(
         "{}{}",
@@ -42,48 +38,10 @@ fn text(o: &Output) -> String {
     )
 }
 
-/// The venv's python, made (and filled) if needed; None after a SKIP.
-fn venv(dir: &Path) -> Option<PathBuf> {
-    let python = dir.join("bin/python");
-    if !python.exists() {
-        let base = std::env::var_os("MSM_PYTHON").unwrap_or_else(|| "python3".into());
-        if !ok(Command::new(&base).arg("--version")) {
-            missing("python3", "install Python 3.9 or later");
-            return None;
-        }
-        if !ok(Command::new(&base).args(["-m", "venv"]).arg(dir)) {
-            let _ = std::fs::remove_dir_all(dir);
-            missing(
-                "python3 venv",
-                "install it with `apt-get install python3-venv` (bash .ci/run does)",
-            );
-            return None;
-        }
-    }
-    let ready = ok(Command::new(&python).args(["-c", "import pytest, pymodbus"]))
-        && dir.join("bin/maturin").exists();
-    if !ready {
-        let installed = run(Command::new(&python)
-            .args(["-m", "pip", "install", "-q", "--disable-pip-version-check"])
-            .args(PACKAGES));
-        if !installed.as_ref().is_some_and(|o| o.status.success()) {
-            let why = installed.map(|o| text(&o)).unwrap_or_default();
-            missing(
-                "maturin, pytest and pymodbus in the test venv",
-                &format!("pip could not install {PACKAGES:?} from PyPI: {why}"),
-            );
-            return None;
-        }
-    }
-    Some(python)
-}
-
 /// Runs the suite, or reports it as ignored (with the reason) when Python or its venv
 /// module is missing; under `CI=true` it runs anyway and fails.
 fn main() -> ExitCode {
     let args = Arguments::from_args();
-    let base = std::env::var_os("MSM_PYTHON").unwrap_or_else(|| "python3".into());
-    let usable = ok(Command::new(&base).args(["-c", "import venv, ensurepip"]));
     let name = "python_package_passes_its_pytest_suite";
     let trial = |name: &str| {
         Trial::test(name, || {
@@ -97,13 +55,18 @@ fn main() -> ExitCode {
             })
         })
     };
-    let trials = if usable || in_ci() {
-        vec![trial(name)]
+    // Making the venv (the first time) only when the suite is to run.
+    let venv = if args.list || args.is_filtered_out(&trial(name)) {
+        Ok(PathBuf::new())
     } else {
-        eprintln!(
-            "NOT RUN: {name}: python3 with venv is not installed (apt-get install python3-venv; bash .ci/run does)"
-        );
-        vec![trial(&format!("{name} (needs python3 with venv)")).with_ignored_flag(true)]
+        python::venv_python()
+    };
+    let trials = match venv {
+        Err(why) if !in_ci() => {
+            eprintln!("NOT RUN: {name}: {why}");
+            vec![trial(&format!("{name} (needs {})", why.missing)).with_ignored_flag(true)]
+        }
+        _ => vec![trial(name)],
     };
     libtest_mimic::run(&args, trials).exit_code()
 }
@@ -111,10 +74,14 @@ fn main() -> ExitCode {
 fn python_package_passes_its_pytest_suite() {
     let crate_dir = Path::new(env!("CARGO_MANIFEST_DIR"));
     let tmp = Path::new(env!("CARGO_TARGET_TMPDIR"));
-    let Some(python) = venv(&tmp.join("pytest-venv")) else {
-        return;
+    let python = match python::venv_python() {
+        Ok(python) => python,
+        Err(why) => {
+            missing("the tests' Python venv", &why.to_string());
+            return;
+        }
     };
-    let maturin = tmp.join("pytest-venv/bin/maturin");
+    let maturin = python::venv_dir().join("bin/maturin");
 
     // Build the wheel (dev profile: it shares the workspace's compiled dependencies).
     let wheels = tmp.join("pytest-wheels");

@@ -1,6 +1,8 @@
 //! Helpers shared by the integration tests: finding external peers, waiting on
-//! conditions with deadlines; `slave` has a raw Modbus/TCP client.
+//! conditions with deadlines; `slave` has a raw Modbus/TCP client, `python` the tests'
+//! Python venv (pymodbus).
 
+pub mod python;
 pub mod slave;
 
 use std::path::{Path, PathBuf};
@@ -20,14 +22,6 @@ pub fn missing(peer: &str, how: &str) {
     eprintln!("\n==================== SKIP ====================");
     eprintln!("SKIP: {peer} is not installed, so this test did not run. {how}");
     eprintln!("==============================================\n");
-}
-
-/// The workspace root (where `.venv` lives).
-pub fn workspace_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .map(Path::to_path_buf)
-        .unwrap_or_else(|| PathBuf::from("."))
 }
 
 /// A command on PATH, if there is one.
@@ -64,34 +58,12 @@ pub fn socat() -> Option<PathBuf> {
     )
 }
 
-/// A Python interpreter that can `import pymodbus`: `$MSM_PYTHON`, the workspace's
-/// `.venv` (made by `bash .ci/run`), or `python3`.
+/// A Python that can import pymodbus and pyserial: the tests' venv (`python`), made the
+/// first time; or None (after reporting why and how to fix it).
 pub fn pymodbus_python() -> Option<PathBuf> {
-    let found = find_pymodbus_python();
-    if found.is_none() {
-        missing(
-            "pymodbus",
-            "make the venv with `python3 -m venv .venv && .venv/bin/pip install pymodbus==3.16.1 pyserial` (bash .ci/run does)",
-        );
-    }
-    found
-}
-
-/// A Python that can import pymodbus and pyserial, if there is one (no report).
-pub fn find_pymodbus_python() -> Option<PathBuf> {
-    let mut candidates = Vec::new();
-    if let Some(p) = std::env::var_os("MSM_PYTHON") {
-        candidates.push(PathBuf::from(p));
-    }
-    candidates.push(workspace_root().join(".venv/bin/python"));
-    candidates.push(PathBuf::from("python3"));
-    // Every module a peer script imports: pyserial too, for the RTU peers.
-    candidates.into_iter().find(|py| {
-        Command::new(py)
-            .args(["-c", "import pymodbus, serial"])
-            .output()
-            .is_ok_and(|o| o.status.success())
-    })
+    python::venv_python()
+        .map_err(|why| missing("pymodbus", &why.to_string()))
+        .ok()
 }
 
 /// Why `peer` cannot be used here (not installed, and how to install it), or None.
@@ -112,10 +84,7 @@ pub fn peer_missing(peer: &str) -> Option<String> {
             find_program("chromedriver").is_some(),
             "apt-get install chromium-driver",
         ),
-        "pymodbus" => (
-            find_pymodbus_python().is_some(),
-            "python3 -m venv .venv && .venv/bin/pip install pymodbus==3.16.1 pyserial",
-        ),
+        "pymodbus" => return python::venv_python().err().map(|why| why.to_string()),
         other => (find_program(other).is_some(), "see .ci/run"),
     };
     (!present).then(|| format!("{peer} is not installed ({how}; bash .ci/run does)"))
