@@ -7,6 +7,8 @@ use std::process::ExitCode;
 
 mod architecture;
 mod common;
+#[cfg(all(feature = "derive", feature = "map"))]
+mod derive_every_attribute;
 mod examples;
 mod harness;
 mod map_errors;
@@ -44,6 +46,8 @@ pub(crate) use harness::Test;
 fn main() -> ExitCode {
     let modules: &[(&str, &[Test])] = &[
         ("architecture", architecture::TESTS),
+        #[cfg(all(feature = "derive", feature = "map"))]
+        ("derive_every_attribute", derive_every_attribute::TESTS),
         ("examples", examples::TESTS),
         ("map_errors", map_errors::TESTS),
         ("map_load", map_load::TESTS),

@@ -1,10 +1,14 @@
-//! The struct with every attribute, the struct-level order, names, raw
-//! registers and aliases: it builds, and memory, declare, map and to_toml agree.
+//! `#[derive(msm::Vars)]` from a crate that uses msm: the struct with every
+//! attribute, the struct-level order, names, raw registers and aliases builds, and
+//! memory, declare, map and to_toml agree. (The derive's compile errors are
+//! msm-derive's tests/ui, checked by trybuild.)
+
 use msm::{Area, AreaSpec, Byte, Memory, Order, Var, Vars};
 
 type Level = f32;
 
 #[derive(Vars)]
+#[rustfmt::skip]
 struct Pump {
     #[msm(holding = 0)]                 setpoint: Var<u16>,
     #[msm(holding = 1, order = "CDAB")] total: Var<u32>,
@@ -19,6 +23,7 @@ struct Pump {
 /// Everything else: the struct's order, `name`, low bytes, raw registers, aliases, paths.
 #[derive(msm::Vars)]
 #[msm(order = "dcba")]
+#[rustfmt::skip]
 struct Plant {
     #[msm(input = 100, name = "PLANT.LEVEL")]  level: msm::Var<Level>,
     #[msm(input = 102, byte = "low")]          low: ::msm::Var<i8>,
@@ -37,7 +42,7 @@ struct Plant {
     #[msm(discrete = 7)]                       door: Var<bool>,
 }
 
-fn main() -> Result<(), Box<dyn std::error::Error>> {
+fn every_attribute() -> Result<(), Box<dyn std::error::Error>> {
     // The program.
     let mem: Memory = Pump::memory();
     let pump: Pump = Pump::declare(&mem)?;
@@ -111,3 +116,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
     Ok(())
 }
+
+fn every_attribute_builds_and_agrees_with_the_map() {
+    every_attribute().expect("every attribute");
+}
+
+pub(crate) const TESTS: &[crate::Test] = &[crate::Test {
+    name: "every_attribute_builds_and_agrees_with_the_map",
+    run: every_attribute_builds_and_agrees_with_the_map,
+    needs: &[],
+}];
