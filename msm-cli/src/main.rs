@@ -65,13 +65,23 @@ fn init_logging(verbose: u8) {
         2 => "msm=debug",
         _ => "msm=trace",
     };
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
+    use tracing_subscriber::filter::Targets;
+    use tracing_subscriber::layer::SubscriberExt;
+    use tracing_subscriber::util::SubscriberInitExt;
+    // `target=level` directives, as RUST_LOG writes them (tracing-subscriber's Targets:
+    // EnvFilter's span and field filters would build a regex engine into the binary).
+    let filter = std::env::var("RUST_LOG")
+        .ok()
+        .and_then(|v| v.parse::<Targets>().ok())
+        .unwrap_or_else(|| default.parse().unwrap_or_default());
     let _ = tracing_subscriber::fmt()
-        .with_env_filter(filter)
+        // Every level reaches the filter, which decides.
+        .with_max_level(tracing_subscriber::filter::LevelFilter::TRACE)
         .with_writer(std::io::stderr)
         .with_ansi(std::io::stderr().is_terminal())
         .with_target(false)
+        .finish()
+        .with(filter)
         .try_init();
 }
 
