@@ -11,6 +11,7 @@ mod common;
 mod derive_every_attribute;
 mod examples;
 mod harness;
+mod harness_capture;
 mod map_errors;
 mod map_load;
 mod map_to_toml;
@@ -49,6 +50,7 @@ fn main() -> ExitCode {
         #[cfg(all(feature = "derive", feature = "map"))]
         ("derive_every_attribute", derive_every_attribute::TESTS),
         ("examples", examples::TESTS),
+        ("harness_capture", harness_capture::TESTS),
         ("map_errors", map_errors::TESTS),
         ("map_load", map_load::TESTS),
         ("map_to_toml", map_to_toml::TESTS),
