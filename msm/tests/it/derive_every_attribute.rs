@@ -101,16 +101,37 @@ fn every_attribute() -> Result<(), Box<dyn std::error::Error>> {
     let names: Vec<&str> = map.vars().iter().map(|v| v.name.as_str()).collect();
     assert_eq!(
         names,
-        ["PLANT.LEVEL", "LOW", "HIGH", "PLAIN", "ENERGY", "POWER", "SIGNED", "WIDE", "HUGE", "TAG", "TYPE", "LAST", "DOOR"]
+        [
+            "PLANT.LEVEL",
+            "LOW",
+            "HIGH",
+            "PLAIN",
+            "ENERGY",
+            "POWER",
+            "SIGNED",
+            "WIDE",
+            "HUGE",
+            "TAG",
+            "TYPE",
+            "LAST",
+            "DOOR"
+        ]
     );
     let toml = map.to_toml();
-    assert!(toml.contains("\"PLANT.LEVEL\" = { area = \"input\", address = 100, type = \"f32\" }"), "{toml}");
+    assert!(
+        toml.contains("\"PLANT.LEVEL\" = { area = \"input\", address = 100, type = \"f32\" }"),
+        "{toml}"
+    );
     assert_eq!(msm::Map::from_toml_str(&toml)?, map);
 
     // A memory a size too small: the usual error, naming the field.
     let small = Memory::builder().holding_registers(12).build()?;
     match Pump::declare(&small) {
-        Err(msm::Error::OutOfRange { area: Area::Input, address: 0, .. }) => {}
+        Err(msm::Error::OutOfRange {
+            area: Area::Input,
+            address: 0,
+            ..
+        }) => {}
         Err(other) => panic!("{other}"),
         Ok(_) => panic!("declared on a memory without input registers"),
     }

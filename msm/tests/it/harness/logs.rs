@@ -117,7 +117,9 @@ impl Drop for Line {
         s.bytes += text.len();
         s.lines.push_back((n, text));
         while s.bytes > KEEP_BYTES {
-            let Some((n, old)) = s.lines.pop_front() else { break };
+            let Some((n, old)) = s.lines.pop_front() else {
+                break;
+            };
             s.bytes -= old.len();
             s.dropped_before = n + 1;
         }
@@ -186,7 +188,9 @@ fn lines_since(s: &Store, start: u64) -> Option<String> {
     let mut text = String::new();
     if s.dropped_before > start {
         let n = s.dropped_before - start;
-        text.push_str(&format!("({n} earlier lines dropped: {KEEP_BYTES} bytes are kept)\n"));
+        text.push_str(&format!(
+            "({n} earlier lines dropped: {KEEP_BYTES} bytes are kept)\n"
+        ));
     }
     for (_, line) in s.lines.iter().filter(|(n, _)| *n >= start) {
         text.push_str(line);
