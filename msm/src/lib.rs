@@ -112,7 +112,7 @@ pub use msm_derive::Vars;
 pub use slave::{AsyncSlaveHandle, Slave, SlaveHandle};
 #[cfg(feature = "workers")]
 pub use transport::{Parity, SerialConfig};
-pub use types::{Error, Result};
+pub use types::{Error, Escaped, Result};
 pub use vars::Vars;
 /// What `#[derive(Vars)]` generates code against; not a public API.
 #[doc(hidden)]

@@ -88,12 +88,15 @@ impl Accepted<()> {
         match accepted {
             Ok(ok) => {
                 tracing::debug!(
-                    peer = %self.peer, role = %ok.role.as_deref().unwrap_or("(none)"),
+                    peer = %self.peer, role = %crate::types::Escaped(ok.role.as_deref().unwrap_or("(none)")),
                     "TLS client authenticated"
                 );
                 self.with(ok.stream, ok.role).run().await;
             }
-            Err(reason) => tracing::warn!(peer = %self.peer, %reason, "TLS client refused"),
+            Err(reason) => {
+                let reason = reason.to_string();
+                tracing::warn!(peer = %self.peer, reason = %crate::types::Escaped(&reason), "TLS client refused")
+            }
         }
     }
 }

@@ -8,6 +8,7 @@
 
 mod area;
 mod error;
+mod escape;
 #[cfg(feature = "map")]
 mod map_error;
 mod order;
@@ -21,6 +22,7 @@ pub use area::{Area, AreaSpec};
 #[cfg(feature = "map")]
 pub(crate) use error::area_range;
 pub use error::{Error, Result};
+pub use escape::Escaped;
 #[cfg(feature = "map")]
 pub use map_error::{MapError, MapErrorKind, Position};
 pub use order::{Byte, Order};

@@ -134,6 +134,33 @@ fn roles_from_the_map_allow_and_refuse_with_exception_01() {
     );
 }
 
+fn a_role_with_control_characters_reaches_the_log_escaped() {
+    crate::tls_common::capture_logs();
+    // A certificate a trusted CA issued with a role made to forge a log line and
+    // colour the terminal: the refusal's log line shows it escaped, on one line.
+    let forged = "viewer\n2026-12-06T00:00:00Z  WARN msm: forged line\x1b[31m";
+    let pki = Pki::new(&[forged], &[]).expect("pki");
+    let served = map().build().expect("memory").memory().clone();
+    let slave = slave(&pki, &served);
+    let mem = map().build().expect("memory").memory().clone();
+    let m = master(slave.local_addr(), pki.client(forged).expect("cert"), &mem);
+    refused_with_illegal_function(m.sync_timeout(DEADLINE));
+    let logs = crate::tls_common::logs();
+    let line = logs
+        .lines()
+        .find(|l| l.contains("request refused: the role has no right to it"))
+        .unwrap_or_else(|| panic!("no refusal logged: {logs}"));
+    assert!(
+        line.contains("viewer\\n2026-12-06T00:00:00Z  WARN msm: forged line\\x1b[31m"),
+        "{line}"
+    );
+    assert!(!logs.contains('\x1b'), "no raw escape in the log: {logs:?}");
+    assert!(
+        !logs.lines().any(|l| l.starts_with("2026-12-06T00:00:00Z")),
+        "no forged line: {logs}"
+    );
+}
+
 fn without_roles_every_authenticated_client_does_everything() {
     let pki = Pki::new(&["anyone"], &[]).expect("pki");
     let served = Memory::new(4);
@@ -494,6 +521,11 @@ pub(crate) const TESTS: &[crate::Test] = &[
     crate::Test {
         name: "roles_from_the_map_allow_and_refuse_with_exception_01",
         run: roles_from_the_map_allow_and_refuse_with_exception_01,
+        needs: &[],
+    },
+    crate::Test {
+        name: "a_role_with_control_characters_reaches_the_log_escaped",
+        run: a_role_with_control_characters_reaches_the_log_escaped,
         needs: &[],
     },
     crate::Test {

@@ -52,7 +52,7 @@ pub(crate) fn execute(
         if !authorize(ctx.role, &access) {
             // a request the role may not make is answered with exception 01.
             tracing::warn!(
-                peer = %ctx.peer, role = %ctx.role.unwrap_or("(none)"), request = %access,
+                peer = %ctx.peer, role = %crate::types::Escaped(ctx.role.unwrap_or("(none)")), request = %access,
                 "request refused: the role has no right to it"
             );
             return exception(out, function, ExceptionCode::IllegalFunction);
