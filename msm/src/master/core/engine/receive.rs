@@ -50,11 +50,11 @@ impl Engine {
                 Ok(None) => return true,
                 // The frame error alone: the message already says "malformed frame".
                 Err(StreamError::Frame(e)) => {
-                    self.malformed(&e);
+                    self.malformed(&e, frame_error_tid(&e));
                     return false;
                 }
                 Err(e) => {
-                    self.malformed(&e);
+                    self.malformed(&e, None);
                     return false;
                 }
             };
@@ -68,11 +68,14 @@ impl Engine {
                     len,
                 }) => {
                     // From a slave, a frame of another protocol means a wrong peer.
-                    self.malformed(&FrameError::ProtocolId {
-                        transaction_id,
-                        protocol_id,
-                        frame_len: len,
-                    });
+                    self.malformed(
+                        &FrameError::ProtocolId {
+                            transaction_id,
+                            protocol_id,
+                            frame_len: len,
+                        },
+                        Some(transaction_id),
+                    );
                     return false;
                 }
                 Framed::Skipped(Skipped::Rtu(why)) => {
@@ -90,12 +93,22 @@ impl Engine {
         }
     }
 
-    fn malformed(&mut self, e: &dyn std::fmt::Display) {
-        self.link.ask_reconnect(format!(
-            "the slave sent a malformed frame: {e}: is this a Modbus/TCP server \
-             (and not, say, a web server, or a serial converter speaking RTU, \
-             which needs --rtu-over-tcp)?"
-        ));
+    /// `first_bytes`: the frame's first two bytes (its transaction id), when known.
+    fn malformed(&mut self, e: &dyn std::fmt::Display, first_bytes: Option<u16>) {
+        let reason = if first_bytes.is_some_and(is_tls_record) {
+            format!(
+                "the slave sent a malformed frame: {e}: its first bytes are a TLS record: \
+                 this is a Modbus/TCP Security (TLS) server: connect over TLS \
+                 (--tls with --ca, --cert, --key; Master::tls in Rust)"
+            )
+        } else {
+            format!(
+                "the slave sent a malformed frame: {e}: is this a Modbus/TCP server \
+                 (and not, say, a web server, or a serial converter speaking RTU, \
+                 which needs --rtu-over-tcp)?"
+            )
+        };
+        self.link.ask_reconnect(reason);
     }
 
     fn on_response(&mut self, now: Instant, tid: Option<u16>, unit_id: u8, pdu: &[u8]) {
@@ -133,4 +146,21 @@ impl Engine {
             Ok(response) => self.complete(now, f, response),
         }
     }
+}
+
+/// The transaction id a frame error names: its first two bytes.
+fn frame_error_tid(e: &FrameError) -> Option<u16> {
+    match e {
+        FrameError::ProtocolId { transaction_id, .. }
+        | FrameError::Length { transaction_id, .. } => Some(*transaction_id),
+        _ => None,
+    }
+}
+
+/// Whether two bytes start a TLS record: a content type (20 change cipher spec, 21 alert,
+/// 22 handshake, 23 application data) and the major version 3. A TLS server answers a
+/// plaintext request with an alert (or closes).
+fn is_tls_record(first_bytes: u16) -> bool {
+    let [content_type, major] = first_bytes.to_be_bytes();
+    (20..=23).contains(&content_type) && major == 3
 }

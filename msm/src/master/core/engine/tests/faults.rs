@@ -39,6 +39,33 @@ fn garbage_from_the_slave_asks_for_a_new_connection() {
 }
 
 #[test]
+fn a_tls_server_is_named_as_such_with_the_fix() {
+    let reason_for = |answer: &[u8]| {
+        let m = Memory::new(10);
+        let mut h = Harness::new(&m, 1);
+        h.engine.handle_connected(h.now);
+        h.sent();
+        h.feed(answer);
+        h.events()
+            .into_iter()
+            .find_map(|e| match e {
+                Event::Reconnect { reason } => Some(reason),
+                _ => None,
+            })
+            .expect("a reconnection")
+    };
+    // A TLS server's alert to a plaintext client: record type 21, version 3.3, length 2.
+    let tls = reason_for(&[0x15, 0x03, 0x03, 0x00, 0x02, 0x02, 0x32]);
+    assert!(tls.contains("TLS record") && tls.contains("--tls"), "{tls}");
+    // Anything else keeps the general question.
+    let other = reason_for(&[0x48, 0x54, 0x54, 0x50, 0x2F, 0x31, 0x2E]); // "HTTP/1."
+    assert!(
+        other.contains("is this a Modbus/TCP server") && !other.contains("TLS"),
+        "{other}"
+    );
+}
+
+#[test]
 fn a_malformed_write_answer_is_retried_with_a_growing_pause_and_reads_go_on() {
     let (m, mut h, mut slave) = setup(4, 1);
     let v: Var<u16> = m.holding(0).expect("declare");
