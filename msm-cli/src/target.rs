@@ -59,6 +59,14 @@ pub(crate) fn resolve(
             "name a map file (and variables), or use --area, --address and --type for raw access",
         ));
     };
+    if !std::path::Path::new(path).exists() && path.parse::<Area>().is_ok() {
+        // `msm read coil 100`: raw access spelled as words.
+        let address = rest.first().map_or("N", String::as_str);
+        return Err(Failure::usage(format!(
+            "{path:?} is no map file here; for raw access by area and address write \
+             --area {path} --address {address}"
+        )));
+    }
     Ok(Target {
         map: Map::from_path(path)?,
         rest: rest.to_vec(),

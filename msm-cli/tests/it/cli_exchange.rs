@@ -346,6 +346,10 @@ fn exit_codes_say_what_went_wrong() {
         ),
         (vec!["read", "no/such/map.toml"], "no/such/map.toml"),
         (
+            vec!["read", "coil", "100", "--connect", &addr],
+            "--area coil --address 100",
+        ),
+        (
             vec!["read", "--area", "coil", "--address", "0", "--type", "f32"],
             "use bool",
         ),
