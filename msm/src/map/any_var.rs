@@ -6,6 +6,7 @@ use std::sync::Arc;
 use super::def::VarDef;
 use crate::memory::{AnyChange, Area, Byte, Memory, Quality, Value, Var};
 use crate::types::Error;
+use crate::types::quality::BlockError;
 use crate::types::{DynValue, VarType};
 use crate::types::{MapError, MapErrorKind};
 
@@ -336,6 +337,20 @@ impl AnyVar {
     /// ```
     pub fn pending(&self) -> bool {
         dispatch!(&self.typed, v => v.pending())
+    }
+
+    /// The slave's refusal of the last write of it, while it stands (see
+    /// [`Var::refused`]).
+    ///
+    /// ```
+    /// let mm = msm::Map::from_toml_str(
+    ///     "[memory]\nholding_registers = 2\n[vars]\nC = { area = \"holding\", address = 0, type = \"u16\" }\n",
+    /// )?.build()?;
+    /// assert!(mm.find("C")?.refused().is_none());
+    /// # Ok::<(), msm::map::MapError>(())
+    /// ```
+    pub fn refused(&self) -> Option<BlockError> {
+        dispatch!(&self.typed, v => v.refused())
     }
 
     /// The typed variable, if `T` is its type (`bool` for both `bool` and `bit`).

@@ -50,7 +50,8 @@ mod to_toml;
 
 use std::path::Path;
 
-use crate::types::suggest;
+/// "Did you mean ...?" as map files say it, for other configuration files too.
+pub use crate::types::suggest;
 pub use crate::types::{DynValue, VarType};
 pub use crate::types::{MapError, MapErrorKind, Position};
 pub use any_var::AnyVar;

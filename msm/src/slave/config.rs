@@ -9,7 +9,7 @@ use super::core::connection::Limits;
 use super::core::identity::{DeviceIdentity, Objects};
 use super::core::routes::{Route, Routes};
 pub(crate) use super::core::rules::{Rules, Units};
-use super::hooks::{ReadOnly, Validator};
+use super::hooks::{ReadOnly, UnitCheck, Validator};
 use super::ipnet::IpNet;
 use crate::authz::Authorizer;
 use crate::memory::Memory;
@@ -102,6 +102,8 @@ pub(crate) struct Config {
     pub(crate) validator: Option<Validator>,
     /// Decides, by the client's role, whether a request may run at all.
     pub(crate) authorizer: Option<Authorizer>,
+    /// Whether a request's unit can answer now (`Slave::unit_available`).
+    pub(crate) unit_available: Option<UnitCheck>,
     pub(crate) identity: DeviceIdentity,
     pub(crate) worker_threads: usize,
     /// Units served from a memory of their own (`Slave::unit_memory`).
@@ -129,6 +131,7 @@ impl Default for Config {
             read_only: Vec::new(),
             validator: None,
             authorizer: None,
+            unit_available: None,
             identity: DeviceIdentity::default(),
             worker_threads: 2,
             unit_memories: Vec::new(),
@@ -218,6 +221,7 @@ impl Config {
             read_only: self.read_only.clone(),
             validator: self.validator.clone(),
             authorizer: self.authorizer.clone(),
+            unit_available: self.unit_available.clone(),
             objects: Objects::new(&self.identity)?,
             specs: Route::new(mem.clone()).specs,
             routes: Routes::new(&self.unit_memories),

@@ -14,7 +14,7 @@ mod map_error;
 mod order;
 pub mod quality;
 #[cfg(feature = "map")]
-pub(crate) mod suggest;
+pub mod suggest;
 #[cfg(feature = "map")]
 mod var_type;
 

@@ -1,8 +1,15 @@
-//! "Did you mean ...?": the known names closest to a misspelt one.
+//! "Did you mean ...?": the known names closest to a misspelt one, as map file errors
+//! suggest them; public so that other configuration files (the gateway's) suggest alike.
 
 /// The candidates closest to `word` (ignoring case), if within a small edit distance;
 /// at most three.
-pub(crate) fn closest<'a>(
+///
+/// ```
+/// use msm::map::suggest::closest;
+/// assert_eq!(closest("perod", ["period", "unit", "map"]), ["period"]);
+/// assert!(closest("colour", ["period", "unit"]).is_empty());
+/// ```
+pub fn closest<'a>(
     word: &str,
     candidates: impl IntoIterator<Item = &'a str>,
 ) -> Vec<&'a str> {
@@ -40,7 +47,13 @@ pub(crate) fn type_alias(name: &str) -> Option<&'static str> {
 }
 
 /// ` (did you mean X?)`, or nothing when no candidate is close.
-pub(crate) fn did_you_mean<'a>(
+///
+/// ```
+/// use msm::map::suggest::did_you_mean;
+/// assert_eq!(did_you_mean("clinet_id", ["client_id", "url"]), " (did you mean client_id?)");
+/// assert_eq!(did_you_mean("zzz", ["client_id"]), "");
+/// ```
+pub fn did_you_mean<'a>(
     word: &str,
     candidates: impl IntoIterator<Item = &'a str>,
 ) -> String {
@@ -48,7 +61,11 @@ pub(crate) fn did_you_mean<'a>(
 }
 
 /// ` (did you mean A or B?)` for the given names, or nothing when there are none.
-pub(crate) fn listing<S: AsRef<str>>(names: &[S]) -> String {
+///
+/// ```
+/// assert_eq!(msm::map::suggest::listing(&["A", "B"]), " (did you mean A or B?)");
+/// ```
+pub fn listing<S: AsRef<str>>(names: &[S]) -> String {
     match names {
         [] => String::new(),
         [one] => format!(" (did you mean {}?)", one.as_ref()),

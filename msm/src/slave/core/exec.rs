@@ -58,6 +58,12 @@ pub(crate) fn execute(
             return exception(out, function, ExceptionCode::IllegalFunction);
         }
     }
+    if let Some(check) = &ctx.rules.unit_available
+        && let Err(code) = check(&AccessRequest::of(ctx.unit, &request))
+    {
+        tracing::debug!(peer = %ctx.peer, unit = ctx.unit, %code, "unit not available: request refused");
+        return exception(out, function, code);
+    }
     match run(request, pdu, mem, ctx, out) {
         Ok(len) => Some(len),
         Err(code) => {

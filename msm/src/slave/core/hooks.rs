@@ -87,6 +87,11 @@ pub enum WriteValues<'a> {
 pub(crate) type Validator =
     Arc<dyn Fn(&WriteRequest<'_>) -> Result<(), ExceptionCode> + Send + Sync>;
 
+/// The unit check's type (`Slave::unit_available`): may the request's unit answer now?
+/// Called from the slave's worker, possibly from several connections at once.
+pub(crate) type UnitCheck =
+    Arc<dyn Fn(&crate::authz::AccessRequest) -> Result<(), ExceptionCode> + Send + Sync>;
+
 /// A range of addresses in one area that masters may read but not write.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct ReadOnly {

@@ -5,7 +5,7 @@
 use crate::authz::Authorizer;
 use crate::memory::{Area, AreaSpec, Memory};
 
-use super::hooks::{ReadOnly, Validator};
+use super::hooks::{ReadOnly, UnitCheck, Validator};
 use super::identity::Objects;
 use super::routes::Routes;
 
@@ -50,6 +50,8 @@ pub(crate) struct Rules {
     pub(crate) validator: Option<Validator>,
     /// Decides, by the client's role, whether a request may run at all.
     pub(crate) authorizer: Option<Authorizer>,
+    /// Whether a request's unit can answer now (`Slave::unit_available`).
+    pub(crate) unit_available: Option<UnitCheck>,
     /// Device identification objects (FC43/14).
     pub(crate) objects: Objects,
     /// The slave's memory's areas: fixed for its lifetime, so addresses are checked
