@@ -34,7 +34,7 @@ pub(crate) enum Command {
     /// Write variables once, by name from a map (NAME=VALUE) or raw by area and address.
     Write(write::WriteArgs),
     /// Poll many devices, publish their variables to MQTT, and serve them again as one slave.
-    Gateway(crate::gateway::GatewayArgs),
+    Gateway(crate::commands::gateway::GatewayArgs),
     /// Write a throw-away CA, a server certificate and client certificates with roles,
     /// to try Modbus/TCP Security (--tls).
     Certs(certs::CertsArgs),

@@ -5,7 +5,6 @@
 mod args;
 mod commands;
 mod failure;
-mod gateway;
 mod link;
 mod plant;
 mod show;
@@ -42,7 +41,7 @@ fn main() -> ExitCode {
             Command::Poll(a) => commands::poll::run(a).await,
             Command::Read(a) => commands::read::run(a).await,
             Command::Write(a) => commands::write::run(a).await,
-            Command::Gateway(a) => gateway::run(a).await,
+            Command::Gateway(a) => commands::gateway::run(a).await,
             Command::Certs(a) => commands::certs::run(a),
         }
     });
@@ -60,7 +59,7 @@ fn main() -> ExitCode {
 fn init_logging(verbose: u8) {
     use std::io::IsTerminal;
     let default = match verbose {
-        0 => "msm=warn,msm::master=error,msm::transport=error",
+        0 => "msm=warn,msm::master=error,msm::transport=error,msm_mqtt=info",
         1 => "msm=info",
         2 => "msm=debug",
         _ => "msm=trace",

@@ -68,7 +68,8 @@ mod tests {
         let mut buf = [0u8; tcp::MAX_FRAME_LEN];
         let n = tcp::encode_request(&mut buf, 7, unit, request).expect("encode");
         conn.write_all(&buf[..n]).expect("send");
-        conn.read_exact(&mut buf[..tcp::HEADER_LEN]).expect("header");
+        conn.read_exact(&mut buf[..tcp::HEADER_LEN])
+            .expect("header");
         let len = usize::from(u16::from_be_bytes([buf[4], buf[5]])) - 1;
         let mut pdu = vec![0; len];
         conn.read_exact(&mut pdu).expect("pdu");

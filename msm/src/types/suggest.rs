@@ -9,10 +9,7 @@
 /// assert_eq!(closest("perod", ["period", "unit", "map"]), ["period"]);
 /// assert!(closest("colour", ["period", "unit"]).is_empty());
 /// ```
-pub fn closest<'a>(
-    word: &str,
-    candidates: impl IntoIterator<Item = &'a str>,
-) -> Vec<&'a str> {
+pub fn closest<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Vec<&'a str> {
     let word = word.to_lowercase();
     // One edit per three characters: catches typos without suggesting unrelated names.
     let limit = (word.chars().count() / 3).max(1);
@@ -53,10 +50,7 @@ pub(crate) fn type_alias(name: &str) -> Option<&'static str> {
 /// assert_eq!(did_you_mean("clinet_id", ["client_id", "url"]), " (did you mean client_id?)");
 /// assert_eq!(did_you_mean("zzz", ["client_id"]), "");
 /// ```
-pub fn did_you_mean<'a>(
-    word: &str,
-    candidates: impl IntoIterator<Item = &'a str>,
-) -> String {
+pub fn did_you_mean<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> String {
     listing(&closest(word, candidates))
 }
 
