@@ -16,7 +16,7 @@ use crate::session::v5::V5Events;
 use crate::session::{Events, Sender, SessionEvent};
 use crate::status::Counters;
 use crate::topics::{GATEWAY, Topics, bad_level};
-use crate::worker::{Worker, WorkerParts};
+use crate::worker::WorkerParts;
 use crate::{BridgeStatus, Broker, Device, Error, Protocol};
 
 /// The default topic prefix.
@@ -266,7 +266,10 @@ pub(crate) fn spawn<E: Events, S: Sender>(
             counters: counters.clone(),
             max_age: bridge.set_max_age,
         };
-        workers.push(tokio::spawn(Worker::run(parts, workers_stop.clone())));
+        workers.push(tokio::spawn(crate::worker::run(
+            parts,
+            workers_stop.clone(),
+        )));
     }
     if bridge.ha_discovery {
         workers.push(tokio::spawn(crate::discovery::run(

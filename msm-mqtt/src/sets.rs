@@ -8,13 +8,14 @@ use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
+use std::collections::VecDeque;
+
 use msm::Area;
 use msm::map::suggest::did_you_mean;
-use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
 use crate::device::Device;
-use crate::quote::short;
+use crate::quote::{EXCERPT_BYTES, escape, excerpt, short};
 use crate::router::SetRequest;
 use crate::session::Publication;
 use crate::status::Counters;
@@ -54,7 +55,8 @@ struct Flight {
 pub(crate) struct Sets {
     device: Arc<Device>,
     topics: Topics,
-    out: mpsc::Sender<Publication>,
+    /// Refusals to publish, oldest first (the worker sends them).
+    pub(crate) errors: VecDeque<Publication>,
     counters: Arc<Counters>,
     max_age: Option<Duration>,
     waiting: Batch,
@@ -65,14 +67,13 @@ impl Sets {
     pub(crate) fn new(
         device: Arc<Device>,
         topics: Topics,
-        out: mpsc::Sender<Publication>,
         counters: Arc<Counters>,
         max_age: Option<Duration>,
     ) -> Sets {
         Sets {
             device,
             topics,
-            out,
+            errors: VecDeque::new(),
             counters,
             max_age,
             waiting: Batch::default(),
@@ -81,7 +82,7 @@ impl Sets {
     }
 
     /// Checks `set` and writes it, or publishes why not.
-    pub(crate) async fn apply(&mut self, set: SetRequest) {
+    pub(crate) fn apply(&mut self, set: SetRequest) {
         let vars = &self.device.vars;
         let Some(i) = vars.iter().position(|v| v.name() == set.var) else {
             let why = format!(
@@ -90,27 +91,38 @@ impl Sets {
                 did_you_mean(&set.var, vars.iter().map(|v| v.name())),
                 vars.len()
             );
-            return self.refuse(&short(&set.var), why).await;
+            return self.refuse(&short(&set.var), why);
         };
         let var = &vars[i];
         let name = var.name().to_string();
         if let Err(why) = self.check(&set, var.area()) {
-            return self.refuse(&name, why).await;
+            return self.refuse(&name, why);
         }
         let payload = set.payload.trim();
         let value = match var.parse_value(payload) {
             Ok(v) => v,
-            Err(e) if payload.is_empty() => {
-                let why = format!(
-                    "{} (an empty payload: was a retained set being cleared? that is done with -r)",
-                    e.kind()
-                );
-                return self.refuse(&name, why).await;
+            Err(e) => {
+                let why = if payload.len() > EXCERPT_BYTES {
+                    // The map's message would quote all of it.
+                    format!(
+                        "{} is not a {} value: nothing written",
+                        excerpt(payload.as_bytes()),
+                        var.def().ty.name()
+                    )
+                } else if payload.is_empty() {
+                    format!(
+                        "{} (an empty payload: was a retained set being cleared? that is done \
+                         with -r)",
+                        e.kind()
+                    )
+                } else {
+                    escape(&e.kind().to_string())
+                };
+                return self.refuse(&name, why);
             }
-            Err(e) => return self.refuse(&name, e.kind().to_string()).await,
         };
         if let Err(e) = var.set(value) {
-            return self.refuse(&name, e.to_string()).await;
+            return self.refuse(&name, e.to_string());
         }
         if self.device.master.is_some() {
             self.waiting.add(i, vars.len());
@@ -199,7 +211,7 @@ impl Sets {
     /// The flush in flight ended with `outcome`: publishes an error for every variable
     /// the device refused (or did not confirm), starts the next flush, and returns the
     /// variables whose new value is confirmed (to publish).
-    pub(crate) async fn confirmed(&mut self, outcome: Result<(), String>) -> Vec<usize> {
+    pub(crate) fn confirmed(&mut self, outcome: Result<(), String>) -> Vec<usize> {
         let Some(flight) = self.flight.take() else {
             return Vec::new();
         };
@@ -219,16 +231,15 @@ impl Sets {
                 }
             };
             let name = var.name().to_string();
-            self.refuse_many(&name, why, sets).await;
+            self.refuse_many(&name, why, sets);
         }
         self.start_flush();
         done
     }
 
     /// A set still queued when the bridge stops.
-    pub(crate) async fn stopping(&mut self, var: &str) {
-        self.refuse(&short(var), "not written: the gateway is stopping".into())
-            .await;
+    pub(crate) fn stopping(&mut self, var: &str) {
+        self.refuse(&short(var), "not written: the gateway is stopping".into());
     }
 
     /// When stopping: waits (bounded) for the flush in flight, and says which writes were
@@ -237,38 +248,38 @@ impl Sets {
         if self.flight.is_some() {
             match tokio::time::timeout(FINISH, self.confirmation()).await {
                 Ok(outcome) => {
-                    self.confirmed(outcome).await;
+                    self.confirmed(outcome);
                 }
                 Err(_) => {
                     if let Some(flight) = self.flight.take() {
-                        self.unconfirmed(flight.batch).await;
+                        self.unconfirmed(flight.batch);
                     }
                 }
             }
         }
         let waiting = std::mem::take(&mut self.waiting);
-        self.unconfirmed(waiting).await;
+        self.unconfirmed(waiting);
     }
 
-    async fn unconfirmed(&mut self, batch: Batch) {
+    fn unconfirmed(&mut self, batch: Batch) {
         for &i in &batch.touched {
             let name = self.device.vars[i].name().to_string();
             let why =
                 "the gateway stopped before the device confirmed the write (it may still land)";
-            self.refuse_many(&name, why.into(), batch.counts[i]).await;
+            self.refuse_many(&name, why.into(), batch.counts[i]);
         }
     }
 
-    async fn refuse(&mut self, var: &str, why: String) {
-        self.refuse_many(var, why, 1).await;
+    fn refuse(&mut self, var: &str, why: String) {
+        self.refuse_many(var, why, 1);
     }
 
     /// Publishes `VAR: why` on the device's error topic, for `sets` sets.
-    async fn refuse_many(&mut self, var: &str, why: String, sets: u64) {
+    fn refuse_many(&mut self, var: &str, why: String, sets: u64) {
         self.counters.refused.fetch_add(sets, Ordering::Relaxed);
         let message = format!("{var}: {why}");
         tracing::warn!("set refused ({}): {message}", self.device.name);
         let topic = self.topics.error(&self.device.name);
-        let _ = self.out.send(Publication::error(topic, message)).await;
+        self.errors.push_back(Publication::error(topic, message));
     }
 }

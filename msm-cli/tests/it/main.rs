@@ -14,6 +14,7 @@ mod cli_maps;
 mod cli_readme;
 mod cli_serial;
 mod gateway;
+mod gateway_faults;
 #[path = "../../../msm/tests/it/harness.rs"]
 mod harness;
 #[path = "../../../msm/tests/it/common/mod.rs"]
@@ -33,6 +34,7 @@ fn main() -> ExitCode {
         ("cli_readme", cli_readme::TESTS),
         ("cli_serial", cli_serial::TESTS),
         ("gateway", gateway::TESTS),
+        ("gateway_faults", gateway_faults::TESTS),
         ("tls_cli", tls_cli::TESTS),
         ("tls_cli_first_use", tls_cli_first_use::TESTS),
         ("web_cli", web_cli::TESTS),

@@ -65,19 +65,26 @@ pub fn free_port() -> u16 {
 }
 
 /// Waits for `what` to become true, polling, within `DEADLINE`.
-pub fn wait_for(what: &str, mut cond: impl FnMut() -> bool) {
-    let deadline = Instant::now() + DEADLINE;
+pub fn wait_for(what: &str, cond: impl FnMut() -> bool) {
+    wait_within(what, DEADLINE, cond);
+}
+
+/// Waits for `what` to become true, polling, within `limit`.
+pub fn wait_within(what: &str, limit: Duration, mut cond: impl FnMut() -> bool) {
+    let deadline = Instant::now() + limit;
     while !cond() {
-        assert!(Instant::now() < deadline, "{what}: not within {DEADLINE:?}");
+        assert!(Instant::now() < deadline, "{what}: not within {limit:?}");
         std::thread::sleep(Duration::from_millis(50));
     }
 }
 
 /// A mosquitto broker on a loopback port, with its own config file; killed when dropped.
+/// Its log (everything, on its stderr) goes to `log`.
 pub struct Broker {
     pub port: u16,
     program: PathBuf,
     conf: PathBuf,
+    pub log: PathBuf,
     child: Option<Child>,
 }
 
@@ -88,32 +95,65 @@ impl Broker {
 
     /// A broker whose listener also has the settings in `extra` (one a line).
     pub fn start_with(peers: &Peers, dir: &std::path::Path, extra: &str) -> Broker {
+        Broker::start_conf(peers, dir, extra, "persistence false\n")
+    }
+
+    /// A broker that keeps its sessions and queued messages across a restart (saved when
+    /// it is stopped with [`terminate`](Self::terminate)).
+    pub fn start_persistent(peers: &Peers, dir: &std::path::Path) -> Broker {
+        // mosquitto started as root writes as the user mosquitto.
+        let store = dir.join("mosquitto-db");
+        std::fs::create_dir_all(&store).expect("db folder");
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(&store, std::fs::Permissions::from_mode(0o777)).expect("chmod");
+        }
+        let persist = format!("persistence true\npersistence_location {}/\n", store.display());
+        Broker::start_conf(peers, dir, "", &persist)
+    }
+
+    fn start_conf(peers: &Peers, dir: &std::path::Path, extra: &str, persist: &str) -> Broker {
         let port = free_port();
         let conf = dir.join("mosquitto.conf");
         std::fs::write(
             &conf,
-            format!("listener {port} 127.0.0.1\n{extra}allow_anonymous true\npersistence false\n"),
+            format!(
+                "listener {port} 127.0.0.1\n{extra}allow_anonymous true\n{persist}\
+                 log_dest stderr\nlog_type all\n"
+            ),
         )
         .expect("write mosquitto.conf");
         let mut b = Broker {
             port,
             program: peers.mosquitto.clone(),
             conf,
+            log: dir.join("mosquitto.log"),
             child: None,
         };
         b.restart();
         b
     }
 
+    /// What the broker logged so far.
+    pub fn log_text(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+
     /// Starts it (again, on the same port) and waits until it accepts connections.
     pub fn restart(&mut self) {
         self.stop();
+        let log = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&self.log)
+            .expect("the broker's log");
         let child = Command::new(&self.program)
             .arg("-c")
             .arg(&self.conf)
             .stdin(Stdio::null())
             .stdout(Stdio::null())
-            .stderr(Stdio::null())
+            .stderr(Stdio::from(log))
             .spawn()
             .expect("start mosquitto");
         self.child = Some(child);
@@ -121,6 +161,23 @@ impl Broker {
         wait_for("mosquitto listening", || {
             TcpStream::connect(("127.0.0.1", port)).is_ok()
         });
+    }
+
+    /// Stops it with SIGTERM (a persistent broker saves its sessions) and waits for it.
+    pub fn terminate(&mut self) {
+        if let Some(mut c) = self.child.take() {
+            let _ = Command::new("kill")
+                .args(["-TERM", &c.id().to_string()])
+                .status();
+            let deadline = Instant::now() + DEADLINE;
+            while c.try_wait().ok().flatten().is_none() {
+                if Instant::now() > deadline {
+                    let _ = c.kill();
+                }
+                std::thread::sleep(Duration::from_millis(20));
+            }
+            let _ = c.wait();
+        }
     }
 
     /// Kills it (retained messages go with it: persistence is off).

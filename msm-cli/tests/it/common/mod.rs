@@ -2,6 +2,7 @@
 //! tests.
 
 pub mod gateway;
+pub mod mqtt;
 pub mod proxy;
 pub mod web;
 
