@@ -332,9 +332,20 @@ fn devices_on_one_link_share_its_master_and_each_is_published() {
     let _gw = Running::start_in(&dir, &["gateway", "link.toml"]);
     sub.expect("msm/left/SETPOINT", "1200");
     sub.expect("msm/right/SETPOINT", "1200");
-    sub.expect_line("one link, online", |l| {
+    let stats = sub.expect_line("one link, online", |l| {
         l.starts_with("msm/gateway/stats ") && l.contains("\"links\":1,\"online\":1")
     });
+    // Percentiles over the cycles of the window (5 s of a 100 ms period), not the last.
+    let json: serde_json::Value =
+        serde_json::from_str(stats.trim_start_matches("msm/gateway/stats ")).expect("JSON");
+    let cycle = &json["cycle_ms"];
+    assert!(cycle["samples"].as_u64().is_some_and(|n| n >= 10), "{json}");
+    let (p50, p99, max) = (
+        cycle["p50"].as_f64(),
+        cycle["p99"].as_f64(),
+        cycle["max"].as_f64(),
+    );
+    assert!(p50 <= p99 && p99 <= max && p50.is_some(), "{json}");
     sub.mark();
     publish(&peers, port, "msm/right/SETPOINT/set", "5");
     sub.expect("msm/right/SETPOINT", "5");

@@ -125,6 +125,18 @@ fn describe(e: &ConnectionError) -> (String, Ending) {
             ),
             Ending::Other,
         ),
+        // What mosquitto does to an MQTT 5 client whose id another takes (no DISCONNECT).
+        ConnectionError::MqttState(StateError::ConnectionAborted) => {
+            ("the connection was closed".into(), Ending::ClosedByBroker)
+        }
+        ConnectionError::MqttState(StateError::Io(io)) | ConnectionError::Io(io)
+            if matches!(
+                io.kind(),
+                std::io::ErrorKind::ConnectionReset | std::io::ErrorKind::UnexpectedEof
+            ) =>
+        {
+            (io.to_string(), Ending::ClosedByBroker)
+        }
         ConnectionError::ConnectionRefused(code) => (refused(*code), Ending::Other),
         ConnectionError::Timeout(_) => ("no answer within 5s".into(), Ending::Other),
         other => (other.to_string(), Ending::Other),

@@ -107,9 +107,13 @@ impl Broker {
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;
-            std::fs::set_permissions(&store, std::fs::Permissions::from_mode(0o777)).expect("chmod");
+            std::fs::set_permissions(&store, std::fs::Permissions::from_mode(0o777))
+                .expect("chmod");
         }
-        let persist = format!("persistence true\npersistence_location {}/\n", store.display());
+        let persist = format!(
+            "persistence true\npersistence_location {}/\n",
+            store.display()
+        );
         Broker::start_conf(peers, dir, "", &persist)
     }
 

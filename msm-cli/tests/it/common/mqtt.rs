@@ -99,11 +99,13 @@ pub fn modbus(
     use msm::protocol::{Response, tcp};
     use std::io::{Read, Write};
     let mut conn = std::net::TcpStream::connect(addr).expect("connect to the gateway's slave");
-    conn.set_read_timeout(Some(super::DEADLINE)).expect("timeout");
+    conn.set_read_timeout(Some(super::DEADLINE))
+        .expect("timeout");
     let mut buf = [0u8; tcp::MAX_FRAME_LEN];
     let n = tcp::encode_request(&mut buf, 1, unit, request).expect("encode");
     conn.write_all(&buf[..n]).expect("send");
-    conn.read_exact(&mut buf[..tcp::HEADER_LEN]).expect("answer");
+    conn.read_exact(&mut buf[..tcp::HEADER_LEN])
+        .expect("answer");
     let len = usize::from(u16::from_be_bytes([buf[4], buf[5]])) - 1;
     let mut pdu = vec![0; len];
     conn.read_exact(&mut pdu).expect("answer's PDU");
