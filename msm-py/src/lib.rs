@@ -13,6 +13,7 @@ mod map;
 mod master;
 mod master_handle;
 mod memory;
+mod mqtt;
 mod names;
 mod running;
 mod runtime;
@@ -40,6 +41,8 @@ fn _msm(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<compat::MemoryStore>()?;
     m.add_class::<compat::MemoryVariable>()?;
     m.add_function(wrap_pyfunction!(compat::_store_memory, m)?)?;
+    m.add_class::<mqtt::PyBridge>()?;
+    m.add_function(wrap_pyfunction!(mqtt::mqtt_bridge, m)?)?;
     m.add_function(wrap_pyfunction!(fork::_after_fork_in_child, m)?)?;
     m.add_class::<web::PyWebHandle>()?;
     m.add_function(wrap_pyfunction!(web::_web_serve, m)?)?;

@@ -27,12 +27,17 @@ static RUNNING: Mutex<Vec<Weak<Running>>> = Mutex::new(Vec::new());
 
 /// The status of the master syncing `mem`, if one runs.
 pub(crate) fn status_of(mem: &Memory) -> Option<Status> {
+    master_of(mem).map(|h| h.status())
+}
+
+/// The master syncing `mem`, if one runs (an MQTT bridge follows it).
+pub(crate) fn master_of(mem: &Memory) -> Option<Arc<AsyncMasterHandle>> {
     let running = RUNNING.lock().unwrap_or_else(|e| e.into_inner());
     running
         .iter()
         .filter_map(Weak::upgrade)
         .find(|r| r.memory.ptr_eq(mem))
-        .and_then(|r| r.current().map(|h| h.status()))
+        .and_then(|r| r.current())
 }
 
 impl Running {

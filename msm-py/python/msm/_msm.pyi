@@ -332,3 +332,27 @@ def _web_serve(
     token: Optional[str],
     max_clients: int,
 ) -> WebHandle: ...
+class MqttBridge:
+    """A running MQTT bridge (msm.mqtt.bridge)."""
+
+    def stop(self) -> None: ...
+    def status(self) -> dict[str, Union[bool, int]]: ...
+    @property
+    def running(self) -> bool: ...
+    def __enter__(self) -> "MqttBridge": ...
+    def __exit__(self, *args: Any) -> bool: ...
+
+def mqtt_bridge(
+    source: MapMemory,
+    url: str,
+    *,
+    device: str = "device",
+    prefix: str = "msm",
+    client_id: Optional[str] = None,
+    set_max_age: Optional[float] = 60.0,
+    ha_discovery: bool = False,
+    protocol: str = "5",
+    username: Optional[str] = None,
+    password: Optional[str] = None,
+    ca: Optional[str] = None,
+) -> MqttBridge: ...
