@@ -29,10 +29,11 @@ fn py_error(e: msm_mqtt::Error) -> PyErr {
 }
 
 /// Starts an MQTT bridge of `source`'s variables to the broker at `url`
-/// (`mqtt://host:port` or `mqtts://...`), as device `device` under `prefix`.
+/// (`mqtt://host:port` or `mqtts://...`), as device `device` under `prefix`. Called by
+/// `msm.mqtt.bridge`, which gives `set_max_age` its default (60 s; `None` here: no limit).
 #[pyfunction]
 #[pyo3(signature = (source, url, *, device = "device".to_string(), prefix = "msm".to_string(),
-    client_id = None, set_max_age = Some(60.0), ha_discovery = false, protocol = "5".to_string(),
+    client_id = None, set_max_age = None, ha_discovery = false, protocol = "5".to_string(),
     username = None, password = None, ca = None))]
 #[allow(clippy::too_many_arguments)] // Python keywords
 pub(crate) fn mqtt_bridge(
@@ -42,7 +43,7 @@ pub(crate) fn mqtt_bridge(
     device: String,
     prefix: String,
     client_id: Option<String>,
-    set_max_age: Option<f64>,
+    set_max_age: Option<&Bound<'_, PyAny>>,
     ha_discovery: bool,
     protocol: String,
     username: Option<String>,

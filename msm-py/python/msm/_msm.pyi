@@ -349,7 +349,7 @@ def mqtt_bridge(
     device: str = "device",
     prefix: str = "msm",
     client_id: Optional[str] = None,
-    set_max_age: Optional[float] = 60.0,
+    set_max_age: Optional[float] = None,
     ha_discovery: bool = False,
     protocol: str = "5",
     username: Optional[str] = None,
