@@ -15,7 +15,7 @@ use common::mqtt::{Publisher, modbus};
 use msm::protocol::{ExceptionCode, Request};
 
 /// A map of `n` u16 holding registers `V0`..`V{n-1}`, and `T` (an input register).
-fn device_map(n: usize) -> String {
+pub(crate) fn device_map(n: usize) -> String {
     let mut map = format!("[memory]\nholding_registers = {n}\ninput_registers = 1\n[vars]\n");
     for i in 0..n {
         map.push_str(&format!(
@@ -27,7 +27,7 @@ fn device_map(n: usize) -> String {
 }
 
 /// `msm serve` of `map` (a file in `dir`) at `listen`; the process and its address.
-fn device(dir: &Path, map: &str, listen: &str) -> (Running, String) {
+pub(crate) fn device(dir: &Path, map: &str, listen: &str) -> (Running, String) {
     let path = dir.join(map).display().to_string();
     // Quiet, except that a fixed port is said only without -q.
     let quiet = if listen.ends_with(":0") { "-q" } else { "-v" };
@@ -44,7 +44,7 @@ fn device(dir: &Path, map: &str, listen: &str) -> (Running, String) {
 
 /// A gateway configuration: `[mqtt]` (with `mqtt` lines added), `[serve]` if `serve`
 /// (its lines), and devices `(name, map file, address)` with unit ids 1, 2, ...
-fn config(
+pub(crate) fn config(
     port: u16,
     client_id: &str,
     mqtt: &str,
@@ -67,7 +67,7 @@ fn config(
 
 /// Starts `msm gateway FILE` in `dir` after writing `text` to it; the process and, with
 /// `[serve]`, its slave's address.
-fn gateway(dir: &Path, file: &str, text: &str) -> (Running, Option<String>) {
+pub(crate) fn gateway(dir: &Path, file: &str, text: &str) -> (Running, Option<String>) {
     std::fs::write(dir.join(file), text).expect("write the gateway's config");
     let gw = Running::start_in(dir, &["gateway", file]);
     let line = gw.expect_err("the gateway's start line", |l| {
@@ -83,14 +83,14 @@ fn gateway(dir: &Path, file: &str, text: &str) -> (Running, Option<String>) {
 
 /// Waits until the gateway published `device`'s V0: it has subscribed by then (its
 /// subscriptions go before anything it publishes).
-fn subscribed(peers: &Peers, port: u16, device: &str) {
+pub(crate) fn subscribed(peers: &Peers, port: u16, device: &str) {
     let topic = format!("msm/{device}/V0");
     Sub::start(peers, port, &topic).expect_line(&topic, |l| l.starts_with(&topic));
 }
 
 /// The holding registers `0..n` of unit 1 at `addr`, read by an msm master (empty if
 /// the device did not answer in time: a loaded machine, callers wait for a condition).
-fn registers(addr: &str, n: usize) -> Vec<u16> {
+pub(crate) fn registers(addr: &str, n: usize) -> Vec<u16> {
     let mem = msm::Memory::new(n.max(1) as u32);
     let master = msm::Master::tcp(addr.to_string())
         .response_timeout(Duration::from_secs(5))
@@ -108,7 +108,7 @@ fn registers(addr: &str, n: usize) -> Vec<u16> {
         .collect()
 }
 
-fn ms(d: Duration) -> String {
+pub(crate) fn ms(d: Duration) -> String {
     format!("{:.0} ms", d.as_secs_f64() * 1000.0)
 }
 

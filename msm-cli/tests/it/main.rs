@@ -15,6 +15,7 @@ mod cli_readme;
 mod cli_serial;
 mod gateway;
 mod gateway_faults;
+mod gateway_midrun;
 #[path = "../../../msm/tests/it/harness.rs"]
 mod harness;
 #[path = "../../../msm/tests/it/common/mod.rs"]
@@ -35,6 +36,7 @@ fn main() -> ExitCode {
         ("cli_serial", cli_serial::TESTS),
         ("gateway", gateway::TESTS),
         ("gateway_faults", gateway_faults::TESTS),
+        ("gateway_midrun", gateway_midrun::TESTS),
         ("tls_cli", tls_cli::TESTS),
         ("tls_cli_first_use", tls_cli_first_use::TESTS),
         ("web_cli", web_cli::TESTS),
