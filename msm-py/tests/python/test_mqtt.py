@@ -133,6 +133,42 @@ def test_a_map_is_published_and_written_from_mqtt(broker):
         sub.close()
 
 
+def test_a_map_kept_by_a_master_follows_its_device_and_refuses_sets_while_it_is_away(broker):
+    device = msm.Map.from_toml(PLANT).build()
+    plant = msm.Map.from_toml(PLANT).build()
+    slave = msm.Slave.tcp("127.0.0.1:0").serve(device)
+    master = msm.Master.tcp(slave.local_addr, period=0.05, response_timeout=0.5).start(plant)
+    sub = Sub(broker, "py/#")
+    try:
+        master.sync(timeout=DEADLINE)
+        url = f"mqtt://127.0.0.1:{broker}"
+        with msm.mqtt.bridge(plant, url, device="press", prefix="py", client_id=f"py-{broker}") as b:
+            sub.expect(lambda l: l == "py/press/available online", "the device online")
+            sub.expect(lambda l: l == "py/press/SPEED 1000", "the value")
+            # A set goes through the master: on the device once it confirmed it.
+            publish(broker, "py/press/SPEED/set", "1500")
+            sub.expect(lambda l: l == "py/press/SPEED 1500", "the confirmed value")
+            assert device["SPEED"].get() == 1500
+            # The device goes away: offline, its values no longer good, and a set is
+            # refused with the reason (never kept for later, never only a log line).
+            slave.stop()
+            sub.expect(lambda l: l == "py/press/available offline", "the device offline")
+            sub.expect(
+                lambda l: l.startswith("py/press/SPEED/quality ") and not l.endswith(" good"),
+                "the value's quality",
+            )
+            publish(broker, "py/press/SPEED/set", "7")
+            error = sub.expect(lambda l: l.startswith("py/press/error "), "the refusal")
+            assert error.startswith("py/press/error SPEED: the device is offline"), error
+            assert plant["SPEED"].get() == 1500
+            assert wait_until(lambda: b.status()["sets_refused"] == 1, DEADLINE)
+            assert b.status()["sets_applied"] == 1
+    finally:
+        sub.close()
+        master.stop()
+        slave.stop()
+
+
 def test_what_cannot_be_bridged_is_said_in_python_terms():
     with pytest.raises(msm.BadValue, match="takes a built map"):
         msm.mqtt.bridge(msm.Memory(4), "mqtt://127.0.0.1:1")
