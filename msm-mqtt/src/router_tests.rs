@@ -273,3 +273,43 @@ fn home_assistant_coming_online_asks_for_discovery_again() {
     assert_eq!(out[0], Output::HaOnline);
     assert_eq!(acks(&out), [1]);
 }
+
+#[test]
+fn qos0_sets_refused_while_the_outbox_is_full_are_counted_in_one_error_once_it_drains() {
+    let mut r = router(true);
+    let now = Instant::now();
+    connect(&mut r, now, false);
+    r.set_congested(true);
+    for _ in 0..3 {
+        let mut qos0 = msg("msm/boiler/SP/set", b"5", 0, 1);
+        if let SessionEvent::Message(m) = &mut qos0 {
+            m.ack = None;
+        }
+        r.handle_event(now, qos0);
+    }
+    // QoS 1 is not refused for it: the broker holds it back through the ack.
+    r.handle_event(now, msg("msm/boiler/SP/set", b"6", 9, 1));
+    let out = outputs(&mut r);
+    assert_eq!(delivered(&out), [(BOILER, "SP".into(), "6".into())]);
+    assert_eq!(acks(&out), [9]);
+    assert!(errors(&out).is_empty(), "not while the outbox is full");
+    // Still full: nothing said yet. Drained: one error counting the three.
+    r.set_congested(true);
+    assert!(outputs(&mut r).is_empty());
+    r.set_congested(false);
+    let e = errors(&outputs(&mut r));
+    assert_eq!(e.len(), 1, "{e:?}");
+    assert_eq!(e[0].0, "msm/gateway/error");
+    assert!(
+        e[0].1
+            .starts_with("3 set(s) sent at QoS 0 were refused unread")
+            && e[0].1.contains("QoS 1"),
+        "{}",
+        e[0].1
+    );
+    assert_eq!(r.refused(), 3);
+    // Nothing more to report after that.
+    r.set_congested(true);
+    r.set_congested(false);
+    assert!(outputs(&mut r).is_empty());
+}
