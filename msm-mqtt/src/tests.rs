@@ -356,3 +356,45 @@ async fn a_device_offline_or_refusing_gets_its_sets_refused_with_the_reason() {
     bridge.stop().await;
     slave.stop().await;
 }
+
+#[tokio::test]
+async fn a_set_whose_mqtt_message_expiry_passed_is_refused_and_one_within_it_written() {
+    let mm = memory(2);
+    let (mut script, bridge) = start(vec![Device::new("boiler", &mm)]);
+    let mut seen = Vec::new();
+    until(&mut script, &mut seen, |s| {
+        !published(s, "msm/boiler/V0").is_empty()
+    })
+    .await;
+    let expiring = |topic: &str, payload: &str, pkid: u16, left: Duration| {
+        let mut e = set(topic, payload, pkid);
+        if let SessionEvent::Message(m) = &mut e {
+            m.expires_in = Some(left);
+        }
+        e
+    };
+    // Nothing left of its expiry when the broker delivered it: by the time it would be
+    // written, it has passed.
+    script.send(expiring("msm/boiler/V0/set", "5", 1, Duration::ZERO));
+    script.send(expiring("msm/boiler/V1/set", "6", 2, DEADLINE));
+    until(&mut script, &mut seen, |s| {
+        !published(s, "msm/boiler/error").is_empty()
+            && published(s, "msm/boiler/V1").contains(&&b"6"[..])
+    })
+    .await;
+    let error = String::from_utf8_lossy(published(&seen, "msm/boiler/error")[0]).into_owned();
+    assert!(
+        error.starts_with("V0: not written: its MQTT message expiry passed"),
+        "{error}"
+    );
+    assert_eq!(acked(&seen), [1, 2]);
+    let values: Vec<String> = mm
+        .vars()
+        .iter()
+        .take(2)
+        .map(|v| v.get().to_string())
+        .collect();
+    assert_eq!(values, ["0", "6"]);
+    let status = bridge.status();
+    assert_eq!((status.sets_applied, status.sets_refused), (1, 1));
+}
