@@ -1,8 +1,12 @@
 //! What both real sessions share: the connection's life (up since, down since, which
 //! connection this is), the pause between tries, and the lines it writes on stderr
-//! (broker unreachable and the next try, connected, reconnected, lost, taken over).
+//! (broker unreachable and the next try, connected, reconnected, lost, taken over); and
+//! what a CONNACK, a PUBACK or an error means for the bridge, in either protocol.
 
+use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
+
+use super::{SessionEvent, Shared};
 
 use crate::quote::escape;
 
@@ -154,6 +158,47 @@ impl Link {
         );
         self.state = State::Down { since: now };
         self.last_heard
+    }
+
+    /// The broker answered a connection (CONNACK): noted in `shared` (acks go to this
+    /// connection; what was in flight is gone if the broker kept no session) and said.
+    pub(crate) fn on_connack(
+        &mut self,
+        shared: &Shared,
+        session_present: bool,
+        protocol: &str,
+    ) -> SessionEvent {
+        if !session_present {
+            // The broker has nothing of before: what was in flight is gone.
+            shared.forget_in_flight();
+        }
+        self.connected(session_present, protocol);
+        shared.connection.store(self.connection, Ordering::Release);
+        SessionEvent::Connected { session_present }
+    }
+
+    /// The broker acknowledged one of the bridge's messages.
+    pub(crate) fn on_puback(&mut self, shared: &Shared) -> SessionEvent {
+        self.heard();
+        shared.acked.fetch_add(1, Ordering::Relaxed);
+        SessionEvent::Acked
+    }
+
+    /// The connection failed (`reason`, `ending`): `Lost` if it was up (no ack may go out
+    /// on it any more), else `None` (an attempt failed; said, and tried again).
+    pub(crate) fn on_error(
+        &mut self,
+        shared: &Shared,
+        reason: &str,
+        ending: Ending,
+    ) -> Option<SessionEvent> {
+        if self.is_up() {
+            shared.connection.store(0, Ordering::Release);
+            let last_heard = self.lost(reason, ending);
+            return Some(SessionEvent::Lost { last_heard });
+        }
+        self.failed(reason);
+        None
     }
 
     /// Schedules the next try and doubles the pause after it.

@@ -102,16 +102,9 @@ impl Events for V4Events {
             let polled = self.eventloop.poll().await;
             match polled {
                 Ok(Event::Incoming(Packet::ConnAck(ack))) => {
-                    if !ack.session_present {
-                        self.shared.forget_in_flight();
-                    }
-                    self.link.connected(ack.session_present, "MQTT 3.1.1");
-                    self.shared
-                        .connection
-                        .store(self.link.connection, Ordering::Release);
-                    return SessionEvent::Connected {
-                        session_present: ack.session_present,
-                    };
+                    return self
+                        .link
+                        .on_connack(&self.shared, ack.session_present, "MQTT 3.1.1");
                 }
                 Ok(Event::Incoming(Packet::Publish(p))) => {
                     self.link.heard();
@@ -128,9 +121,7 @@ impl Events for V4Events {
                     });
                 }
                 Ok(Event::Incoming(Packet::PubAck(_))) => {
-                    self.link.heard();
-                    self.shared.acked.fetch_add(1, Ordering::Relaxed);
-                    return SessionEvent::Acked;
+                    return self.link.on_puback(&self.shared);
                 }
                 Ok(Event::Incoming(_)) => self.link.heard(),
                 Ok(Event::Outgoing(Outgoing::Disconnect)) => self.disconnecting = true,
@@ -138,12 +129,9 @@ impl Events for V4Events {
                 Err(_) if self.disconnecting => return SessionEvent::Closed,
                 Err(e) => {
                     let (reason, ending) = describe(&e);
-                    if self.link.is_up() {
-                        self.shared.connection.store(0, Ordering::Release);
-                        let last_heard = self.link.lost(&reason, ending);
-                        return SessionEvent::Lost { last_heard };
+                    if let Some(lost) = self.link.on_error(&self.shared, &reason, ending) {
+                        return lost;
                     }
-                    self.link.failed(&reason);
                 }
             }
         }
