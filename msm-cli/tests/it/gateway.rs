@@ -25,15 +25,7 @@ fn scratch() -> common::TempDir {
 /// port); its address.
 fn device(dir: &Path, listen: &str) -> (Running, String) {
     let map = dir.join("device.toml").display().to_string();
-    let server = Running::start(&["serve", &map, "--listen", listen]);
-    let line = server.expect_err("the listening address", |l| l.contains("serving"));
-    let addr = line
-        .split(" on ")
-        .nth(1)
-        .and_then(|r| r.split_whitespace().next())
-        .expect("address")
-        .to_string();
-    (server, addr)
+    common::serve_on(&[&map], listen)
 }
 
 /// The gateway for devices `boiler` (unit_id 1) and `pump` (unit_id 2), serving on any

@@ -31,15 +31,7 @@ pub(crate) fn device(dir: &Path, map: &str, listen: &str) -> (Running, String) {
     let path = dir.join(map).display().to_string();
     // Quiet, except that a fixed port is said only without -q.
     let quiet = if listen.ends_with(":0") { "-q" } else { "-v" };
-    let server = Running::start(&["serve", &path, "--listen", listen, quiet]);
-    let line = server.expect_err("the listening address", |l| l.contains("serving"));
-    let addr = line
-        .split(" on ")
-        .nth(1)
-        .and_then(|r| r.split_whitespace().next())
-        .expect("address")
-        .to_string();
-    (server, addr)
+    common::serve_on(&[&path, quiet], listen)
 }
 
 /// A gateway configuration: `[mqtt]` (with `mqtt` lines added), `[serve]` if `serve`

@@ -142,9 +142,15 @@ fn expect_line(rx: &Receiver<String>, what: &str, pred: impl Fn(&str) -> bool) -
 
 /// `msm serve ARGS --listen 127.0.0.1:0`, and the address it listens on.
 pub fn serve(args: &[&str]) -> (Running, String) {
+    serve_on(args, "127.0.0.1:0")
+}
+
+/// `msm serve ARGS --listen LISTEN` (a fixed port: a device that comes back where it
+/// was), and the address it listens on.
+pub fn serve_on(args: &[&str], listen: &str) -> (Running, String) {
     let mut all = vec!["serve"];
     all.extend(args);
-    all.extend(["--listen", "127.0.0.1:0"]);
+    all.extend(["--listen", listen]);
     let server = Running::start(&all);
     let line = server.expect_err("the listening address", |l| l.contains("serving"));
     let addr = line
