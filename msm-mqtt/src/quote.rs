@@ -8,29 +8,14 @@ use std::fmt::Write;
 pub const EXCERPT_BYTES: usize = 64;
 
 /// `text` with every control character escaped (`\n`, `\r`, `\t`, `\x1b`, `\u{85}`), and
-/// backslashes doubled, so that a peer cannot forge log lines or terminal escapes.
+/// backslashes doubled, so that a peer cannot forge log lines or terminal escapes
+/// ([`msm::Escaped`], which formats without allocating, as a `String`).
 ///
 /// ```
 /// assert_eq!(msm_mqtt::escape("a\nb\x1b[31m"), "a\\nb\\x1b[31m");
 /// ```
 pub fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for ch in text.chars() {
-        match ch {
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            c if (c as u32) < 0x80 && c.is_control() => {
-                let _ = write!(out, "\\x{:02x}", c as u32);
-            }
-            c if c.is_control() => {
-                let _ = write!(out, "\\u{{{:x}}}", c as u32);
-            }
-            c => out.push(c),
-        }
-    }
-    out
+    msm::Escaped(text).to_string()
 }
 
 /// A name that came from a peer (a topic level), as an error message shows it: escaped,
