@@ -9,9 +9,10 @@ use core::time::Duration;
 use libfuzzer_sys::fuzz_target;
 use msm_proto::rtu::Direction;
 use msm_proto::stream::{
-    Delimiter, Discarded, Framed, Framer, MIN_CAPACITY, Skipped, StreamError, Timing,
+    AsciiDiscarded, Delimiter, Discarded, Framed, Framer, MIN_CAPACITY, Skipped, StreamError,
+    Timing,
 };
-use msm_proto::{MAX_PDU_LEN, tcp};
+use msm_proto::{MAX_PDU_LEN, ascii, tcp};
 
 fn delimiter(selector: u8) -> Delimiter {
     let direction = if selector & 0x10 == 0 {
@@ -19,8 +20,13 @@ fn delimiter(selector: u8) -> Delimiter {
     } else {
         Direction::Response
     };
-    match selector % 4 {
+    match selector % 6 {
         0 => Delimiter::Mbap,
+        4 => Delimiter::ascii(),
+        5 => Delimiter::Ascii {
+            char_timeout: Duration::from_millis(2),
+            end: if selector & 0x20 == 0 { ascii::LF } else { ascii::CR },
+        },
         1 => Delimiter::rtu_over_tcp(direction),
         2 => Delimiter::RtuBySilence {
             direction,
@@ -39,17 +45,31 @@ fn delimiter(selector: u8) -> Delimiter {
 /// Polls until `None`: the bytes accounted for, or `None` once the stream is refused.
 fn drain(framer: &mut Framer<[u8; MIN_CAPACITY], Duration>, now: Duration) -> Option<usize> {
     let mut out = 0;
+    let delimiter = framer.delimiter();
     loop {
         match framer.poll(now) {
             Ok(Some(Framed::Frame(f))) => {
                 assert!(f.pdu.len() <= MAX_PDU_LEN);
-                out += f.pdu.len()
-                    + if f.transaction_id.is_some() {
-                        tcp::HEADER_LEN
-                    } else {
-                        3
-                    };
+                out += match (f.transaction_id, delimiter) {
+                    (Some(_), _) => tcp::HEADER_LEN + f.pdu.len(),
+                    (None, Delimiter::Ascii { end: ascii::CR, .. }) => {
+                        ascii::frame_len(f.pdu.len()) - 1
+                    }
+                    (None, Delimiter::Ascii { .. }) => ascii::frame_len(f.pdu.len()),
+                    (None, _) => 3 + f.pdu.len(),
+                };
             }
+            Ok(Some(Framed::Skipped(Skipped::Ascii(why)))) => {
+                out += match why {
+                    AsciiDiscarded::Noise { len }
+                    | AsciiDiscarded::Restarted { len }
+                    | AsciiDiscarded::Timeout { len, .. }
+                    | AsciiDiscarded::Invalid { len, .. }
+                    | AsciiDiscarded::Overrun { len } => len,
+                    other => panic!("a drop the tally does not know: {other:?}"),
+                }
+            }
+            Ok(Some(Framed::Skipped(Skipped::Datagram { len, .. }))) => out += len,
             Ok(Some(Framed::Skipped(Skipped::Foreign { len, .. }))) => out += len,
             Ok(Some(Framed::Skipped(Skipped::Rtu(why)))) => {
                 out += match why {

@@ -14,9 +14,11 @@
 //! - [`rtu`] frames PDUs for serial lines (address + PDU + CRC-16) and finds the end of a
 //!   frame from its function code and byte count; [`rtu_framer`] finds frames on a
 //!   serial line by its silences.
+//! - [`ascii`] frames PDUs as Modbus ASCII (`:`, hex digits, LRC, CR LF), decoding and
+//!   encoding in the caller's buffer.
 //! - [`stream`] is the one framer every reader of a byte stream uses: MBAP, RTU delimited
-//!   by length (RTU over TCP) or by silence (a serial line), in one buffer, with the
-//!   instants ([`Timestamp`]) its caller gives.
+//!   by length (RTU over TCP) or by silence (a serial line), or ASCII, in one buffer,
+//!   with the instants ([`Timestamp`]) its caller gives; datagrams too (Modbus/UDP).
 //!
 //! Decoding a request is strict: every limit of the spec is checked, and a request that
 //! breaks one decodes to a [`RequestError`] whose [`RequestError::exception`] is the
@@ -116,6 +118,7 @@ mod timestamp;
 mod views;
 mod wire;
 
+pub mod ascii;
 pub mod rtu;
 pub mod rtu_framer;
 pub mod stream;

@@ -225,8 +225,15 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>, T: Timestamp> RtuFramer<B, T> {
                 pdu: f.pdu,
             })),
             Ok(Some(stream::Framed::Skipped(Skipped::Rtu(why)))) => Some(Framed::Discarded(why)),
-            // By silence, the framer reports neither MBAP skips nor stream errors.
-            Ok(Some(stream::Framed::Skipped(Skipped::Foreign { .. })) | None) | Err(_) => None,
+            // By silence, the framer reports neither MBAP, ASCII nor datagram skips, nor
+            // stream errors.
+            Ok(
+                Some(stream::Framed::Skipped(
+                    Skipped::Foreign { .. } | Skipped::Ascii(_) | Skipped::Datagram { .. },
+                ))
+                | None,
+            )
+            | Err(_) => None,
         }
     }
 

@@ -7,10 +7,10 @@ use core::time::Duration;
 use msm_proto::rtu::{self, Direction, RtuError};
 use msm_proto::rtu_framer::{self, RtuFramer};
 use msm_proto::stream::{
-    BufferTooSmall, Delimiter, Discarded, Framed, Framer, MIN_CAPACITY, Skipped, StreamError,
-    Timing,
+    AsciiDiscarded, BufferTooSmall, Delimiter, Discarded, Framed, Framer, MIN_CAPACITY, Skipped,
+    StreamError, Timing,
 };
-use msm_proto::tcp;
+use msm_proto::{ascii, tcp};
 use proptest::prelude::*;
 
 /// FC6 write of register 1 = 3 to unit 0x11, with its CRC.
@@ -277,9 +277,27 @@ fn gap() -> impl Strategy<Value = u32> {
     prop_oneof![8 => 0u32..6000, 1 => 400_000u32..700_000]
 }
 
+/// Bytes as ASCII lines carry them: mostly hex digits, some `:`, CR and LF, some whole
+/// frames, and noise.
+fn ascii_like() -> impl Strategy<Value = Vec<u8>> {
+    let alphabet = prop::sample::select(b"0123456789ABCDEFa:\r\n\x00".to_vec());
+    let frame = (any::<u8>(), prop::collection::vec(any::<u8>(), 1..60)).prop_map(|(a, pdu)| {
+        let mut buf = [0u8; ascii::MAX_FRAME_LEN];
+        let n = ascii::encode_frame(&mut buf, a, &pdu).expect("a PDU that fits");
+        buf[..n].to_vec()
+    });
+    let piece = prop_oneof![
+        prop::collection::vec(alphabet, 1..40),
+        frame,
+        prop::collection::vec(any::<u8>(), 1..8),
+    ];
+    prop::collection::vec(piece, 0..6).prop_map(|pieces| pieces.concat())
+}
+
 fn step() -> impl Strategy<Value = Step> {
+    let bytes = prop_oneof![prop::collection::vec(any::<u8>(), 0..300), ascii_like()];
     prop_oneof![
-        3 => (gap(), prop::collection::vec(any::<u8>(), 0..300), any::<bool>())
+        3 => (gap(), bytes, any::<bool>())
             .prop_map(|(after, bytes, read)| Step::Bytes { after, bytes, read }),
         2 => gap().prop_map(|after| Step::Poll { after }),
     ]
@@ -298,14 +316,37 @@ fn delimiter() -> impl Strategy<Value = Delimiter> {
                 frame_gap: Duration::from_micros(1750)
             },
         }),
+        Just(Delimiter::ascii()),
+        // A short timeout, so that the gaps drawn cross it.
+        Just(Delimiter::Ascii {
+            char_timeout: Duration::from_millis(3),
+            end: ascii::LF
+        }),
+        Just(Delimiter::Ascii {
+            char_timeout: Duration::from_millis(3),
+            end: ascii::CR
+        }),
     ]
 }
 
 /// The bytes a poll accounts for: a frame's whole length, or what it says it dropped.
-fn accounted(framed: &Framed<'_>) -> usize {
+fn accounted(delimiter: Delimiter, framed: &Framed<'_>) -> usize {
     match framed {
         Framed::Frame(f) if f.transaction_id.is_some() => tcp::HEADER_LEN + f.pdu.len(),
-        Framed::Frame(f) => 3 + f.pdu.len(),
+        Framed::Frame(f) => match delimiter {
+            Delimiter::Ascii { end: ascii::CR, .. } => ascii::frame_len(f.pdu.len()) - 1,
+            Delimiter::Ascii { .. } => ascii::frame_len(f.pdu.len()),
+            _ => 3 + f.pdu.len(),
+        },
+        Framed::Skipped(Skipped::Ascii(
+            AsciiDiscarded::Noise { len }
+            | AsciiDiscarded::Restarted { len }
+            | AsciiDiscarded::Timeout { len, .. }
+            | AsciiDiscarded::Invalid { len, .. }
+            | AsciiDiscarded::Overrun { len },
+        )) => *len,
+        Framed::Skipped(Skipped::Datagram { len, .. }) => *len,
+        Framed::Skipped(Skipped::Ascii(other)) => panic!("a new kind of drop: {other:?}"),
         Framed::Skipped(Skipped::Foreign { len, .. }) => *len,
         Framed::Skipped(Skipped::Rtu(
             Discarded::CharGap { len, .. }
@@ -323,6 +364,7 @@ fn drain<B: AsRef<[u8]> + AsMut<[u8]>>(
     framer: &mut Framer<B, Duration>,
     now: Duration,
 ) -> Option<usize> {
+    let delimiter = framer.delimiter();
     let mut out = 0;
     loop {
         match framer.poll(now) {
@@ -330,7 +372,7 @@ fn drain<B: AsRef<[u8]> + AsMut<[u8]>>(
                 if let Framed::Frame(f) = &framed {
                     assert!(f.pdu.len() <= msm_proto::MAX_PDU_LEN);
                 }
-                out += accounted(&framed);
+                out += accounted(delimiter, &framed);
             }
             Ok(None) => return Some(out),
             Err(StreamError::Overrun { len }) => out += len,

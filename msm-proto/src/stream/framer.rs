@@ -1,10 +1,9 @@
 //! The framer's API, for any buffer and any instant: bytes and times in, frames out, and
 //! the buffer kept compact.
 
-use super::split_rtu::Rtu;
 use super::{
-    BufferTooSmall, Delimiter, Discarded, Framed, Framer, MIN_CAPACITY, Skipped, StreamError,
-    Timestamp,
+    AsciiDiscarded, BufferTooSmall, Delimiter, Discarded, Framed, Framer, MIN_CAPACITY, Mode,
+    Skipped, StreamError, Timestamp,
 };
 use crate::tcp;
 
@@ -38,7 +37,7 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>, T: Timestamp> Framer<B, T> {
     pub(super) fn over(delimiter: Delimiter, buffer: B) -> Self {
         Framer {
             delimiter,
-            rtu: Rtu::of(delimiter),
+            mode: Mode::of(delimiter),
             max_frame_len: tcp::MAX_FRAME_LEN,
             buf: buffer,
             start: 0,
@@ -48,12 +47,15 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>, T: Timestamp> Framer<B, T> {
             sealed_gap: None,
             open_gap: None,
             overrun: 0,
+            scanned: 0,
+            datagram: None,
         }
     }
 
     /// Refuses MBAP frames longer than `max` bytes (header included) with
-    /// [`StreamError::TooLong`], as soon as their header is in. RTU frames are not
-    /// affected (they are at most 256 bytes).
+    /// [`StreamError::TooLong`], as soon as their header is in (a datagram's with
+    /// [`Skipped::Datagram`]). RTU and ASCII frames are not affected (they are at most
+    /// 256 and 513 bytes).
     ///
     /// ```
     /// use msm_proto::stream::{Delimiter, StreamFramer};
@@ -75,6 +77,30 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>, T: Timestamp> Framer<B, T> {
     /// ```
     pub fn delimiter(&self) -> Delimiter {
         self.delimiter
+    }
+
+    /// ASCII: the character after CR that ends the frames from now on (FC08 sub-function
+    /// 03, "change ASCII input delimiter"; [`ascii::LF`](crate::ascii::LF) is the
+    /// default); it applies to the bytes not yet framed. The other delimiters have no
+    /// end character: for them this does nothing.
+    ///
+    /// ```
+    /// use msm_proto::stream::{Delimiter, Framed, StreamFramer};
+    /// use std::time::Instant;
+    /// let mut framer = StreamFramer::new(Delimiter::ascii());
+    /// framer.set_ascii_end(b'!');
+    /// let now = Instant::now();
+    /// framer.push(now, b":01060001000AEE\r!");
+    /// assert!(matches!(framer.poll(now), Ok(Some(Framed::Frame(f))) if f.unit == 1));
+    /// assert!(matches!(framer.delimiter(), Delimiter::Ascii { end: b'!', .. }));
+    /// ```
+    pub fn set_ascii_end(&mut self, end: u8) {
+        if let (Mode::Ascii(a), Delimiter::Ascii { end: e, .. }) =
+            (&mut self.mode, &mut self.delimiter)
+        {
+            a.end = end;
+            *e = end;
+        }
     }
 
     /// The buffer's size.
@@ -140,8 +166,10 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>, T: Timestamp> Framer<B, T> {
         if n == 0 {
             return;
         }
-        if let Some(rtu) = self.rtu {
-            self.note_silence(now, rtu.timing);
+        match self.mode {
+            Mode::Mbap => {}
+            Mode::Rtu(rtu) => self.note_silence(now, rtu.timing),
+            Mode::Ascii(a) => self.note_pause(now, a.char_timeout),
         }
         self.end += n;
         self.last_byte = Some(now);
@@ -194,15 +222,19 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>, T: Timestamp> Framer<B, T> {
         if self.overrun != 0 {
             return self.report_overrun();
         }
-        match self.rtu {
-            None => self.poll_mbap(),
-            Some(rtu) => Ok(self.poll_rtu(now, rtu)),
+        if let Some(len) = self.datagram.take() {
+            return Ok(self.poll_datagram(len));
+        }
+        match self.mode {
+            Mode::Mbap => self.poll_mbap(),
+            Mode::Rtu(rtu) => Ok(self.poll_rtu(now, rtu)),
+            Mode::Ascii(a) => Ok(self.poll_ascii(now, a)),
         }
     }
 
     /// When the caller must [`poll`](Self::poll) again if no bytes come first: when the
-    /// bytes buffered will have been followed by a frame's worth of silence (RTU). `None`
-    /// for MBAP, or with nothing buffered.
+    /// bytes buffered will have been followed by a frame's worth of silence (RTU), or by
+    /// the inter-character timeout (ASCII). `None` for MBAP, or with nothing buffered.
     ///
     /// ```
     /// use msm_proto::rtu::Direction;
@@ -215,11 +247,15 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>, T: Timestamp> Framer<B, T> {
     /// assert_eq!(framer.poll_timeout(), Some(t0 + STREAM_SILENCE));
     /// ```
     pub fn poll_timeout(&self) -> Option<T> {
-        let rtu = self.rtu?;
+        let silence = match self.mode {
+            Mode::Mbap => return None,
+            Mode::Rtu(rtu) => rtu.timing.frame_gap,
+            Mode::Ascii(a) => a.char_timeout,
+        };
         if self.start == self.end {
             return None;
         }
-        self.last_byte?.checked_add(rtu.timing.frame_gap)
+        self.last_byte?.checked_add(silence)
     }
 
     /// Forgets everything buffered, and any report of dropped bytes not yet polled (after
@@ -240,6 +276,8 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>, T: Timestamp> Framer<B, T> {
         self.sealed_gap = None;
         self.open_gap = None;
         self.overrun = 0;
+        self.scanned = 0;
+        self.datagram = None;
     }
 
     /// Drops every byte buffered and `more` bytes the caller could not store, all
@@ -257,17 +295,21 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>, T: Timestamp> Framer<B, T> {
     #[cold]
     fn report_overrun(&mut self) -> Result<Option<Framed<'static>>, StreamError> {
         let len = core::mem::take(&mut self.overrun);
-        match self.rtu {
-            None => Err(StreamError::Overrun { len }),
-            Some(_) => Ok(Some(Framed::Skipped(Skipped::Rtu(Discarded::Overrun {
+        match self.mode {
+            Mode::Mbap => Err(StreamError::Overrun { len }),
+            Mode::Rtu(_) => Ok(Some(Framed::Skipped(Skipped::Rtu(Discarded::Overrun {
                 len,
             })))),
+            Mode::Ascii(_) => Ok(Some(Framed::Skipped(Skipped::Ascii(
+                AsciiDiscarded::Overrun { len },
+            )))),
         }
     }
 
     /// Takes `n` bytes off the front, with whatever gap marks went with them.
     pub(super) fn consume(&mut self, n: usize) {
         self.start = (self.start + n).min(self.end);
+        self.scanned = 0;
         match self.sealed {
             Some(s) if s > self.start => {}
             Some(_) => {

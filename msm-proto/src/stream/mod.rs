@@ -20,6 +20,15 @@
 //! - **RTU by silence** (a serial line, Modbus over Serial Line V1.02, 2.5.1.1): 3.5
 //!   character times of silence end a frame, a gap over 1.5 inside one invalidates it,
 //!   and the length is a second guard (a frame is handed over as soon as it is complete).
+//! - **ASCII** (a serial line, 2.5.2): `:` starts a frame (and starts it again: what
+//!   came before is dropped), CR and the end character (LF unless changed) end it; the
+//!   hex digits are decoded in place and the LRC checked; a pause over the
+//!   inter-character timeout (1 s by default) inside a frame drops it
+//!   ([`crate::ascii`]).
+//!
+//! A datagram transport (Modbus/UDP) hands each datagram over with
+//! [`Framer::push_datagram`]: it must be exactly one frame, else it is dropped whole
+//! ([`Skipped::Datagram`]).
 //!
 //! Whatever it drops it reports as a value ([`Skipped`], [`StreamError`]): logging is
 //! the caller's business.
@@ -69,11 +78,16 @@ pub use crate::discarded::Discarded;
 pub use crate::rtu_timing::Timing;
 pub use crate::timestamp::Timestamp;
 
+pub use crate::ascii::AsciiDiscarded;
+
+use crate::ascii;
 use crate::rtu::Direction;
 
 #[cfg(feature = "std")]
 mod boxed;
+mod datagram;
 mod framer;
+mod split_ascii;
 mod split_mbap;
 mod split_rtu;
 
@@ -161,6 +175,17 @@ pub enum Delimiter {
         /// The line's silences.
         timing: Timing,
     },
+    /// Modbus ASCII frames on a serial line: `:` starts a frame, CR and `end` end it
+    /// (the same rules both ways).
+    Ascii {
+        /// The longest pause allowed between two characters of a frame
+        /// ([`ascii::CHAR_TIMEOUT`], 1 s, by default); a longer one drops the frame.
+        char_timeout: Duration,
+        /// The character after CR that ends a frame: [`ascii::LF`] unless FC08
+        /// sub-function 03 changed it ([`Framer::set_ascii_end`]). With CR itself, a
+        /// frame ends at its CR.
+        end: u8,
+    },
 }
 
 impl Delimiter {
@@ -176,6 +201,48 @@ impl Delimiter {
         Delimiter::RtuByLength {
             direction,
             silence: STREAM_SILENCE,
+        }
+    }
+
+    /// Modbus ASCII as the spec sets it up: frames end with CR LF, and up to a second
+    /// may pass between two characters of a frame.
+    ///
+    /// ```
+    /// use msm_proto::{ascii, stream::Delimiter};
+    /// assert_eq!(
+    ///     Delimiter::ascii(),
+    ///     Delimiter::Ascii { char_timeout: ascii::CHAR_TIMEOUT, end: ascii::LF },
+    /// );
+    /// ```
+    pub const fn ascii() -> Delimiter {
+        Delimiter::Ascii {
+            char_timeout: ascii::CHAR_TIMEOUT,
+            end: ascii::LF,
+        }
+    }
+}
+
+/// The rules of a delimiter, unpacked once.
+#[derive(Clone, Copy, Debug)]
+enum Mode {
+    Mbap,
+    Rtu(split_rtu::Rtu),
+    Ascii(split_ascii::Ascii),
+}
+
+impl Mode {
+    fn of(delimiter: Delimiter) -> Mode {
+        match delimiter {
+            Delimiter::Mbap => Mode::Mbap,
+            Delimiter::RtuByLength { direction, silence } => {
+                Mode::Rtu(split_rtu::Rtu::by_length(direction, silence))
+            }
+            Delimiter::RtuBySilence { direction, timing } => {
+                Mode::Rtu(split_rtu::Rtu::by_silence(direction, timing))
+            }
+            Delimiter::Ascii { char_timeout, end } => {
+                Mode::Ascii(split_ascii::Ascii { char_timeout, end })
+            }
         }
     }
 }
@@ -232,6 +299,37 @@ pub enum Skipped {
     /// the frame, a silence before its end, or bytes never polled.
     #[error(transparent)]
     Rtu(Discarded),
+    /// ASCII characters that made no valid frame: noise outside a frame, a frame started
+    /// over, a pause inside one, a bad LRC, a character that is not hex, an odd number
+    /// of digits, or characters never polled.
+    #[error(transparent)]
+    Ascii(AsciiDiscarded),
+    /// A datagram ([`Framer::push_datagram`]) that is not exactly one frame: cut short,
+    /// with bytes after its frame, or with an impossible header. Dropped whole.
+    #[error("{len}-byte datagram dropped: {}", datagram_fault(.frame_len))]
+    Datagram {
+        /// The datagram's length.
+        len: usize,
+        /// The frame's length its MBAP header announces, if it has a header and the
+        /// length is possible (2..=254 after the first 6 bytes).
+        frame_len: Option<usize>,
+    },
+}
+
+/// Why a datagram is not one frame, for [`Skipped::Datagram`]'s message.
+fn datagram_fault(frame_len: &Option<usize>) -> DatagramFault {
+    DatagramFault(*frame_len)
+}
+
+struct DatagramFault(Option<usize>);
+
+impl fmt::Display for DatagramFault {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0 {
+            Some(len) => write!(f, "its header announces a {len}-byte frame"),
+            None => f.write_str("it holds no possible frame header"),
+        }
+    }
 }
 
 /// What [`Framer::poll`] found.
@@ -337,7 +435,7 @@ pub struct BufferTooSmall {
 /// ```
 pub struct Framer<B, T> {
     delimiter: Delimiter,
-    rtu: Option<split_rtu::Rtu>,
+    mode: Mode,
     max_frame_len: usize,
     buf: B,
     /// Bytes not yet taken are `buf[start..end]`.
@@ -353,6 +451,12 @@ pub struct Framer<B, T> {
     open_gap: Option<Duration>,
     /// Bytes dropped because they were not polled in time, for the next poll to report.
     overrun: usize,
+    /// ASCII: the bytes `start..start + scanned` hold neither `:` (after the first) nor
+    /// CR; the next poll searches on from there.
+    scanned: usize,
+    /// The bytes buffered are one datagram of this length (more than were kept, for
+    /// one too long for the buffer): the next poll takes them whole or drops them.
+    datagram: Option<usize>,
 }
 
 /// The buffer's state, not its bytes.

@@ -1,7 +1,9 @@
 //! RTU: the length the function code and byte count imply, and the silences (a serial
 //! line's 3.5 and 1.5 characters, or a TCP stream's longer fallback).
 
-use super::{Delimiter, Discarded, Frame, Framed, Framer, Skipped, Timestamp, Timing};
+use core::time::Duration;
+
+use super::{Discarded, Frame, Framed, Framer, Skipped, Timestamp, Timing};
 use crate::rtu::{self, Direction, RtuError};
 
 /// The RTU part of a delimiter, unpacked once.
@@ -14,23 +16,24 @@ pub(super) struct Rtu {
 }
 
 impl Rtu {
-    /// The RTU rules of `delimiter`; `None` for MBAP.
-    pub(super) fn of(delimiter: Delimiter) -> Option<Rtu> {
-        match delimiter {
-            Delimiter::Mbap => None,
-            Delimiter::RtuByLength { direction, silence } => Some(Rtu {
-                direction,
-                timing: Timing {
-                    char_gap: None,
-                    frame_gap: silence,
-                },
-                by_length: true,
-            }),
-            Delimiter::RtuBySilence { direction, timing } => Some(Rtu {
-                direction,
-                timing,
-                by_length: false,
-            }),
+    /// RTU on a byte stream: by length, `silence` as the fallback.
+    pub(super) fn by_length(direction: Direction, silence: Duration) -> Rtu {
+        Rtu {
+            direction,
+            timing: Timing {
+                char_gap: None,
+                frame_gap: silence,
+            },
+            by_length: true,
+        }
+    }
+
+    /// RTU on a serial line: by the line's silences.
+    pub(super) fn by_silence(direction: Direction, timing: Timing) -> Rtu {
+        Rtu {
+            direction,
+            timing,
+            by_length: false,
         }
     }
 }
