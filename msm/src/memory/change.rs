@@ -204,6 +204,7 @@ impl Origin {
 /// let plc = Peer::Tcp("192.168.0.10:50123".parse()?);
 /// assert_eq!(plc.to_string(), "192.168.0.10:50123");
 /// assert_eq!(Peer::Serial { unit: 17 }.to_string(), "serial unit 17");
+/// assert_eq!(Peer::Udp("10.0.0.5:40000".parse()?).to_string(), "10.0.0.5:40000 (UDP)");
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -215,6 +216,8 @@ pub enum Peer {
         /// The unit (slave) address on the line.
         unit: u8,
     },
+    /// A peer that sent a UDP datagram (Modbus/UDP).
+    Udp(SocketAddr),
 }
 
 impl fmt::Display for Peer {
@@ -222,6 +225,7 @@ impl fmt::Display for Peer {
         match self {
             Peer::Tcp(addr) => write!(f, "{addr}"),
             Peer::Serial { unit } => write!(f, "serial unit {unit}"),
+            Peer::Udp(addr) => write!(f, "{addr} (UDP)"),
         }
     }
 }

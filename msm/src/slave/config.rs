@@ -164,7 +164,7 @@ impl std::ops::Deref for Settings {
 impl Config {
     /// Checks every setting against its range, naming the one that is wrong.
     pub(crate) fn settings(&self, mem: &Memory, framing: Framing) -> Result<Settings> {
-        let rtu = framing == Framing::Rtu;
+        let rtu = framing.serial_addressing();
         if self.max_connections == 0 {
             return Err(Error::Config(
                 "max_connections is 0: a slave must accept at least one connection".into(),
@@ -225,6 +225,7 @@ impl Config {
             objects: Objects::new(&self.identity)?,
             specs: Route::new(mem.clone()).specs,
             routes: Routes::new(&self.unit_memories),
+            ascii_end: Default::default(),
         };
         Ok(Settings {
             config: self.clone(),

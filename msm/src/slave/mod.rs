@@ -1,5 +1,6 @@
 //! The slave: serves a [`Memory`] to any Modbus master, over Modbus/TCP, a serial line
-//! (RTU, [`Slave::rtu`]) or RTU frames over TCP ([`Slave::rtu_over_tcp`]).
+//! (RTU, [`Slave::rtu`], or ASCII, [`Slave::ascii`]), RTU frames over TCP
+//! ([`Slave::rtu_over_tcp`]) or Modbus/UDP ([`Slave::udp`]).
 //!
 //! Functions 1, 2, 3, 4, 5, 6, 8 (sub-function 0), 15, 16, 22, 23 and 43/14 are executed
 //! against the memory; any other is answered with exception 01. Every request is atomic
@@ -38,11 +39,13 @@ mod conn;
 mod core;
 mod handle;
 mod ipnet;
+mod links;
 mod rtu;
 mod start;
 mod tcp;
 mod tcp_task;
 mod tcp_thread;
+mod udp;
 
 use std::ops::RangeBounds;
 use std::sync::Arc;
@@ -65,6 +68,7 @@ use crate::transport::{Link, LinkSpec, Parity, SerialConfig, TcpAddr};
 use crate::types::Result;
 use config::Config;
 use hooks::ReadOnly;
+use start::LineMode;
 
 /// Sets up a slave; [`serve`](Slave::serve) (or [`serve_async`](Slave::serve_async))
 /// runs it.
@@ -688,7 +692,9 @@ impl Slave {
                 let acceptor = crate::transport::tls::acceptor(&tls.settings)?;
                 start::blocking(&addr, settings, mem, workers, Some(acceptor))
             }
-            Link::Serial(line) => start::blocking_serial(line, settings, mem),
+            Link::Serial(line) => start::blocking_serial(line, LineMode::Rtu, settings, mem),
+            Link::Ascii(line) => start::blocking_serial(line, LineMode::Ascii, settings, mem),
+            Link::Udp(addr) => start::blocking_udp(&addr, settings, mem),
         }
     }
 
@@ -716,7 +722,9 @@ impl Slave {
                 let acceptor = crate::transport::tls::acceptor(&tls.settings)?;
                 start::in_runtime(&addr, settings, mem, Some(acceptor))
             }
-            Link::Serial(line) => start::in_runtime_serial(line, settings, mem),
+            Link::Serial(line) => start::in_runtime_serial(line, LineMode::Rtu, settings, mem),
+            Link::Ascii(line) => start::in_runtime_serial(line, LineMode::Ascii, settings, mem),
+            Link::Udp(addr) => start::in_runtime_udp(&addr, settings, mem),
         }
     }
 }

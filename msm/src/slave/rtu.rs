@@ -1,8 +1,9 @@
 //! The serial-line driver: moves bytes and time between the port and a connection core
-//! framing by silence. Frames for this slave's addresses are executed and answered after
-//! the line has been silent for 3.5 characters; broadcasts are executed and never
-//! answered; anything else (other units, bad CRC, gaps inside a frame) is dropped
-//! without a word. Every rule is in the core (`core/connection.rs`, `core/respond.rs`).
+//! framing RTU by silence, or ASCII by its characters. Frames for this slave's
+//! addresses are executed and answered (RTU: after the line has been silent for 3.5
+//! characters); broadcasts are executed and never answered; anything else (other units,
+//! bad CRC or LRC, gaps or pauses inside a frame) is dropped without a word. Every rule
+//! is in the core (`core/connection.rs`, `core/respond.rs`).
 
 use std::sync::Arc;
 
@@ -14,15 +15,14 @@ use super::config::Settings;
 use super::core::connection::{Connection, Limits};
 use super::core::respond::{Client, Responder};
 use crate::memory::Memory;
-use crate::protocol::rtu::Direction;
-use crate::protocol::rtu_framer::Timing;
 use crate::protocol::stream::Delimiter;
 use crate::transport::Stream;
 
 pub(crate) struct SerialServer {
     pub(crate) port: Box<dyn Stream>,
     pub(crate) name: String,
-    pub(crate) timing: Timing,
+    /// RTU by the line's silences, or ASCII.
+    pub(crate) delimiter: Delimiter,
     pub(crate) settings: Arc<Settings>,
     pub(crate) mem: Memory,
     pub(crate) stop: CancellationToken,
@@ -32,10 +32,7 @@ impl SerialServer {
     /// Serves until stopped or the port fails.
     pub(crate) async fn run(mut self) {
         tracing::info!(line = %self.name, "slave listening on a serial line");
-        let delimiter = Delimiter::RtuBySilence {
-            direction: Direction::Request,
-            timing: self.timing,
-        };
+        let delimiter = self.delimiter;
         let client = Client::Serial {
             line: self.name.clone(),
         };

@@ -13,8 +13,11 @@ use super::config::Settings;
 use super::handle::{AsyncSlaveHandle, Parts, SlaveHandle};
 use super::rtu::SerialServer;
 use super::tcp::{Acceptor, Server, Stats};
+use super::udp::UdpServer;
 use crate::memory::Memory;
+use crate::protocol::rtu::Direction;
 use crate::protocol::rtu_framer::Timing;
+use crate::protocol::stream::Delimiter;
 use crate::transport::SerialConfig;
 use crate::types::{Error, Result};
 use crate::worker::on_own_thread;
@@ -54,10 +57,18 @@ pub(crate) fn blocking(
     Ok(SlaveHandle::new(parts, thread))
 }
 
+/// How frames are delimited on a serial line.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum LineMode {
+    Rtu,
+    Ascii,
+}
+
 /// Serves a serial line from a new thread with its own runtime. The port is opened on
 /// that thread; an error opening it is returned here.
 pub(crate) fn blocking_serial(
     line: SerialConfig,
+    mode: LineMode,
     settings: Settings,
     mem: Memory,
 ) -> Result<SlaveHandle> {
@@ -65,7 +76,7 @@ pub(crate) fn blocking_serial(
     let thread_stop = parts.stop.clone();
     let name = format!("msm-slave {}", line.path);
     let thread = on_own_thread(name, 1, "slave", move || {
-        Ok(serial_server(&line, settings, mem, thread_stop)?.run())
+        Ok(serial_server(&line, mode, settings, mem, thread_stop)?.run())
     })?;
     Ok(SlaveHandle::new(parts, thread))
 }
@@ -73,13 +84,58 @@ pub(crate) fn blocking_serial(
 /// Serves a serial line as a task on the current runtime.
 pub(crate) fn in_runtime_serial(
     line: SerialConfig,
+    mode: LineMode,
     settings: Settings,
     mem: Memory,
 ) -> Result<AsyncSlaveHandle> {
     let parts = new_parts(SERIAL_ADDR, None);
-    let server = serial_server(&line, settings, mem, parts.stop.clone())?;
+    let server = serial_server(&line, mode, settings, mem, parts.stop.clone())?;
     let task = tokio::spawn(server.run());
     Ok(AsyncSlaveHandle::new(parts, task))
+}
+
+/// Serves Modbus/UDP on `addr` from a new thread with its own runtime; the socket is
+/// bound here, so an address in use is an error of the caller's.
+pub(crate) fn blocking_udp(addr: &str, settings: Settings, mem: Memory) -> Result<SlaveHandle> {
+    let (socket, local_addr) = bind_udp(addr)?;
+    let parts = new_parts(local_addr, None);
+    let thread_stop = parts.stop.clone();
+    let addr_owned = addr.to_string();
+    let thread = on_own_thread(
+        format!("msm-slave {local_addr}/udp"),
+        1,
+        "slave",
+        move || {
+            let socket = tokio::net::UdpSocket::from_std(socket)
+                .map_err(|e| listen_error(&addr_owned, e))?;
+            Ok(UdpServer::new(socket, settings, mem, thread_stop).run())
+        },
+    )?;
+    Ok(SlaveHandle::new(parts, thread))
+}
+
+/// Serves Modbus/UDP on `addr` as a task on the current runtime.
+pub(crate) fn in_runtime_udp(
+    addr: &str,
+    settings: Settings,
+    mem: Memory,
+) -> Result<AsyncSlaveHandle> {
+    let (socket, local_addr) = bind_udp(addr)?;
+    let socket = tokio::net::UdpSocket::from_std(socket).map_err(|e| listen_error(addr, e))?;
+    let parts = new_parts(local_addr, None);
+    let server = UdpServer::new(socket, settings, mem, parts.stop.clone());
+    let task = tokio::spawn(server.run());
+    Ok(AsyncSlaveHandle::new(parts, task))
+}
+
+/// Binds a non-blocking UDP socket, with an error that says how to fix the usual causes.
+fn bind_udp(addr: &str) -> Result<(std::net::UdpSocket, SocketAddr)> {
+    let socket = std::net::UdpSocket::bind(addr).map_err(|e| listen_error(addr, e))?;
+    socket
+        .set_nonblocking(true)
+        .map_err(|e| listen_error(addr, e))?;
+    let local_addr = socket.local_addr().map_err(|e| listen_error(addr, e))?;
+    Ok((socket, local_addr))
 }
 
 /// A handle's parts for a slave at `local_addr`: fresh statistics, not stopped.
@@ -100,11 +156,15 @@ const SERIAL_ADDR: SocketAddr =
 
 fn serial_server(
     line: &SerialConfig,
+    mode: LineMode,
     settings: Settings,
     mem: Memory,
     stop: CancellationToken,
 ) -> Result<SerialServer> {
-    line.check()?;
+    match mode {
+        LineMode::Rtu => line.check()?,
+        LineMode::Ascii => line.check_ascii()?,
+    }
     let port = line.open().map_err(|e| Error::Io {
         context: format!(
             "cannot open the serial line {}: check the path, that no other program holds it, \
@@ -116,7 +176,13 @@ fn serial_server(
     Ok(SerialServer {
         port: Box::new(port),
         name: line.to_string(),
-        timing: Timing::for_baud(line.baud, line.bits_per_char()),
+        delimiter: match mode {
+            LineMode::Rtu => Delimiter::RtuBySilence {
+                direction: Direction::Request,
+                timing: Timing::for_baud(line.baud, line.bits_per_char()),
+            },
+            LineMode::Ascii => Delimiter::ascii(),
+        },
         settings: Arc::new(settings),
         mem,
         stop,

@@ -17,6 +17,16 @@ pub(crate) enum Framing {
     Mbap,
     /// Address + PDU + CRC (serial lines, RTU over TCP).
     Rtu,
+    /// `:`, address + PDU + LRC in hex digits, CR LF (Modbus ASCII on serial lines).
+    Ascii,
+}
+
+impl Framing {
+    /// True for the framings of serial lines, where a slave answers its own addresses
+    /// only and address 0 is a broadcast.
+    pub(crate) fn serial_addressing(self) -> bool {
+        matches!(self, Framing::Rtu | Framing::Ascii)
+    }
 }
 
 /// A link: what a master connects to, or what a slave listens on.
@@ -26,8 +36,13 @@ pub(crate) enum Link {
     Tcp(String),
     /// RTU frames over a TCP connection (a serial-to-Ethernet converter).
     RtuOverTcp(String),
-    /// A serial line.
+    /// A serial line (Modbus RTU).
     Serial(SerialConfig),
+    /// A serial line speaking Modbus ASCII.
+    Ascii(SerialConfig),
+    /// Modbus/TCP's MBAP frames in UDP datagrams, at `host:port`: one request per
+    /// datagram.
+    Udp(String),
     /// Modbus/TCP Security: MBAP inside TLS, at `host:port`.
     #[cfg(feature = "tls")]
     Tls(String, Box<TlsLink>),
@@ -59,7 +74,8 @@ impl Link {
     pub(crate) fn name(&self) -> String {
         match self {
             Link::Tcp(addr) | Link::RtuOverTcp(addr) => addr.clone(),
-            Link::Serial(line) => line.path.clone(),
+            Link::Udp(addr) => format!("{addr} (UDP)"),
+            Link::Serial(line) | Link::Ascii(line) => line.path.clone(),
             #[cfg(feature = "tls")]
             Link::Tls(addr, _) => format!("{addr} (TLS)"),
         }
@@ -68,20 +84,29 @@ impl Link {
     /// How frames are delimited on it.
     pub(crate) fn framing(&self) -> Framing {
         match self {
-            Link::Tcp(_) => Framing::Mbap,
+            Link::Tcp(_) | Link::Udp(_) => Framing::Mbap,
             #[cfg(feature = "tls")]
             Link::Tls(..) => Framing::Mbap,
             Link::RtuOverTcp(_) | Link::Serial(_) => Framing::Rtu,
+            Link::Ascii(_) => Framing::Ascii,
         }
     }
 
-    /// The `host:port` of a link over TCP; `None` for a serial line.
+    /// The `host:port` of a link over TCP or UDP; `None` for a serial line.
     pub(crate) fn tcp_addr(&self) -> Option<&str> {
         match self {
-            Link::Tcp(addr) | Link::RtuOverTcp(addr) => Some(addr),
+            Link::Tcp(addr) | Link::RtuOverTcp(addr) | Link::Udp(addr) => Some(addr),
             #[cfg(feature = "tls")]
             Link::Tls(addr, _) => Some(addr),
-            Link::Serial(_) => None,
+            Link::Serial(_) | Link::Ascii(_) => None,
+        }
+    }
+
+    /// The serial line of a serial link.
+    fn line_mut(&mut self) -> Option<&mut SerialConfig> {
+        match self {
+            Link::Serial(line) | Link::Ascii(line) => Some(line),
+            _ => None,
         }
     }
 
@@ -92,7 +117,11 @@ impl Link {
         timeout: Duration,
     ) -> io::Result<(Box<dyn Stream>, Option<SocketAddr>)> {
         match self {
-            Link::Serial(line) => Ok((Box::new(line.open()?), None)),
+            Link::Serial(line) | Link::Ascii(line) => Ok((Box::new(line.open()?), None)),
+            Link::Udp(addr) => {
+                let (socket, peer) = super::udp::connect(addr, timeout).await?;
+                Ok((Box::new(socket), peer))
+            }
             Link::Tcp(addr) | Link::RtuOverTcp(addr) => {
                 let (stream, peer) = connect_tcp(addr, timeout).await?;
                 Ok((Box::new(stream), peer))
@@ -168,18 +197,27 @@ impl LinkSpec {
     /// Sets a serial line's parity; on another link, a mistake [`check`](Self::check)
     /// reports.
     pub(crate) fn set_parity(&mut self, parity: Parity) {
-        match &mut self.link {
-            Link::Serial(line) => line.parity = parity,
-            _ => self.misapplied = Some("parity"),
+        match self.link.line_mut() {
+            Some(line) => line.parity = parity,
+            None => self.misapplied = Some("parity"),
         }
     }
 
     /// Sets a serial line's stop bits; on another link, a mistake
     /// [`check`](Self::check) reports.
     pub(crate) fn set_stop_bits(&mut self, stop_bits: u8) {
-        match &mut self.link {
-            Link::Serial(line) => line.stop_bits = stop_bits,
-            _ => self.misapplied = Some("stop bits"),
+        match self.link.line_mut() {
+            Some(line) => line.stop_bits = stop_bits,
+            None => self.misapplied = Some("stop bits"),
+        }
+    }
+
+    /// Sets a serial line's data bits (7 or 8; RTU needs 8); on another link, a mistake
+    /// [`check`](Self::check) reports.
+    pub(crate) fn set_data_bits(&mut self, data_bits: u8) {
+        match self.link.line_mut() {
+            Some(line) => line.data_bits = data_bits,
+            None => self.misapplied = Some("data bits"),
         }
     }
 
@@ -188,13 +226,14 @@ impl LinkSpec {
     pub(crate) fn check(&self) -> Result<()> {
         if let Some(setting) = self.misapplied {
             return Err(Error::Config(format!(
-                "{setting} applies to serial lines (Master::rtu, Slave::rtu), not to {}: \
-                 remove the setting, or open a serial line",
+                "{setting} applies to serial lines (Master::rtu, Slave::rtu, Master::ascii, \
+                 Slave::ascii), not to {}: remove the setting, or open a serial line",
                 self.link.name()
             )));
         }
         match &self.link {
             Link::Serial(line) => line.check(),
+            Link::Ascii(line) => line.check_ascii(),
             _ => Ok(()),
         }
     }

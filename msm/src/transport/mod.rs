@@ -1,4 +1,4 @@
-//! Byte streams the workers run over: TCP connections and serial lines.
+//! Byte streams the workers run over: TCP connections, serial lines and UDP sockets.
 //!
 //! The workers see one boxed stream type; everything protocol-related stays in the
 //! sans-IO cores.
@@ -21,6 +21,7 @@ mod link;
 mod serial;
 #[cfg(feature = "tls")]
 pub mod tls;
+mod udp;
 
 pub(crate) use link::{Framing, Link, LinkSpec};
 pub use serial::{Parity, SerialConfig};

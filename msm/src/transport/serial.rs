@@ -123,13 +123,14 @@ impl SerialConfig {
         self
     }
 
-    /// Sets the data bits (7 or 8; Modbus RTU needs 8).
+    /// Sets the data bits (7 or 8; Modbus RTU needs 8, Modbus ASCII takes either).
     ///
     /// ```
     /// use msm::SerialConfig;
     /// let ascii_line = SerialConfig::new("/dev/ttyS0", 9600).data_bits(7);
     /// assert_eq!(ascii_line.to_string(), "/dev/ttyS0 9600 7E1");
     /// assert!(ascii_line.check().is_err()); // RTU needs 8
+    /// assert!(ascii_line.check_ascii().is_ok());
     /// ```
     pub fn data_bits(mut self, data_bits: u8) -> Self {
         self.data_bits = data_bits;
@@ -177,10 +178,37 @@ impl SerialConfig {
         Ok(())
     }
 
+    /// Checks the settings for Modbus ASCII: as [`check`](Self::check), but 7 data bits
+    /// are fine too (ASCII's characters are 7-bit; the spec's default is 7E1).
+    ///
+    /// ```
+    /// use msm::SerialConfig;
+    /// assert!(SerialConfig::new("/dev/ttyS0", 9600).data_bits(7).check_ascii().is_ok());
+    /// let err = SerialConfig::new("/dev/ttyS0", 9600).data_bits(6).check_ascii().unwrap_err();
+    /// assert_eq!(err.to_string(), "invalid setting: /dev/ttyS0: 6 data bits: Modbus ASCII needs 7 or 8");
+    /// ```
+    pub fn check_ascii(&self) -> Result<(), Error> {
+        if !(7..=8).contains(&self.data_bits) {
+            return Err(Error::Config(format!(
+                "{}: {} data bits: Modbus ASCII needs 7 or 8",
+                self.path, self.data_bits
+            )));
+        }
+        SerialConfig {
+            data_bits: 8,
+            ..self.clone()
+        }
+        .check()
+    }
+
     /// Opens the line (must run inside a tokio runtime).
     pub(crate) fn open(&self) -> io::Result<tokio_serial::SerialStream> {
+        let data_bits = match self.data_bits {
+            7 => tokio_serial::DataBits::Seven,
+            _ => tokio_serial::DataBits::Eight,
+        };
         tokio_serial::new(self.path.as_str(), self.baud)
-            .data_bits(tokio_serial::DataBits::Eight)
+            .data_bits(data_bits)
             .parity(match self.parity {
                 Parity::Even => tokio_serial::Parity::Even,
                 Parity::Odd => tokio_serial::Parity::Odd,

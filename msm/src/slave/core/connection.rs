@@ -4,8 +4,9 @@
 //! between its transport and a [`Connection`]; every rule of a connection is here, once:
 //!
 //! - frames are cut by the stream framer (`protocol::stream`): MBAP, RTU by length with a
-//!   silence as fallback (RTU over TCP), or RTU by silence (a serial line); bytes may
-//!   come in any pieces;
+//!   silence as fallback (RTU over TCP), RTU by silence (a serial line), or ASCII (a
+//!   serial line, its end character the one the service says: FC08 sub-function 03);
+//!   bytes may come in any pieces; a datagram (Modbus/UDP) is one frame exactly;
 //! - each whole frame's request goes to the [`Service`], whose [`Answer`] is framed and
 //!   queued; pipelined requests are answered in order, and the responses gathered while
 //!   there is room are sent with one write;
@@ -33,9 +34,9 @@
 
 use std::time::{Duration, Instant};
 
-use crate::protocol::rtu;
 use crate::protocol::stream::{Delimiter, Framed, Skipped, StreamFramer};
 use crate::protocol::tcp::{self, HEADER_LEN};
+use crate::protocol::{ascii, rtu};
 use crate::time::later;
 
 use super::close::CloseReason;
@@ -53,6 +54,16 @@ const STREAM_OUTPUT: usize = 4 * 1024;
 /// A serial line carries one request at a time.
 const LINE_INPUT: usize = 2 * rtu::MAX_FRAME_LEN;
 const LINE_OUTPUT: usize = 2 * rtu::MAX_FRAME_LEN;
+/// An ASCII line's frames are twice as long.
+const ASCII_LINE: usize = 2 * ascii::MAX_FRAME_LEN;
+
+/// How responses are framed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Framing {
+    Mbap,
+    Rtu,
+    Ascii,
+}
 
 /// What a connection may take of the slave's time. `Duration::MAX` is "never".
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -88,6 +99,7 @@ struct Closing {
 pub(crate) struct Connection<S> {
     service: S,
     framer: StreamFramer,
+    framing: Framing,
     out: Outbox,
     limits: Limits,
     /// Room kept in the output for one more response: the longest frame either way.
@@ -116,15 +128,19 @@ impl<S: Service> Connection<S> {
             Delimiter::RtuBySilence { timing, .. } => {
                 (LINE_INPUT, LINE_OUTPUT, Some(timing.frame_gap))
             }
+            // Characters, not silences, delimit ASCII frames: no turnaround to keep.
+            Delimiter::Ascii { .. } => (ASCII_LINE, ASCII_LINE, None),
         };
-        let room = match delimiter {
-            Delimiter::Mbap => tcp::MAX_FRAME_LEN,
-            _ => rtu::MAX_FRAME_LEN,
+        let (framing, room) = match delimiter {
+            Delimiter::Mbap => (Framing::Mbap, tcp::MAX_FRAME_LEN),
+            Delimiter::Ascii { .. } => (Framing::Ascii, ascii::MAX_FRAME_LEN),
+            _ => (Framing::Rtu, rtu::MAX_FRAME_LEN),
         };
         Connection {
             service,
             framer: StreamFramer::with_capacity(delimiter, input)
                 .with_max_frame_len(limits.max_frame_len),
+            framing,
             out: Outbox::new(output),
             limits,
             room,
@@ -142,6 +158,11 @@ impl<S: Service> Connection<S> {
     #[cfg_attr(not(test), expect(dead_code, reason = "read by the tests"))]
     pub(crate) fn service(&self) -> &S {
         &self.service
+    }
+
+    /// The service, to tell it who sent the next datagram.
+    pub(crate) fn service_mut(&mut self) -> &mut S {
+        &mut self.service
     }
 
     // ---- input ----
@@ -172,6 +193,15 @@ impl<S: Service> Connection<S> {
     pub(crate) fn handle_input(&mut self, now: Instant, bytes: &[u8]) -> usize {
         self.last_input = now;
         self.framer.push(now, bytes)
+    }
+
+    /// A datagram received at `now`: one request exactly (MBAP), answered by the next
+    /// [`poll_transmit`](Self::poll_transmit) (call it after each datagram); anything
+    /// else is dropped whole and reported as skipped. Nothing of an earlier datagram is
+    /// kept.
+    pub(crate) fn handle_datagram(&mut self, now: Instant, datagram: &[u8]) {
+        self.last_input = now;
+        self.framer.push_datagram(now, datagram);
     }
 
     /// The client closed its side.
@@ -333,6 +363,10 @@ impl<S: Service> Connection<S> {
             let Some(slot) = self.out.slot(self.room) else {
                 break;
             };
+            if self.framing == Framing::Ascii {
+                // FC08/03 may have changed it, for the frames after its own.
+                self.framer.set_ascii_end(self.service.ascii_end());
+            }
             let frame = match self.framer.poll(now) {
                 Ok(Some(Framed::Frame(frame))) => frame,
                 Ok(Some(Framed::Skipped(why))) => {
@@ -381,12 +415,12 @@ impl<S: Service> Connection<S> {
                     break;
                 }
             };
-            let Some(n) = frame_response(slot, &request, len) else {
+            let exception = slot.get(head).is_some_and(|f| f & 0x80 != 0);
+            let Some(n) = frame_response(self.framing, slot, &request, len) else {
                 self.service
                     .observe(Observed::Unanswered(NoAnswer::TooLong));
                 continue;
             };
-            let exception = slot.get(head).is_some_and(|f| f & 0x80 != 0);
             self.service.observe(Observed::Answered { exception });
             let turnaround = self.turnaround.map(|gap| later(self.last_input, gap));
             let release = at.max(turnaround).filter(|&t| t > now);
@@ -405,14 +439,21 @@ impl<S: Service> Connection<S> {
 }
 
 /// Frames the response PDU written after the header's room in `slot` (`len` bytes) for
-/// `request`: the MBAP header with its transaction and unit ids, or the RTU address and
-/// CRC. Returns the frame's length. This is where a response's bytes are made.
-fn frame_response(slot: &mut [u8], request: &Incoming<'_>, len: usize) -> Option<usize> {
-    match request.transaction_id {
-        Some(tid) => tcp::encode_header(slot, tid, request.unit, len)
+/// `request`: the MBAP header with its transaction and unit ids, the RTU address and
+/// CRC, or the ASCII form (address, LRC, hex digits, CR LF). Returns the frame's length.
+/// This is where a response's bytes are made.
+fn frame_response(
+    framing: Framing,
+    slot: &mut [u8],
+    request: &Incoming<'_>,
+    len: usize,
+) -> Option<usize> {
+    match (request.transaction_id, framing) {
+        (Some(tid), _) => tcp::encode_header(slot, tid, request.unit, len)
             .ok()
             .map(|header| header + len),
-        None => rtu::finish_frame(slot, request.unit, len).ok(),
+        (None, Framing::Ascii) => ascii::finish_frame(slot, request.unit, len).ok(),
+        (None, _) => rtu::finish_frame(slot, request.unit, len).ok(),
     }
 }
 

@@ -658,3 +658,6 @@ fn a_unit_not_served_gets_silence_or_exception_0b() {
         assert_eq!(sent, expected);
     }
 }
+
+#[path = "connection_links_tests.rs"]
+mod links;

@@ -29,6 +29,8 @@ pub(crate) enum Client {
         /// The line, for the logs.
         line: String,
     },
+    /// The sender of the datagram being answered (Modbus/UDP).
+    Udp { addr: SocketAddr },
 }
 
 impl fmt::Display for Client {
@@ -36,6 +38,7 @@ impl fmt::Display for Client {
         match self {
             Client::Tcp { addr, .. } => write!(f, "{addr}"),
             Client::Serial { line } => f.write_str(line),
+            Client::Udp { addr } => write!(f, "{addr} (UDP)"),
         }
     }
 }
@@ -51,6 +54,12 @@ impl Responder {
     pub(crate) fn new(rules: Arc<Rules>, mem: Memory, client: Client) -> Responder {
         Responder { rules, mem, client }
     }
+
+    /// The next request comes in a datagram from `addr`: answered to it, reported as
+    /// its write. Nothing else of the sender is kept.
+    pub(crate) fn datagram_from(&mut self, addr: SocketAddr) {
+        self.client = Client::Udp { addr };
+    }
 }
 
 impl Service for Responder {
@@ -61,6 +70,7 @@ impl Service for Responder {
         let (peer, role) = match &self.client {
             Client::Tcp { addr, role } => (Peer::Tcp(*addr), role.as_deref()),
             Client::Serial { .. } => (Peer::Serial { unit }, None),
+            Client::Udp { addr } => (Peer::Udp(*addr), None),
         };
         // An RTU broadcast: executed by every slave, answered by none.
         let broadcast = rules.rtu && unit == 0;
@@ -96,6 +106,10 @@ impl Service for Responder {
         if let Observed::Skipped(why) = event {
             tracing::debug!(peer = %self.client, %why, "frame dropped unanswered");
         }
+    }
+
+    fn ascii_end(&self) -> u8 {
+        self.rules.ascii_end.get()
     }
 }
 

@@ -9,6 +9,7 @@
 
 use std::time::Instant;
 
+use crate::protocol::ascii;
 use crate::protocol::stream::Skipped;
 
 /// A request, as the connection hands it to the service: a view into its input buffer.
@@ -78,8 +79,9 @@ pub(crate) enum Observed<'a> {
         /// Its unit id or RTU address.
         unit: u8,
     },
-    /// Bytes that made no frame (an RTU CRC or framing error) or an MBAP frame for
-    /// another protocol: dropped unanswered, the stream goes on.
+    /// Bytes that made no frame (an RTU CRC, an ASCII LRC or a framing error, a datagram
+    /// that is not one frame) or an MBAP frame for another protocol: dropped unanswered,
+    /// the stream goes on.
     Skipped(&'a Skipped),
     /// A response queued to be sent.
     Answered {
@@ -98,4 +100,10 @@ pub(crate) trait Service {
 
     /// Sees what the connection saw (nothing by default).
     fn observe(&mut self, _event: Observed<'_>) {}
+
+    /// The character after CR that ends the ASCII frames the connection receives: LF
+    /// unless FC08 sub-function 03 ("change ASCII input delimiter") set another.
+    fn ascii_end(&self) -> u8 {
+        ascii::LF
+    }
 }
