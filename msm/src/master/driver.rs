@@ -51,6 +51,9 @@ pub(crate) struct DriverConfig {
     pub(crate) backoff_max: Duration,
     /// A failed connection attempt fails every waiting sync and flush at once.
     pub(crate) fail_fast: bool,
+    /// The link carries datagrams (UDP): each frame is written on its own, each read is
+    /// one datagram, and an empty one closes nothing.
+    pub(crate) datagrams: bool,
 }
 
 /// A connection attempt under way: kept across the commands that arrive meanwhile, so
@@ -98,7 +101,8 @@ impl Driver {
         let mut link: Option<Box<dyn Stream>> = None;
         let mut retry = Backoff::new(self.cfg.backoff_min, self.cfg.backoff_max);
         let mut rbuf = vec![0u8; 4096];
-        let mut frame = [0u8; 300];
+        // Room for the longest frame of any link: an ASCII one.
+        let mut frame = [0u8; crate::protocol::ascii::MAX_FRAME_LEN];
         let mut wbuf: Vec<u8> = Vec::with_capacity(4096);
         let mut connecting: Option<Attempt> = None;
         loop {
@@ -131,6 +135,7 @@ impl Driver {
             };
             tokio::select! {
                 read = read_some(&mut link, &mut rbuf) => match read {
+                    Ok(0) if self.cfg.datagrams => {} // an empty datagram: no answer
                     Ok(0) => self.lose(&mut link, &mut retry, "closed by the slave"),
                     Ok(n) => self.engine.handle_input(Instant::now().into_std(), &rbuf[..n]),
                     Err(e) => self.lose(&mut link, &mut retry, &e.to_string()),
@@ -172,7 +177,11 @@ impl Driver {
             Ok((stream, peer)) => {
                 tracing::info!(peer = %self.cfg.link.name(), "connected");
                 if let Some(addr) = peer {
-                    self.engine.set_peer(Peer::Tcp(addr));
+                    self.engine.set_peer(if self.cfg.datagrams {
+                        Peer::Udp(addr)
+                    } else {
+                        Peer::Tcp(addr)
+                    });
                 }
                 *link = Some(stream);
                 self.engine.handle_connected(Instant::now().into_std());
@@ -201,15 +210,27 @@ impl Driver {
         wbuf: &mut Vec<u8>,
     ) -> Option<String> {
         wbuf.clear();
+        // Datagrams: one frame each (its start in `wbuf`, `ends` after each frame).
+        let mut ends = Vec::new();
         while let Some(n) = self.engine.poll_transmit(Instant::now().into_std(), frame) {
             wbuf.extend_from_slice(&frame[..n]);
+            if self.cfg.datagrams {
+                ends.push(wbuf.len());
+            }
         }
         if wbuf.is_empty() {
             return None;
         }
         // The flush sends what a TLS stream still buffers; a no-op on TCP.
         let send = async {
-            stream.write_all(wbuf).await?;
+            if ends.is_empty() {
+                stream.write_all(wbuf).await?;
+            }
+            let mut start = 0;
+            for end in ends {
+                stream.write_all(&wbuf[start..end]).await?;
+                start = end;
+            }
             stream.flush().await
         };
         match tokio::time::timeout(self.cfg.write_timeout, send).await {

@@ -24,6 +24,7 @@
 mod core;
 mod driver;
 mod handle;
+mod links;
 
 // The core's modules under their short names, for the driver and the handles.
 use self::core::{engine, planner, status};
@@ -34,11 +35,12 @@ use std::time::Duration;
 use tokio::sync::{Notify, mpsc};
 
 pub use handle::{AsyncMasterHandle, MasterHandle};
+pub use links::DEFAULT_UDP_RETRIES;
 pub use planner::Plan;
 pub use status::{BlockError, DepthReason, Fault, Operation, Status};
 
 use crate::memory::{Memory, Peer};
-use crate::transport::{Framing as LinkFraming, Link, LinkSpec, Parity, SerialConfig, TcpAddr};
+use crate::transport::{Link, LinkSpec, Parity, SerialConfig, TcpAddr};
 use crate::types::{Error, Result};
 use driver::{Driver, DriverConfig};
 use engine::{Config, Engine, Framing, RtuTiming, Unit};
@@ -77,6 +79,8 @@ pub struct Master {
     backoff_max: Duration,
     broadcast_delay: Duration,
     fail_fast: bool,
+    /// UDP: times a request goes again (`Master::retries`); `None`: the default.
+    retries: Option<u32>,
 }
 
 /// The most requests a master keeps in flight on one connection.
@@ -106,6 +110,7 @@ impl Master {
             backoff_max: Duration::from_secs(5),
             broadcast_delay: Duration::from_millis(100),
             fail_fast: false,
+            retries: None,
         }
     }
 
@@ -585,16 +590,34 @@ impl Master {
                 ),
             }));
         }
-        let framing = match (link.framing(), link) {
-            (LinkFraming::Mbap, _) => Framing::Tcp,
-            (LinkFraming::Rtu, Link::Serial(line)) => Framing::Rtu(RtuTiming::serial(
+        let framing = match link {
+            Link::Udp(_) => Framing::Udp,
+            Link::Serial(line) => Framing::Rtu(RtuTiming::serial(
                 line.baud,
                 line.bits_per_char(),
                 self.broadcast_delay,
             )),
-            (LinkFraming::Rtu, _) => Framing::Rtu(RtuTiming::over_tcp(self.broadcast_delay)),
+            Link::Ascii(line) => Framing::Ascii(RtuTiming::ascii(
+                line.baud,
+                line.bits_per_char(),
+                self.broadcast_delay,
+            )),
+            Link::RtuOverTcp(_) => Framing::Rtu(RtuTiming::over_tcp(self.broadcast_delay)),
+            _ => Framing::Tcp,
         };
-        if matches!(framing, Framing::Rtu(_)) {
+        let retries = match (framing, self.retries) {
+            (Framing::Udp, n) => n.unwrap_or(links::DEFAULT_UDP_RETRIES),
+            (_, None) => 0,
+            (_, Some(_)) => {
+                return Err(Error::Config(format!(
+                    "retries apply to Modbus/UDP (Master::udp), not to {}: TCP delivers or \
+                     breaks the connection, and a serial line reads again at the next cycle; \
+                     remove the setting",
+                    link.name()
+                )));
+            }
+        };
+        if matches!(framing, Framing::Rtu(_) | Framing::Ascii(_)) {
             let ids = std::iter::once(self.unit).chain(self.extra_units.iter().map(|(id, ..)| *id));
             if let Some(bad) = ids.into_iter().find(|id| *id > 247) {
                 return Err(Error::Config(format!(
@@ -615,6 +638,7 @@ impl Master {
                 period: self.period,
                 response_timeout: self.response_timeout,
                 depth: self.depth,
+                retries,
                 force_multiple_writes: self.force_multiple_writes,
                 framing,
                 timeouts_before_reconnect: self.timeouts_before_reconnect,
@@ -633,6 +657,7 @@ impl Master {
                 backoff_min: self.backoff_min,
                 backoff_max: self.backoff_max,
                 fail_fast: self.fail_fast,
+                datagrams: framing == Framing::Udp,
             },
             rx,
             status.clone(),

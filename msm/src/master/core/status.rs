@@ -62,8 +62,11 @@ pub struct Status {
     pub writes_confirmed: u64,
     /// Writes the slave refused with an exception that is final (not retried).
     pub writes_refused: u64,
-    /// Requests that got no answer in time.
+    /// Requests that got no answer in time (over UDP: not even after being sent again).
     pub timeouts: u64,
+    /// UDP: requests sent again because no answer came in time (the datagram or its
+    /// answer was lost), up to [`Master::retries`](crate::Master::retries) times each.
+    pub requests_resent: u64,
 }
 
 /// Why a master uses the pipelining depth it does ([`Status::depth_reason`]).
@@ -86,7 +89,7 @@ pub enum DepthReason {
     /// A request timed out while several were in flight: one at a time until a cycle
     /// goes through, then wider again.
     FaultFallBack,
-    /// An RTU link: one request at a time, always.
+    /// A serial line (RTU or ASCII) or RTU over TCP: one request at a time, always.
     Serial,
 }
 
@@ -101,7 +104,7 @@ impl std::fmt::Display for DepthReason {
             DepthReason::FaultFallBack => {
                 "one request at a time after a fault, until a cycle goes through"
             }
-            DepthReason::Serial => "RTU: one request at a time",
+            DepthReason::Serial => "a serial line or RTU over TCP: one request at a time",
         })
     }
 }

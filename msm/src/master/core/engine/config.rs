@@ -12,26 +12,44 @@ use crate::protocol::stream::{Delimiter, STREAM_SILENCE};
 pub(crate) enum Framing {
     /// MBAP header with transaction ids: several requests may be in flight.
     Tcp,
+    /// MBAP frames in UDP datagrams, one per datagram: several requests may be in
+    /// flight, and one whose answer does not come is sent again (`Config::retries`).
+    Udp,
     /// Address + PDU + CRC on a serial line (or a TCP stream to a converter): one request
     /// at a time, with silent intervals between frames.
     Rtu(RtuTiming),
+    /// Modbus ASCII on a serial line (`:`, hex digits, LRC, CR LF): one request at a
+    /// time; frames are delimited by characters, so the line keeps no silence between
+    /// them (the timing's `gap` is zero) but for a broadcast's delay.
+    Ascii(RtuTiming),
 }
 
 impl Framing {
     /// How the slave's answers are delimited.
     pub(super) fn delimiter(&self) -> Delimiter {
         match self {
-            Framing::Tcp => Delimiter::Mbap,
+            Framing::Tcp | Framing::Udp => Delimiter::Mbap,
             Framing::Rtu(t) => t.delimiter(),
+            Framing::Ascii(_) => Delimiter::ascii(),
         }
     }
 
-    /// The silence kept on the line after any traffic: RTU only.
+    /// The silence kept on the line after any traffic: serial lines only.
     pub(super) fn silence(&self) -> Option<Duration> {
+        self.line().map(RtuTiming::silence)
+    }
+
+    /// A serial line's timing (or RTU over TCP's): one request at a time on it.
+    pub(super) fn line(&self) -> Option<&RtuTiming> {
         match self {
-            Framing::Tcp => None,
-            Framing::Rtu(t) => Some(t.silence()),
+            Framing::Tcp | Framing::Udp => None,
+            Framing::Rtu(t) | Framing::Ascii(t) => Some(t),
         }
+    }
+
+    /// Requests carry transaction ids (MBAP).
+    pub(super) fn is_mbap(&self) -> bool {
+        matches!(self, Framing::Tcp | Framing::Udp)
     }
 }
 
@@ -50,6 +68,12 @@ pub(crate) struct RtuTiming {
     pub(crate) over_tcp: bool,
 }
 
+/// The characters of a Modbus ASCII frame holding `rtu_len` bytes of RTU frame (address,
+/// PDU, CRC): two hex digits per byte of address, PDU and LRC, the `:` and CR LF.
+pub(super) fn ascii_chars(rtu_len: usize) -> usize {
+    2 * rtu_len.saturating_sub(2) + 5
+}
+
 impl RtuTiming {
     /// A serial line at `baud` with `bits_per_char` bits per character (11 for 8E1).
     pub(crate) fn serial(baud: u32, bits_per_char: u32, broadcast_delay: Duration) -> Self {
@@ -62,6 +86,15 @@ impl RtuTiming {
             gap: line.frame_gap,
             broadcast_delay,
             over_tcp: false,
+        }
+    }
+
+    /// A Modbus ASCII line at `baud` with `bits_per_char` bits per character (10 for
+    /// 7E1): characters delimit frames, so no silence is kept between them.
+    pub(crate) fn ascii(baud: u32, bits_per_char: u32, broadcast_delay: Duration) -> Self {
+        RtuTiming {
+            gap: Duration::ZERO,
+            ..RtuTiming::serial(baud, bits_per_char, broadcast_delay)
         }
     }
 
@@ -109,12 +142,16 @@ impl RtuTiming {
 pub(crate) struct Config {
     pub(crate) period: Duration,
     pub(crate) response_timeout: Duration,
-    /// Requests in flight at most (TCP only; RTU is always 1).
+    /// Requests in flight at most (TCP and UDP only; a serial line is always 1).
     pub(crate) depth: usize,
+    /// UDP: times a request is sent again when its answer does not come within the
+    /// response timeout, before it counts as a timeout (see `in_flight::may_resend`).
+    pub(crate) retries: u32,
     /// Use FC15/FC16 even for a single coil or register.
     pub(crate) force_multiple_writes: bool,
     pub(crate) framing: Framing,
-    /// Consecutive timeouts after which a TCP connection is dropped and made again.
+    /// Consecutive timeouts after which a TCP connection (or UDP socket) is dropped and
+    /// made again.
     pub(crate) timeouts_before_reconnect: u32,
     /// The slave, for messages.
     pub(crate) peer: String,
@@ -147,6 +184,18 @@ mod tests {
         );
         assert_eq!(Framing::Tcp.delimiter(), Delimiter::Mbap);
         assert_eq!(Framing::Tcp.silence(), None);
+        assert_eq!(Framing::Udp.delimiter(), Delimiter::Mbap);
+        assert_eq!(Framing::Udp.line(), None);
+    }
+
+    #[test]
+    fn an_ascii_line_keeps_no_silence_and_counts_two_characters_a_byte() {
+        let t = RtuTiming::ascii(9600, 10, Duration::from_millis(100));
+        assert_eq!(Framing::Ascii(t).silence(), Some(Duration::ZERO));
+        assert_eq!(Framing::Ascii(t).delimiter(), Delimiter::ascii());
+        assert_eq!(t.char_time, Duration::from_nanos(1_041_666));
+        // FC6 to unit 1: 8 RTU bytes, 17 ASCII characters (":01060001000AEE\r\n").
+        assert_eq!(ascii_chars(8), 17);
     }
 
     #[test]

@@ -4,6 +4,12 @@
 //!
 //! Invariants: at most one request per transaction id is in flight; requests are kept
 //! in the order they were sent, so the oldest expires and is failed first.
+//!
+//! Over UDP a request whose answer does not come in time is sent again with the same
+//! transaction id (an answer to either copy completes it), up to the configured retries,
+//! if sending it twice is safe ([`may_resend`]). While waiting to go again it stays in
+//! flight (it counts against the depth and its answer is still matched) but expires no
+//! more.
 
 use std::collections::VecDeque;
 use std::time::Instant;
@@ -43,6 +49,10 @@ pub(super) struct Sent {
     pub(super) beside: bool,
     pub(super) deadline: Instant,
     pub(super) op: Op,
+    /// UDP: times it may still be sent again when its answer does not come.
+    pub(super) retries_left: u32,
+    /// Its answer did not come in time: it is to be sent again.
+    pub(super) resend: bool,
 }
 
 /// A request's PDU as sent, to check its answer against (`protocol::check`).
@@ -64,8 +74,34 @@ impl SentPdu {
 
     /// The request, decoded again.
     pub(super) fn request(&self) -> Option<Request<'_>> {
-        Request::decode(&self.bytes[..usize::from(self.len)]).ok()
+        Request::decode(self.bytes()).ok()
     }
+
+    /// The PDU's bytes, to send it again.
+    pub(super) fn bytes(&self) -> &[u8] {
+        &self.bytes[..usize::from(self.len)]
+    }
+}
+
+/// True if a request with this PDU may be sent a second time when its answer did not
+/// come: the first may have been executed and only its answer lost, so a second
+/// execution must leave the slave as one would.
+///
+/// - Reads (FC1, 2, 3, 4, 7, 11, 12, 17, 20, 24, 43) change nothing.
+/// - FC5, 6, 15, 16 and 21 write absolute values: twice is once.
+/// - FC22 (mask write) is idempotent too: with `m(x) = (x & and) | (or & !and)`,
+///   `m(m(x)) = (x & and) | (or & !and) = m(x)`, since `(or & !and) & and = 0`.
+/// - FC23 writes absolute values, then reads.
+/// - FC8 is not: "restart communications", "clear counters" and "force listen only"
+///   act again, and the counters it reads change with every message. Neither are codes
+///   msm does not model (their effect is unknown).
+///
+/// A write sent again lands a second time: if the slave's program changed the same
+/// registers in between (a command it consumed and reset), the write sets them again, as
+/// a write delayed in the network would. msm's own writes are retried anyway after a
+/// timeout (with the newest value), so the resend only makes that quicker.
+pub(super) fn may_resend(pdu: &[u8]) -> bool {
+    matches!(pdu.first(), Some(1..=7 | 11 | 12 | 15..=17 | 20..=24 | 43))
 }
 
 /// The requests in flight on the connection, oldest first.
@@ -108,6 +144,18 @@ impl InFlight {
         self.requests.push_back(request);
     }
 
+    /// Keeps a request that expired, to be sent again ([`next_resend`](Self::next_resend)).
+    pub(super) fn resend_later(&mut self, mut request: Sent) {
+        request.resend = true;
+        request.retries_left = request.retries_left.saturating_sub(1);
+        self.requests.push_back(request);
+    }
+
+    /// The first request waiting to be sent again, if any.
+    pub(super) fn next_resend(&mut self) -> Option<&mut Sent> {
+        self.requests.iter_mut().find(|f| f.resend)
+    }
+
     /// Takes the request an answer from `unit_id` with transaction id `tid` (TCP) or
     /// without one (RTU: the request on the line, if it went to that unit) answers.
     pub(super) fn take_answered(&mut self, tid: Option<u16>, unit_id: u8) -> Option<Sent> {
@@ -122,9 +170,13 @@ impl InFlight {
         self.requests.remove(pos)
     }
 
-    /// Takes the oldest request whose deadline has passed at `now`.
+    /// Takes the oldest request whose deadline has passed at `now` (not one waiting to
+    /// be sent again).
     pub(super) fn take_expired(&mut self, now: Instant) -> Option<Sent> {
-        let pos = self.requests.iter().position(|f| f.deadline <= now)?;
+        let pos = self
+            .requests
+            .iter()
+            .position(|f| !f.resend && f.deadline <= now)?;
         self.requests.remove(pos)
     }
 
@@ -141,7 +193,11 @@ impl InFlight {
 
     /// When the next request expires.
     pub(super) fn earliest_deadline(&self) -> Option<Instant> {
-        self.requests.iter().map(|f| f.deadline).min()
+        self.requests
+            .iter()
+            .filter(|f| !f.resend)
+            .map(|f| f.deadline)
+            .min()
     }
 
     /// The writes to `unit` in flight.
@@ -206,6 +262,8 @@ mod tests {
             beside: false,
             deadline,
             op,
+            retries_left: 0,
+            resend: false,
         });
         tid
     }
@@ -282,6 +340,51 @@ mod tests {
         t.clear();
         assert!(t.is_empty());
         assert_eq!(t.len(), 0);
+    }
+
+    #[test]
+    fn a_request_to_send_again_is_still_answered_but_expires_no_more() {
+        let now = Instant::now();
+        let mut t = InFlight::new();
+        let tid = send(&mut t, 0, now, read());
+        let mut f = t.take_expired(now).expect("expired");
+        f.retries_left = 2;
+        t.resend_later(f);
+        assert_eq!(t.len(), 1, "still in flight");
+        assert!(t.take_expired(now + 10 * MS).is_none());
+        assert_eq!(t.earliest_deadline(), None);
+        let again = t.next_resend().expect("to send again");
+        assert_eq!((again.tid, again.retries_left), (tid, 1));
+        again.resend = false;
+        again.deadline = now + 5 * MS;
+        assert!(t.next_resend().is_none());
+        assert_eq!(t.earliest_deadline(), Some(now + 5 * MS));
+        assert!(
+            t.take_answered(Some(tid), 1).is_some(),
+            "an answer to either copy"
+        );
+    }
+
+    #[test]
+    fn reads_and_idempotent_writes_may_go_twice_diagnostics_and_unknown_codes_not() {
+        for function in [
+            1u8, 2, 3, 4, 5, 6, 7, 11, 12, 15, 16, 17, 20, 21, 22, 23, 24, 43,
+        ] {
+            assert!(may_resend(&[function, 0, 0]), "{function}");
+        }
+        for function in [8u8, 9, 0x41, 0x64, 0x83] {
+            assert!(!may_resend(&[function, 0, 0]), "{function}");
+        }
+        assert!(!may_resend(&[]));
+        // FC22 twice is FC22 once, whatever the register held.
+        let m = |x: u16, and: u16, or: u16| (x & and) | (or & !and);
+        for (x, and, or) in [
+            (0x1234u16, 0xF00F, 0x0FF0),
+            (0xFFFF, 0, 0x5555),
+            (0, 0xFFFF, 1),
+        ] {
+            assert_eq!(m(m(x, and, or), and, or), m(x, and, or));
+        }
     }
 
     #[test]

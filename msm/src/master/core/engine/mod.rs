@@ -107,7 +107,7 @@ pub(crate) struct Engine {
 
 impl Engine {
     pub(crate) fn new(cfg: Config, mut units: Vec<Unit>) -> Engine {
-        let serial = matches!(cfg.framing, Framing::Rtu(_));
+        let serial = cfg.framing.line().is_some();
         for u in units.iter_mut().filter(|u| serial && u.id == 0) {
             u.set_broadcast();
         }
@@ -219,7 +219,9 @@ impl Engine {
         self.expire_requests(now);
         self.writes.expire(now);
         let timeouts = self.link.consecutive_timeouts();
-        if self.cfg.framing == Framing::Tcp
+        // A serial line stays open for the other units; a TCP connection (or a UDP
+        // socket, resolved again) is made again.
+        if self.cfg.framing.is_mbap()
             && timeouts >= self.cfg.timeouts_before_reconnect.max(1)
             && !self.link.reconnect_asked()
         {
@@ -289,10 +291,16 @@ impl Engine {
         self.refresh_status();
     }
 
-    /// Requests whose deadline passed: a request sent beside another goes again (the
-    /// slave may take one at a time), any other fails.
+    /// Requests whose deadline passed: over UDP one with retries left goes again as it
+    /// was; a request sent beside another goes again (the slave may take one at a time),
+    /// any other fails.
     fn expire_requests(&mut self, now: Instant) {
         while let Some(f) = self.in_flight.take_expired(now) {
+            if f.retries_left > 0 {
+                // The datagram or its answer was lost (or is late: either answer counts).
+                self.in_flight.resend_later(f);
+                continue;
+            }
             self.status.timeouts += 1;
             if let Some(silence) = self.cfg.framing.silence() {
                 self.timers.set(Timer::BusFree, now + silence);

@@ -3,18 +3,30 @@
 use std::time::Instant;
 
 use super::Engine;
+use super::config::Framing;
 use super::timers::Timer;
 use crate::master::core::status::Fault;
 use crate::protocol::Response;
+use crate::protocol::ascii::AsciiDiscarded;
 use crate::protocol::stream::{Framed, Skipped, StreamError, StreamFramer};
 use crate::protocol::tcp::FrameError;
 
 impl Engine {
     /// Bytes arrived from the slave at `now` (none: only time passed, for RTU silences).
+    /// Over UDP, `bytes` are one datagram: one answer exactly, or dropped whole.
     pub(crate) fn handle_input(&mut self, now: Instant, bytes: &[u8]) {
         let Some(mut framer) = self.framer.take() else {
             return;
         };
+        if self.cfg.framing == Framing::Udp {
+            if !bytes.is_empty() {
+                framer.push_datagram(now, bytes);
+                self.split(now, &mut framer);
+            }
+            self.framer = Some(framer);
+            self.refresh_status();
+            return;
+        }
         if let Some(silence) = self.cfg.framing.silence()
             && !bytes.is_empty()
         {
@@ -62,6 +74,18 @@ impl Engine {
                 Framed::Frame(frame) => {
                     self.on_response(now, frame.transaction_id, frame.unit, frame.pdu);
                 }
+                Framed::Skipped(why @ (Skipped::Foreign { .. } | Skipped::Datagram { .. }))
+                    if self.cfg.framing == Framing::Udp =>
+                {
+                    // A datagram is no stream to fall out of step: the request it may
+                    // have answered gets its answer again, or is sent again.
+                    tracing::debug!(peer = %self.cfg.peer, %why, "datagram dropped");
+                }
+                Framed::Skipped(why @ Skipped::Ascii(AsciiDiscarded::Noise { .. })) => {
+                    // Characters before an answer's ':' (a stray CR LF, a line settling):
+                    // the answer may still come.
+                    tracing::debug!(peer = %self.cfg.peer, %why, "ASCII: noise on the line");
+                }
                 Framed::Skipped(Skipped::Foreign {
                     transaction_id,
                     protocol_id,
@@ -78,7 +102,7 @@ impl Engine {
                     );
                     return false;
                 }
-                Framed::Skipped(Skipped::Rtu(why)) => {
+                Framed::Skipped(why @ (Skipped::Rtu(_) | Skipped::Ascii(_))) => {
                     // Noise or a corrupted answer: the request in flight has failed.
                     if let Some(silence) = self.cfg.framing.silence() {
                         self.timers.set(Timer::BusFree, now + silence);
@@ -86,8 +110,12 @@ impl Engine {
                     if let Some(f) = self.in_flight.pop_oldest() {
                         self.fail(now, f, Fault::BadResponse(why.to_string()));
                     } else {
-                        tracing::debug!(%why, "RTU: noise on the line");
+                        tracing::debug!(%why, "noise on the line");
                     }
+                }
+                Framed::Skipped(why @ Skipped::Datagram { .. }) => {
+                    // Which request it answered can't be told: its own answer may still come.
+                    tracing::debug!(%why, "a datagram that is no answer");
                 }
             }
         }

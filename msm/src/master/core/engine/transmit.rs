@@ -2,31 +2,50 @@
 
 use std::time::Instant;
 
-use super::config::Framing;
-use super::in_flight::{Op, Sent, SentPdu};
+use super::config::{Framing, ascii_chars};
+use super::in_flight::{Op, Sent, SentPdu, may_resend};
 use super::timers::Timer;
 use super::{Engine, ReadTicket};
 use crate::master::core::planner::Block;
 use crate::master::core::status::{Fault, Operation};
 use crate::master::core::sync::{WriteTicket, begin_read};
 use crate::memory::Area;
-use crate::protocol::{Bits, EncodeError, Registers, Request, ViewError, rtu, tcp};
+use crate::protocol::{Bits, EncodeError, Registers, Request, ViewError, ascii, rtu, tcp};
 use crate::time::later;
 
 impl Engine {
-    /// The next frame to send, written into `buf` (at least 260 bytes); its length.
-    /// `None` when nothing may be sent now: not connected, as many requests in flight as
-    /// allowed, the serial line not yet silent long enough, or nothing to do.
+    /// The next frame to send, written into `buf` (at least 260 bytes; 513 for ASCII);
+    /// its length. `None` when nothing may be sent now: not connected, as many requests
+    /// in flight as allowed, the serial line not yet silent long enough, or nothing to
+    /// do. Over UDP, a request whose answer did not come goes again first.
     pub(crate) fn poll_transmit(&mut self, now: Instant, buf: &mut [u8]) -> Option<usize> {
-        if !self.link.may_send()
-            || self.in_flight.len() >= self.depth.depth()
-            || self.timers.is_pending(Timer::BusFree, now)
-        {
+        if !self.link.may_send() || self.timers.is_pending(Timer::BusFree, now) {
+            return None;
+        }
+        if let Some(n) = self.resend(now, buf) {
+            return Some(n);
+        }
+        if self.in_flight.len() >= self.depth.depth() {
             return None;
         }
         let sent = self.transmit(now, buf);
         self.refresh_status();
         sent
+    }
+
+    /// UDP: the first request waiting to go again, framed as it was the first time (its
+    /// transaction id too), with a new deadline.
+    fn resend(&mut self, now: Instant, buf: &mut [u8]) -> Option<usize> {
+        let deadline = later(now, self.cfg.response_timeout);
+        let f = self.in_flight.next_resend()?;
+        f.resend = false;
+        f.deadline = deadline;
+        let tid = f.tid;
+        // A frame that fitted the first time fits again; if not, it simply expires.
+        let n = mbap_frame(buf, tid, f.unit_id, f.pdu.bytes())?;
+        self.status.requests_resent += 1;
+        tracing::debug!(peer = %self.cfg.peer, tid, "no answer in time: sent again");
+        Some(n)
     }
 
     fn transmit(&mut self, now: Instant, buf: &mut [u8]) -> Option<usize> {
@@ -73,7 +92,7 @@ impl Engine {
         let encoded = write_request(&ticket, address, data, single)
             .map_err(|e| e.to_string())
             .and_then(|req| self.encode(u, &req, buf).map_err(|e| e.to_string()));
-        let (len, tid) = match encoded {
+        let (len, tid, pdu) = match encoded {
             Ok(x) => x,
             Err(e) => {
                 // Unreachable for blocks within the protocol limits; reported, never a panic.
@@ -84,7 +103,7 @@ impl Engine {
         };
         if self.units[u].is_broadcast() {
             // No answer comes to a broadcast: it counts as sent; the line is given time.
-            if let Framing::Rtu(t) = self.cfg.framing {
+            if let Some(t) = self.cfg.framing.line() {
                 let free = later(now + t.transmit_time(len), t.broadcast_delay);
                 self.timers.set(Timer::BusFree, free);
             }
@@ -92,7 +111,7 @@ impl Engine {
             self.check_flushes();
             return Some(len);
         }
-        self.push_in_flight(now, &buf[..len], tid, u, Op::Write { ticket });
+        self.push_in_flight(now, len, tid, pdu, u, Op::Write { ticket });
         Some(len)
     }
 
@@ -108,8 +127,8 @@ impl Engine {
         };
         let ticket = self.read_ticket(u, block);
         match self.encode(u, &req, buf) {
-            Ok((len, tid)) => {
-                self.push_in_flight(now, &buf[..len], tid, u, Op::Read { block, ticket });
+            Ok((len, tid, pdu)) => {
+                self.push_in_flight(now, len, tid, pdu, u, Op::Read { block, ticket });
                 Some(len)
             }
             Err(e) => {
@@ -135,51 +154,78 @@ impl Engine {
         ticket
     }
 
-    /// Records a request sent as `frame`, to match and check its answer.
-    fn push_in_flight(&mut self, now: Instant, frame: &[u8], tid: u16, unit: usize, op: Op) {
-        let len = frame.len();
-        // The PDU, kept to check the answer against (protocol::check).
-        let pdu = match self.cfg.framing {
-            Framing::Tcp => frame.get(tcp::HEADER_LEN..),
-            Framing::Rtu(_) => frame.get(1..len.saturating_sub(2)),
-        }
-        .unwrap_or_default();
+    /// Records a request sent as a `len`-byte frame carrying `pdu`, to match and check
+    /// its answer.
+    fn push_in_flight(
+        &mut self,
+        now: Instant,
+        len: usize,
+        tid: u16,
+        pdu: SentPdu,
+        unit: usize,
+        op: Op,
+    ) {
         let left = match self.cfg.framing {
-            Framing::Tcp => now,
+            Framing::Tcp | Framing::Udp => now,
             // The answer cannot start before the request has left the line, and takes its
             // own time to arrive: 290 ms for 125 registers at 9600 baud.
             Framing::Rtu(t) => now + t.transmit_time(len + expected_response_len(&op)),
+            Framing::Ascii(t) => {
+                now + t.transmit_time(len + ascii_chars(expected_response_len(&op)))
+            }
+        };
+        let retries_left = match self.cfg.framing {
+            Framing::Udp if may_resend(pdu.bytes()) => self.cfg.retries,
+            _ => 0,
         };
         self.in_flight.push(Sent {
             tid,
             unit,
             unit_id: self.units[unit].id,
             seq: self.link.sending(!op.is_read()),
-            pdu: SentPdu::new(pdu),
+            pdu,
             beside: false, // set by `push`
             deadline: later(left, self.cfg.response_timeout),
             op,
+            retries_left,
+            resend: false,
         });
     }
 
-    /// Frames `req` for unit `u` into `buf`: the frame's length and its transaction id.
+    /// Frames `req` for unit `u` into `buf`: the frame's length, its transaction id, and
+    /// the PDU as sent (to check the answer against, `protocol::check`, and to send it
+    /// again).
     fn encode(
         &mut self,
         u: usize,
         req: &Request<'_>,
         buf: &mut [u8],
-    ) -> Result<(usize, u16), EncodeError> {
+    ) -> Result<(usize, u16, SentPdu), EncodeError> {
         let unit = self.units[u].id;
+        let pdu_of = |buf: &[u8], from: usize, len: usize| {
+            SentPdu::new(buf.get(from..from + len).unwrap_or_default())
+        };
         match self.cfg.framing {
-            Framing::Tcp => {
+            Framing::Tcp | Framing::Udp => {
                 let tid = self.in_flight.allocate_tid();
                 let pdu = req.encode(buf.get_mut(tcp::HEADER_LEN..).unwrap_or_default())?;
                 tcp::encode_header(buf, tid, unit, pdu)?;
-                Ok((tcp::HEADER_LEN + pdu, tid))
+                Ok((
+                    tcp::HEADER_LEN + pdu,
+                    tid,
+                    pdu_of(buf, tcp::HEADER_LEN, pdu),
+                ))
             }
             Framing::Rtu(_) => {
                 let pdu = req.encode(buf.get_mut(1..).unwrap_or_default())?;
-                Ok((rtu::finish_frame(buf, unit, pdu)?, 0))
+                let sent = pdu_of(buf, 1, pdu);
+                Ok((rtu::finish_frame(buf, unit, pdu)?, 0, sent))
+            }
+            Framing::Ascii(_) => {
+                // Kept before the PDU is spread into hex digits in place.
+                let pdu = req.encode(buf.get_mut(1..).unwrap_or_default())?;
+                let sent = pdu_of(buf, 1, pdu);
+                Ok((ascii::finish_frame(buf, unit, pdu)?, 0, sent))
             }
         }
     }
@@ -217,6 +263,14 @@ fn write_request<'a>(
         (false, false) => Registers::new(&data[..count * 2])
             .map(|values| Request::WriteMultipleRegisters { address, values }),
     }
+}
+
+/// `pdu` in an MBAP frame in `buf`; the frame's length.
+fn mbap_frame(buf: &mut [u8], tid: u16, unit: u8, pdu: &[u8]) -> Option<usize> {
+    let header = tcp::encode_header(buf, tid, unit, pdu.len()).ok()?;
+    buf.get_mut(header..header + pdu.len())?
+        .copy_from_slice(pdu);
+    Some(header + pdu.len())
 }
 
 /// Bytes of the RTU frame that answers `op` (address + PDU + CRC).

@@ -8,11 +8,13 @@ use crate::master::core::status::{DepthReason, Operation};
 use crate::protocol::{ExceptionCode, Registers, Request, Response, rtu, tcp};
 use crate::{Memory, Quality, Var};
 
+mod ascii_line;
 mod faults;
 mod flush_and_sync;
 mod pipelining;
 mod rtu_line;
 mod sync_rule;
+mod udp;
 
 const TIMEOUT: Duration = Duration::from_millis(500);
 const PERIOD: Duration = Duration::from_millis(100);
@@ -184,6 +186,7 @@ impl Harness {
             period: PERIOD,
             response_timeout: TIMEOUT,
             depth,
+            retries: 0,
             force_multiple_writes: force_multiple,
             framing: Framing::Tcp,
             timeouts_before_reconnect: 2,
@@ -199,7 +202,7 @@ impl Harness {
     /// Every frame the engine sends now.
     fn sent(&mut self) -> Vec<Vec<u8>> {
         let mut frames = Vec::new();
-        let mut buf = [0u8; 300];
+        let mut buf = [0u8; crate::protocol::ascii::MAX_FRAME_LEN];
         while let Some(n) = self.engine.poll_transmit(self.now, &mut buf) {
             frames.push(buf[..n].to_vec());
             assert!(frames.len() < 1000, "runaway transmit");

@@ -20,6 +20,7 @@ fn on_a_9600_baud_line_frames_are_always_three_and_a_half_characters_apart() {
         period: Duration::from_millis(50),
         response_timeout: Duration::from_millis(100),
         depth: 4, // ignored on a serial line
+        retries: 0,
         force_multiple_writes: false,
         framing: Framing::Rtu(timing),
         timeouts_before_reconnect: 2,
@@ -99,6 +100,7 @@ fn rtu_over_tcp_answers_are_cut_by_length_however_the_segments_come() {
         period: PERIOD,
         response_timeout: TIMEOUT,
         depth: 1,
+        retries: 0,
         force_multiple_writes: false,
         framing: Framing::Rtu(RtuTiming::over_tcp(Duration::ZERO)),
         timeouts_before_reconnect: 2,
