@@ -50,8 +50,11 @@ impl Master {
     /// request goes in a datagram of its own, MBAP-framed, from a socket connected to
     /// the slave (datagrams from any other address are not taken). UDP loses datagrams:
     /// a request without an answer within the response timeout is sent again, up to
-    /// [`retries`](Self::retries) times, before it counts as a timeout. Pipelining,
-    /// status and the rest are as over TCP; after
+    /// [`retries`](Self::retries) times, before it counts as a timeout. One request is
+    /// in flight at a time unless [`pipelining`](Self::pipelining) says more: datagrams
+    /// sent together may arrive in any order, and some servers mishandle them (pymodbus
+    /// 3.16 answers the second of two requests twice and the first never). Status and
+    /// the rest are as over TCP; after
     /// [`timeouts_before_reconnect`](Self::timeouts_before_reconnect) timeouts in a row
     /// the socket is made again (the memory shows stale meanwhile).
     ///
@@ -68,7 +71,9 @@ impl Master {
     /// # Ok::<(), msm::Error>(())
     /// ```
     pub fn udp(addr: impl TcpAddr) -> Master {
-        Master::new(Link::Udp(addr.into_addr()))
+        let mut m = Master::new(Link::Udp(addr.into_addr()));
+        m.depth = 1;
+        m
     }
 
     /// Serial lines: 7 or 8 data bits (RTU needs 8, its default; ASCII's default is 7).

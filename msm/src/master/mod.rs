@@ -368,7 +368,8 @@ impl Master {
         self
     }
 
-    /// Requests in flight at most on the connection (default 4; 1 disables pipelining).
+    /// Requests in flight at most on the connection (default 4 over TCP, 1 over UDP; 1
+    /// disables pipelining).
     /// Each connection starts at one request in flight (so the first `sync` works with
     /// slaves that take one at a time) and widens up to this depth while the slave keeps
     /// up. A slave that leaves a request sent beside another unanswered is served one at

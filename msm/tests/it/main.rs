@@ -6,6 +6,7 @@
 use std::process::ExitCode;
 
 mod architecture;
+mod ascii_serial;
 mod common;
 #[cfg(all(feature = "derive", feature = "map"))]
 mod derive_every_attribute;
@@ -41,12 +42,14 @@ mod tls;
 mod tls_common;
 #[cfg(feature = "tls")]
 mod tls_peers;
+mod udp;
 
 pub(crate) use harness::Test;
 
 fn main() -> ExitCode {
     let modules: &[(&str, &[Test])] = &[
         ("architecture", architecture::TESTS),
+        ("ascii_serial", ascii_serial::TESTS),
         #[cfg(all(feature = "derive", feature = "map"))]
         ("derive_every_attribute", derive_every_attribute::TESTS),
         ("examples", examples::TESTS),
@@ -77,6 +80,7 @@ fn main() -> ExitCode {
         ("tls", tls::TESTS),
         #[cfg(feature = "tls")]
         ("tls_peers", tls_peers::TESTS),
+        ("udp", udp::TESTS),
     ];
     harness::run(modules, common::in_ci(), common::peer_missing)
 }

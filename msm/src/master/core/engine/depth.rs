@@ -63,6 +63,11 @@ impl DepthController {
         self.reason
     }
 
+    /// True once the slave answered a request sent while another was in flight.
+    pub(super) fn pipelining_seen(&self) -> bool {
+        self.pipelining_seen
+    }
+
     /// A new connection: one request in flight until a cycle goes through.
     pub(super) fn connected(&mut self) {
         self.set(1, self.reason_when_narrow());

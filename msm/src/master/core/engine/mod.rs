@@ -296,7 +296,11 @@ impl Engine {
     /// any other fails.
     fn expire_requests(&mut self, now: Instant) {
         while let Some(f) = self.in_flight.take_expired(now) {
-            if f.retries_left > 0 {
+            // Lost beside another, from a slave never seen to answer such a request: more
+            // likely one that takes one at a time (pymodbus drops the others) than a lost
+            // datagram; the rule for those below sends it again, alone.
+            let one_at_a_time = f.beside && !self.depth.pipelining_seen();
+            if f.retries_left > 0 && !one_at_a_time {
                 // The datagram or its answer was lost (or is late: either answer counts).
                 self.in_flight.resend_later(f);
                 continue;

@@ -182,3 +182,26 @@ fn requests_are_pipelined_over_udp_as_over_tcp() {
     h.converse(&mut slave);
     h.assert_synced(1);
 }
+
+#[test]
+fn a_request_lost_beside_another_goes_one_at_a_time_rather_than_again_as_it_was() {
+    // A slave that drops a request sent while it is busy with another (pymodbus does):
+    // waiting for every retry before narrowing would cost a cycle of timeouts.
+    let m = Memory::builder()
+        .holding_registers(500)
+        .build()
+        .expect("build");
+    let mut h = udp_at(&m, 2, 4);
+    let mut slave = FakeSlave::new(500);
+    h.connect_at_full_depth();
+    let batch = h.sent();
+    assert!(batch.len() > 1);
+    h.feed(&slave.answer(&batch[0])); // the others are dropped
+    h.advance(TIMEOUT);
+    let s = h.engine.status();
+    assert_eq!((s.depth, s.depth_reason), (1, DepthReason::SlaveOneAtATime));
+    assert_eq!(s.requests_resent, 0, "not sent again as they were");
+    assert!(s.block_errors.is_empty(), "read again, not failed: {s:?}");
+    h.converse_one_at_a_time(&mut slave, "one at a time from now on");
+    assert!(h.engine.status().cycles >= 1);
+}

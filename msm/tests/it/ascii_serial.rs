@@ -1,0 +1,280 @@
+//! Modbus ASCII over virtual serial lines (socat pty pairs): the msm slave and master
+//! together, the master against pymodbus's ASCII server, and raw frames for the rules
+//! of the line (other units ignored, a bad LRC ignored, a new ':' starting over,
+//! broadcasts applied and unanswered). Virtual ptys refuse parity settings, so the
+//! lines run without parity.
+
+use crate::common;
+
+use std::io::{Read, Write};
+use std::sync::mpsc::{Receiver, channel};
+use std::time::Duration;
+
+use msm::protocol::ascii;
+use msm::{Master, Memory, Order, Parity, Slave};
+
+const DEADLINE: Duration = Duration::from_secs(15);
+const BAUD: u32 = 19_200;
+/// Long enough for any answer to have started: the slave answers as soon as the
+/// request's end character came.
+const NO_ANSWER: Duration = Duration::from_millis(300);
+
+/// `pdu` for `unit` as an ASCII frame.
+fn frame(unit: u8, pdu: &[u8]) -> Vec<u8> {
+    let mut buf = [0u8; ascii::MAX_FRAME_LEN];
+    let n = ascii::encode_frame(&mut buf, unit, pdu).expect("fits");
+    buf[..n].to_vec()
+}
+
+/// The raw end of a serial line: writes characters, reads whole lines back.
+struct RawLine {
+    port: std::fs::File,
+    incoming: Receiver<u8>,
+}
+
+impl RawLine {
+    fn open(path: &str) -> RawLine {
+        let port = std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .open(path)
+            .expect("open pty");
+        let mut reader = port.try_clone().expect("clone");
+        let (tx, incoming) = channel();
+        std::thread::spawn(move || {
+            let mut buf = [0u8; 256];
+            while let Ok(n) = reader.read(&mut buf) {
+                if n == 0 || buf[..n].iter().any(|b| tx.send(*b).is_err()) {
+                    break;
+                }
+            }
+        });
+        RawLine { port, incoming }
+    }
+
+    fn send(&mut self, bytes: &[u8]) {
+        self.port.write_all(bytes).expect("write pty");
+    }
+
+    /// The characters up to and including the next LF, within the deadline.
+    fn answer(&self) -> Vec<u8> {
+        let mut line = Vec::new();
+        while line.last() != Some(&b'\n') {
+            let c = self
+                .incoming
+                .recv_timeout(DEADLINE)
+                .unwrap_or_else(|_| panic!("the answer stopped after {line:?}"));
+            line.push(c);
+        }
+        line
+    }
+
+    /// True if nothing at all arrives within `NO_ANSWER`.
+    fn silent(&self) -> bool {
+        self.incoming.recv_timeout(NO_ANSWER).is_err()
+    }
+}
+
+fn msm_master_and_slave_exchange_all_four_areas_over_an_ascii_line() {
+    common::init_logging();
+    let Some(line) = common::SerialPair::new() else {
+        return;
+    };
+    let plc = common::four_areas(32);
+    plc.input::<f32>(2)
+        .expect("declare")
+        .set(21.5)
+        .expect("set");
+    plc.discrete_input::<bool>(7)
+        .expect("declare")
+        .set(true)
+        .expect("set");
+    plc.holding::<u32>(10)
+        .expect("declare")
+        .order(Order::CDAB)
+        .set(99_999)
+        .expect("set");
+    // ASCII's own character format, 7 data bits (no parity: ptys refuse it).
+    let slave = Slave::ascii(line.a(), BAUD)
+        .parity(Parity::None)
+        .unit(7)
+        .serve(plc.clone())
+        .expect("serve");
+    let hmi = common::four_areas(32);
+    let master = Master::ascii(line.b(), BAUD)
+        .parity(Parity::None)
+        .unit(7)
+        .period(Duration::from_millis(50))
+        .response_timeout(Duration::from_millis(500))
+        .start(hmi.clone())
+        .expect("start");
+    master.sync_timeout(DEADLINE).expect("a cycle");
+    assert_eq!(hmi.input::<f32>(2).expect("declare").get(), 21.5);
+    assert!(hmi.discrete_input::<bool>(7).expect("declare").get());
+    assert_eq!(
+        hmi.holding::<u32>(10)
+            .expect("declare")
+            .order(Order::CDAB)
+            .get(),
+        99_999
+    );
+    hmi.holding::<f64>(20)
+        .expect("declare")
+        .set(-12.75)
+        .expect("set");
+    for c in 10..20 {
+        hmi.coil::<bool>(c)
+            .expect("declare")
+            .set(c % 2 == 1)
+            .expect("set");
+    }
+    // A bit of a register: a mask write (FC22), framed in ASCII like the rest.
+    hmi.holding_bit(0, 3).expect("declare").set(true).expect("set");
+    master.flush_timeout(DEADLINE).expect("flush");
+    assert_eq!(plc.holding::<f64>(20).expect("declare").get(), -12.75);
+    assert!((10..20).all(|c| plc.coil::<bool>(c).expect("declare").get() == (c % 2 == 1)));
+    assert_eq!(plc.holding::<u16>(0).expect("declare").get(), 1 << 3);
+    let s = master.status();
+    assert!(s.block_errors.is_empty() && s.timeouts == 0, "{s:?}");
+    master.stop();
+    slave.stop();
+}
+
+fn the_master_polls_pymodbus_ascii_server() {
+    common::init_logging();
+    let Some(python) = common::pymodbus_python() else {
+        return;
+    };
+    let Some(line) = common::SerialPair::new() else {
+        return;
+    };
+    let script = common::peer_script("pymodbus_link_server.py");
+    let server = common::PeerProcess::start(
+        &python,
+        &[script.to_str().expect("utf-8"), "ascii", line.b(), "19200", "20"],
+    );
+    assert_eq!(server.announced, "READY");
+    let mem = common::four_areas(20);
+    let master = Master::ascii(line.a(), BAUD)
+        .data_bits(8)
+        .parity(Parity::None)
+        .unit(1)
+        .period(Duration::from_millis(50))
+        // pymodbus answers from Python, on a machine busy with other tests.
+        .response_timeout(Duration::from_secs(2))
+        .start(mem.clone())
+        .expect("start");
+    master.sync_timeout(DEADLINE).expect("first cycle");
+    for i in [0u16, 1, 2, 19] {
+        assert_eq!(mem.holding::<u16>(i).expect("declare").get(), 1000 + i);
+        assert_eq!(mem.input::<u16>(i).expect("declare").get(), 2000 + i);
+        assert_eq!(mem.coil::<bool>(i).expect("declare").get(), i % 3 == 0);
+        assert_eq!(
+            mem.discrete_input::<bool>(i).expect("declare").get(),
+            i & 1 == 1
+        );
+    }
+    mem.holding::<u32>(10)
+        .expect("declare")
+        .set(0xDEAD_BEEF)
+        .expect("set");
+    mem.coil::<bool>(1).expect("declare").set(true).expect("set");
+    master.flush_timeout(DEADLINE).expect("flush");
+    master.sync_timeout(DEADLINE).expect("read back");
+    assert_eq!(mem.holding::<u32>(10).expect("declare").get(), 0xDEAD_BEEF);
+    assert!(mem.coil::<bool>(1).expect("declare").get());
+    let s = master.status();
+    assert!(s.connected && s.block_errors.is_empty(), "{s:?}");
+    master.stop();
+}
+
+fn other_units_bad_lrcs_and_restarted_frames_are_ignored_broadcasts_applied_silently() {
+    common::init_logging();
+    let Some(line) = common::SerialPair::new() else {
+        return;
+    };
+    let plc = common::four_areas(32);
+    plc.holding::<u16>(1)
+        .expect("declare")
+        .set(0x1234)
+        .expect("set");
+    let slave = Slave::ascii(line.a(), BAUD)
+        .data_bits(8)
+        .parity(Parity::None)
+        .unit(1)
+        .serve(plc.clone())
+        .expect("serve");
+    let mut raw = RawLine::open(line.b());
+    let read_reg1 = |unit: u8| frame(unit, &[0x03, 0x00, 0x01, 0x00, 0x01]);
+    let answer = frame(1, &[0x03, 0x02, 0x12, 0x34]);
+
+    raw.send(&read_reg1(1));
+    assert_eq!(raw.answer(), answer);
+    raw.send(&read_reg1(9));
+    assert!(raw.silent(), "a frame for another unit is not answered");
+    // A wrong LRC: silence, and the next good frame is answered.
+    let mut bad = read_reg1(1);
+    let at = bad.len() - 3;
+    bad[at] = if bad[at] == b'0' { b'1' } else { b'0' };
+    raw.send(&bad);
+    assert!(raw.silent(), "a frame with a bad LRC is not answered");
+    // A frame cut off by a new ':': only the second is answered, and lower case is fine.
+    let half = &read_reg1(1)[..7];
+    raw.send(&[half, &read_reg1(1).to_ascii_lowercase()].concat());
+    assert_eq!(raw.answer(), answer);
+    assert!(raw.silent(), "the cut frame is not answered");
+    // A broadcast write: applied, never answered.
+    let mut changes = plc.subscribe();
+    raw.send(&frame(0, &[0x06, 0x00, 0x02, 0xBE, 0xEF]));
+    let c = changes
+        .recv_timeout(DEADLINE)
+        .expect("the broadcast was applied");
+    assert_eq!((c.address, c.count), (2, 1));
+    assert!(raw.silent(), "a broadcast is not answered");
+    // An exception still goes to the right unit, in ASCII.
+    raw.send(&frame(1, &[0x03, 0x00, 0x40, 0x00, 0x01]));
+    assert_eq!(raw.answer(), frame(1, &[0x83, 0x02]));
+    slave.stop();
+}
+
+fn serial_ascii_settings_are_checked() {
+    let err = Slave::ascii("/dev/null", BAUD)
+        .unit(0)
+        .serve(Memory::new(1))
+        .expect_err("unit 0");
+    assert!(err.to_string().contains("1..=247"), "{err}");
+    let err = Master::ascii("/dev/null", BAUD)
+        .data_bits(9)
+        .start(Memory::new(1))
+        .expect_err("9 data bits");
+    assert!(err.to_string().contains("7 or 8"), "{err}");
+    let err = Master::ascii("/dev/null", BAUD)
+        .retries(1)
+        .start(Memory::new(1))
+        .expect_err("retries on a line");
+    assert!(err.to_string().contains("retries apply to Modbus/UDP"), "{err}");
+}
+
+/// This file's tests, for the harness (main.rs), with the peers each needs.
+pub(crate) const TESTS: &[crate::Test] = &[
+    crate::Test {
+        name: "msm_master_and_slave_exchange_all_four_areas_over_an_ascii_line",
+        run: msm_master_and_slave_exchange_all_four_areas_over_an_ascii_line,
+        needs: &["socat"],
+    },
+    crate::Test {
+        name: "the_master_polls_pymodbus_ascii_server",
+        run: the_master_polls_pymodbus_ascii_server,
+        needs: &["socat", "pymodbus"],
+    },
+    crate::Test {
+        name: "other_units_bad_lrcs_and_restarted_frames_are_ignored_broadcasts_applied_silently",
+        run: other_units_bad_lrcs_and_restarted_frames_are_ignored_broadcasts_applied_silently,
+        needs: &["socat"],
+    },
+    crate::Test {
+        name: "serial_ascii_settings_are_checked",
+        run: serial_ascii_settings_are_checked,
+        needs: &[],
+    },
+];
