@@ -1,5 +1,5 @@
-//! How a master reaches its slave (`--connect`, `--unit`, `--timeout`, and a serial line,
-//! RTU over TCP or TLS), and turning those flags into a master.
+//! How a master reaches its slave (`--connect`, `--unit`, `--timeout`, and a serial line
+//! in RTU or ASCII, RTU over TCP, UDP or TLS), and turning those flags into a master.
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -10,13 +10,21 @@ use msm::{Master, Parity, SerialConfig};
 use crate::failure::{Credential, Failure, explain_block_error};
 use crate::tls::TlsArgs;
 
-/// A serial line instead of TCP (`--serial`), or RTU frames over TCP: for slaves and
-/// masters alike.
+/// A serial line instead of TCP (`--serial`, in RTU or `--ascii`), RTU frames over TCP,
+/// or UDP: for slaves and masters alike (every command that talks Modbus has them).
 #[derive(Args, Debug, Clone)]
 pub(crate) struct SerialArgs {
-    /// Use the serial line at PATH (Modbus RTU) instead of TCP.
+    /// Use the serial line at PATH (Modbus RTU, or ASCII with --ascii) instead of TCP.
     #[arg(long, value_name = "PATH")]
     pub(crate) serial: Option<PathBuf>,
+    /// Speak Modbus ASCII on the serial line (with --serial): ':', hex digits and an LRC,
+    /// ended by CR LF; 7 data bits unless --data-bits says otherwise.
+    #[arg(long)]
+    pub(crate) ascii: bool,
+    /// Serial data bits [default: 8 for RTU, which needs them; 7 with --ascii, its
+    /// standard format].
+    #[arg(long = "data-bits", value_name = "N", value_parser = clap::value_parser!(u8).range(7..=8))]
+    pub(crate) data_bits: Option<u8>,
     /// Serial baud rate.
     #[arg(long, default_value_t = 19_200, value_name = "N")]
     pub(crate) baud: u32,
@@ -30,28 +38,71 @@ pub(crate) struct SerialArgs {
     /// MBAP: serial-to-Ethernet converters in raw or transparent mode.
     #[arg(long = "rtu-over-tcp")]
     pub(crate) rtu_over_tcp: bool,
+    /// Modbus over UDP instead of TCP: MBAP frames, one request per datagram. UDP loses
+    /// datagrams: a master sends a read or a write again when its answer does not come
+    /// (--retries).
+    #[arg(long)]
+    pub(crate) udp: bool,
 }
 
 impl SerialArgs {
+    /// Refuses link flags that do not go together, `--tls` included.
+    pub(crate) fn check(&self, tls: &TlsArgs) -> Result<(), Failure> {
+        tls.check_link(self.serial.is_some(), self.rtu_over_tcp)?;
+        let serial = self.serial.is_some();
+        let clash = match () {
+            () if tls.tls && self.udp => "--tls is Modbus/TCP Security: it does not go with --udp",
+            () if self.udp && serial => "--udp and --serial exclude each other: pick one",
+            () if self.udp && self.rtu_over_tcp => {
+                "--udp and --rtu-over-tcp exclude each other: pick one"
+            }
+            () if serial && self.rtu_over_tcp => {
+                "--serial and --rtu-over-tcp exclude each other: pick one"
+            }
+            () if self.ascii && !serial => {
+                "--ascii is Modbus ASCII on a serial line: give the line with --serial PATH"
+            }
+            () if self.data_bits.is_some() && !serial => {
+                "--data-bits applies to serial lines: give the line with --serial PATH"
+            }
+            () => return Ok(()),
+        };
+        Err(Failure::usage(clash))
+    }
+
     /// The serial line the flags name, if any.
     pub(crate) fn line(&self) -> Result<Option<SerialConfig>, Failure> {
         let Some(path) = &self.serial else {
             return Ok(None);
         };
-        if self.rtu_over_tcp {
+        if self.rtu_over_tcp || self.udp {
             return Err(Failure::usage(
-                "--serial and --rtu-over-tcp exclude each other: pick one",
+                "--serial excludes --rtu-over-tcp and --udp: pick one",
             ));
         }
         let parity: Parity = self
             .parity
             .parse()
             .map_err(|e: msm::Error| Failure::usage(e.to_string()))?;
+        let data_bits = self.data_bits.unwrap_or(if self.ascii { 7 } else { 8 });
         Ok(Some(
             SerialConfig::new(path.display().to_string(), self.baud)
                 .parity(parity)
-                .stop_bits(self.stop_bits),
+                .stop_bits(self.stop_bits)
+                .data_bits(data_bits),
         ))
+    }
+
+    /// The link's kind, for messages: `RTU`, `ASCII`, `RTU over TCP`, `UDP`, or `None`
+    /// for Modbus/TCP.
+    pub(crate) fn kind(&self) -> Option<&'static str> {
+        match () {
+            () if self.serial.is_some() && self.ascii => Some("ASCII"),
+            () if self.serial.is_some() => Some("RTU"),
+            () if self.rtu_over_tcp => Some("RTU over TCP"),
+            () if self.udp => Some("UDP"),
+            () => None,
+        }
     }
 }
 
@@ -68,6 +119,10 @@ pub(crate) struct ConnectArgs {
     /// How long to wait for each answer (and for the connection).
     #[arg(long, default_value = "1s", value_parser = positive_duration, value_name = "DURATION")]
     pub(crate) timeout: Duration,
+    /// With --udp: times a request goes again when its answer does not come within
+    /// --timeout, before the request fails.
+    #[arg(long, value_name = "N", requires = "udp", default_value_t = msm::master::DEFAULT_UDP_RETRIES)]
+    pub(crate) retries: u32,
     #[command(flatten)]
     pub(crate) serial: SerialArgs,
     #[command(flatten)]
@@ -92,12 +147,13 @@ impl ConnectArgs {
 
     /// A master for the slave the flags name.
     pub(crate) fn master(&self) -> Result<Master, Failure> {
-        self.tls
-            .check_link(self.serial.serial.is_some(), self.serial.rtu_over_tcp)?;
+        self.serial.check(&self.tls)?;
         let master = match (self.tls.settings()?, self.serial.line()?) {
             (Some(tls), _) => Master::tls(self.addr(), tls),
+            (None, Some(line)) if self.serial.ascii => Master::ascii_serial(line),
             (None, Some(line)) => Master::serial(line),
             (None, None) if self.serial.rtu_over_tcp => Master::rtu_over_tcp(self.addr()),
+            (None, None) if self.serial.udp => Master::udp(self.addr()).retries(self.retries),
             (None, None) => Master::tcp(self.addr()),
         };
         Ok(master

@@ -129,7 +129,10 @@ fn msm_master_and_slave_exchange_all_four_areas_over_an_ascii_line() {
             .expect("set");
     }
     // A bit of a register: a mask write (FC22), framed in ASCII like the rest.
-    hmi.holding_bit(0, 3).expect("declare").set(true).expect("set");
+    hmi.holding_bit(0, 3)
+        .expect("declare")
+        .set(true)
+        .expect("set");
     master.flush_timeout(DEADLINE).expect("flush");
     assert_eq!(plc.holding::<f64>(20).expect("declare").get(), -12.75);
     assert!((10..20).all(|c| plc.coil::<bool>(c).expect("declare").get() == (c % 2 == 1)));
@@ -151,7 +154,13 @@ fn the_master_polls_pymodbus_ascii_server() {
     let script = common::peer_script("pymodbus_link_server.py");
     let server = common::PeerProcess::start(
         &python,
-        &[script.to_str().expect("utf-8"), "ascii", line.b(), "19200", "20"],
+        &[
+            script.to_str().expect("utf-8"),
+            "ascii",
+            line.b(),
+            "19200",
+            "20",
+        ],
     );
     assert_eq!(server.announced, "READY");
     let mem = common::four_areas(20);
@@ -178,7 +187,10 @@ fn the_master_polls_pymodbus_ascii_server() {
         .expect("declare")
         .set(0xDEAD_BEEF)
         .expect("set");
-    mem.coil::<bool>(1).expect("declare").set(true).expect("set");
+    mem.coil::<bool>(1)
+        .expect("declare")
+        .set(true)
+        .expect("set");
     master.flush_timeout(DEADLINE).expect("flush");
     master.sync_timeout(DEADLINE).expect("read back");
     assert_eq!(mem.holding::<u32>(10).expect("declare").get(), 0xDEAD_BEEF);
@@ -252,7 +264,10 @@ fn serial_ascii_settings_are_checked() {
         .retries(1)
         .start(Memory::new(1))
         .expect_err("retries on a line");
-    assert!(err.to_string().contains("retries apply to Modbus/UDP"), "{err}");
+    assert!(
+        err.to_string().contains("retries apply to Modbus/UDP"),
+        "{err}"
+    );
 }
 
 /// This file's tests, for the harness (main.rs), with the peers each needs.

@@ -46,10 +46,11 @@ fn msm_master_and_slave_exchange_over_udp() {
         .expect("declare")
         .set(21.5)
         .expect("set");
-    plc.holding::<u16>(299).expect("declare").set(7).expect("set");
-    let slave = Slave::udp("127.0.0.1:0")
-        .serve(plc.clone())
-        .expect("serve");
+    plc.holding::<u16>(299)
+        .expect("declare")
+        .set(7)
+        .expect("set");
+    let slave = Slave::udp("127.0.0.1:0").serve(plc.clone()).expect("serve");
     let hmi = common::four_areas(300);
     let master = Master::udp(slave.local_addr())
         .pipelining(4)
@@ -65,7 +66,10 @@ fn msm_master_and_slave_exchange_over_udp() {
         .expect("declare")
         .set(0xCAFE_F00D)
         .expect("set");
-    hmi.coil::<bool>(5).expect("declare").set(true).expect("set");
+    hmi.coil::<bool>(5)
+        .expect("declare")
+        .set(true)
+        .expect("set");
     master.flush_timeout(DEADLINE).expect("flush");
     assert_eq!(plc.holding::<u32>(10).expect("declare").get(), 0xCAFE_F00D);
     assert!(plc.coil::<bool>(5).expect("declare").get());
@@ -77,7 +81,10 @@ fn msm_master_and_slave_exchange_over_udp() {
         c.origin
     );
     let s = master.status();
-    assert!(s.connected && s.block_errors.is_empty() && s.timeouts == 0, "{s:?}");
+    assert!(
+        s.connected && s.block_errors.is_empty() && s.timeouts == 0,
+        "{s:?}"
+    );
     assert!(s.depth > 1, "pipelined over UDP: {s:?}");
     assert_eq!(slave.connections(), 0, "UDP keeps no connection");
     master.stop();
@@ -90,7 +97,8 @@ fn the_master_polls_pymodbus_udp_server() {
         return;
     };
     let script = common::peer_script("pymodbus_link_server.py");
-    let server = common::PeerProcess::start(&python, &[script.to_str().expect("utf-8"), "udp", "20"]);
+    let server =
+        common::PeerProcess::start(&python, &[script.to_str().expect("utf-8"), "udp", "20"]);
     let mem = common::four_areas(20);
     let master = Master::udp(("127.0.0.1", server.port()))
         .unit(1)
@@ -108,8 +116,14 @@ fn the_master_polls_pymodbus_udp_server() {
             i & 1 == 1
         );
     }
-    mem.holding::<u16>(4).expect("declare").set(44).expect("set");
-    mem.coil::<bool>(2).expect("declare").set(true).expect("set");
+    mem.holding::<u16>(4)
+        .expect("declare")
+        .set(44)
+        .expect("set");
+    mem.coil::<bool>(2)
+        .expect("declare")
+        .set(true)
+        .expect("set");
     master.flush_timeout(DEADLINE).expect("flush");
     master.sync_timeout(DEADLINE).expect("read back");
     assert_eq!(mem.holding::<u16>(4).expect("declare").get(), 44);
@@ -139,7 +153,10 @@ impl LossyProxy {
         }
         back.connect(slave).expect("connect");
         let addr = front.local_addr().expect("addr");
-        let (dropped, stop) = (Arc::new(AtomicU64::new(0)), Arc::new(AtomicBool::new(false)));
+        let (dropped, stop) = (
+            Arc::new(AtomicU64::new(0)),
+            Arc::new(AtomicBool::new(false)),
+        );
         let (d, st) = (dropped.clone(), stop.clone());
         let thread = std::thread::spawn(move || {
             let mut master: Option<SocketAddr> = None;
@@ -195,9 +212,7 @@ fn the_masters_retries_get_through_a_network_that_loses_datagrams() {
             .set(i * 3)
             .expect("set");
     }
-    let slave = Slave::udp("127.0.0.1:0")
-        .serve(plc.clone())
-        .expect("serve");
+    let slave = Slave::udp("127.0.0.1:0").serve(plc.clone()).expect("serve");
     // Every 4th datagram lost, requests and answers alike.
     let proxy = LossyProxy::new(slave.local_addr(), 4);
     let hmi = Memory::new(100);
@@ -210,7 +225,9 @@ fn the_masters_retries_get_through_a_network_that_loses_datagrams() {
         .expect("start");
     // Reads: several cycles of the whole memory (one request each).
     for _ in 0..6 {
-        master.sync_timeout(DEADLINE).expect("a cycle despite the losses");
+        master
+            .sync_timeout(DEADLINE)
+            .expect("a cycle despite the losses");
     }
     assert_eq!(hmi.holding::<u16>(99).expect("declare").get(), 297);
     // Writes: each confirmed, none lost for good, each applied once or twice (the same).
@@ -219,11 +236,16 @@ fn the_masters_retries_get_through_a_network_that_loses_datagrams() {
             .expect("declare")
             .set(1000 + i)
             .expect("set");
-        master.flush_timeout(DEADLINE).expect("a write despite the losses");
+        master
+            .flush_timeout(DEADLINE)
+            .expect("a write despite the losses");
     }
     assert!((0..8u16).all(|i| plc.holding::<u16>(i).expect("declare").get() == 1000 + i));
     let s = master.status();
-    assert!(proxy.dropped.load(Ordering::Relaxed) >= 3, "the proxy dropped some");
+    assert!(
+        proxy.dropped.load(Ordering::Relaxed) >= 3,
+        "the proxy dropped some"
+    );
     assert!(s.requests_resent >= 3, "{s:?}");
     assert_eq!(s.timeouts, 0, "every loss was recovered by a retry: {s:?}");
     assert!(s.block_errors.is_empty(), "{s:?}");
@@ -233,7 +255,10 @@ fn the_masters_retries_get_through_a_network_that_loses_datagrams() {
 fn datagrams_that_are_no_request_get_no_answer_and_the_slave_stays_up() {
     common::init_logging();
     let plc = Memory::new(10);
-    plc.holding::<u16>(1).expect("declare").set(11).expect("set");
+    plc.holding::<u16>(1)
+        .expect("declare")
+        .set(11)
+        .expect("set");
     let slave = Slave::udp("127.0.0.1:0")
         .unit(1)
         .serve(plc.clone())
@@ -260,14 +285,20 @@ fn datagrams_that_are_no_request_get_no_answer_and_the_slave_stays_up() {
         s.send_to(datagram, addr).expect("send");
         assert_eq!(next(&s), None, "no answer to {datagram:?}");
     }
-    assert_eq!(plc.holding::<u16>(2).expect("declare").get(), 0, "nothing executed");
+    assert_eq!(
+        plc.holding::<u16>(2).expect("declare").get(),
+        0,
+        "nothing executed"
+    );
     // Requests that are whole but wrong are answered with the spec's exceptions.
-    s.send_to(&frame(8, 1, &[3, 0, 0, 0, 0]), addr).expect("send");
+    s.send_to(&frame(8, 1, &[3, 0, 0, 0, 0]), addr)
+        .expect("send");
     assert_eq!(next(&s), Some(frame(8, 1, &[0x83, 3])));
     s.send_to(&frame(9, 1, &[0x41]), addr).expect("send");
     assert_eq!(next(&s), Some(frame(9, 1, &[0xC1, 1])));
     // Another unit: silence, as over TCP.
-    s.send_to(&frame(10, 2, &[3, 0, 1, 0, 1]), addr).expect("send");
+    s.send_to(&frame(10, 2, &[3, 0, 1, 0, 1]), addr)
+        .expect("send");
     assert_eq!(next(&s), None);
     // And the slave is still there.
     s.send_to(&read, addr).expect("send");
@@ -304,9 +335,7 @@ fn answers_from_another_address_are_ignored() {
         .expect("start");
     let mut buf = [0u8; 300];
     let (n, from) = fake.recv_from(&mut buf).expect("a request");
-    let (request, _) = tcp::split_frame(&buf[..n])
-        .expect("valid")
-        .expect("whole");
+    let (request, _) = tcp::split_frame(&buf[..n]).expect("valid").expect("whole");
     assert_eq!(request.pdu, [3, 0, 0, 0, 1]);
     let tid = request.header.transaction_id;
     rogue
@@ -319,7 +348,11 @@ fn answers_from_another_address_are_ignored() {
         "{:?}",
         master.status()
     );
-    assert_eq!(mem.holding::<u16>(0).expect("declare").get(), 42, "the slave's answer");
+    assert_eq!(
+        mem.holding::<u16>(0).expect("declare").get(),
+        42,
+        "the slave's answer"
+    );
     master.stop();
 }
 
@@ -328,7 +361,10 @@ fn udp_settings_are_checked() {
         .parity(msm::Parity::Odd)
         .serve(Memory::new(1))
         .expect_err("parity on UDP");
-    assert!(err.to_string().contains("parity applies to serial lines"), "{err}");
+    assert!(
+        err.to_string().contains("parity applies to serial lines"),
+        "{err}"
+    );
     let taken = UdpSocket::bind("127.0.0.1:0").expect("bind");
     let err = Slave::udp(taken.local_addr().expect("addr"))
         .serve(Memory::new(1))

@@ -63,8 +63,8 @@ def main():
         "registers",
     )
     out["fc43"] = result(lambda: c.read_device_information(read_code=1, object_id=0, device_id=unit), "information")
-    out["fc3_past_end"] = result(lambda: c.read_holding_registers(15, count=2, device_id=unit), "registers")
-    out["fc3_125"] = result(lambda: c.read_holding_registers(0, count=16, device_id=unit), "registers")
+    out["fc3_past_end"] = result(lambda: c.read_holding_registers(19, count=2, device_id=unit), "registers")
+    out["fc3_all"] = result(lambda: c.read_holding_registers(0, count=20, device_id=unit), "registers")
     client.close()
     print(json.dumps(out))
 

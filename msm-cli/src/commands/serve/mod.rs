@@ -22,12 +22,13 @@ pub(crate) struct ServeArgs {
     /// Address to listen on [default: 127.0.0.1:5020; 127.0.0.1:8020 with --tls].
     #[arg(long, value_name = "ADDR")]
     pub(crate) listen: Option<String>,
-    /// Answer only this unit id (default: any over TCP; 1 on a serial line and with
-    /// --rtu-over-tcp). Requests for other units are logged (at most once a second).
+    /// Answer only this unit id (default: any over TCP and UDP; 1 on a serial line and
+    /// with --rtu-over-tcp). Requests for other units are logged (at most once a
+    /// second).
     #[arg(long, value_name = "N")]
     pub(crate) unit: Option<u8>,
     /// Answer requests for other unit ids with exception 0B (gateway target device failed
-    /// to respond) instead of staying silent (Modbus/TCP only).
+    /// to respond) instead of staying silent (Modbus/TCP and UDP only).
     #[arg(long = "unknown-unit-exception")]
     pub(crate) unknown_unit_exception: bool,
     /// Serve at most this many TCP connections at once; a new one then closes the one
@@ -86,11 +87,11 @@ pub(crate) async fn run(a: ServeArgs) -> CmdResult {
         None if rtu => "unit 1".to_string(),
         None => "any unit".to_string(),
     };
-    let place = match &line {
-        Some(line) => format!("serial line {line} (RTU)"),
-        None if rtu => format!("{} (RTU over TCP)", slave.local_addr()),
-        None if a.tls.tls => format!("{} (TLS)", slave.local_addr()),
-        None => slave.local_addr().to_string(),
+    let place = match (&line, a.serial.kind()) {
+        (Some(line), Some(kind)) => format!("serial line {line} ({kind})"),
+        (_, Some(kind)) => format!("{} ({kind})", slave.local_addr()),
+        _ if a.tls.tls => format!("{} (TLS)", slave.local_addr()),
+        _ => slave.local_addr().to_string(),
     };
     // Quiet prints nothing, but for the address when any free port was asked for
     // (`--listen 127.0.0.1:0`): nothing else can tell it.
@@ -117,22 +118,26 @@ impl ServeArgs {
 
 /// The slave the flags describe, and the serial line's name when it is on one.
 fn slave(a: &ServeArgs) -> Result<(Slave, Option<String>), Failure> {
-    a.tls
-        .check_link(a.serial.serial.is_some(), a.serial.rtu_over_tcp)?;
+    a.serial.check(&a.tls)?;
     let listen = a.listen_addr();
     let (slave, line) = match a.serial.line()? {
+        Some(line) if a.serial.ascii => {
+            let name = line.to_string();
+            (Slave::ascii_serial(line), Some(name))
+        }
         Some(line) => {
             let name = line.to_string();
             (Slave::serial(line), Some(name))
         }
         None if a.serial.rtu_over_tcp => (Slave::rtu_over_tcp(listen), None),
+        None if a.serial.udp => (Slave::udp(listen), None),
         None => match a.tls.slave_settings()? {
             Some(tls) => (Slave::tls(listen, tls), None),
             None => (Slave::tcp(listen), None),
         },
     };
     let mut slave = slave.unknown_unit_exception(a.unknown_unit_exception);
-    if a.serial.serial.is_none() {
+    if a.serial.serial.is_none() && !a.serial.udp {
         slave = slave
             .max_connections(a.max_connections as usize)
             .busy_poll(a.busy_poll);
