@@ -160,6 +160,18 @@ fn serve_udp_answers_pymodbus_and_msm_reads_and_writes_over_udp() {
     // A Modbus/TCP master finds nobody on the UDP port: it says it cannot connect.
     let r = run(&["read", &map, "H5", "--connect", &addr, "--timeout", "300ms"]);
     assert_eq!(r.status.code(), Some(1), "{}", stderr(&r));
+    // A UDP master at a closed port is told so (the kernel's port unreachable).
+    let closed = std::net::UdpSocket::bind("127.0.0.1:0")
+        .and_then(|s| s.local_addr())
+        .expect("a free UDP port")
+        .to_string();
+    let r = run(&["read", &map, "H5", "--udp", "--connect", &closed]);
+    assert_eq!(r.status.code(), Some(1), "{}", stderr(&r));
+    assert!(
+        stderr(&r).contains("nothing takes UDP datagrams at"),
+        "{}",
+        stderr(&r)
+    );
 }
 
 fn link_flags_that_do_not_go_together_are_refused() {

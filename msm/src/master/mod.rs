@@ -611,7 +611,7 @@ impl Master {
             (_, None) => 0,
             (_, Some(_)) => {
                 return Err(Error::Config(format!(
-                    "retries apply to Modbus/UDP (Master::udp), not to {}: TCP delivers or \
+                    "retries apply to Modbus/UDP masters, not to {}: TCP delivers or \
                      breaks the connection, and a serial line reads again at the next cycle; \
                      remove the setting",
                     link.name()

@@ -15,6 +15,25 @@ use tokio::net::UdpSocket;
 /// A UDP socket connected to one peer.
 pub(crate) struct UdpLink {
     socket: UdpSocket,
+    peer: SocketAddr,
+}
+
+impl UdpLink {
+    /// `e`, saying what a refusal means over UDP: the kernel learnt (ICMP port
+    /// unreachable) that nothing takes datagrams on the slave's port.
+    fn explain(&self, e: io::Error) -> io::Error {
+        if e.kind() != io::ErrorKind::ConnectionRefused {
+            return e;
+        }
+        io::Error::new(
+            io::ErrorKind::ConnectionRefused,
+            format!(
+                "nothing takes UDP datagrams at {} (the port is closed: check the address, \
+                 and that the slave serves Modbus/UDP)",
+                self.peer
+            ),
+        )
+    }
 }
 
 impl AsyncRead for UdpLink {
@@ -24,7 +43,7 @@ impl AsyncRead for UdpLink {
         cx: &mut Context<'_>,
         buf: &mut ReadBuf<'_>,
     ) -> Poll<io::Result<()>> {
-        self.socket.poll_recv(cx, buf)
+        self.socket.poll_recv(cx, buf).map_err(|e| self.explain(e))
     }
 }
 
@@ -35,7 +54,7 @@ impl AsyncWrite for UdpLink {
         cx: &mut Context<'_>,
         buf: &[u8],
     ) -> Poll<io::Result<usize>> {
-        self.socket.poll_send(cx, buf)
+        self.socket.poll_send(cx, buf).map_err(|e| self.explain(e))
     }
 
     fn poll_flush(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<io::Result<()>> {
@@ -78,7 +97,7 @@ pub(crate) async fn connect(
             }
         };
         match socket.connect(peer).await {
-            Ok(()) => return Ok((UdpLink { socket }, Some(peer))),
+            Ok(()) => return Ok((UdpLink { socket, peer }, Some(peer))),
             Err(e) => last = e,
         }
     }
