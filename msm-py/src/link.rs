@@ -50,6 +50,16 @@ pub(crate) fn stop_bits(n: &Bound<'_, PyAny>) -> PyResult<u8> {
     args::small(n, "stop_bits", 1, 2)
 }
 
+/// Data bits: 7 or 8 (ASCII takes either, RTU only 8).
+pub(crate) fn data_bits(n: &Bound<'_, PyAny>) -> PyResult<u8> {
+    args::small(n, "data_bits", 7, 8)
+}
+
+/// UDP retries: an int in 0..=2**32-1.
+pub(crate) fn retries(n: &Bound<'_, PyAny>) -> PyResult<u32> {
+    Ok(args::int(n, "retries", 0, i64::from(u32::MAX))? as u32)
+}
+
 /// A serial line's path and baud rate.
 pub(crate) fn serial_line(
     path: &Bound<'_, PyAny>,

@@ -13,9 +13,10 @@ use crate::memory::memory_of;
 use crate::running::Running;
 use crate::runtime::{runtime, seconds};
 
-/// Sets up a master: `Master.tcp(addr)`, `Master.rtu(path, baud)` or
-/// `Master.rtu_over_tcp(addr)`, then settings (as methods or keywords), then
-/// `start(memory)`. Each setting returns a new builder.
+/// Sets up a master: `Master.tcp(addr)`, `Master.rtu(path, baud)`,
+/// `Master.ascii(path, baud)`, `Master.udp(addr)` or `Master.rtu_over_tcp(addr)`, then
+/// settings (as methods or keywords), then `start(memory)`. Each setting returns a new
+/// builder.
 ///
 /// >>> import msm
 /// >>> plc = msm.Memory(8)
@@ -196,6 +197,73 @@ impl PyMaster {
         })
     }
 
+    /// A master for Modbus ASCII slaves on the serial line at `path` (7 data bits, even
+    /// parity and 1 stop bit unless `data_bits`, `parity` or `stop_bits` say otherwise).
+    #[staticmethod]
+    #[pyo3(signature = (path, baud, *, parity = None, stop_bits = None, data_bits = None, unit = None, period = None, response_timeout = None))]
+    #[allow(clippy::too_many_arguments)]
+    fn ascii(
+        path: &Bound<'_, PyAny>,
+        baud: &Bound<'_, PyAny>,
+        parity: Option<&Bound<'_, PyAny>>,
+        stop_bits: Option<&Bound<'_, PyAny>>,
+        data_bits: Option<&Bound<'_, PyAny>>,
+        unit: Option<&Bound<'_, PyAny>>,
+        period: Option<&Bound<'_, PyAny>>,
+        response_timeout: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<PyMaster> {
+        let (path, baud) = crate::link::serial_line(path, baud)?;
+        let mut m = PyMaster {
+            builder: msm::Master::ascii(path.clone(), baud),
+            shown: format!("ascii({}, {baud})", args::quoted(&path)),
+            peer: path,
+        };
+        if let Some(p) = crate::link::opt_parity(parity)? {
+            m = m.with(format!("parity={}", args::quoted(&p.to_string())), |b| {
+                b.parity(p)
+            });
+        }
+        if let Some(s) = args::opt(stop_bits, crate::link::stop_bits)? {
+            m = m.with(format!("stop_bits={s}"), |b| b.stop_bits(s));
+        }
+        if let Some(d) = args::opt(data_bits, crate::link::data_bits)? {
+            m = m.with(format!("data_bits={d}"), |b| b.data_bits(d));
+        }
+        m.configure(Settings {
+            unit,
+            period,
+            response_timeout,
+            ..Settings::default()
+        })
+    }
+
+    /// A master for the Modbus/UDP slave at `addr` (`"host:port"` or `(host, port)`): a
+    /// request whose answer does not come within `response_timeout` is sent again,
+    /// `retries` times at most (default 2), if sending it twice is safe (reads and
+    /// msm's writes). One request in flight unless `pipelining` says more.
+    #[staticmethod]
+    #[pyo3(signature = (addr, *, unit = None, period = None, response_timeout = None, pipelining = None, retries = None))]
+    fn udp(
+        addr: &Bound<'_, PyAny>,
+        unit: Option<&Bound<'_, PyAny>>,
+        period: Option<&Bound<'_, PyAny>>,
+        response_timeout: Option<&Bound<'_, PyAny>>,
+        pipelining: Option<&Bound<'_, PyAny>>,
+        retries: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<PyMaster> {
+        let m = PyMaster::over_tcp(addr, "udp", msm::Master::udp)?.configure(Settings {
+            unit,
+            period,
+            response_timeout,
+            pipelining,
+            ..Settings::default()
+        })?;
+        Ok(match args::opt(retries, crate::link::retries)? {
+            Some(n) => m.with(format!("retries={n}"), |b| b.retries(n)),
+            None => m,
+        })
+    }
+
     /// The unit (slave id) to address (default 1).
     fn unit(&self, id: &Bound<'_, PyAny>) -> PyResult<PyMaster> {
         let id = args::unit(id, "unit")?;
@@ -224,7 +292,7 @@ impl PyMaster {
         }))
     }
 
-    /// How many requests to keep in flight (1..=64; default 4 on TCP).
+    /// How many requests to keep in flight (1..=64; default 4 on TCP, 1 on UDP).
     fn pipelining(&self, depth: &Bound<'_, PyAny>) -> PyResult<PyMaster> {
         let depth = self::depth(depth)?;
         Ok(self.with(format!("pipelining={depth}"), |m| m.pipelining(depth)))
@@ -244,6 +312,18 @@ impl PyMaster {
     fn stop_bits(&self, n: &Bound<'_, PyAny>) -> PyResult<PyMaster> {
         let n = crate::link::stop_bits(n)?;
         Ok(self.with(format!("stop_bits={n}"), |m| m.stop_bits(n)))
+    }
+
+    /// Serial lines: the data bits (8 for RTU; 7, the default, or 8 for ASCII).
+    fn data_bits(&self, n: &Bound<'_, PyAny>) -> PyResult<PyMaster> {
+        let n = crate::link::data_bits(n)?;
+        Ok(self.with(format!("data_bits={n}"), |m| m.data_bits(n)))
+    }
+
+    /// UDP: times a request goes again when its answer does not come (default 2).
+    fn retries(&self, n: &Bound<'_, PyAny>) -> PyResult<PyMaster> {
+        let n = crate::link::retries(n)?;
+        Ok(self.with(format!("retries={n}"), |m| m.retries(n)))
     }
 
     /// Also sync unit `id` behind the same link, into its own memory.

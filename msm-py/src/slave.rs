@@ -51,9 +51,10 @@ fn unit_list(ids: &Bound<'_, PyAny>) -> PyResult<Vec<u8>> {
     items.map(|id| args::unit(&id?, "each unit id")).collect()
 }
 
-/// Sets up a slave: `Slave.tcp(addr)`, `Slave.rtu(path, baud)` or
-/// `Slave.rtu_over_tcp(addr)`, then settings, then `serve(memory)`. It answers every
-/// unit unless `unit(...)`/`units(...)` say which.
+/// Sets up a slave: `Slave.tcp(addr)`, `Slave.rtu(path, baud)`,
+/// `Slave.ascii(path, baud)`, `Slave.udp(addr)` or `Slave.rtu_over_tcp(addr)`, then
+/// settings, then `serve(memory)`. It answers every unit unless `unit(...)`/`units(...)`
+/// say which.
 ///
 /// >>> import msm
 /// >>> mem = msm.Memory(8)
@@ -183,6 +184,51 @@ impl PySlave {
         s.configure(unit, units)
     }
 
+    /// A Modbus ASCII slave on the serial line at `path` (7 data bits, even parity and
+    /// 1 stop bit unless `data_bits`, `parity` or `stop_bits` say otherwise).
+    #[staticmethod]
+    #[pyo3(signature = (path, baud, *, parity = None, stop_bits = None, data_bits = None, unit = None, units = None))]
+    #[allow(clippy::too_many_arguments)]
+    fn ascii(
+        path: &Bound<'_, PyAny>,
+        baud: &Bound<'_, PyAny>,
+        parity: Option<&Bound<'_, PyAny>>,
+        stop_bits: Option<&Bound<'_, PyAny>>,
+        data_bits: Option<&Bound<'_, PyAny>>,
+        unit: Option<&Bound<'_, PyAny>>,
+        units: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<PySlave> {
+        let (path, baud) = crate::link::serial_line(path, baud)?;
+        let mut s = PySlave {
+            shown: format!("ascii({}, {baud})", args::quoted(&path)),
+            builder: Slave::ascii(path, baud),
+        };
+        if let Some(p) = crate::link::opt_parity(parity)? {
+            s = s.with(format!("parity={}", args::quoted(&p.to_string())), |b| {
+                b.parity(p)
+            });
+        }
+        if let Some(n) = args::opt(stop_bits, crate::link::stop_bits)? {
+            s = s.with(format!("stop_bits={n}"), |b| b.stop_bits(n));
+        }
+        if let Some(n) = args::opt(data_bits, crate::link::data_bits)? {
+            s = s.with(format!("data_bits={n}"), |b| b.data_bits(n));
+        }
+        s.configure(unit, units)
+    }
+
+    /// A Modbus/UDP slave on `addr` (`"host:port"` or `(host, port)`): one request per
+    /// datagram, each answered to its sender; `connections` stays 0.
+    #[staticmethod]
+    #[pyo3(signature = (addr, *, unit = None, units = None))]
+    fn udp(
+        addr: &Bound<'_, PyAny>,
+        unit: Option<&Bound<'_, PyAny>>,
+        units: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<PySlave> {
+        PySlave::over_tcp(addr, "udp", Slave::udp)?.configure(unit, units)
+    }
+
     /// Answer only unit `id` (other units get no answer, as on a serial line).
     fn unit(&self, id: &Bound<'_, PyAny>) -> PyResult<PySlave> {
         let id = args::unit(id, "unit")?;
@@ -250,6 +296,12 @@ impl PySlave {
     fn stop_bits(&self, n: &Bound<'_, PyAny>) -> PyResult<PySlave> {
         let n = crate::link::stop_bits(n)?;
         Ok(self.with(format!("stop_bits={n}"), |s| s.stop_bits(n)))
+    }
+
+    /// Serial lines: the data bits (8 for RTU; 7, the default, or 8 for ASCII).
+    fn data_bits(&self, n: &Bound<'_, PyAny>) -> PyResult<PySlave> {
+        let n = crate::link::data_bits(n)?;
+        Ok(self.with(format!("data_bits={n}"), |s| s.data_bits(n)))
     }
 
     /// Binds and serves `memory` (an `msm.Memory` or a built map) from a thread of its

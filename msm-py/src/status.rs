@@ -50,6 +50,8 @@ pub(crate) struct PyStatus {
     writes_retried: u64,
     /// Requests that got no answer in time.
     timeouts: u64,
+    /// Requests sent again over UDP because their answer did not come in time.
+    requests_resent: u64,
 }
 
 impl From<Status> for PyStatus {
@@ -67,6 +69,7 @@ impl From<Status> for PyStatus {
             writes_refused: s.writes_refused,
             writes_retried: s.writes_retried,
             timeouts: s.timeouts,
+            requests_resent: s.requests_resent,
             last_error: latest.or_else(|| s.last_error.clone()),
             connection_error: s.last_error,
         }

@@ -121,6 +121,17 @@ class Slave:
         """A Modbus RTU slave on the serial line at `path` (keywords as `msm.Slave.rtu`)."""
         return Slave(_msm.Slave.rtu(path, baud, **settings))
 
+    @staticmethod
+    def ascii(path: str, baud: int, **settings: Any) -> "Slave":
+        """A Modbus ASCII slave on the serial line at `path` (keywords as
+        `msm.Slave.ascii`)."""
+        return Slave(_msm.Slave.ascii(path, baud, **settings))
+
+    @staticmethod
+    def udp(addr: Any, *, unit: Optional[int] = None, units: Optional[Sequence[int]] = None) -> "Slave":
+        """A Modbus/UDP slave on `addr`: one request per datagram."""
+        return Slave(_msm.Slave.udp(addr, unit=unit, units=units))
+
     def unit(self, id: int) -> "Slave":
         """Answer only unit `id`."""
         return Slave(self._builder.unit(id))
@@ -152,6 +163,10 @@ class Slave:
     def stop_bits(self, n: int) -> "Slave":
         """Serial lines: the stop bits (1 or 2)."""
         return Slave(self._builder.stop_bits(n))
+
+    def data_bits(self, n: int) -> "Slave":
+        """Serial lines: the data bits (8 for RTU; 7 or 8 for ASCII)."""
+        return Slave(self._builder.data_bits(n))
 
     def serve(self, memory: Any) -> "_Starting[SlaveHandle]":
         """Binds and serves `memory` (an `msm.Memory` or a built map). Await it for the
@@ -253,6 +268,18 @@ class Master:
         """A master for Modbus RTU slaves on the serial line at `path`."""
         return Master(_msm.Master.rtu(path, baud, **settings))
 
+    @staticmethod
+    def ascii(path: str, baud: int, **settings: Any) -> "Master":
+        """A master for Modbus ASCII slaves on the serial line at `path` (keywords as
+        `msm.Master.ascii`)."""
+        return Master(_msm.Master.ascii(path, baud, **settings))
+
+    @staticmethod
+    def udp(addr: Any, **settings: Any) -> "Master":
+        """A master for the Modbus/UDP slave at `addr` (keywords as `msm.Master.udp`,
+        `retries` among them)."""
+        return Master(_msm.Master.udp(addr, **settings))
+
     def unit(self, id: int) -> "Master":
         """The unit (slave id) to address (default 1)."""
         return Master(self._builder.unit(id))
@@ -280,6 +307,14 @@ class Master:
     def stop_bits(self, n: int) -> "Master":
         """Serial lines: the stop bits (1 or 2)."""
         return Master(self._builder.stop_bits(n))
+
+    def data_bits(self, n: int) -> "Master":
+        """Serial lines: the data bits (8 for RTU; 7 or 8 for ASCII)."""
+        return Master(self._builder.data_bits(n))
+
+    def retries(self, n: int) -> "Master":
+        """UDP: times a request goes again when its answer does not come (default 2)."""
+        return Master(self._builder.retries(n))
 
     def with_unit(self, id: int, memory: Any) -> "Master":
         """Also sync unit `id` behind the same link, into its own memory."""
