@@ -1,7 +1,8 @@
 //! Modbus ASCII over virtual serial lines (socat pty pairs): the msm slave and master
 //! together, the master against pymodbus's ASCII server, and raw frames for the rules
-//! of the line (other units ignored, a bad LRC ignored, a new ':' starting over,
-//! broadcasts applied and unanswered). Virtual ptys refuse parity settings, so the
+//! of the line (other units ignored, a bad LRC, line noise, a non-hex character or a
+//! wrong end ignored, a new ':' starting over, broadcasts applied and unanswered) on
+//! both sides. Virtual ptys refuse parity settings, so the
 //! lines run without parity.
 
 use crate::common;
@@ -235,6 +236,25 @@ fn other_units_bad_lrcs_and_restarted_frames_are_ignored_broadcasts_applied_sile
     raw.send(&[half, &read_reg1(1).to_ascii_lowercase()].concat());
     assert_eq!(raw.answer(), answer);
     assert!(raw.silent(), "the cut frame is not answered");
+    // Line noise before a frame (no ':' yet) is dropped, and the frame answered.
+    raw.send(&[&b"\x00\xffnoise\r\n"[..], &read_reg1(1)].concat());
+    assert_eq!(raw.answer(), answer);
+    // A character that is no hex digit, and CR followed by another character than LF:
+    // dropped unanswered, and the next good frame is answered.
+    let mut not_hex = read_reg1(1);
+    not_hex[4] = b'G';
+    raw.send(&not_hex);
+    assert!(
+        raw.silent(),
+        "a frame with a non-hex character is not answered"
+    );
+    let mut bad_end = read_reg1(1);
+    let lf = bad_end.len() - 1;
+    bad_end[lf] = b'X';
+    raw.send(&bad_end);
+    assert!(raw.silent(), "a frame ended by CR X is not answered");
+    raw.send(&read_reg1(1));
+    assert_eq!(raw.answer(), answer);
     // A broadcast write: applied, never answered.
     let mut changes = plc.subscribe();
     raw.send(&frame(0, &[0x06, 0x00, 0x02, 0xBE, 0xEF]));
@@ -247,6 +267,67 @@ fn other_units_bad_lrcs_and_restarted_frames_are_ignored_broadcasts_applied_sile
     raw.send(&frame(1, &[0x03, 0x00, 0x40, 0x00, 0x01]));
     assert_eq!(raw.answer(), frame(1, &[0x83, 0x02]));
     slave.stop();
+}
+
+fn the_master_takes_answers_after_line_noise_and_fails_only_a_request_with_a_bad_lrc() {
+    common::init_logging();
+    let Some(line) = common::SerialPair::new() else {
+        return;
+    };
+    // The slave is the raw end of the line, answering by hand.
+    let mut raw = RawLine::open(line.b());
+    let mem = Memory::builder()
+        .holding_registers(1)
+        .build()
+        .expect("build");
+    let master = std::sync::Arc::new(
+        Master::ascii(line.a(), BAUD)
+            .data_bits(8)
+            .parity(Parity::None)
+            .unit(1)
+            .period(Duration::from_secs(3600))
+            .response_timeout(Duration::from_millis(500))
+            .start(mem.clone())
+            .expect("start"),
+    );
+    let request = frame(1, &[0x03, 0x00, 0x00, 0x00, 0x01]);
+    let answer_with = |value: u16| {
+        let [hi, lo] = value.to_be_bytes();
+        frame(1, &[0x03, 0x02, hi, lo])
+    };
+    // The first cycle: noise on the line, then the answer.
+    assert_eq!(raw.answer(), request);
+    raw.send(&[&b"\x00\xff#\r\n"[..], &answer_with(7)].concat());
+    assert!(
+        common::wait_until(DEADLINE, || mem.holding::<u16>(0).expect("declare").get()
+            == 7),
+        "{:?}",
+        master.status()
+    );
+    // The next: an answer with a bad LRC fails that request, and only that one.
+    let m = master.clone();
+    let sync = std::thread::spawn(move || m.sync_timeout(DEADLINE));
+    assert_eq!(raw.answer(), request);
+    let mut bad = answer_with(8);
+    let at = bad.len() - 3;
+    bad[at] = if bad[at] == b'0' { b'1' } else { b'0' };
+    raw.send(&bad);
+    let failed = sync.join().expect("sync thread");
+    assert!(failed.is_err(), "a bad LRC is no answer: {failed:?}");
+    assert_eq!(
+        mem.holding::<u16>(0).expect("declare").get(),
+        7,
+        "not applied"
+    );
+    // And the line goes on: the next cycle's answer is taken.
+    let m = master.clone();
+    let sync = std::thread::spawn(move || m.sync_timeout(DEADLINE));
+    assert_eq!(raw.answer(), request);
+    raw.send(&answer_with(9));
+    sync.join().expect("sync thread").expect("a cycle");
+    assert_eq!(mem.holding::<u16>(0).expect("declare").get(), 9);
+    let s = master.status();
+    assert!(s.connected && s.block_errors.is_empty(), "{s:?}");
 }
 
 fn serial_ascii_settings_are_checked() {
@@ -285,6 +366,11 @@ pub(crate) const TESTS: &[crate::Test] = &[
     crate::Test {
         name: "other_units_bad_lrcs_and_restarted_frames_are_ignored_broadcasts_applied_silently",
         run: other_units_bad_lrcs_and_restarted_frames_are_ignored_broadcasts_applied_silently,
+        needs: &["socat"],
+    },
+    crate::Test {
+        name: "the_master_takes_answers_after_line_noise_and_fails_only_a_request_with_a_bad_lrc",
+        run: the_master_takes_answers_after_line_noise_and_fails_only_a_request_with_a_bad_lrc,
         needs: &["socat"],
     },
     crate::Test {
