@@ -6,9 +6,8 @@
 //! lines run without parity.
 
 use crate::common;
+use common::raw_line::RawLine;
 
-use std::io::{Read, Write};
-use std::sync::mpsc::{Receiver, channel};
 use std::time::Duration;
 
 use msm::protocol::ascii;
@@ -16,64 +15,12 @@ use msm::{Master, Memory, Order, Parity, Slave};
 
 const DEADLINE: Duration = Duration::from_secs(15);
 const BAUD: u32 = 19_200;
-/// Long enough for any answer to have started: the slave answers as soon as the
-/// request's end character came.
-const NO_ANSWER: Duration = Duration::from_millis(300);
 
 /// `pdu` for `unit` as an ASCII frame.
 fn frame(unit: u8, pdu: &[u8]) -> Vec<u8> {
     let mut buf = [0u8; ascii::MAX_FRAME_LEN];
     let n = ascii::encode_frame(&mut buf, unit, pdu).expect("fits");
     buf[..n].to_vec()
-}
-
-/// The raw end of a serial line: writes characters, reads whole lines back.
-struct RawLine {
-    port: std::fs::File,
-    incoming: Receiver<u8>,
-}
-
-impl RawLine {
-    fn open(path: &str) -> RawLine {
-        let port = std::fs::OpenOptions::new()
-            .read(true)
-            .write(true)
-            .open(path)
-            .expect("open pty");
-        let mut reader = port.try_clone().expect("clone");
-        let (tx, incoming) = channel();
-        std::thread::spawn(move || {
-            let mut buf = [0u8; 256];
-            while let Ok(n) = reader.read(&mut buf) {
-                if n == 0 || buf[..n].iter().any(|b| tx.send(*b).is_err()) {
-                    break;
-                }
-            }
-        });
-        RawLine { port, incoming }
-    }
-
-    fn send(&mut self, bytes: &[u8]) {
-        self.port.write_all(bytes).expect("write pty");
-    }
-
-    /// The characters up to and including the next LF, within the deadline.
-    fn answer(&self) -> Vec<u8> {
-        let mut line = Vec::new();
-        while line.last() != Some(&b'\n') {
-            let c = self
-                .incoming
-                .recv_timeout(DEADLINE)
-                .unwrap_or_else(|_| panic!("the answer stopped after {line:?}"));
-            line.push(c);
-        }
-        line
-    }
-
-    /// True if nothing at all arrives within `NO_ANSWER`.
-    fn silent(&self) -> bool {
-        self.incoming.recv_timeout(NO_ANSWER).is_err()
-    }
 }
 
 fn msm_master_and_slave_exchange_all_four_areas_over_an_ascii_line() {
@@ -175,15 +122,7 @@ fn the_master_polls_pymodbus_ascii_server() {
         .start(mem.clone())
         .expect("start");
     master.sync_timeout(DEADLINE).expect("first cycle");
-    for i in [0u16, 1, 2, 19] {
-        assert_eq!(mem.holding::<u16>(i).expect("declare").get(), 1000 + i);
-        assert_eq!(mem.input::<u16>(i).expect("declare").get(), 2000 + i);
-        assert_eq!(mem.coil::<bool>(i).expect("declare").get(), i % 3 == 0);
-        assert_eq!(
-            mem.discrete_input::<bool>(i).expect("declare").get(),
-            i & 1 == 1
-        );
-    }
+    common::assert_pymodbus_link_server_values(&mem, &[0, 1, 2, 19]);
     mem.holding::<u32>(10)
         .expect("declare")
         .set(0xDEAD_BEEF)
@@ -222,7 +161,7 @@ fn other_units_bad_lrcs_and_restarted_frames_are_ignored_broadcasts_applied_sile
     let answer = frame(1, &[0x03, 0x02, 0x12, 0x34]);
 
     raw.send(&read_reg1(1));
-    assert_eq!(raw.answer(), answer);
+    assert_eq!(raw.line(), answer);
     raw.send(&read_reg1(9));
     assert!(raw.silent(), "a frame for another unit is not answered");
     // A wrong LRC: silence, and the next good frame is answered.
@@ -234,11 +173,11 @@ fn other_units_bad_lrcs_and_restarted_frames_are_ignored_broadcasts_applied_sile
     // A frame cut off by a new ':': only the second is answered, and lower case is fine.
     let half = &read_reg1(1)[..7];
     raw.send(&[half, &read_reg1(1).to_ascii_lowercase()].concat());
-    assert_eq!(raw.answer(), answer);
+    assert_eq!(raw.line(), answer);
     assert!(raw.silent(), "the cut frame is not answered");
     // Line noise before a frame (no ':' yet) is dropped, and the frame answered.
     raw.send(&[&b"\x00\xffnoise\r\n"[..], &read_reg1(1)].concat());
-    assert_eq!(raw.answer(), answer);
+    assert_eq!(raw.line(), answer);
     // A character that is no hex digit, and CR followed by another character than LF:
     // dropped unanswered, and the next good frame is answered.
     let mut not_hex = read_reg1(1);
@@ -254,7 +193,7 @@ fn other_units_bad_lrcs_and_restarted_frames_are_ignored_broadcasts_applied_sile
     raw.send(&bad_end);
     assert!(raw.silent(), "a frame ended by CR X is not answered");
     raw.send(&read_reg1(1));
-    assert_eq!(raw.answer(), answer);
+    assert_eq!(raw.line(), answer);
     // A broadcast write: applied, never answered.
     let mut changes = plc.subscribe();
     raw.send(&frame(0, &[0x06, 0x00, 0x02, 0xBE, 0xEF]));
@@ -265,7 +204,7 @@ fn other_units_bad_lrcs_and_restarted_frames_are_ignored_broadcasts_applied_sile
     assert!(raw.silent(), "a broadcast is not answered");
     // An exception still goes to the right unit, in ASCII.
     raw.send(&frame(1, &[0x03, 0x00, 0x40, 0x00, 0x01]));
-    assert_eq!(raw.answer(), frame(1, &[0x83, 0x02]));
+    assert_eq!(raw.line(), frame(1, &[0x83, 0x02]));
     slave.stop();
 }
 
@@ -296,7 +235,7 @@ fn the_master_takes_answers_after_line_noise_and_fails_only_a_request_with_a_bad
         frame(1, &[0x03, 0x02, hi, lo])
     };
     // The first cycle: noise on the line, then the answer.
-    assert_eq!(raw.answer(), request);
+    assert_eq!(raw.line(), request);
     raw.send(&[&b"\x00\xff#\r\n"[..], &answer_with(7)].concat());
     assert!(
         common::wait_until(DEADLINE, || mem.holding::<u16>(0).expect("declare").get()
@@ -307,7 +246,7 @@ fn the_master_takes_answers_after_line_noise_and_fails_only_a_request_with_a_bad
     // The next: an answer with a bad LRC fails that request, and only that one.
     let m = master.clone();
     let sync = std::thread::spawn(move || m.sync_timeout(DEADLINE));
-    assert_eq!(raw.answer(), request);
+    assert_eq!(raw.line(), request);
     let mut bad = answer_with(8);
     let at = bad.len() - 3;
     bad[at] = if bad[at] == b'0' { b'1' } else { b'0' };
@@ -322,7 +261,7 @@ fn the_master_takes_answers_after_line_noise_and_fails_only_a_request_with_a_bad
     // And the line goes on: the next cycle's answer is taken.
     let m = master.clone();
     let sync = std::thread::spawn(move || m.sync_timeout(DEADLINE));
-    assert_eq!(raw.answer(), request);
+    assert_eq!(raw.line(), request);
     raw.send(&answer_with(9));
     sync.join().expect("sync thread").expect("a cycle");
     assert_eq!(mem.holding::<u16>(0).expect("declare").get(), 9);

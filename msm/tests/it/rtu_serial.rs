@@ -4,9 +4,9 @@
 //! Virtual ptys refuse parity settings, so the lines run 8N1.
 
 use crate::common;
+use common::raw_line::RawLine;
 
 use std::io::{Read, Write};
-use std::sync::mpsc::{Receiver, channel};
 use std::time::Duration;
 
 use msm::protocol::rtu;
@@ -14,9 +14,6 @@ use msm::{Master, Memory, Order, Parity, Slave, Var};
 
 const DEADLINE: Duration = Duration::from_secs(15);
 const BAUD: u32 = 19_200;
-/// Long enough for any answer at 19200 baud to have started (a frame takes ~1 ms per
-/// 2 bytes; the slave answers after 3.5 characters).
-const NO_ANSWER: Duration = Duration::from_millis(150);
 
 fn memory() -> Memory {
     Memory::builder()
@@ -32,53 +29,6 @@ fn frame(body: &[u8]) -> Vec<u8> {
     let mut v = body.to_vec();
     v.extend_from_slice(&rtu::crc16(body).to_le_bytes());
     v
-}
-
-/// The raw end of a serial line: writes frames, collects what comes back.
-struct RawLine {
-    port: std::fs::File,
-    incoming: Receiver<u8>,
-}
-
-impl RawLine {
-    fn open(path: &str) -> RawLine {
-        let port = std::fs::OpenOptions::new()
-            .read(true)
-            .write(true)
-            .open(path)
-            .expect("open pty");
-        let mut reader = port.try_clone().expect("clone");
-        let (tx, incoming) = channel();
-        std::thread::spawn(move || {
-            let mut buf = [0u8; 256];
-            while let Ok(n) = reader.read(&mut buf) {
-                if n == 0 || buf[..n].iter().any(|b| tx.send(*b).is_err()) {
-                    break;
-                }
-            }
-        });
-        RawLine { port, incoming }
-    }
-
-    fn send(&mut self, bytes: &[u8]) {
-        self.port.write_all(bytes).expect("write pty");
-    }
-
-    /// An answer of exactly `len` bytes within the deadline.
-    fn answer(&self, len: usize) -> Vec<u8> {
-        (0..len)
-            .map(|i| {
-                self.incoming
-                    .recv_timeout(DEADLINE)
-                    .unwrap_or_else(|_| panic!("answer ended after {i} of {len} bytes"))
-            })
-            .collect()
-    }
-
-    /// True if nothing at all arrives within `NO_ANSWER`.
-    fn silent(&self) -> bool {
-        self.incoming.recv_timeout(NO_ANSWER).is_err()
-    }
 }
 
 fn msm_master_and_slave_exchange_all_four_areas_over_a_serial_line() {
@@ -241,7 +191,7 @@ fn frames_for_other_units_and_bad_crcs_are_ignored_broadcasts_applied_silently()
 
     // For unit 1: answered.
     raw.send(&read_reg1(1));
-    assert_eq!(raw.answer(7), frame(&[0x01, 0x03, 0x02, 0x12, 0x34]));
+    assert_eq!(raw.answer_of(7), frame(&[0x01, 0x03, 0x02, 0x12, 0x34]));
     // For unit 9: silence.
     raw.send(&read_reg1(9));
     assert!(raw.silent(), "a frame for another unit is not answered");
@@ -251,7 +201,7 @@ fn frames_for_other_units_and_bad_crcs_are_ignored_broadcasts_applied_silently()
     raw.send(&bad);
     assert!(raw.silent(), "a frame with a bad CRC is not answered");
     raw.send(&read_reg1(1));
-    assert_eq!(raw.answer(7), frame(&[0x01, 0x03, 0x02, 0x12, 0x34]));
+    assert_eq!(raw.answer_of(7), frame(&[0x01, 0x03, 0x02, 0x12, 0x34]));
     // A broadcast write: applied, never answered.
     let mut changes = plc.subscribe();
     raw.send(&frame(&[0x00, 0x06, 0x00, 0x02, 0xBE, 0xEF]));
@@ -263,7 +213,7 @@ fn frames_for_other_units_and_bad_crcs_are_ignored_broadcasts_applied_silently()
     assert!(raw.silent(), "a broadcast is not answered");
     // An exception still goes to the right unit.
     raw.send(&frame(&[0x01, 0x03, 0x00, 0x40, 0x00, 0x01]));
-    assert_eq!(raw.answer(5), frame(&[0x01, 0x83, 0x02]));
+    assert_eq!(raw.answer_of(5), frame(&[0x01, 0x83, 0x02]));
     slave.stop();
 }
 
@@ -296,7 +246,7 @@ fn a_frame_with_a_silence_inside_is_not_answered() {
     );
     raw.send(&request);
     assert_eq!(
-        raw.answer(8),
+        raw.answer_of(8),
         request,
         "the same frame without the gap is served"
     );

@@ -107,15 +107,7 @@ fn the_master_polls_pymodbus_udp_server() {
         .start(mem.clone())
         .expect("start");
     master.sync_timeout(DEADLINE).expect("first cycle");
-    for i in [0u16, 1, 19] {
-        assert_eq!(mem.holding::<u16>(i).expect("declare").get(), 1000 + i);
-        assert_eq!(mem.input::<u16>(i).expect("declare").get(), 2000 + i);
-        assert_eq!(mem.coil::<bool>(i).expect("declare").get(), i % 3 == 0);
-        assert_eq!(
-            mem.discrete_input::<bool>(i).expect("declare").get(),
-            i & 1 == 1
-        );
-    }
+    common::assert_pymodbus_link_server_values(&mem, &[0, 1, 19]);
     mem.holding::<u16>(4)
         .expect("declare")
         .set(44)

@@ -3,6 +3,7 @@
 //! Python venv (pymodbus).
 
 pub mod python;
+pub mod raw_line;
 pub mod slave;
 
 use std::path::{Path, PathBuf};
@@ -88,6 +89,21 @@ pub fn peer_missing(peer: &str) -> Option<String> {
         other => (find_program(other).is_some(), "see .ci/run"),
     };
     (!present).then(|| format!("{peer} is not installed ({how}; bash .ci/run does)"))
+}
+
+/// Checks that `mem` holds, at each address of `at`, what `pymodbus_link_server.py`
+/// serves: holding i = 1000 + i, input i = 2000 + i, coil i = (i % 3 == 0), discrete
+/// input i = i & 1.
+pub fn assert_pymodbus_link_server_values(mem: &msm::Memory, at: &[u16]) {
+    for &i in at {
+        let got = (
+            mem.holding::<u16>(i).expect("declare").get(),
+            mem.input::<u16>(i).expect("declare").get(),
+            mem.coil::<bool>(i).expect("declare").get(),
+            mem.discrete_input::<bool>(i).expect("declare").get(),
+        );
+        assert_eq!(got, (1000 + i, 2000 + i, i % 3 == 0, i & 1 == 1), "at {i}");
+    }
 }
 
 /// Path of a helper script under `msm/tests/peers/`.
