@@ -60,6 +60,41 @@ pub(crate) fn retries(n: &Bound<'_, PyAny>) -> PyResult<u32> {
     Ok(args::int(n, "retries", 0, i64::from(u32::MAX))? as u32)
 }
 
+/// One serial keyword of a constructor (`parity=`, `stop_bits=`, `data_bits=`), checked.
+#[derive(Clone, Copy)]
+pub(crate) enum SerialSetting {
+    Parity(Parity),
+    StopBits(u8),
+    DataBits(u8),
+}
+
+impl SerialSetting {
+    /// As the builder's repr shows it: `parity='none'`.
+    pub(crate) fn label(self) -> String {
+        match self {
+            SerialSetting::Parity(p) => format!("parity={}", args::quoted(&p.to_string())),
+            SerialSetting::StopBits(n) => format!("stop_bits={n}"),
+            SerialSetting::DataBits(n) => format!("data_bits={n}"),
+        }
+    }
+}
+
+/// The serial keywords given to a constructor, checked, in the order the repr shows.
+pub(crate) fn serial_settings(
+    parity: Option<&Bound<'_, PyAny>>,
+    stop_bits: Option<&Bound<'_, PyAny>>,
+    data_bits: Option<&Bound<'_, PyAny>>,
+) -> PyResult<Vec<SerialSetting>> {
+    Ok([
+        opt_parity(parity)?.map(SerialSetting::Parity),
+        args::opt(stop_bits, self::stop_bits)?.map(SerialSetting::StopBits),
+        args::opt(data_bits, self::data_bits)?.map(SerialSetting::DataBits),
+    ]
+    .into_iter()
+    .flatten()
+    .collect())
+}
+
 /// A serial line's path and baud rate.
 pub(crate) fn serial_line(
     path: &Bound<'_, PyAny>,

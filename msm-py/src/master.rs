@@ -7,7 +7,7 @@ use pyo3::prelude::*;
 
 use crate::args;
 use crate::errors::IntoPy;
-use crate::link::{parity, tcp_addr};
+use crate::link::{SerialSetting, parity, tcp_addr};
 use crate::master_handle::MasterHandle;
 use crate::memory::memory_of;
 use crate::running::Running;
@@ -66,6 +66,17 @@ impl PyMaster {
             peer: self.peer.clone(),
             shown: format!("{} {label}", self.shown),
         }
+    }
+
+    /// Applies the serial keywords of a constructor.
+    fn serial(self, settings: Vec<SerialSetting>) -> PyMaster {
+        settings.into_iter().fold(self, |m, s| {
+            m.with(s.label(), |b| match s {
+                SerialSetting::Parity(p) => b.parity(p),
+                SerialSetting::StopBits(n) => b.stop_bits(n),
+                SerialSetting::DataBits(n) => b.data_bits(n),
+            })
+        })
     }
 
     /// Applies the keyword settings of the constructors.
@@ -176,19 +187,12 @@ impl PyMaster {
         response_timeout: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<PyMaster> {
         let (path, baud) = crate::link::serial_line(path, baud)?;
-        let mut m = PyMaster {
+        let m = PyMaster {
             builder: msm::Master::rtu(path.clone(), baud),
             shown: format!("rtu({}, {baud})", args::quoted(&path)),
             peer: path,
-        };
-        if let Some(p) = crate::link::opt_parity(parity)? {
-            m = m.with(format!("parity={}", args::quoted(&p.to_string())), |b| {
-                b.parity(p)
-            });
         }
-        if let Some(s) = args::opt(stop_bits, crate::link::stop_bits)? {
-            m = m.with(format!("stop_bits={s}"), |b| b.stop_bits(s));
-        }
+        .serial(crate::link::serial_settings(parity, stop_bits, None)?);
         m.configure(Settings {
             unit,
             period,
@@ -213,22 +217,12 @@ impl PyMaster {
         response_timeout: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<PyMaster> {
         let (path, baud) = crate::link::serial_line(path, baud)?;
-        let mut m = PyMaster {
+        let m = PyMaster {
             builder: msm::Master::ascii(path.clone(), baud),
             shown: format!("ascii({}, {baud})", args::quoted(&path)),
             peer: path,
-        };
-        if let Some(p) = crate::link::opt_parity(parity)? {
-            m = m.with(format!("parity={}", args::quoted(&p.to_string())), |b| {
-                b.parity(p)
-            });
         }
-        if let Some(s) = args::opt(stop_bits, crate::link::stop_bits)? {
-            m = m.with(format!("stop_bits={s}"), |b| b.stop_bits(s));
-        }
-        if let Some(d) = args::opt(data_bits, crate::link::data_bits)? {
-            m = m.with(format!("data_bits={d}"), |b| b.data_bits(d));
-        }
+        .serial(crate::link::serial_settings(parity, stop_bits, data_bits)?);
         m.configure(Settings {
             unit,
             period,

@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex};
 
 use crate::args;
 use crate::errors::IntoPy;
-use crate::link::{parity, tcp_addr};
+use crate::link::{SerialSetting, parity, tcp_addr};
 use crate::memory::memory_of;
 
 /// A slave serving a memory, shared by its Python handle and `fork`'s registry.
@@ -91,6 +91,17 @@ impl PySlave {
         }
     }
 
+    /// Applies the serial keywords of a constructor.
+    fn serial(self, settings: Vec<SerialSetting>) -> PySlave {
+        settings.into_iter().fold(self, |s, setting| {
+            s.with(setting.label(), |b| match setting {
+                SerialSetting::Parity(p) => b.parity(p),
+                SerialSetting::StopBits(n) => b.stop_bits(n),
+                SerialSetting::DataBits(n) => b.data_bits(n),
+            })
+        })
+    }
+
     fn configure(
         self,
         unit: Option<&Bound<'_, PyAny>>,
@@ -169,19 +180,12 @@ impl PySlave {
         units: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<PySlave> {
         let (path, baud) = crate::link::serial_line(path, baud)?;
-        let mut s = PySlave {
+        PySlave {
             shown: format!("rtu({}, {baud})", args::quoted(&path)),
             builder: Slave::rtu(path, baud),
-        };
-        if let Some(p) = crate::link::opt_parity(parity)? {
-            s = s.with(format!("parity={}", args::quoted(&p.to_string())), |b| {
-                b.parity(p)
-            });
         }
-        if let Some(n) = args::opt(stop_bits, crate::link::stop_bits)? {
-            s = s.with(format!("stop_bits={n}"), |b| b.stop_bits(n));
-        }
-        s.configure(unit, units)
+        .serial(crate::link::serial_settings(parity, stop_bits, None)?)
+        .configure(unit, units)
     }
 
     /// A Modbus ASCII slave on the serial line at `path` (7 data bits, even parity and
@@ -199,22 +203,12 @@ impl PySlave {
         units: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<PySlave> {
         let (path, baud) = crate::link::serial_line(path, baud)?;
-        let mut s = PySlave {
+        PySlave {
             shown: format!("ascii({}, {baud})", args::quoted(&path)),
             builder: Slave::ascii(path, baud),
-        };
-        if let Some(p) = crate::link::opt_parity(parity)? {
-            s = s.with(format!("parity={}", args::quoted(&p.to_string())), |b| {
-                b.parity(p)
-            });
         }
-        if let Some(n) = args::opt(stop_bits, crate::link::stop_bits)? {
-            s = s.with(format!("stop_bits={n}"), |b| b.stop_bits(n));
-        }
-        if let Some(n) = args::opt(data_bits, crate::link::data_bits)? {
-            s = s.with(format!("data_bits={n}"), |b| b.data_bits(n));
-        }
-        s.configure(unit, units)
+        .serial(crate::link::serial_settings(parity, stop_bits, data_bits)?)
+        .configure(unit, units)
     }
 
     /// A Modbus/UDP slave on `addr` (`"host:port"` or `(host, port)`): one request per

@@ -1,8 +1,7 @@
 """Modbus ASCII and Modbus/UDP from Python, as in Rust: msm with msm, pymodbus 3.16's
 clients against msm's slaves, msm's master against pymodbus's UDP server. Serial lines are
-a socat pty pair (socat is an external peer: SKIP without it, a failure under CI=true)."""
+a socat pty pair (conftest's pty_pair)."""
 
-import shutil
 import subprocess
 
 import pytest
@@ -10,25 +9,7 @@ from pymodbus import FramerType
 from pymodbus.client import ModbusSerialClient, ModbusUdpClient
 
 import msm
-from conftest import PEERS, missing, wait_until
-
-
-@pytest.fixture
-def pty_pair(tmp_path):
-    socat = shutil.which("socat")
-    if socat is None:
-        missing("socat", "install it with `apt-get install socat` (bash .ci/run does)")
-    a, b = tmp_path / "a", tmp_path / "b"
-    pair = subprocess.Popen(
-        [socat, "-d", f"pty,raw,echo=0,link={a}", f"pty,raw,echo=0,link={b}"],
-        stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )
-    try:
-        assert wait_until(lambda: a.exists() and b.exists(), timeout=10), "socat made no ptys"
-        yield str(a), str(b)
-    finally:
-        pair.kill()
-        pair.wait(10)
+from conftest import PEERS
 
 
 def test_udp_master_and_slave():

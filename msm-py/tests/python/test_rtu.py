@@ -1,11 +1,7 @@
-"""Serial RTU and RTU over TCP, as in Rust. Serial lines are a socat pty pair (socat is
-an external peer: SKIP without it, a failure under CI=true)."""
-
-import shutil
-import subprocess
+"""Serial RTU and RTU over TCP, as in Rust. Serial lines are a socat pty pair (conftest's
+pty_pair: socat is an external peer, SKIP without it, a failure under CI=true)."""
 
 import msm
-from conftest import missing, wait_until
 
 
 def test_rtu_over_tcp():
@@ -21,30 +17,18 @@ def test_rtu_over_tcp():
             assert plc.coil(1).get() is True
 
 
-def test_serial_rtu(tmp_path):
-    socat = shutil.which("socat")
-    if socat is None:
-        missing("socat", "install it with `apt-get install socat` (bash .ci/run does)")
-    a, b = tmp_path / "a", tmp_path / "b"
-    pair = subprocess.Popen(
-        [socat, "-d", f"pty,raw,echo=0,link={a}", f"pty,raw,echo=0,link={b}"],
-        stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )
-    try:
-        assert wait_until(lambda: a.exists() and b.exists(), timeout=10), "socat made no ptys"
-        plc = msm.Memory(8)
-        plc.holding(1, "u32", order="CDAB").set(99_999)
-        # Virtual ptys refuse parity settings: the line runs 8N1.
-        with msm.Slave.rtu(str(a), 19200, parity="none", unit=7).serve(plc):
-            hmi = msm.Memory(8)
-            master = msm.Master.rtu(str(b), 19200, parity="none", stop_bits=1, unit=7, period=0.05,
-                                    response_timeout=0.5)
-            with master.start(hmi) as m:
-                m.sync(timeout=10)
-                assert hmi.holding(1, "u32", order="CDAB").get() == 99_999
-                hmi.holding(0).set(5)
-                m.flush(timeout=10)
-                assert plc.holding(0).get() == 5
-    finally:
-        pair.kill()
-        pair.wait(10)
+def test_serial_rtu(pty_pair):
+    a, b = pty_pair
+    plc = msm.Memory(8)
+    plc.holding(1, "u32", order="CDAB").set(99_999)
+    # Virtual ptys refuse parity settings: the line runs 8N1.
+    with msm.Slave.rtu(a, 19200, parity="none", unit=7).serve(plc):
+        hmi = msm.Memory(8)
+        master = msm.Master.rtu(b, 19200, parity="none", stop_bits=1, unit=7, period=0.05,
+                                response_timeout=0.5)
+        with master.start(hmi) as m:
+            m.sync(timeout=10)
+            assert hmi.holding(1, "u32", order="CDAB").get() == 99_999
+            hmi.holding(0).set(5)
+            m.flush(timeout=10)
+            assert plc.holding(0).get() == 5
