@@ -359,6 +359,10 @@ fn exit_codes_say_what_went_wrong() {
             "2ms is longer than the 1ms allowed",
         ),
         (
+            vec!["serve", &m, "--udp", "--busy-poll", "50us"],
+            "--busy-poll applies to TCP connections",
+        ),
+        (
             vec!["serve", &m, "--busy-poll", "soon"],
             "give a duration such as 50us, or 0 for none",
         ),

@@ -137,6 +137,12 @@ fn slave(a: &ServeArgs) -> Result<(Slave, Option<String>), Failure> {
         },
     };
     let mut slave = slave.unknown_unit_exception(a.unknown_unit_exception);
+    if (a.serial.serial.is_some() || a.serial.udp) && !a.busy_poll.is_zero() {
+        return Err(Failure::usage(
+            "--busy-poll applies to TCP connections (plain, RTU over TCP, TLS): a serial \
+             line or a UDP socket is served as its bytes come; drop --busy-poll",
+        ));
+    }
     if a.serial.serial.is_none() && !a.serial.udp {
         slave = slave
             .max_connections(a.max_connections as usize)
