@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use super::busy_poll::{BusyPoll, Gate};
 use super::core::connection::Limits;
+use super::core::fault::FaultSwitch;
 use super::core::identity::{DeviceIdentity, Objects};
 use super::core::routes::{Route, Routes};
 pub(crate) use super::core::rules::{Rules, Units};
@@ -15,7 +16,8 @@ use crate::authz::Authorizer;
 use crate::memory::Memory;
 use crate::protocol::tcp;
 use crate::transport::Framing;
-use crate::types::{Error, Result};
+use crate::types::rng::Rng;
+use crate::types::{Error, Fault, Result};
 
 /// Default most connections served at once.
 /// ```
@@ -114,6 +116,11 @@ pub(crate) struct Config {
     /// What the threaded connections are counted against: the process's, shared by
     /// every slave (a test's own in tests).
     pub(crate) busy_poll_gate: &'static Gate,
+    /// The faults made on purpose (`Slave::faults`), in the order they are tried.
+    pub(crate) faults: Vec<Fault>,
+    /// What the faults' random numbers are seeded with (`Slave::seed`); a new seed each
+    /// run without one.
+    pub(crate) seed: Option<u64>,
 }
 
 impl Default for Config {
@@ -137,6 +144,8 @@ impl Default for Config {
             unit_memories: Vec::new(),
             busy_poll: Duration::ZERO,
             busy_poll_gate: Gate::process(),
+            faults: Vec::new(),
+            seed: None,
         }
     }
 }
@@ -214,6 +223,9 @@ impl Config {
                 )));
             }
         }
+        check_faults(&self.faults)?;
+        warn_inapplicable(&self.faults, framing);
+        let seed = self.seed.unwrap_or_else(Rng::any_seed);
         let rules = Rules {
             units,
             unknown_unit_exception: self.unknown_unit_exception,
@@ -226,12 +238,41 @@ impl Config {
             specs: Route::new(mem.clone()).specs,
             routes: Routes::new(&self.unit_memories),
             ascii_end: Default::default(),
+            faults: Arc::new(FaultSwitch::new(self.faults.clone(), seed)),
         };
         Ok(Settings {
             config: self.clone(),
             rules: Arc::new(rules),
             polling: Arc::new(BusyPoll::gated(self.busy_poll, self.busy_poll_gate)),
         })
+    }
+}
+
+/// Checks faults given to a slave, naming the first that is wrong by its place.
+pub(crate) fn check_faults(faults: &[Fault]) -> Result<()> {
+    for (i, fault) in faults.iter().enumerate() {
+        if let Some(problem) = fault.problem() {
+            return Err(Error::Config(format!(
+                "fault {} ({fault}): {problem}",
+                i + 1
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// Warns about faults that cannot apply on the slave's link: they are skipped there (a
+/// map of faults may be served over TCP and over RTU alike, so this is no error).
+fn warn_inapplicable(faults: &[Fault], framing: Framing) {
+    let mbap = framing == Framing::Mbap;
+    for (i, fault) in faults.iter().enumerate() {
+        if !fault.action().applies(mbap) {
+            let only = if mbap { "RTU" } else { "Modbus/TCP" };
+            tracing::warn!(
+                "fault {} ({fault}) applies only on {only} links: it is skipped on this one",
+                i + 1
+            );
+        }
     }
 }
 

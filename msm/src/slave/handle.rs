@@ -7,16 +7,27 @@ use std::thread::JoinHandle;
 
 use tokio_util::sync::CancellationToken;
 
+use super::config::check_faults;
+use super::core::fault::FaultSwitch;
 use super::tcp::Stats;
+use crate::types::{Fault, Result};
 
 /// What both handles hold.
 pub(crate) struct Parts {
     pub(crate) local_addr: SocketAddr,
     pub(crate) stats: Arc<Stats>,
     pub(crate) stop: CancellationToken,
+    /// The faults the slave makes on purpose, which the handle may replace.
+    pub(crate) faults: Arc<FaultSwitch>,
 }
 
 impl Parts {
+    fn set_faults(&self, faults: Vec<Fault>) -> Result<()> {
+        check_faults(&faults)?;
+        self.faults.replace(faults);
+        Ok(())
+    }
+
     fn connections(&self) -> usize {
         self.stats.connections.load(Ordering::Relaxed)
     }
@@ -100,6 +111,53 @@ impl SlaveHandle {
     #[cfg(test)]
     pub(crate) fn polls_caught(&self) -> u64 {
         self.parts.polls_caught()
+    }
+
+    /// Replaces the faults the slave makes on purpose ([`Slave::faults`](super::Slave::faults)),
+    /// while it serves: every connection's next request sees the new ones (an empty list
+    /// switches them off), their counts start from zero and their random numbers are
+    /// seeded again. A fault that is wrong (`every(0)`, a probability outside 0..=1) is an
+    /// error naming it, and the faults in place stay.
+    ///
+    /// ```
+    /// use msm::slave::{Fault, FaultAction};
+    /// use msm::{Master, Memory, Slave};
+    /// use std::time::Duration;
+    /// let slave = Slave::tcp("127.0.0.1:0").serve(Memory::new(4))?;
+    /// let master = Master::tcp(slave.local_addr())
+    ///     .response_timeout(Duration::from_millis(100))
+    ///     .start(Memory::new(4))?;
+    /// master.sync()?;
+    /// slave.set_faults([Fault::new(FaultAction::Drop)])?;   // the device goes silent
+    /// assert!(master.sync().is_err());
+    /// assert!(slave.faults_applied()[0] >= 1);
+    /// slave.set_faults([])?;                                  // and answers again
+    /// master.sync()?;
+    /// # Ok::<(), msm::Error>(())
+    /// ```
+    pub fn set_faults(&self, faults: impl IntoIterator<Item = Fault>) -> Result<()> {
+        self.parts.set_faults(faults.into_iter().collect())
+    }
+
+    /// How many requests each fault has been applied to, in the order the faults were
+    /// given (since they were last set).
+    ///
+    /// ```
+    /// use msm::protocol::ExceptionCode;
+    /// use msm::slave::{Fault, FaultAction};
+    /// use msm::{Master, Memory, Slave};
+    /// let busy = Fault::new(FaultAction::Exception(ExceptionCode::ServerDeviceBusy)).function(16);
+    /// let slave = Slave::tcp("127.0.0.1:0").faults([busy]).serve(Memory::new(4))?;
+    /// let mem = Memory::new(4);
+    /// let master = Master::tcp(slave.local_addr()).start(mem.clone())?;
+    /// master.sync()?;                                 // reads are answered
+    /// mem.holding::<[u16; 2]>(0)?.set([1, 2])?;
+    /// assert!(master.flush().is_err());               // the write gets exception 06
+    /// assert_eq!(slave.faults_applied(), [1]);
+    /// # Ok::<(), msm::Error>(())
+    /// ```
+    pub fn faults_applied(&self) -> Vec<u64> {
+        self.parts.faults.applied()
     }
 
     /// Stops accepting, closes every connection (requests already executed are
@@ -202,6 +260,28 @@ impl AsyncSlaveHandle {
     /// ```
     pub fn connections(&self) -> usize {
         self.parts.connections()
+    }
+
+    /// Replaces the faults the slave makes on purpose while it serves: see
+    /// [`SlaveHandle::set_faults`].
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> msm::Result<()> {
+    /// use msm::slave::{Fault, FaultAction};
+    /// let slave = msm::Slave::tcp("127.0.0.1:0").serve_async(msm::Memory::new(1)).await?;
+    /// slave.set_faults([Fault::new(FaultAction::Close).function(6)])?;
+    /// assert_eq!(slave.faults_applied(), [0]);
+    /// assert!(slave.set_faults([Fault::new(FaultAction::Drop).every(0)]).is_err());
+    /// # Ok(()) }
+    /// ```
+    pub fn set_faults(&self, faults: impl IntoIterator<Item = Fault>) -> Result<()> {
+        self.parts.set_faults(faults.into_iter().collect())
+    }
+
+    /// How many requests each fault has been applied to: see
+    /// [`SlaveHandle::faults_applied`].
+    pub fn faults_applied(&self) -> Vec<u64> {
+        self.parts.faults.applied()
     }
 
     /// Stops accepting, closes every connection and waits until all have ended.

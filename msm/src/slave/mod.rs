@@ -53,6 +53,7 @@ use std::time::Duration;
 
 pub use self::core::identity::DeviceIdentity;
 pub use crate::authz::{AccessRequest, Rights, Roles, Scope, Span};
+pub use crate::types::{Fault, FaultAction, Hit};
 pub use config::{
     DEFAULT_BUSY_POLL, DEFAULT_FRAME_TIMEOUT, DEFAULT_IDLE_TIMEOUT, DEFAULT_MAX_CONNECTIONS,
     DEFAULT_MAX_FRAME_LEN, DEFAULT_WRITE_TIMEOUT, MAX_BUSY_POLL, MIN_MAX_FRAME_LEN, WhenFull,
@@ -656,6 +657,51 @@ impl Slave {
     /// ```
     pub fn busy_poll(mut self, budget: Duration) -> Self {
         self.config.busy_poll = budget;
+        self
+    }
+
+    /// Makes faults on purpose, to test masters against a device that misbehaves
+    /// (docs/simulator.md): for each request the slave would answer, the faults are
+    /// tried in order and the first that hits it applies (an exception, a late answer,
+    /// no answer, a close, an answer with the wrong transaction id or unit, short,
+    /// trickled, with a bad CRC, or garbage). Replaces any faults given before;
+    /// [`SlaveHandle::set_faults`] replaces them while the slave serves. A fault that is
+    /// wrong is refused by `serve`; one that cannot apply on the slave's link (a CRC on
+    /// Modbus/TCP, a transaction id on RTU) is skipped there, with a warning.
+    ///
+    /// ```
+    /// use msm::slave::{Fault, FaultAction};
+    /// use msm::{Master, Memory, Slave};
+    /// use std::time::{Duration, Instant};
+    /// let slave = Slave::tcp("127.0.0.1:0")
+    ///     .faults([Fault::new(FaultAction::Delay(Duration::from_millis(300))).function(3)])
+    ///     .serve(Memory::new(4))?;
+    /// let master = Master::tcp(slave.local_addr()).start(Memory::new(4))?;
+    /// let asked = Instant::now();
+    /// master.sync()?;                                       // answered, late
+    /// assert!(asked.elapsed() >= Duration::from_millis(300));
+    /// let wrong = Slave::tcp("127.0.0.1:0").faults([Fault::new(FaultAction::Drop).probability(2.0)]);
+    /// assert!(wrong.serve(Memory::new(4)).unwrap_err().to_string().contains("fault 1"));
+    /// # Ok::<(), msm::Error>(())
+    /// ```
+    pub fn faults(mut self, faults: impl IntoIterator<Item = Fault>) -> Self {
+        self.config.faults = faults.into_iter().collect();
+        self
+    }
+
+    /// Seeds the random numbers faults with a [`probability`](Fault::probability) draw
+    /// from: the same seed, the same requests hit, run after run (default: a new seed
+    /// each run). A map file's `seed` and `msm serve --seed` give it.
+    ///
+    /// ```
+    /// use msm::slave::{Fault, FaultAction};
+    /// let slave = msm::Slave::tcp("127.0.0.1:0")
+    ///     .faults([Fault::new(FaultAction::Drop).probability(0.1)])
+    ///     .seed(42);
+    /// # let _ = slave;
+    /// ```
+    pub fn seed(mut self, seed: u64) -> Self {
+        self.config.seed = Some(seed);
         self
     }
 

@@ -9,10 +9,12 @@
 mod area;
 mod error;
 mod escape;
+mod fault;
 #[cfg(feature = "map")]
 mod map_error;
 mod order;
 pub mod quality;
+pub(crate) mod rng;
 #[cfg(feature = "map")]
 pub mod suggest;
 #[cfg(feature = "map")]
@@ -23,6 +25,8 @@ pub use area::{Area, AreaSpec};
 pub(crate) use error::area_range;
 pub use error::{Error, Result};
 pub use escape::Escaped;
+pub(crate) use fault::DurationText;
+pub use fault::{Fault, FaultAction, Hit};
 #[cfg(feature = "map")]
 pub use map_error::{MapError, MapErrorKind, Position};
 pub use order::{Byte, Order};

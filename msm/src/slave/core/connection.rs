@@ -41,7 +41,7 @@ use crate::time::later;
 
 use super::close::CloseReason;
 use super::outbox::Outbox;
-use super::service::{Answer, Incoming, NoAnswer, Observed, Service};
+use super::service::{Answer, Incoming, Misframe, NoAnswer, Observed, Service};
 
 /// Bytes read per `read` at most on a TCP stream: room for 7 requests of the largest
 /// size, or 170 reads of registers, pipelined. Each connection holds its buffers for its
@@ -400,9 +400,10 @@ impl<S: Service> Connection<S> {
             } else {
                 1
             };
-            let (len, at) = match self.service.respond(&request, &mut slot[head..]) {
-                Answer::Pdu(len) => (len, None),
-                Answer::Later { len, at } => (len, Some(at)),
+            let (len, at, how) = match self.service.respond(&request, &mut slot[head..]) {
+                Answer::Pdu(len) => (len, None, None),
+                Answer::Later { len, at } => (len, Some(at), None),
+                Answer::Misframed { len, how } => (len, None, Some(how)),
                 Answer::Nothing(why) => {
                     self.service.observe(Observed::Unanswered(why));
                     continue;
@@ -415,8 +416,9 @@ impl<S: Service> Connection<S> {
                     break;
                 }
             };
-            let exception = slot.get(head).is_some_and(|f| f & 0x80 != 0);
-            let Some(n) = frame_response(self.framing, slot, &request, len) else {
+            let exception =
+                how != Some(Misframe::Raw) && slot.get(head).is_some_and(|f| f & 0x80 != 0);
+            let Some(n) = frame_response(self.framing, slot, &request, len, how) else {
                 self.service
                     .observe(Observed::Unanswered(NoAnswer::TooLong));
                 continue;
@@ -424,7 +426,12 @@ impl<S: Service> Connection<S> {
             self.service.observe(Observed::Answered { exception });
             let turnaround = self.turnaround.map(|gap| later(self.last_input, gap));
             let release = at.max(turnaround).filter(|&t| t > now);
-            self.out.commit(n, release);
+            match how {
+                Some(Misframe::Trickle(pace)) => {
+                    self.out.commit_paced(n, release.unwrap_or(now), pace);
+                }
+                _ => self.out.commit(n, release),
+            }
         }
         if took {
             self.last_request = Some(self.last_input);
@@ -440,21 +447,52 @@ impl<S: Service> Connection<S> {
 
 /// Frames the response PDU written after the header's room in `slot` (`len` bytes) for
 /// `request`: the MBAP header with its transaction and unit ids, the RTU address and
-/// CRC, or the ASCII form (address, LRC, hex digits, CR LF). Returns the frame's length.
-/// This is where a response's bytes are made.
+/// CRC, or the ASCII form (address, LRC, hex digits, CR LF); or, for a fault the service
+/// was told to make, framed wrong as `how` says. Returns the frame's length. This is
+/// where a response's bytes are made.
 fn frame_response(
     framing: Framing,
     slot: &mut [u8],
     request: &Incoming<'_>,
     len: usize,
+    how: Option<Misframe>,
 ) -> Option<usize> {
-    match (request.transaction_id, framing) {
-        (Some(tid), _) => tcp::encode_header(slot, tid, request.unit, len)
-            .ok()
-            .map(|header| header + len),
-        (None, Framing::Ascii) => ascii::finish_frame(slot, request.unit, len).ok(),
-        (None, _) => rtu::finish_frame(slot, request.unit, len).ok(),
+    let (mut tid, mut unit) = (request.transaction_id, request.unit);
+    match how {
+        Some(Misframe::Raw) => {
+            let head = if tid.is_some() { HEADER_LEN } else { 1 };
+            slot.get(head..head.checked_add(len)?)?;
+            slot.copy_within(head..head + len, 0);
+            return Some(len);
+        }
+        Some(Misframe::TransactionId(other)) => tid = tid.map(|_| other),
+        Some(Misframe::Unit(other)) => unit = other,
+        Some(Misframe::BadCheck | Misframe::Trickle(_)) | None => {}
     }
+    let n = match (tid, framing) {
+        (Some(tid), _) => tcp::encode_header(slot, tid, unit, len)
+            .ok()
+            .map(|header| header + len)?,
+        (None, Framing::Ascii) => ascii::finish_frame(slot, unit, len).ok()?,
+        (None, _) => rtu::finish_frame(slot, unit, len).ok()?,
+    };
+    if how == Some(Misframe::BadCheck) && tid.is_none() {
+        match framing {
+            // The LRC's two hex digits, before CR LF: each nibble inverted.
+            Framing::Ascii => {
+                for c in slot.get_mut(n.checked_sub(4)?..n - 2)? {
+                    let nibble = char::from(*c).to_digit(16)?;
+                    *c = b"0123456789ABCDEF"[(nibble ^ 0xF) as usize];
+                }
+            }
+            _ => {
+                for b in slot.get_mut(n.checked_sub(2)?..n)? {
+                    *b ^= 0xFF;
+                }
+            }
+        }
+    }
+    Some(n)
 }
 
 #[cfg(test)]

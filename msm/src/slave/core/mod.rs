@@ -9,6 +9,7 @@
 pub(crate) mod close;
 pub(crate) mod connection;
 pub(crate) mod exec;
+pub(crate) mod fault;
 pub(crate) mod hooks;
 pub(crate) mod identity;
 mod outbox;

@@ -12,6 +12,7 @@ use crate::memory::{Memory, Peer};
 use crate::protocol::{ExceptionCode, encode_exception};
 
 use super::exec::{self, Context};
+use super::fault::{self, Faults};
 use super::rules::Rules;
 use super::service::{Answer, Incoming, NoAnswer, Observed, Service};
 
@@ -48,11 +49,19 @@ pub(crate) struct Responder {
     rules: Arc<Rules>,
     mem: Memory,
     client: Client,
+    /// The faults the slave makes on purpose, as this connection last read them.
+    faults: Faults,
 }
 
 impl Responder {
     pub(crate) fn new(rules: Arc<Rules>, mem: Memory, client: Client) -> Responder {
-        Responder { rules, mem, client }
+        let faults = Faults::new(rules.faults.clone());
+        Responder {
+            rules,
+            mem,
+            client,
+            faults,
+        }
     }
 
     /// The next request comes in a datagram from `addr`: answered to it, reported as
@@ -95,11 +104,16 @@ impl Service for Responder {
             unit,
             role,
         };
-        match exec::execute(request.pdu, mem, &ctx, out) {
+        let execute = |out: &mut [u8]| match exec::execute(request.pdu, mem, &ctx, out) {
             _ if broadcast => Answer::Nothing(NoAnswer::Broadcast),
             Some(len) => Answer::Pdu(len),
             None => Answer::Nothing(NoAnswer::NoFunction),
+        };
+        // A fault the slave was told to make, for the requests it answers.
+        if !broadcast && let Some(struck) = self.faults.hit(request, &self.client) {
+            return fault::answer(struck.action, request, out, self.faults.table(), execute);
         }
+        execute(out)
     }
 
     fn observe(&mut self, event: Observed<'_>) {

@@ -8,6 +8,9 @@ use crate::authz::Authorizer;
 use crate::memory::{Area, AreaSpec, Memory};
 use crate::protocol::ascii;
 
+use std::sync::Arc;
+
+use super::fault::FaultSwitch;
 use super::hooks::{ReadOnly, UnitCheck, Validator};
 use super::identity::Objects;
 use super::routes::Routes;
@@ -65,6 +68,8 @@ pub(crate) struct Rules {
     /// The ASCII input delimiter: the character after CR that ends the ASCII frames this
     /// slave receives, on all its connections. FC08 sub-function 03 sets it.
     pub(crate) ascii_end: AsciiEnd,
+    /// The faults the slave makes on purpose; its handle may replace them.
+    pub(crate) faults: Arc<FaultSwitch>,
 }
 
 /// A slave's ASCII input delimiter (FC08 sub-function 03, "change ASCII input

@@ -7,7 +7,7 @@
 //! The slave's service is [`Responder`](super::respond::Responder); the connection's
 //! tests use scripted ones.
 
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use crate::protocol::ascii;
 use crate::protocol::stream::Skipped;
@@ -32,10 +32,6 @@ pub(crate) enum Answer {
     Pdu(usize),
     /// Send the response PDU (`len` bytes at the front of `out`), not before `at`: the
     /// requests behind it wait (they are not executed before it is sent).
-    #[cfg_attr(
-        not(test),
-        expect(dead_code, reason = "for the faults of issue 25 (a delayed answer)")
-    )]
     Later {
         /// The response PDU's length.
         len: usize,
@@ -45,14 +41,30 @@ pub(crate) enum Answer {
     /// Send nothing.
     Nothing(NoAnswer),
     /// Send nothing and close the connection, once the responses before are sent.
-    #[cfg_attr(
-        not(test),
-        expect(
-            dead_code,
-            reason = "for the faults of issue 25 (closing instead of answering)"
-        )
-    )]
     Close,
+    /// Send the response PDU (`len` bytes at the front of `out`) otherwise than a correct
+    /// device would: a fault the slave was told to make (`core/fault/`).
+    Misframed {
+        /// The response PDU's length (for [`Misframe::Raw`], the bytes to send).
+        len: usize,
+        /// How it is sent wrong.
+        how: Misframe,
+    },
+}
+
+/// How a response is framed or sent wrong, on purpose.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Misframe {
+    /// With this transaction id in its MBAP header instead of the request's.
+    TransactionId(u16),
+    /// As from this unit id (RTU address) instead of the request's.
+    Unit(u8),
+    /// With a wrong check: the RTU CRC inverted (nothing to spoil in an MBAP header).
+    BadCheck,
+    /// The `len` bytes at the front of `out` sent as they are, without a frame.
+    Raw,
+    /// Framed as usual, and released one byte at a time with this pause between bytes.
+    Trickle(Duration),
 }
 
 /// Why a request gets no answer.
@@ -67,6 +79,8 @@ pub(crate) enum NoAnswer {
     NoFunction,
     /// The response did not fit a frame (a bug in the service).
     TooLong,
+    /// A fault the slave was told to make: the request was executed, its answer lost.
+    Dropped,
 }
 
 /// What a connection saw, reported to its service as it happens: bus messages, errors,
