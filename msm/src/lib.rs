@@ -88,6 +88,8 @@ pub mod master;
 pub mod memory;
 pub use msm_proto as protocol;
 pub mod authz;
+#[cfg(feature = "map")]
+pub mod sim;
 #[cfg(feature = "workers")]
 pub mod slave;
 mod time;

@@ -1,9 +1,10 @@
 //! A map built in code: the same checks as a map file, without the file.
 
+use super::behaviour::check_links;
 use super::def::VarDef;
 use super::{Map, Places};
 use crate::memory::{Area, AreaSpec, Order};
-use crate::types::{MapError, MapErrorKind};
+use crate::types::{Fault, MapError, MapErrorKind};
 
 /// Builds a [`Map`] in code, for programs that learn their variables from elsewhere (a
 /// command line, a database). Every check a map file gets is made by [`build`](Self::build).
@@ -37,6 +38,8 @@ pub struct MapBuilder {
     areas: [AreaSpec; 4],
     order: Order,
     vars: Vec<VarDef>,
+    faults: Vec<Fault>,
+    seed: Option<u64>,
 }
 
 impl Default for MapBuilder {
@@ -46,6 +49,8 @@ impl Default for MapBuilder {
             areas: [AreaSpec::default(); 4],
             order: Order::default(),
             vars: Vec::new(),
+            faults: Vec::new(),
+            seed: None,
         }
     }
 }
@@ -88,6 +93,28 @@ impl MapBuilder {
     /// ```
     pub fn var(mut self, def: VarDef) -> Self {
         self.vars.push(def);
+        self
+    }
+
+    /// Adds a fault a slave serving the map makes on purpose (a map file's `[[fault]]`);
+    /// the faults keep the order they are added in.
+    ///
+    /// ```
+    /// use msm::slave::{Fault, FaultAction};
+    /// let map = msm::Map::builder().fault(Fault::new(FaultAction::Drop).every(10)).seed(7).build()?;
+    /// assert_eq!(map.faults().len(), 1);
+    /// assert_eq!(map.seed(), Some(7));
+    /// # Ok::<(), msm::MapError>(())
+    /// ```
+    pub fn fault(mut self, fault: Fault) -> Self {
+        self.faults.push(fault);
+        self
+    }
+
+    /// What the random numbers of faults and `random` behaviours are seeded with (a map
+    /// file's `seed`).
+    pub fn seed(mut self, seed: u64) -> Self {
+        self.seed = Some(seed);
         self
     }
 
@@ -136,6 +163,14 @@ impl MapBuilder {
                 .map_err(|kind| error(Some(&def.name), kind))?;
             vars.push(checked);
         }
+        check_links(&vars).map_err(|(i, reason)| {
+            error(Some(&vars[i].name), MapErrorKind::BadBehaviour { reason })
+        })?;
+        for (i, fault) in self.faults.iter().enumerate() {
+            if let Some(reason) = fault.problem() {
+                return Err(error(None, MapErrorKind::BadFault { index: i + 1, reason }));
+            }
+        }
         let map = Map {
             file: self.name.clone(),
             areas: self.areas,
@@ -144,6 +179,8 @@ impl MapBuilder {
             vars,
             // Rights are given to a slave directly in code (`Slave::roles`).
             roles: None,
+            faults: self.faults.clone(),
+            seed: self.seed,
         };
         // Declaring every variable on a memory is the one check of addresses against areas.
         map.build()?;

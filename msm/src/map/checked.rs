@@ -22,6 +22,8 @@ impl Map {
             places: vec![Places::default(); vars.len()],
             vars,
             roles: None,
+            faults: Vec::new(),
+            seed: None,
         }
     }
 }

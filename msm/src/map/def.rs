@@ -1,5 +1,6 @@
 //! A variable as a map file declares it.
 
+use super::behaviour::Behaviour;
 use crate::memory::{Area, Byte, MAX_VAR_REGISTERS, Order};
 use crate::types::Error;
 use crate::types::MapErrorKind;
@@ -42,6 +43,8 @@ pub struct VarDef {
     pub len: Option<usize>,
     /// The starting value, already converted to the variable's type.
     pub value: Option<DynValue>,
+    /// How the serving side moves it (`sim`), if it is simulated; a master ignores it.
+    pub sim: Option<Behaviour>,
 }
 
 impl VarDef {
@@ -131,6 +134,7 @@ impl VarDef {
             byte: None,
             len: None,
             value: None,
+            sim: None,
         }
     }
 
@@ -189,6 +193,20 @@ impl VarDef {
     /// ```
     pub fn with_value(mut self, value: DynValue) -> VarDef {
         self.value = Some(value);
+        self
+    }
+
+    /// How the serving side moves it ([`Simulator`](crate::sim::Simulator)); checked
+    /// against its type when the map is built.
+    ///
+    /// ```
+    /// # use msm::map::{VarDef, VarType};
+    /// use msm::sim::Behaviour;
+    /// let v = VarDef::new("C", msm::Area::Input, 0, VarType::U16).with_sim(Behaviour::counter(1));
+    /// assert_eq!(v.sim, Some(Behaviour::counter(1)));
+    /// ```
+    pub fn with_sim(mut self, sim: Behaviour) -> VarDef {
+        self.sim = Some(sim);
         self
     }
 
@@ -251,6 +269,9 @@ impl VarDef {
         }
         if let Some(value) = self.value.take() {
             self.value = Some(self.accept(&value)?);
+        }
+        if let Some(problem) = self.sim.as_ref().and_then(|b| b.problem_for(self.ty)) {
+            return Err(MapErrorKind::BadBehaviour { reason: problem });
         }
         Ok(self)
     }

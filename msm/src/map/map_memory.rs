@@ -33,6 +33,8 @@ pub struct MapMemory {
     file: String,
     vars: Vec<AnyVar>,
     by_name: HashMap<String, usize>,
+    /// The map's `seed`, for its simulator.
+    seed: Option<u64>,
 }
 
 /// [`Map::build`]: the memory, each variable declared, each starting value written.
@@ -68,10 +70,21 @@ fn declare(map: &Map, memory: Memory, init: bool) -> Result<MapMemory, MapError>
         file: map.file.clone(),
         vars,
         by_name,
+        seed: map.seed,
     })
 }
 
 impl MapMemory {
+    /// The name errors give the map's file.
+    pub(crate) fn file(&self) -> &str {
+        &self.file
+    }
+
+    /// The map's `seed`, if it gives one.
+    pub(crate) fn seed(&self) -> Option<u64> {
+        self.seed
+    }
+
     /// The memory.
     ///
     /// ```

@@ -41,6 +41,7 @@
 //! ```
 
 mod any_var;
+pub(crate) mod behaviour;
 mod builder;
 mod checked;
 mod def;
@@ -54,7 +55,9 @@ use std::path::Path;
 pub use crate::types::suggest;
 pub use crate::types::{DynValue, VarType};
 pub use crate::types::{MapError, MapErrorKind, Position};
+pub use crate::types::{Fault, FaultAction, Hit};
 pub use any_var::AnyVar;
+pub use behaviour::{Behaviour, BehaviourKind};
 pub use builder::MapBuilder;
 pub use def::VarDef;
 pub use map_memory::MapMemory;
@@ -93,13 +96,18 @@ pub struct Map {
     places: Vec<Places>,
     /// `[roles]`: who may read and write what over Modbus/TCP Security.
     roles: Option<Roles>,
+    /// `[[fault]]`: what a slave serving the map does wrong on purpose.
+    faults: Vec<Fault>,
+    /// `seed`: for the random numbers of faults and behaviours.
+    seed: Option<u64>,
 }
 
-/// Where a variable's address and value stand in its file.
+/// Where a variable's address, value and `sim` stand in its file.
 #[derive(Clone, Copy, Debug, Default)]
 struct Places {
     address: Option<Position>,
     value: Option<Position>,
+    sim: Option<Position>,
 }
 
 impl Map {
@@ -235,7 +243,39 @@ impl Map {
             vars,
             places,
             roles: self.roles.clone(),
+            faults: self.faults.clone(),
+            seed: self.seed,
         })
+    }
+
+    /// The faults a slave serving the map makes on purpose (`[[fault]]`), in file order:
+    /// give them to [`Slave::faults`](crate::Slave::faults) (`msm serve` does).
+    ///
+    /// ```
+    /// use msm::slave::FaultAction;
+    /// let map = msm::Map::from_toml_str(r#"
+    ///     seed = 7
+    ///     [memory]
+    ///     holding_registers = 0x180
+    ///     [[fault]]
+    ///     function = 3
+    ///     address = "0x170..=0x17F"
+    ///     action = "delay"
+    ///     delay = "500ms"
+    /// "#)?;
+    /// assert_eq!(map.faults()[0].action(), FaultAction::Delay(std::time::Duration::from_millis(500)));
+    /// assert_eq!(map.faults()[0].address_range(), Some(0x170..=0x17F));
+    /// assert_eq!(map.seed(), Some(7));
+    /// # Ok::<(), msm::MapError>(())
+    /// ```
+    pub fn faults(&self) -> &[Fault] {
+        &self.faults
+    }
+
+    /// The map's `seed`, for the random numbers of its faults' probabilities and its
+    /// `random` behaviours; `None` when it gives none (a new seed each run).
+    pub fn seed(&self) -> Option<u64> {
+        self.seed
     }
 
     /// The `[roles]` table: the rights of each role over Modbus/TCP Security, the

@@ -7,7 +7,9 @@ use toml_writer::{TomlStringBuilder, TomlWrite as _};
 
 use super::DynValue;
 use super::Map;
+use super::behaviour::{Behaviour, BehaviourKind, integer_range};
 use super::def::VarDef;
+use crate::types::{DurationText, Fault, FaultAction, Hit, VarType};
 use crate::authz::{Roles, Scope};
 use crate::memory::AreaSpec;
 
@@ -60,6 +62,10 @@ impl Map {
     }
 
     fn write_toml(&self, out: &mut String) -> fmt::Result {
+        if let Some(seed) = self.seed {
+            // A top-level key: before the first table.
+            writeln!(out, "seed = {seed}\n")?;
+        }
         out.write_str("[memory]\n")?;
         for ((_, spec), key) in self.areas().into_iter().zip(AREA_KEYS) {
             if spec != AreaSpec::default() {
@@ -79,6 +85,9 @@ impl Map {
         }
         if let Some(roles) = &self.roles {
             write_roles(out, roles)?;
+        }
+        for fault in &self.faults {
+            write_fault(out, fault)?;
         }
         Ok(())
     }
@@ -126,6 +135,10 @@ fn write_var(out: &mut String, var: &VarDef) -> fmt::Result {
     if let Some(value) = &var.value {
         out.write_str(", value = ")?;
         write_value(out, value)?;
+    }
+    if let Some(sim) = &var.sim {
+        out.write_str(", sim = ")?;
+        write_sim(out, sim, var.ty)?;
     }
     out.write_str(" }")
 }
@@ -199,6 +212,97 @@ fn scope(scope: &Scope) -> String {
     }
 }
 
+/// A `sim` inline table, its keys in the documentation's order; `min` and `max` as the
+/// variable's type writes them (integers for integer types).
+fn write_sim(out: &mut String, sim: &Behaviour, ty: VarType) -> fmt::Result {
+    let kind = sim.kind();
+    write!(out, "{{ kind = \"{}\"", kind.name())?;
+    let bound = |out: &mut String, key: &str, x: f64| -> fmt::Result {
+        write!(out, ", {key} = ")?;
+        if integer_range(ty).is_some() {
+            // Checked to be a whole number in the type's range.
+            write!(out, "{}", x as i128)
+        } else {
+            write_float(out, x, format!("{x:?}"))
+        }
+    };
+    match kind {
+        BehaviourKind::Sine { min, max, period } | BehaviourKind::Ramp { min, max, period } => {
+            bound(out, "min", *min)?;
+            bound(out, "max", *max)?;
+            write!(out, ", period = \"{}\"", DurationText(*period))?;
+        }
+        BehaviourKind::Random { min, max } => {
+            bound(out, "min", *min)?;
+            bound(out, "max", *max)?;
+        }
+        BehaviourKind::Counter { step } => write!(out, ", step = {step}")?,
+        BehaviourKind::Follow { source, tau, gain } => {
+            out.write_str(", source = ")?;
+            out.value(source.as_str())?;
+            write!(out, ", tau = \"{}\"", DurationText(*tau))?;
+            if *gain != 1.0 {
+                out.write_str(", gain = ")?;
+                write_float(out, *gain, format!("{gain:?}"))?;
+            }
+        }
+        BehaviourKind::Toggle | BehaviourKind::Uptime | BehaviourKind::Timestamp => {}
+    }
+    if let Some(every) = sim.every_given() {
+        write!(out, ", every = \"{}\"", DurationText(every))?;
+    }
+    if let Some(enable) = sim.enabled_by() {
+        out.write_str(", enable = ")?;
+        out.value(enable)?;
+    }
+    out.write_str(" }")
+}
+
+/// A `[[fault]]` table, its keys in the documentation's order.
+fn write_fault(out: &mut String, fault: &Fault) -> fmt::Result {
+    out.write_str("\n[[fault]]\n")?;
+    let one_or_list = |out: &mut String, key: &str, items: &[u8]| -> fmt::Result {
+        match items {
+            [] => Ok(()),
+            [one] => writeln!(out, "{key} = {one}"),
+            many => {
+                let items: Vec<String> = many.iter().map(u8::to_string).collect();
+                writeln!(out, "{key} = [{}]", items.join(", "))
+            }
+        }
+    };
+    one_or_list(out, "function", fault.function_codes())?;
+    if let Some(range) = fault.address_range() {
+        if range.start() == range.end() {
+            writeln!(out, "address = {}", range.start())?;
+        } else {
+            writeln!(out, "address = \"{}..={}\"", range.start(), range.end())?;
+        }
+    }
+    if let Some(count) = fault.quantity() {
+        writeln!(out, "count = {count}")?;
+    }
+    one_or_list(out, "unit", fault.unit_ids())?;
+    let action = fault.action();
+    writeln!(out, "action = \"{}\"", action.name())?;
+    match action {
+        FaultAction::Exception(code) => writeln!(out, "code = {}", code.value())?,
+        FaultAction::Delay(d) | FaultAction::Trickle(d) => {
+            writeln!(out, "delay = \"{}\"", DurationText(d))?;
+        }
+        _ => {}
+    }
+    match fault.hit() {
+        Hit::Every(1) => Ok(()),
+        Hit::Every(n) => writeln!(out, "every = {n}"),
+        Hit::Probability(p) => {
+            out.write_str("probability = ")?;
+            write_float(out, p, format!("{p:?}"))?;
+            out.newline()
+        }
+    }
+}
+
 /// Two maps are equal when they describe the same memory and variables: the areas, the
 /// default word order, the variables in order with every key and starting value, and the
 /// roles. Where a map came from ([`Map::file`], positions in a file) does not count. A
@@ -217,6 +321,8 @@ impl PartialEq for Map {
         self.areas == other.areas
             && self.order == other.order
             && self.roles == other.roles
+            && self.faults == other.faults
+            && self.seed == other.seed
             && self.vars.len() == other.vars.len()
             && self
                 .vars
@@ -238,6 +344,7 @@ fn same_var(a: &VarDef, b: &VarDef) -> bool {
         byte,
         len,
         value,
+        sim,
     } = a;
     *name == b.name
         && *area == b.area
@@ -247,6 +354,7 @@ fn same_var(a: &VarDef, b: &VarDef) -> bool {
         && *bit == b.bit
         && *byte == b.byte
         && *len == b.len
+        && *sim == b.sim
         && match (value, &b.value) {
             (Some(x), Some(y)) => same_value(x, y),
             (x, y) => x.is_none() && y.is_none(),

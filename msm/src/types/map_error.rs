@@ -356,7 +356,73 @@ pub enum MapErrorKind {
     /// the area, a bit past 15, a bad string length or content.
     #[error("{}", in_map_words(.0))]
     Memory(Error),
+
+    /// A `sim` whose `kind` is not one of the behaviours.
+    #[error(
+        "unknown sim kind {name:?}{}: the kinds are {}",
+        suggest::did_you_mean(name, BEHAVIOURS.iter().copied()),
+        BEHAVIOURS.join(", ")
+    )]
+    UnknownBehaviour {
+        /// What was given.
+        name: String,
+    },
+
+    /// A `sim` that cannot move its variable: a kind that does not fit the type, bounds
+    /// out of order or out of the type's range, a source that is no variable.
+    #[error("sim: {reason}")]
+    BadBehaviour {
+        /// What is wrong, and how to fix it.
+        reason: String,
+    },
+
+    /// A `[[fault]]` whose `action` is not one of the actions.
+    #[error(
+        "unknown fault action {name:?}{}: the actions are {}",
+        suggest::did_you_mean(name, ACTIONS.iter().copied()),
+        ACTIONS.join(", ")
+    )]
+    UnknownAction {
+        /// What was given.
+        name: String,
+    },
+
+    /// A `[[fault]]` that cannot be made: a key its action does not take, one it needs,
+    /// a value out of range.
+    #[error("fault {index}: {reason}")]
+    BadFault {
+        /// Its place among the faults, from 1.
+        index: usize,
+        /// What is wrong, and how to fix it.
+        reason: String,
+    },
+
+    /// A duration that does not read as one (`period`, `every`, `delay`, `tau`).
+    #[error("`{key}` = {text:?} is not a duration: {reason}; write a number and a unit, such as 500ms, 10s or 2m")]
+    BadDuration {
+        /// The key.
+        key: &'static str,
+        /// The text as written.
+        text: String,
+        /// Why it does not read.
+        reason: String,
+    },
 }
+
+/// The behaviours' names (`msm::sim::BehaviourKind::NAMES`).
+pub(crate) const BEHAVIOURS: [&str; 8] = [
+    "sine",
+    "counter",
+    "random",
+    "ramp",
+    "toggle",
+    "uptime",
+    "timestamp",
+    "follow",
+];
+
+/// The fault actions' names, for the messages.
+const ACTIONS: [&str; 10] = crate::types::FaultAction::NAMES;
 
 /// The memory's messages speak of the Rust API; in a map the same fix is made in the
 /// file, so say it in the file's words.
@@ -412,7 +478,7 @@ pub(crate) fn a_an(noun: &str) -> String {
 }
 
 /// `a u16`, `an i16`, `an f32`: type names are read letter by letter.
-fn a_type(name: &str) -> String {
+pub(crate) fn a_type(name: &str) -> String {
     let article = if name.starts_with(['i', 'f']) {
         "an"
     } else {

@@ -28,8 +28,12 @@ pub use escape::Escaped;
 pub(crate) use fault::DurationText;
 pub use fault::{Fault, FaultAction, Hit};
 #[cfg(feature = "map")]
+pub(crate) use map_error::{BEHAVIOURS, a_type};
+#[cfg(feature = "map")]
 pub use map_error::{MapError, MapErrorKind, Position};
 pub use order::{Byte, Order};
 pub use quality::Quality;
+#[cfg(feature = "map")]
+pub(crate) use var_type::parse_integer;
 #[cfg(feature = "map")]
 pub use var_type::{DynValue, VarType};

@@ -247,7 +247,7 @@ impl VarType {
     }
 
     /// `i` as a value of this numeric type, if it holds it exactly.
-    fn int_value(self, i: i128) -> Option<DynValue> {
+    pub(crate) fn int_value(self, i: i128) -> Option<DynValue> {
         Some(match self {
             VarType::U8 => DynValue::U8(i.try_into().ok()?),
             VarType::I8 => DynValue::I8(i.try_into().ok()?),
@@ -289,6 +289,11 @@ impl FromStr for VarType {
 enum IntError {
     Syntax,
     Overflow,
+}
+
+/// An integer as a person writes it, if `t` is one (see [`parse_int`]).
+pub(crate) fn parse_integer(t: &str) -> Option<i128> {
+    parse_int(t.trim()).ok()
 }
 
 /// An integer as a person writes it: optional sign, `0x`/`0o`/`0b` prefix, `_` separators.
@@ -389,7 +394,7 @@ impl DynValue {
     }
 
     /// The value as a number, if it is one and is whole.
-    fn as_int(&self) -> Option<i128> {
+    pub(crate) fn as_int(&self) -> Option<i128> {
         match *self {
             DynValue::U8(v) => Some(v.into()),
             DynValue::I8(v) => Some(v.into()),

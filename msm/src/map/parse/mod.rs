@@ -2,7 +2,9 @@
 //! where it is, which variable it concerns and how to fix it. This file reads the
 //! document and `[memory]`; `var.rs` reads one variable.
 
+mod fault;
 mod roles;
+mod sim;
 mod var;
 
 use std::ops::Range;
@@ -11,11 +13,12 @@ use toml::Spanned;
 use toml::de::{DeTable, DeValue};
 
 use super::Map;
+use super::behaviour::check_links;
 use crate::memory::{Area, AreaSpec, Order};
 use crate::types::Error;
 use crate::types::{MapError, MapErrorKind, Position};
 
-const TOP_KEYS: &[&str] = &["memory", "vars", "roles"];
+const TOP_KEYS: &[&str] = &["memory", "vars", "roles", "seed", "fault"];
 /// The area keys of `[memory]`, in `Area::ALL` order, then the default order.
 const MEMORY_KEYS: &[&str] = &[
     "coils",
@@ -38,11 +41,14 @@ pub(super) fn parse(text: &str, file: &str) -> Result<Map, MapError> {
     }
     let root = root.into_inner();
     let (mut memory, mut vars, mut roles) = (None, None, None);
+    let (mut seed, mut faults) = (None, None);
     for (key, value) in root.iter() {
         match key.get_ref().as_ref() {
             "memory" => memory = Some(value),
             "vars" => vars = Some(value),
             "roles" => roles = Some(value),
+            "seed" => seed = Some(p.seed(value)?),
+            "fault" => faults = Some(p.faults(value)?),
             other => return Err(p.unknown_key(key, None, "the top level", other, TOP_KEYS)),
         }
     }
@@ -57,6 +63,8 @@ pub(super) fn parse(text: &str, file: &str) -> Result<Map, MapError> {
         vars: Vec::new(),
         places: Vec::new(),
         roles: None,
+        faults: faults.unwrap_or_default(),
+        seed,
     };
     if let Some(vars) = vars {
         for (key, value) in p.table(vars, "vars", "a table: [vars]", None)?.iter() {
@@ -68,6 +76,11 @@ pub(super) fn parse(text: &str, file: &str) -> Result<Map, MapError> {
     if let Some(roles) = roles {
         map.roles = Some(p.roles(roles, &map.vars)?);
     }
+    check_links(&map.vars).map_err(|(i, reason)| {
+        let var = &map.vars[i];
+        let position = map.places[i].sim;
+        MapError::new(file, position, Some(&var.name), MapErrorKind::BadBehaviour { reason })
+    })?;
     // Declaring every variable on a memory is the one check of addresses against areas.
     map.build()?;
     Ok(map)

@@ -13,7 +13,7 @@ use crate::types::{MapError, MapErrorKind, Position};
 use toml::de::DeValue;
 
 const VAR_KEYS: &[&str] = &[
-    "area", "address", "type", "order", "bit", "byte", "len", "value",
+    "area", "address", "type", "order", "bit", "byte", "len", "value", "sim",
 ];
 
 impl Parser<'_> {
@@ -27,7 +27,7 @@ impl Parser<'_> {
         let var = Some(name);
         let expected = "a table such as { area = \"holding\", address = 0, type = \"u16\" }";
         let table = self.table(value, name, expected, var)?;
-        let mut fields: [Option<&Value<'_>>; 8] = Default::default();
+        let mut fields: [Option<&Value<'_>>; 9] = Default::default();
         for (k, v) in table.iter() {
             let key_name = k.get_ref().as_ref();
             match VAR_KEYS.iter().position(|&valid| valid == key_name) {
@@ -44,6 +44,7 @@ impl Parser<'_> {
             byte_v,
             len_v,
             value_v,
+            sim_v,
         ] = fields;
         let missing = |key, hint| {
             let kind = MapErrorKind::MissingKey { key, hint };
@@ -114,9 +115,13 @@ impl Parser<'_> {
             let loose = self.loose_value(v, ty).and_then(|value| def.accept(&value));
             def.value = Some(loose.map_err(|kind| self.error(v.span(), var, kind))?);
         }
+        if let Some(v) = sim_v {
+            def.sim = Some(self.sim(v, name, ty)?);
+        }
         let places = Places {
             address: Some(Position::of(self.text, address_v.span().start)),
             value: value_v.map(|v| Position::of(self.text, v.span().start)),
+            sim: sim_v.map(|v| Position::of(self.text, v.span().start)),
         };
         Ok((def, places))
     }

@@ -44,6 +44,9 @@ const MSM_LAYERS: &[(&str, &[&str])] = &[
     ("time", &[]),
     ("memory", &["types", "@protocol", "time"]),
     ("map", &["types", "authz", "memory", "@protocol"]),
+    // The simulator's engine (sans-IO) and the thread that runs it.
+    ("sim/core", &["types", "memory", "map", "time"]),
+    ("sim", &["sim/core", "types", "memory", "map", "time"]),
     // #[derive(Vars)]'s layouts, and the trait that makes a memory and a map of them.
     ("vars", &["types", "memory", "map"]),
     ("transport", &["types", "memory", "@protocol", "time"]),
@@ -129,7 +132,12 @@ fn check_of(entry: &str) -> &'static str {
 const EXTERN: &[(&str, &str)] = &[("msm_proto", "protocol")];
 
 /// The sans-IO cores, from the workspace root.
-const CORES: &[&str] = &["msm-proto/src", "msm/src/master/core", "msm/src/slave/core"];
+const CORES: &[&str] = &[
+    "msm-proto/src",
+    "msm/src/master/core",
+    "msm/src/slave/core",
+    "msm/src/sim/core",
+];
 
 /// One crate's source, read once.
 struct Crate {
