@@ -6,7 +6,6 @@ mod args;
 mod commands;
 mod failure;
 mod link;
-mod plant;
 mod show;
 mod target;
 mod tls;

@@ -1,14 +1,15 @@
-//! `msm demo`: a slave with the moving demo plant and a master syncing a copy of it, in
-//! one process, showing the exchange both ways.
+//! `msm demo`: a slave with the moving demo plant (the demo map's `sim` behaviours) and a
+//! master syncing a copy of it, in one process, showing the exchange both ways.
 
 use std::time::{Duration, Instant};
 
 use clap::Args;
+use msm::sim::Simulator;
 use msm::{Map, Master, Origin, Slave, Var};
 
+use super::DEMO_MAP;
 use crate::CmdResult;
 use crate::failure::Failure;
-use crate::plant::{DEMO_MAP, Plant, TICK};
 use crate::show::{shown, state_of};
 
 #[derive(Args, Debug)]
@@ -29,7 +30,7 @@ const WRITE_EVERY: Duration = Duration::from_secs(4);
 pub(crate) async fn run(a: DemoArgs) -> CmdResult {
     let map = Map::from_toml_str(DEMO_MAP)?;
     let plc = map.build()?;
-    let mut plant = Plant::new(&plc)?;
+    let plant = Simulator::new(&plc)?.start()?;
     let slave = Slave::tcp(a.listen.clone())
         .serve_async(plc.memory().clone())
         .await
@@ -60,7 +61,6 @@ pub(crate) async fn run(a: DemoArgs) -> CmdResult {
     let began = Instant::now();
     let t = || format!("{:6.1}s", began.elapsed().as_secs_f64());
     let mut slave_side = plc.memory().subscribe();
-    let mut plant_tick = tokio::time::interval(TICK);
     let second = Duration::from_secs(1);
     let mut show_tick = tokio::time::interval_at(tokio::time::Instant::now() + second, second);
     let mut write_tick =
@@ -72,11 +72,6 @@ pub(crate) async fn run(a: DemoArgs) -> CmdResult {
     loop {
         tokio::select! {
             () = &mut stop => break,
-            _ = plant_tick.tick() => {
-                if let Err(e) = plant.step() {
-                    tracing::warn!("demo plant: {e}");
-                }
-            }
             _ = show_tick.tick() => {
                 let s = master.status();
                 let view: Vec<String> = ["CYCLES", "SETPOINT", "LEVEL", "TEMPERATURE", "ALARM", "RUNNING"]
@@ -129,6 +124,7 @@ pub(crate) async fn run(a: DemoArgs) -> CmdResult {
     let s = master.status();
     master.stop().await;
     slave.stop().await;
+    plant.stop();
     println!(
         "\nmsm demo: ran {:.1} s; the master completed {} (average {:.2} ms); the slave confirmed {} of its writes.",
         began.elapsed().as_secs_f64(),
@@ -137,4 +133,73 @@ pub(crate) async fn run(a: DemoArgs) -> CmdResult {
         s.writes_confirmed
     );
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::{Duration, Instant, SystemTime};
+
+    use msm::map::DynValue;
+    use msm::sim::Simulator;
+
+    use super::DEMO_MAP;
+
+    #[test]
+    fn the_demo_plant_moves_while_start_is_on_and_holds_when_it_is_off() {
+        let mm = msm::Map::from_toml_str(DEMO_MAP)
+            .expect("demo map")
+            .build()
+            .expect("build");
+        let mut sim = Simulator::new(&mm).expect("the demo's behaviours");
+        let get = |name: &str| mm.find(name).expect("declared").get();
+        let (t0, wall) = (Instant::now(), SystemTime::now());
+        let at = |ms: u64| t0 + Duration::from_millis(ms);
+        let mut ms = 0;
+        while ms <= 10_000 {
+            sim.tick(at(ms), wall);
+            ms += 100;
+        }
+        assert_eq!(get("CYCLES"), DynValue::U32(100), "one cycle per 100 ms");
+        assert_eq!(
+            get("ALARM"),
+            DynValue::Bool(true),
+            "toggled at 3, 6 and 9 s"
+        );
+        let level = get("LEVEL").to_string().parse::<f32>().expect("a float");
+        assert!((49.9..=50.0).contains(&level), "SETPOINT / 10: {level}");
+        mm.find("SETPOINT")
+            .expect("SETPOINT")
+            .set(DynValue::U16(650))
+            .expect("set");
+        mm.find("START")
+            .expect("START")
+            .set(DynValue::Bool(false))
+            .expect("set");
+        while ms <= 12_000 {
+            sim.tick(at(ms), wall);
+            ms += 100;
+        }
+        assert_eq!(
+            get("RUNNING"),
+            DynValue::Bool(false),
+            "follows START half a second later"
+        );
+        assert_eq!(get("CYCLES"), DynValue::U32(100), "held while stopped");
+        let held = get("LEVEL");
+        mm.find("START")
+            .expect("START")
+            .set(DynValue::Bool(true))
+            .expect("set");
+        while ms <= 16_000 {
+            sim.tick(at(ms), wall);
+            ms += 100;
+        }
+        assert_ne!(get("LEVEL"), held);
+        let level = get("LEVEL").to_string().parse::<f32>().expect("a float");
+        assert!(
+            (60.0..65.0).contains(&level),
+            "on its way to 65 again: {level}"
+        );
+        assert_eq!(get("CYCLES"), DynValue::U32(140));
+    }
 }

@@ -10,6 +10,10 @@ pub(crate) mod write;
 
 use std::time::Duration;
 
+/// The built-in demo map: a plant moved by its `sim` behaviours (also shipped as
+/// `msm/examples/maps/demo.toml`).
+pub(crate) const DEMO_MAP: &str = include_str!("../../../msm/examples/maps/demo.toml");
+
 /// Resolves on Ctrl-C, SIGTERM, or after `seconds` if given.
 pub(crate) async fn stop_signal(seconds: Option<f64>) {
     let limit = async {

@@ -251,7 +251,9 @@ impl Behaviour {
         let integer = numeric && !matches!(ty, VarType::F32 | VarType::F64);
         let name = self.kind.name();
         let fits = match &self.kind {
-            BehaviourKind::Sine { .. } | BehaviourKind::Random { .. } | BehaviourKind::Ramp { .. } => numeric,
+            BehaviourKind::Sine { .. }
+            | BehaviourKind::Random { .. }
+            | BehaviourKind::Ramp { .. } => numeric,
             BehaviourKind::Counter { .. } => integer,
             BehaviourKind::Toggle => matches!(ty, VarType::Bool | VarType::Bit),
             BehaviourKind::Uptime => numeric,
@@ -265,8 +267,12 @@ impl Behaviour {
             let hint = match (&self.kind, ty) {
                 (_, VarType::String) => "a string cannot be simulated",
                 (_, VarType::Bool | VarType::Bit) => "a bool takes toggle or follow",
-                (BehaviourKind::Toggle, _) => "toggle flips a bool or a bit: for a number use counter or ramp",
-                (BehaviourKind::Counter { .. }, _) => "a counter counts whole numbers: for a float use ramp",
+                (BehaviourKind::Toggle, _) => {
+                    "toggle flips a bool or a bit: for a number use counter or ramp"
+                }
+                (BehaviourKind::Counter { .. }, _) => {
+                    "a counter counts whole numbers: for a float use ramp"
+                }
                 _ => "a timestamp needs 32 bits or more: u32, i32, u64, i64 or f64",
             };
             return Some(format!("a {name} cannot move {}: {hint}", a_type(ty)));
@@ -277,15 +283,19 @@ impl Behaviour {
         match self.kind {
             BehaviourKind::Sine { min, max, period } | BehaviourKind::Ramp { min, max, period } => {
                 if period.is_zero() {
-                    return Some(format!("a {name}'s period is 0: give a positive duration, such as 10s"));
+                    return Some(format!(
+                        "a {name}'s period is 0: give a positive duration, such as 10s"
+                    ));
                 }
                 bounds_problem(min, max, ty, true)
             }
             BehaviourKind::Random { min, max } => bounds_problem(min, max, ty, false),
-            BehaviourKind::Follow { gain, .. } if !gain.is_finite() => {
-                Some(format!("gain {gain} is not a number a value can be multiplied by"))
+            BehaviourKind::Follow { gain, .. } if !gain.is_finite() => Some(format!(
+                "gain {gain} is not a number a value can be multiplied by"
+            )),
+            BehaviourKind::Counter { step: 0 } => {
+                Some("step is 0: the counter would not count".into())
             }
-            BehaviourKind::Counter { step: 0 } => Some("step is 0: the counter would not count".into()),
             _ => None,
         }
     }
@@ -302,13 +312,19 @@ pub(crate) fn check_links(vars: &[VarDef]) -> Result<(), (usize, String)> {
         let find = |name: &str, role: &str| {
             vars.iter().find(|v| v.name == name).ok_or_else(|| {
                 let near = suggest::did_you_mean(name, vars.iter().map(|v| v.name.as_str()));
-                (i, format!("{role} {name:?} is no variable of this map{near}"))
+                (
+                    i,
+                    format!("{role} {name:?} is no variable of this map{near}"),
+                )
             })
         };
         if let BehaviourKind::Follow { source, .. } = &sim.kind {
             let followed = find(source, "the source")?;
             if followed.name == var.name {
-                return Err((i, "a variable cannot follow itself: name another as its source".into()));
+                return Err((
+                    i,
+                    "a variable cannot follow itself: name another as its source".into(),
+                ));
             }
             if bools(followed.ty) != bools(var.ty) || followed.ty == VarType::String {
                 return Err((
@@ -350,7 +366,11 @@ fn bounds_problem(min: f64, max: f64, ty: VarType, strict: bool) -> Option<Strin
             None => ty != VarType::F32 || x.abs() <= f64::from(f32::MAX),
         };
         if !fits {
-            return Some(format!("{key} = {x} does not fit {}, which holds {}", a_type(ty), ty.range()));
+            return Some(format!(
+                "{key} = {x} does not fit {}, which holds {}",
+                a_type(ty),
+                ty.range()
+            ));
         }
     }
     if min > max || (strict && min == max) {
@@ -387,12 +407,36 @@ mod tests {
     fn kinds_fit_the_types_they_can_move() {
         let s = Duration::from_secs(1);
         let cases = [
-            (Behaviour::sine(0.0, 1.0, s), VarType::Bool, Some("a bool takes toggle or follow")),
-            (Behaviour::toggle(), VarType::U16, Some("toggle flips a bool")),
-            (Behaviour::counter(1), VarType::F32, Some("for a float use ramp")),
-            (Behaviour::timestamp(), VarType::U16, Some("32 bits or more")),
-            (Behaviour::timestamp(), VarType::F32, Some("32 bits or more")),
-            (Behaviour::uptime(), VarType::String, Some("a string cannot")),
+            (
+                Behaviour::sine(0.0, 1.0, s),
+                VarType::Bool,
+                Some("a bool takes toggle or follow"),
+            ),
+            (
+                Behaviour::toggle(),
+                VarType::U16,
+                Some("toggle flips a bool"),
+            ),
+            (
+                Behaviour::counter(1),
+                VarType::F32,
+                Some("for a float use ramp"),
+            ),
+            (
+                Behaviour::timestamp(),
+                VarType::U16,
+                Some("32 bits or more"),
+            ),
+            (
+                Behaviour::timestamp(),
+                VarType::F32,
+                Some("32 bits or more"),
+            ),
+            (
+                Behaviour::uptime(),
+                VarType::String,
+                Some("a string cannot"),
+            ),
             (Behaviour::follow("X", s), VarType::Bit, None),
             (Behaviour::toggle(), VarType::Bit, None),
             (Behaviour::counter(-3), VarType::I8, None),
@@ -401,7 +445,10 @@ mod tests {
         for (b, ty, expected) in cases {
             let problem = b.problem_for(ty);
             match expected {
-                Some(word) => assert!(problem.as_deref().unwrap_or("").contains(word), "{b:?} on {ty}: {problem:?}"),
+                Some(word) => assert!(
+                    problem.as_deref().unwrap_or("").contains(word),
+                    "{b:?} on {ty}: {problem:?}"
+                ),
                 None => assert_eq!(problem, None, "{b:?} on {ty}"),
             }
         }
@@ -411,15 +458,26 @@ mod tests {
     fn bounds_must_fit_the_type_and_be_in_order() {
         let s = Duration::from_secs(1);
         let problem = |b: Behaviour, ty| b.problem_for(ty).unwrap_or_default();
-        assert!(problem(Behaviour::sine(-1.0, 10.0, s), VarType::U16).contains("min = -1 does not fit a u16"));
+        assert!(
+            problem(Behaviour::sine(-1.0, 10.0, s), VarType::U16)
+                .contains("min = -1 does not fit a u16")
+        );
         assert!(problem(Behaviour::ramp(0.0, 1.5, s), VarType::U8).contains("max = 1.5"));
         assert!(problem(Behaviour::sine(5.0, 5.0, s), VarType::F32).contains("below"));
         assert!(problem(Behaviour::random(6.0, 5.0), VarType::F32).contains("at most"));
         assert_eq!(Behaviour::random(5.0, 5.0).problem_for(VarType::F32), None);
-        assert!(problem(Behaviour::sine(0.0, 1.0, Duration::ZERO), VarType::F64).contains("period is 0"));
-        assert!(problem(Behaviour::counter(1).every(Duration::ZERO), VarType::U16).contains("every is 0"));
+        assert!(
+            problem(Behaviour::sine(0.0, 1.0, Duration::ZERO), VarType::F64)
+                .contains("period is 0")
+        );
+        assert!(
+            problem(Behaviour::counter(1).every(Duration::ZERO), VarType::U16)
+                .contains("every is 0")
+        );
         assert!(problem(Behaviour::counter(0), VarType::U16).contains("step is 0"));
-        assert!(problem(Behaviour::random(0.0, 1e39), VarType::F32).contains("does not fit an f32"));
+        assert!(
+            problem(Behaviour::random(0.0, 1e39), VarType::F32).contains("does not fit an f32")
+        );
         assert!(problem(Behaviour::random(0.0, f64::NAN), VarType::F64).contains("finite"));
     }
 }

@@ -168,7 +168,13 @@ impl MapBuilder {
         })?;
         for (i, fault) in self.faults.iter().enumerate() {
             if let Some(reason) = fault.problem() {
-                return Err(error(None, MapErrorKind::BadFault { index: i + 1, reason }));
+                return Err(error(
+                    None,
+                    MapErrorKind::BadFault {
+                        index: i + 1,
+                        reason,
+                    },
+                ));
             }
         }
         let map = Map {

@@ -54,8 +54,8 @@ use std::path::Path;
 /// "Did you mean ...?" as map files say it, for other configuration files too.
 pub use crate::types::suggest;
 pub use crate::types::{DynValue, VarType};
-pub use crate::types::{MapError, MapErrorKind, Position};
 pub use crate::types::{Fault, FaultAction, Hit};
+pub use crate::types::{MapError, MapErrorKind, Position};
 pub use any_var::AnyVar;
 pub use behaviour::{Behaviour, BehaviourKind};
 pub use builder::MapBuilder;

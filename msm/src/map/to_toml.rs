@@ -9,9 +9,9 @@ use super::DynValue;
 use super::Map;
 use super::behaviour::{Behaviour, BehaviourKind, integer_range};
 use super::def::VarDef;
-use crate::types::{DurationText, Fault, FaultAction, Hit, VarType};
 use crate::authz::{Roles, Scope};
 use crate::memory::AreaSpec;
+use crate::types::{DurationText, Fault, FaultAction, Hit, VarType};
 
 /// `[memory]`'s key for each area, in `Area::ALL` order.
 const AREA_KEYS: [&str; 4] = [

@@ -47,7 +47,10 @@ impl Simulator {
         let thread = std::thread::Builder::new()
             .name("msm-sim".into())
             .spawn(move || {
-                let mut stopped = thread_stop.stopped.lock().unwrap_or_else(PoisonError::into_inner);
+                let mut stopped = thread_stop
+                    .stopped
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner);
                 loop {
                     if *stopped {
                         return;
@@ -58,7 +61,10 @@ impl Simulator {
                             if wait.is_zero() {
                                 drop(stopped);
                                 next = self.tick(Instant::now(), SystemTime::now());
-                                thread_stop.stopped.lock().unwrap_or_else(PoisonError::into_inner)
+                                thread_stop
+                                    .stopped
+                                    .lock()
+                                    .unwrap_or_else(PoisonError::into_inner)
                             } else {
                                 thread_stop
                                     .wake
@@ -67,7 +73,10 @@ impl Simulator {
                                     .0
                             }
                         }
-                        None => thread_stop.wake.wait(stopped).unwrap_or_else(PoisonError::into_inner),
+                        None => thread_stop
+                            .wake
+                            .wait(stopped)
+                            .unwrap_or_else(PoisonError::into_inner),
                     };
                 }
             })
@@ -89,7 +98,11 @@ impl SimHandle {
     }
 
     fn shutdown(&mut self) {
-        *self.stop.stopped.lock().unwrap_or_else(PoisonError::into_inner) = true;
+        *self
+            .stop
+            .stopped
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner) = true;
         self.stop.wake.notify_all();
         if let Some(thread) = self.thread.take()
             && thread.join().is_err()

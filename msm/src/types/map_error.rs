@@ -398,7 +398,9 @@ pub enum MapErrorKind {
     },
 
     /// A duration that does not read as one (`period`, `every`, `delay`, `tau`).
-    #[error("`{key}` = {text:?} is not a duration: {reason}; write a number and a unit, such as 500ms, 10s or 2m")]
+    #[error(
+        "`{key}` = {text:?} is not a duration: {reason}; write a number and a unit, such as 500ms, 10s or 2m"
+    )]
     BadDuration {
         /// The key.
         key: &'static str,

@@ -6,12 +6,13 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::Args;
+use msm::sim::Simulator;
 use msm::{Map, Slave};
 
+use super::DEMO_MAP;
 use crate::CmdResult;
 use crate::failure::Failure;
 use crate::link::SerialArgs;
-use crate::plant::{DEMO_MAP, Plant};
 use crate::tls::TlsArgs;
 use watch::watch;
 
@@ -50,6 +51,10 @@ pub(crate) struct ServeArgs {
     /// Stop after this many seconds (default: run until Ctrl-C).
     #[arg(long, value_name = "N")]
     pub(crate) seconds: Option<f64>,
+    /// Seed the random numbers of the map's faults (probability) and random values, so
+    /// that a run repeats (overrides the map's `seed`; default: a new seed each run).
+    #[arg(long, value_name = "N")]
+    pub(crate) seed: Option<u64>,
     #[command(flatten)]
     pub(crate) serial: SerialArgs,
     #[command(flatten)]
@@ -66,6 +71,8 @@ pub(crate) async fn run(a: ServeArgs) -> CmdResult {
     let mm = map.build()?;
     let (builder, line) = slave(&a)?;
     let builder = crate::tls::with_roles(builder, &a.tls, &map);
+    let seed = a.seed.or(map.seed()).unwrap_or_else(any_seed);
+    let builder = builder.faults(map.faults().iter().cloned()).seed(seed);
     let rtu = line.is_some() || a.serial.rtu_over_tcp;
     let slave = builder
         .serve_async(mm.memory().clone())
@@ -99,12 +106,58 @@ pub(crate) async fn run(a: ServeArgs) -> CmdResult {
     if !a.quiet || any_port {
         eprintln!("msm serve: serving {what} on {place} ({units}); Ctrl-C to stop");
     }
+    if !a.quiet {
+        describe_simulation(&map, seed, !rtu);
+    }
+    let sim = Simulator::new(&mm)?.seed(seed);
+    let sim = (!sim.is_empty()).then(|| sim.start()).transpose()?;
     let title = format!("msm serve {place} ({units})");
-    let plant = demo.then(|| Plant::new(&mm)).transpose()?;
     let _web = crate::web::start(&a.web, &mm, None).await?;
-    watch(&mm, plant, a.quiet, a.seconds, &title).await;
+    watch(&mm, a.quiet, a.seconds, &title).await;
+    drop(sim);
     slave.stop().await;
     Ok(())
+}
+
+/// Lists what the slave does on purpose: the faults in the order they are tried (those
+/// that cannot apply on this link marked), the simulated variables, and the seed that
+/// repeats the run.
+fn describe_simulation(map: &Map, seed: u64, mbap: bool) {
+    let faults = map.faults();
+    let simulated = map.vars().iter().filter(|v| v.sim.is_some()).count();
+    if faults.is_empty() && simulated == 0 {
+        return;
+    }
+    for (i, fault) in faults.iter().enumerate() {
+        let skipped = if fault.action().applies(mbap) {
+            ""
+        } else if mbap {
+            "  (RTU only: skipped on this link)"
+        } else {
+            "  (Modbus/TCP only: skipped on this link)"
+        };
+        eprintln!("msm serve: fault {}: {fault}{skipped}", i + 1);
+    }
+    if simulated > 0 {
+        let names: Vec<String> = map
+            .vars()
+            .iter()
+            .filter_map(|v| {
+                v.sim
+                    .as_ref()
+                    .map(|b| format!("{} ({})", v.name, b.kind().name()))
+            })
+            .collect();
+        eprintln!("msm serve: simulating {}", names.join(", "));
+    }
+    eprintln!("msm serve: seed {seed} (--seed {seed} repeats this run's random choices)");
+}
+
+/// A seed nobody chose, for a run without `--seed` or a map's `seed`: printed, so that
+/// the run can be repeated.
+fn any_seed() -> u64 {
+    use std::hash::{BuildHasher, RandomState};
+    RandomState::new().hash_one(std::process::id())
 }
 
 impl ServeArgs {

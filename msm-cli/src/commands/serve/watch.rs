@@ -5,18 +5,11 @@ use std::time::{Duration, SystemTime};
 
 use msm::{MapMemory, Origin, Stamped};
 
-use crate::plant::{Plant, TICK};
 use crate::show::{Console, Style, shown};
 
-/// Runs the plant (if any) and shows the memory's changes until stopped. Quiet, it
-/// does not even listen to them: no work for an output nobody reads.
-pub(crate) async fn watch(
-    mm: &MapMemory,
-    mut plant: Option<Plant>,
-    quiet: bool,
-    seconds: Option<f64>,
-    title: &str,
-) {
+/// Shows the memory's changes until stopped. Quiet, it does not even listen to them:
+/// no work for an output nobody reads.
+pub(crate) async fn watch(mm: &MapMemory, quiet: bool, seconds: Option<f64>, title: &str) {
     // A queue a render's worth of changes long: the display describes 8 writes and
     // attributes values over TIMELINE_LEN changes per render, and counts what it cannot
     // keep as lag (in a flood the queue is 20 KiB, where the default would be 160).
@@ -27,7 +20,6 @@ pub(crate) async fn watch(
         console.refresh_values(mm.vars());
         console.render(mm.vars());
     }
-    let mut plant_tick = tokio::time::interval(TICK);
     let mut render = tokio::time::interval(Duration::from_millis(200));
     let mut batch = Batch::default();
     let stop = crate::commands::stop_signal(seconds);
@@ -35,11 +27,6 @@ pub(crate) async fn watch(
     loop {
         tokio::select! {
             () = &mut stop => break,
-            _ = plant_tick.tick(), if plant.is_some() => {
-                if let Some(Err(e)) = plant.as_mut().map(Plant::step) {
-                    tracing::warn!("demo plant: {e}");
-                }
-            }
             // Woken per change only while writes are still described one by one; once
             // a render's worth is described, the rest wait in the queue until the render
             // (a master writing 100,000 times a second costs 5 wake-ups, not 100,000).

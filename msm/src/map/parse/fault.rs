@@ -62,8 +62,17 @@ impl Parser<'_> {
                 None => return Err(self.unknown_key(k, None, "a fault", name, FAULT_KEYS)),
             }
         }
-        let [function, address, count, unit, action, code, delay, every, probability] =
-            fields.map(|f| f.map(|(_, v)| v));
+        let [
+            function,
+            address,
+            count,
+            unit,
+            action,
+            code,
+            delay,
+            every,
+            probability,
+        ] = fields.map(|f| f.map(|(_, v)| v));
         let Some(action_v) = action else {
             let kind = MapErrorKind::BadFault {
                 index,
@@ -80,12 +89,17 @@ impl Parser<'_> {
         let needs_code = name == "exception";
         let needs_delay = matches!(name, "delay" | "trickle");
         if let Some(v) = code.filter(|_| !needs_code) {
-            return Err(bad(v, format!("`code` applies only to action = \"exception\", not \"{name}\"")));
+            return Err(bad(
+                v,
+                format!("`code` applies only to action = \"exception\", not \"{name}\""),
+            ));
         }
         if let Some(v) = delay.filter(|_| !needs_delay) {
             return Err(bad(
                 v,
-                format!("`delay` applies only to action = \"delay\" or \"trickle\", not \"{name}\""),
+                format!(
+                    "`delay` applies only to action = \"delay\" or \"trickle\", not \"{name}\""
+                ),
             ));
         }
         let action = match name {
@@ -100,7 +114,10 @@ impl Parser<'_> {
                 })?;
                 let code = self.int(v, "code", None, 255, "1..=255")?;
                 if code == 0 {
-                    return Err(bad(v, "exception code 0 does not exist: give 1..=255".into()));
+                    return Err(bad(
+                        v,
+                        "exception code 0 does not exist: give 1..=255".into(),
+                    ));
                 }
                 FaultAction::Exception(ExceptionCode::from_u8(code as u8))
             }
@@ -149,7 +166,10 @@ impl Parser<'_> {
         if let Some(v) = count {
             let n = self.int(v, "count", None, 65535, "1..=65535")?;
             if n == 0 {
-                return Err(bad(v, "count = 0 matches no request: give 1..=65535".into()));
+                return Err(bad(
+                    v,
+                    "count = 0 matches no request: give 1..=65535".into(),
+                ));
             }
             fault = fault.count(n as u16);
         }
@@ -167,7 +187,10 @@ impl Parser<'_> {
             (None, Some(v)) => {
                 let p = self.number(v, "probability", None)?;
                 if !(0.0..=1.0).contains(&p) {
-                    return Err(bad(v, format!("probability {p} is out of range: give 0.0..=1.0")));
+                    return Err(bad(
+                        v,
+                        format!("probability {p} is out of range: give 0.0..=1.0"),
+                    ));
                 }
                 fault = fault.probability(p);
             }
@@ -224,7 +247,9 @@ impl Parser<'_> {
         let number = |s: &str| {
             parse_integer(s)
                 .and_then(|n| u16::try_from(n).ok())
-                .ok_or_else(|| format!("address range {text:?} has {s:?} where an address (0..=65535) belongs"))
+                .ok_or_else(|| {
+                    format!("address range {text:?} has {s:?} where an address (0..=65535) belongs")
+                })
         };
         let (first, last) = if let Some((a, b)) = text.split_once("..=") {
             (number(a)?, number(b)?)
@@ -239,7 +264,9 @@ impl Parser<'_> {
             (a, a)
         };
         if first > last {
-            return Err(format!("address range {text:?} is empty: write FIRST..=LAST with FIRST <= LAST"));
+            return Err(format!(
+                "address range {text:?} is empty: write FIRST..=LAST with FIRST <= LAST"
+            ));
         }
         Ok((first, last))
     }

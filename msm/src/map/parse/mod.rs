@@ -79,7 +79,12 @@ pub(super) fn parse(text: &str, file: &str) -> Result<Map, MapError> {
     check_links(&map.vars).map_err(|(i, reason)| {
         let var = &map.vars[i];
         let position = map.places[i].sim;
-        MapError::new(file, position, Some(&var.name), MapErrorKind::BadBehaviour { reason })
+        MapError::new(
+            file,
+            position,
+            Some(&var.name),
+            MapErrorKind::BadBehaviour { reason },
+        )
     })?;
     // Declaring every variable on a memory is the one check of addresses against areas.
     map.build()?;

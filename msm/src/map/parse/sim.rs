@@ -21,9 +21,15 @@ const KIND_HINT: &str = "say how the variable moves: kind = \"sine\", \"counter\
 
 impl Parser<'_> {
     /// The `sim` of variable `var` of type `ty`, checked against the type.
-    pub(super) fn sim(&self, value: &Value<'_>, var: &str, ty: VarType) -> Result<Behaviour, MapError> {
+    pub(super) fn sim(
+        &self,
+        value: &Value<'_>,
+        var: &str,
+        ty: VarType,
+    ) -> Result<Behaviour, MapError> {
         let v = Some(var);
-        let expected = "a table such as { kind = \"sine\", min = 0.0, max = 100.0, period = \"10s\" }";
+        let expected =
+            "a table such as { kind = \"sine\", min = 0.0, max = 100.0, period = \"10s\" }";
         let table = self.table(value, "sim", expected, v)?;
         let Some(kind_v) = table.get("kind") else {
             let kind = MapErrorKind::MissingKey {
@@ -64,9 +70,12 @@ impl Parser<'_> {
             self.number(field, key, v)
         };
         let period = || -> Result<Duration, MapError> {
-            let field = table
-                .get("period")
-                .ok_or_else(|| missing("period", "give the length of a wave or tooth: period = \"10s\""))?;
+            let field = table.get("period").ok_or_else(|| {
+                missing(
+                    "period",
+                    "give the length of a wave or tooth: period = \"10s\"",
+                )
+            })?;
             self.duration(field, "period", v)
         };
         let kind = match name {
@@ -95,7 +104,10 @@ impl Parser<'_> {
             "timestamp" => BehaviourKind::Timestamp,
             _ => {
                 let source = table.get("source").ok_or_else(|| {
-                    missing("source", "name the variable it follows: source = \"SETPOINT\"")
+                    missing(
+                        "source",
+                        "name the variable it follows: source = \"SETPOINT\"",
+                    )
                 })?;
                 BehaviourKind::Follow {
                     source: self.str(source, "source", v)?.to_string(),
@@ -146,9 +158,16 @@ impl Parser<'_> {
     }
 
     /// A number, integer or float, as an `f64`.
-    pub(super) fn number(&self, value: &Value<'_>, key: &str, var: Option<&str>) -> Result<f64, MapError> {
+    pub(super) fn number(
+        &self,
+        value: &Value<'_>,
+        key: &str,
+        var: Option<&str>,
+    ) -> Result<f64, MapError> {
         let parsed = match value.get_ref() {
-            DeValue::Integer(i) => i128::from_str_radix(i.as_str(), i.radix()).ok().map(|n| n as f64),
+            DeValue::Integer(i) => i128::from_str_radix(i.as_str(), i.radix())
+                .ok()
+                .map(|n| n as f64),
             DeValue::Float(f) => f.as_str().parse::<f64>().ok(),
             _ => None,
         };

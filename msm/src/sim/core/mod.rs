@@ -146,7 +146,9 @@ impl Simulator {
         let clock = step::Clock {
             now,
             since_start: now.saturating_duration_since(t0),
-            unix: wall.duration_since(SystemTime::UNIX_EPOCH).unwrap_or_default(),
+            unix: wall
+                .duration_since(SystemTime::UNIX_EPOCH)
+                .unwrap_or_default(),
         };
         let mut next: Option<Instant> = None;
         for item in &mut self.items {
@@ -160,7 +162,9 @@ impl Simulator {
                     let late = now.saturating_duration_since(at).as_nanos();
                     let periods = 1 + late / item.every.as_nanos().max(1);
                     item.update(&clock, periods, &mut self.rng);
-                    let ahead = item.every.saturating_mul(u32::try_from(periods).unwrap_or(u32::MAX));
+                    let ahead = item
+                        .every
+                        .saturating_mul(u32::try_from(periods).unwrap_or(u32::MAX));
                     later(at, ahead)
                 }
                 Some(at) => at,
@@ -185,7 +189,11 @@ impl Item {
 
     /// One update, `periods` of `every` after the last (more than 1 when late).
     fn update(&mut self, clock: &step::Clock, periods: u128, rng: &mut Rng) {
-        if self.enable.as_ref().is_some_and(|e| !step::is_true(&e.get())) {
+        if self
+            .enable
+            .as_ref()
+            .is_some_and(|e| !step::is_true(&e.get()))
+        {
             // Disabled: the value holds, and a lag does not make up for the pause.
             self.state.pause(clock.now);
             return;
@@ -207,7 +215,9 @@ impl Item {
         }
         match self.var.set(value.clone()) {
             Ok(()) => self.state.wrote(value),
-            Err(e) => tracing::warn!(var = self.var.name(), error = %e, "the simulator could not write"),
+            Err(e) => {
+                tracing::warn!(var = self.var.name(), error = %e, "the simulator could not write")
+            }
         }
     }
 }

@@ -33,10 +33,7 @@ pub(super) enum State {
         written: Option<DynValue>,
     },
     /// A bool's delay: the source's value last seen and since when it holds it.
-    Hold {
-        seen: Option<bool>,
-        since: Instant,
-    },
+    Hold { seen: Option<bool>, since: Instant },
 }
 
 impl State {

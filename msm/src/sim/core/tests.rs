@@ -47,15 +47,32 @@ fn a_sine_swings_between_its_bounds_once_a_period() {
     let mm = served(
         r#"LEVEL = { area = "input", address = 0, type = "f32", sim = { kind = "sine", min = 10.0, max = 30.0, period = "4s" } }"#,
     );
-    let s = samples(&mm, "LEVEL", Instant::now(), 100 * MS, Duration::from_secs(8));
+    let s = samples(
+        &mm,
+        "LEVEL",
+        Instant::now(),
+        100 * MS,
+        Duration::from_secs(8),
+    );
     assert!(s.iter().all(|x| (10.0..=30.0).contains(x)), "{s:?}");
     assert_eq!(s[0], 20.0, "starts in the middle");
-    assert!((s[10] - 30.0).abs() < 1e-3, "a quarter period: the top: {}", s[10]);
-    assert!((s[30] - 10.0).abs() < 1e-3, "three quarters: the bottom: {}", s[30]);
+    assert!(
+        (s[10] - 30.0).abs() < 1e-3,
+        "a quarter period: the top: {}",
+        s[10]
+    );
+    assert!(
+        (s[30] - 10.0).abs() < 1e-3,
+        "three quarters: the bottom: {}",
+        s[30]
+    );
     for i in 0..40 {
         assert!((s[i] - s[i + 40]).abs() < 1e-3, "periodic at {i}");
     }
-    assert!(s[..10].windows(2).all(|w| w[1] > w[0]), "rising from the start");
+    assert!(
+        s[..10].windows(2).all(|w| w[1] > w[0]),
+        "rising from the start"
+    );
 }
 
 #[test]
@@ -66,10 +83,16 @@ fn a_ramp_is_a_sawtooth_that_reaches_both_ends() {
     );
     let t0 = Instant::now();
     let s = samples(&mm, "RAMP", t0, 100 * MS, 2000 * MS);
-    assert_eq!(&s[..11], [5.0, 5.0, 6.0, 6.0, 7.0, 7.0, 8.0, 8.0, 9.0, 9.0, 5.0]);
+    assert_eq!(
+        &s[..11],
+        [5.0, 5.0, 6.0, 6.0, 7.0, 7.0, 8.0, 8.0, 9.0, 9.0, 5.0]
+    );
     assert_eq!(s[10..21], s[..11], "one tooth a second");
     let f = samples(&mm, "FRAMP", t0, 50 * MS, 950 * MS);
-    assert!(f.windows(2).all(|w| w[1] > w[0]), "rising through the tooth: {f:?}");
+    assert!(
+        f.windows(2).all(|w| w[1] > w[0]),
+        "rising through the tooth: {f:?}"
+    );
     assert_eq!(f[0], 0.0);
     assert!((f[19] - 9.5).abs() < 1e-9);
 }
@@ -90,9 +113,16 @@ fn a_counter_counts_per_period_wraps_and_counts_on_from_a_write() {
     sim.tick(t0 + 1000 * MS, wall);
     assert_eq!((num(&mm, "C"), num(&mm, "D")), (65535.0, -128.0));
     sim.tick(t0 + 2000 * MS, wall);
-    assert_eq!((num(&mm, "C"), num(&mm, "D")), (0.0, 127.0), "wrapped at the type's range");
+    assert_eq!(
+        (num(&mm, "C"), num(&mm, "D")),
+        (0.0, 127.0),
+        "wrapped at the type's range"
+    );
     // A remote write (here the program's) is kept until the next update, then counted on.
-    mm.find("C").expect("C").set(DynValue::U16(100)).expect("set");
+    mm.find("C")
+        .expect("C")
+        .set(DynValue::U16(100))
+        .expect("set");
     sim.tick(t0 + 2500 * MS, wall);
     assert_eq!(num(&mm, "C"), 100.0);
     // Late by two periods: three steps at once.
@@ -113,7 +143,11 @@ fn random_values_stay_in_bounds_cover_them_and_repeat_with_a_seed() {
         let n = a.iter().filter(|&&x| x == f64::from(v)).count();
         assert!((30..=100).contains(&n), "{v} came {n} times of {}", a.len());
     }
-    assert_eq!(a, samples(&mm, "N", t0, 100 * MS, Duration::from_secs(30)), "seeded");
+    assert_eq!(
+        a,
+        samples(&mm, "N", t0, 100 * MS, Duration::from_secs(30)),
+        "seeded"
+    );
     let f = samples(&mm, "F", t0, 100 * MS, Duration::from_secs(5));
     assert!(f.iter().all(|x| (0.5..0.75).contains(x)), "{f:?}");
 }
@@ -156,7 +190,10 @@ fn a_process_value_follows_its_setpoint_with_a_first_order_lag() {
     );
     let t0 = Instant::now();
     let s = samples(&mm, "PV", t0, 10 * MS, Duration::from_secs(10));
-    assert!(s.windows(2).all(|w| w[1] >= w[0]), "it never overshoots back");
+    assert!(
+        s.windows(2).all(|w| w[1] >= w[0]),
+        "it never overshoots back"
+    );
     let at = |secs: f64| s[(secs * 100.0) as usize];
     // 1 - e^(-t/tau) of the step: 63.2 % at tau, 86.5 % at 2 tau, 99.3 % at 5 tau.
     assert!((at(2.0) - 63.2).abs() < 0.2, "{}", at(2.0));
@@ -178,8 +215,14 @@ fn a_follow_moves_on_from_a_remote_write_and_a_bool_waits_tau() {
     let wall = SystemTime::now();
     let mut sim = Simulator::new(&mm).expect("sim");
     sim.tick(t0, wall);
-    mm.find("PV").expect("PV").set(DynValue::F32(50.0)).expect("set");
-    mm.find("START").expect("START").set(DynValue::Bool(true)).expect("set");
+    mm.find("PV")
+        .expect("PV")
+        .set(DynValue::F32(50.0))
+        .expect("set");
+    mm.find("START")
+        .expect("START")
+        .set(DynValue::Bool(true))
+        .expect("set");
     let mut t = t0;
     let mut running_at = None;
     for _ in 0..10 {
@@ -190,7 +233,10 @@ fn a_follow_moves_on_from_a_remote_write_and_a_bool_waits_tau() {
         }
     }
     let pv = num(&mm, "PV");
-    assert!((17.0..=19.5).contains(&pv), "50 decays towards 0 with tau 1 s: {pv}");
+    assert!(
+        (17.0..=19.5).contains(&pv),
+        "50 decays towards 0 with tau 1 s: {pv}"
+    );
     // START went on during the first 100 ms: seen at 100 ms, held 300 ms by 400 ms.
     assert_eq!(running_at, Some(400 * MS));
 }
@@ -209,7 +255,10 @@ fn a_disabled_behaviour_holds_its_value() {
         sim.tick(t0 + i * 100 * MS, wall);
     }
     assert_eq!(num(&mm, "C"), 5.0);
-    mm.find("RUN").expect("RUN").set(DynValue::Bool(false)).expect("set");
+    mm.find("RUN")
+        .expect("RUN")
+        .set(DynValue::Bool(false))
+        .expect("set");
     for i in 6..=10 {
         sim.tick(t0 + i * 100 * MS, wall);
     }
