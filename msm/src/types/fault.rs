@@ -132,7 +132,7 @@ pub enum Hit {
 /// let slow = Fault::new(FaultAction::Delay(Duration::from_millis(500)))
 ///     .functions([5, 6, 15, 16])
 ///     .every(3);
-/// assert_eq!(busy.to_string(), "function 3, address 0x170..=0x17F, count 3: exception 06 (server device busy)");
+/// assert_eq!(busy.to_string(), "function 3, address 0x170..=0x17F, count 3: exception server device busy (06)");
 /// assert_eq!(slow.to_string(), "functions 5, 6, 15, 16, every 3rd: delay 500ms");
 /// ```
 #[derive(Clone, Debug, PartialEq)]
@@ -401,7 +401,7 @@ impl fmt::Display for Fault {
         }
         f.write_str(": ")?;
         match self.action {
-            FaultAction::Exception(code) => write!(f, "exception {:02X} ({code})", code.value()),
+            FaultAction::Exception(code) => write!(f, "exception {code}"),
             FaultAction::Delay(d) | FaultAction::Trickle(d) => {
                 write!(f, "{} {}", self.action.name(), DurationText(d))
             }

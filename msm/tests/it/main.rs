@@ -31,6 +31,7 @@ mod memory_props;
 mod memory_stress;
 mod rtu_serial;
 mod slave_abuse;
+mod slave_faults;
 mod slave_frames;
 mod slave_mbpoll;
 mod slave_pymodbus;
@@ -72,6 +73,7 @@ fn main() -> ExitCode {
         ("memory_stress", memory_stress::TESTS),
         ("rtu_serial", rtu_serial::TESTS),
         ("slave_abuse", slave_abuse::TESTS),
+        ("slave_faults", slave_faults::TESTS),
         ("slave_frames", slave_frames::TESTS),
         ("slave_mbpoll", slave_mbpoll::TESTS),
         ("slave_pymodbus", slave_pymodbus::TESTS),
