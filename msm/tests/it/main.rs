@@ -15,6 +15,7 @@ mod harness;
 mod harness_capture;
 mod map_errors;
 mod map_load;
+mod map_sim_errors;
 mod map_to_toml;
 mod map_values;
 mod master_closes_on_write;
@@ -30,6 +31,7 @@ mod memory_notify;
 mod memory_props;
 mod memory_stress;
 mod rtu_serial;
+mod sim_serve;
 mod slave_abuse;
 mod slave_faults;
 mod slave_frames;
@@ -57,6 +59,7 @@ fn main() -> ExitCode {
         ("harness_capture", harness_capture::TESTS),
         ("map_errors", map_errors::TESTS),
         ("map_load", map_load::TESTS),
+        ("map_sim_errors", map_sim_errors::TESTS),
         ("map_to_toml", map_to_toml::TESTS),
         ("map_values", map_values::TESTS),
         ("master_closes_on_write", master_closes_on_write::TESTS),
@@ -72,6 +75,7 @@ fn main() -> ExitCode {
         ("memory_props", memory_props::TESTS),
         ("memory_stress", memory_stress::TESTS),
         ("rtu_serial", rtu_serial::TESTS),
+        ("sim_serve", sim_serve::TESTS),
         ("slave_abuse", slave_abuse::TESTS),
         ("slave_faults", slave_faults::TESTS),
         ("slave_frames", slave_frames::TESTS),

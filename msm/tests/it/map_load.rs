@@ -314,6 +314,7 @@ fn every_shipped_map_loads_and_builds() {
         [
             "client_mapper.toml",
             "demo.toml",
+            "libmodbus-unit-test.toml",
             "secure.toml",
             "server_mapper.toml"
         ]

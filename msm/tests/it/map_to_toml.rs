@@ -1,9 +1,14 @@
 //! `Map::to_toml` writes a map file that reads back as the same map: for the shipped
 //! maps, for maps built in code with every type, key and starting value (a property
-//! test) and with `[roles]`; a derived struct's map is checked with the plc_struct
+//! test), with `[roles]`, and with faults, behaviours and a seed; a derived struct's map is checked with the plc_struct
 //! example (examples.rs) and in msm-derive's tests.
 
+use std::time::Duration;
+
 use msm::map::{DynValue, VarDef, VarType};
+use msm::protocol::ExceptionCode;
+use msm::sim::Behaviour;
+use msm::slave::{Fault, FaultAction, Hit};
 use msm::{Area, AreaSpec, Byte, Map, Order};
 use proptest::prelude::*;
 
@@ -37,7 +42,7 @@ fn every_shipped_map_reads_back_the_same() {
             count += 1;
         }
     }
-    assert_eq!(count, 4);
+    assert_eq!(count, 5);
 }
 
 fn roles_are_written_as_the_ranges_they_cover() {
@@ -121,7 +126,187 @@ fn every_key_and_value_is_written() {
     round_trips(&map).unwrap_or_else(|e| panic!("{e}"));
 }
 
+fn faults_sims_and_seed_are_written_and_read_back() {
+    let map = Map::from_toml_str(
+        r#"
+        seed = 42
+        [memory]
+        coils = 2
+        input_registers = 16
+        holding_registers = 0x180
+        [vars]
+        LEVEL = { area = "input", address = 0, type = "f32", sim = { kind = "sine", min = 0.0, max = 100.5, period = "10s" } }
+        COUNT = { area = "input", address = 2, type = "u16", sim = { kind = "counter", step = -3, every = "250ms" } }
+        NOISE = { area = "input", address = 3, type = "i16", sim = { kind = "random", min = -50, max = 50, every = "1s" } }
+        RAMP  = { area = "input", address = 4, type = "f64", sim = { kind = "ramp", min = -1.5, max = 10.0, period = "1m 30s" } }
+        BLINK = { area = "coil", address = 0, type = "bool", sim = { kind = "toggle", every = "500ms", enable = "RUN" } }
+        RUN   = { area = "coil", address = 1, type = "bool", value = true }
+        UP    = { area = "input", address = 8, type = "u32", sim = { kind = "uptime" } }
+        NOW   = { area = "input", address = 10, type = "u32", sim = { kind = "timestamp" } }
+        PV    = { area = "input", address = 12, type = "f32", sim = { kind = "follow", source = "SP", tau = "2s", gain = 0.1 } }
+        SP    = { area = "holding", address = 0, type = "f32", value = 50.0 }
+
+        [[fault]]
+        function = 3
+        address = "0x170..=0x17F"
+        count = 3
+        unit = [1, 2]
+        action = "exception"
+        code = 6
+
+        [[fault]]
+        function = [5, 6, 15, 16]
+        action = "delay"
+        delay = "500ms"
+        every = 3
+
+        [[fault]]
+        address = 0x172
+        action = "trickle"
+        delay = "5ms"
+        probability = 0.25
+
+        [[fault]]
+        unit = 7
+        action = "garbage"
+        "#,
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let text = map.to_toml();
+    for line in [
+        "seed = 42\n\n[memory]\n",
+        "sim = { kind = \"sine\", min = 0.0, max = 100.5, period = \"10s\" } }\n",
+        "sim = { kind = \"counter\", step = -3, every = \"250ms\" } }\n",
+        "sim = { kind = \"random\", min = -50, max = 50, every = \"1s\" } }\n",
+        "sim = { kind = \"ramp\", min = -1.5, max = 10.0, period = \"90s\" } }\n",
+        "sim = { kind = \"toggle\", every = \"500ms\", enable = \"RUN\" } }\n",
+        "sim = { kind = \"uptime\" } }\n",
+        "sim = { kind = \"follow\", source = \"SP\", tau = \"2s\", gain = 0.1 } }\n",
+        "\n[[fault]]\nfunction = 3\naddress = \"368..=383\"\ncount = 3\nunit = [1, 2]\naction = \"exception\"\ncode = 6\n",
+        "\n[[fault]]\nfunction = [5, 6, 15, 16]\naction = \"delay\"\ndelay = \"500ms\"\nevery = 3\n",
+        "\n[[fault]]\naddress = 370\naction = \"trickle\"\ndelay = \"5ms\"\nprobability = 0.25\n",
+        "\n[[fault]]\nunit = 7\naction = \"garbage\"\n",
+    ] {
+        assert!(text.contains(line), "{line:?} not in\n{text}");
+    }
+    round_trips(&map).unwrap_or_else(|e| panic!("{e}"));
+    let no_seed = Map::from_toml_str("[memory]\ncoils = 1\n").expect("valid");
+    assert!(!no_seed.to_toml().contains("seed"));
+    assert_ne!(
+        no_seed,
+        Map::from_toml_str("seed = 1\n[memory]\ncoils = 1\n").expect("valid")
+    );
+}
+
 // ---- maps built in code, at random -------------------------------------------------
+
+/// A fault with random filters, action and frequency.
+fn fault() -> impl Strategy<Value = Fault> {
+    let ms = (0u64..100_000).prop_map(Duration::from_millis);
+    let action = prop_oneof![
+        (1u8..=255).prop_map(|c| FaultAction::Exception(ExceptionCode::from_u8(c))),
+        ms.clone().prop_map(FaultAction::Delay),
+        Just(FaultAction::Drop),
+        Just(FaultAction::Close),
+        Just(FaultAction::WrongTransaction),
+        Just(FaultAction::WrongUnit),
+        Just(FaultAction::Short),
+        ms.prop_map(FaultAction::Trickle),
+        Just(FaultAction::BadCrc),
+        Just(FaultAction::Garbage),
+    ];
+    (
+        action,
+        prop::collection::vec(1u8..=127, 0..3),
+        prop::option::of((any::<u16>(), any::<u16>())),
+        prop::option::of(1u16..),
+        prop::collection::vec(any::<u8>(), 0..3),
+        prop_oneof![
+            (1u32..).prop_map(Hit::Every),
+            (0.0f64..=1.0).prop_map(Hit::Probability)
+        ],
+    )
+        .prop_map(|(action, functions, range, count, units, hit)| {
+            let mut f = Fault::new(action).functions(functions).units(units);
+            if let Some((a, b)) = range {
+                f = f.address(a.min(b)..=a.max(b));
+            }
+            if let Some(n) = count {
+                f = f.count(n);
+            }
+            match hit {
+                Hit::Every(n) => f.every(n),
+                Hit::Probability(p) => f.probability(p),
+            }
+        })
+}
+
+/// A numeric variable with a random behaviour that fits it.
+fn simulated(i: usize) -> impl Strategy<Value = VarDef> {
+    let ms = (1u64..1_000_000).prop_map(Duration::from_millis);
+    let ty = prop::sample::select(vec![VarType::U16, VarType::I32, VarType::F32, VarType::F64]);
+    (
+        ty,
+        0u8..6,
+        -1000i32..1000,
+        1i32..1000,
+        ms.clone(),
+        prop::option::of(ms),
+        any::<i16>(),
+    )
+        .prop_map(move |(ty, kind, a, span, period, every, step)| {
+            let (min, max) = match ty {
+                VarType::U16 => (
+                    f64::from(a.unsigned_abs()),
+                    f64::from(a.unsigned_abs()) + f64::from(span),
+                ),
+                _ => (f64::from(a), f64::from(a + span)),
+            };
+            let mut b = match kind {
+                0 => Behaviour::sine(min, max, period),
+                1 => Behaviour::ramp(min, max, period),
+                2 => Behaviour::random(min, max),
+                3 if step != 0 && ty != VarType::F32 && ty != VarType::F64 => {
+                    Behaviour::counter(i64::from(step))
+                }
+                4 => Behaviour::uptime(),
+                _ => Behaviour::follow("SP", period),
+            };
+            if let Some(every) = every {
+                b = b.every(every);
+            }
+            VarDef::new(format!("S{i}"), Area::Holding, 4 * i as u16 + 4, ty).with_sim(b)
+        })
+}
+
+/// A map with random faults, a seed, and simulated variables following SP.
+fn simulated_map() -> impl Strategy<Value = Map> {
+    (
+        prop::collection::vec(fault(), 0..6),
+        prop::option::of(0u64..=i64::MAX as u64),
+        prop::collection::vec(0usize..1, 0..8).prop_flat_map(|v| {
+            let vars: Vec<_> = (0..v.len()).map(simulated).collect();
+            vars
+        }),
+    )
+        .prop_map(|(faults, seed, vars)| {
+            let mut builder = Map::builder()
+                .area(Area::Holding, AreaSpec::new(0, 64))
+                .var(VarDef::new("SP", Area::Holding, 0, VarType::F32));
+            for v in vars {
+                builder = builder.var(v);
+            }
+            for f in faults {
+                builder = builder.fault(f);
+            }
+            if let Some(seed) = seed {
+                builder = builder.seed(seed);
+            }
+            builder
+                .build()
+                .unwrap_or_else(|e| panic!("a valid map: {e}"))
+        })
+}
 
 const ORDERS: [Order; 4] = [Order::ABCD, Order::CDAB, Order::BADC, Order::DCBA];
 
@@ -289,6 +474,10 @@ proptest! {
         round_trips(&map)?;
     }
 
+    fn faults_and_behaviours_read_back_the_same(map in simulated_map()) {
+        round_trips(&map)?;
+    }
+
     fn maps_with_roles_read_back_the_same(
         (map, roles) in built_map().prop_flat_map(|m| { let r = roles_text(&m); (Just(m), r) })
     ) {
@@ -320,6 +509,16 @@ pub(crate) const TESTS: &[crate::Test] = &[
     crate::Test {
         name: "built_maps_read_back_the_same",
         run: built_maps_read_back_the_same,
+        needs: &[],
+    },
+    crate::Test {
+        name: "faults_sims_and_seed_are_written_and_read_back",
+        run: faults_sims_and_seed_are_written_and_read_back,
+        needs: &[],
+    },
+    crate::Test {
+        name: "faults_and_behaviours_read_back_the_same",
+        run: faults_and_behaviours_read_back_the_same,
         needs: &[],
     },
     crate::Test {

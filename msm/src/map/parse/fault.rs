@@ -85,6 +85,12 @@ impl Parser<'_> {
             return Err(self.error(value.span(), None, kind));
         };
         let name = self.str(action_v, "action", None)?;
+        if !FaultAction::NAMES.contains(&name) {
+            let kind = MapErrorKind::UnknownAction {
+                name: name.to_string(),
+            };
+            return Err(self.error(action_v.span(), None, kind));
+        }
         // The keys only some actions take, given to another, or missing from one that needs them.
         let needs_code = name == "exception";
         let needs_delay = matches!(name, "delay" | "trickle");
@@ -143,13 +149,7 @@ impl Parser<'_> {
             "wrong-unit" => FaultAction::WrongUnit,
             "short" => FaultAction::Short,
             "bad-crc" => FaultAction::BadCrc,
-            "garbage" => FaultAction::Garbage,
-            other => {
-                let kind = MapErrorKind::UnknownAction {
-                    name: other.to_string(),
-                };
-                return Err(self.error(action_v.span(), None, kind));
-            }
+            _ => FaultAction::Garbage,
         };
         let mut fault = Fault::new(action);
         if let Some(v) = function {
