@@ -428,7 +428,7 @@ impl fmt::Display for DurationText {
             ("ms", 1_000_000),
             ("us", 1_000),
         ] {
-            if nanos % per == 0 {
+            if nanos.is_multiple_of(per) {
                 return write!(f, "{}{unit}", nanos / per);
             }
         }
