@@ -29,7 +29,7 @@ use crate::var::{PyVar, from_any};
 /// 1200
 #[pyclass(module = "msm", name = "Map", frozen)]
 pub(crate) struct PyMap {
-    map: Map,
+    pub(crate) map: Map,
 }
 
 #[pymethods]
@@ -55,6 +55,19 @@ impl PyMap {
         Ok(PyMap {
             map: Map::from_toml_str(&text).py()?,
         })
+    }
+
+    /// The faults a slave serving the map makes on purpose (`[[fault]]`), in file order:
+    /// `msm.Slave.tcp(addr).faults(plant_map)` serves them.
+    #[getter]
+    fn faults(&self) -> Vec<crate::faults::PyFault> {
+        crate::faults::listed(self.map.faults())
+    }
+
+    /// The map's `seed` (for its faults' probabilities and random values), or `None`.
+    #[getter]
+    fn seed(&self) -> Option<u64> {
+        self.map.seed()
     }
 
     /// Makes the memory, declares the variables and sets their starting values.
@@ -108,6 +121,11 @@ pub(crate) struct PyMapMemory {
 }
 
 impl PyMapMemory {
+    /// The built map, for a simulator.
+    pub(crate) fn built(&self) -> &MapMemory {
+        &self.built
+    }
+
     /// The variable `name`.
     fn var(&self, name: String) -> PyResult<PyVar> {
         let any = self.built.find(&name).py()?;

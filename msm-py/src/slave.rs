@@ -298,6 +298,26 @@ impl PySlave {
         Ok(self.with(format!("data_bits={n}"), |s| s.data_bits(n)))
     }
 
+    /// Makes faults on purpose (docs/simulator.md): a list of `msm.Fault`, or an
+    /// `msm.Map` (its `[[fault]]` tables, and its `seed` if it has one). Replaces any
+    /// given before.
+    fn faults(&self, faults: &Bound<'_, PyAny>) -> PyResult<PySlave> {
+        let (faults, seed) = crate::faults::faults_of(faults)?;
+        let shown = format!("faults=[{} fault(s)]", faults.len());
+        let with = self.with(shown, |s| s.faults(faults));
+        Ok(match seed {
+            Some(seed) => with.with(format!("seed={seed}"), |s| s.seed(seed)),
+            None => with,
+        })
+    }
+
+    /// Seeds the random numbers of faults with a probability: the same seed, the same
+    /// requests hit.
+    fn seed(&self, seed: &Bound<'_, PyAny>) -> PyResult<PySlave> {
+        let seed = args::int(seed, "seed", 0, i64::MAX)? as u64;
+        Ok(self.with(format!("seed={seed}"), |s| s.seed(seed)))
+    }
+
     /// Binds and serves `memory` (an `msm.Memory` or a built map) from a thread of its
     /// own; returns the handle. Raises `msm.ConnectionFailed` if the address cannot be
     /// bound.
@@ -365,6 +385,19 @@ impl SlaveHandlePy {
     #[getter]
     fn running(&self) -> bool {
         self.with(|_| ()).is_ok()
+    }
+
+    /// Replaces the faults while serving (a list of `msm.Fault`, or an `msm.Map`'s; an
+    /// empty list switches them off): every connection's next request sees them.
+    fn set_faults(&self, faults: &Bound<'_, PyAny>) -> PyResult<()> {
+        let (faults, _) = crate::faults::faults_of(faults)?;
+        self.with(|h| h.set_faults(faults))?.py()
+    }
+
+    /// How many requests each fault has been applied to, in order.
+    #[getter]
+    fn faults_applied(&self) -> PyResult<Vec<u64>> {
+        self.with(SlaveHandle::faults_applied)
     }
 
     /// Stops serving (closing every connection) and waits until stopped. Stopping

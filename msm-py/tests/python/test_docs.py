@@ -15,6 +15,8 @@ DOCUMENTED = [
     msm.Master,
     msm.Slave,
     msm.Map,
+    msm.Fault,
+    msm.Simulator,
     msm.Status,
     msm.aio,
     msm.aio.Master,
