@@ -13,6 +13,7 @@ mod derive_every_attribute;
 mod examples;
 mod harness;
 mod harness_capture;
+mod libmodbus;
 mod map_errors;
 mod map_load;
 mod map_sim_errors;
@@ -57,6 +58,7 @@ fn main() -> ExitCode {
         ("derive_every_attribute", derive_every_attribute::TESTS),
         ("examples", examples::TESTS),
         ("harness_capture", harness_capture::TESTS),
+        ("libmodbus", libmodbus::TESTS),
         ("map_errors", map_errors::TESTS),
         ("map_load", map_load::TESTS),
         ("map_sim_errors", map_sim_errors::TESTS),

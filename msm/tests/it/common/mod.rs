@@ -86,6 +86,10 @@ pub fn peer_missing(peer: &str) -> Option<String> {
             "apt-get install chromium-driver",
         ),
         "pymodbus" => return python::venv_python().err().map(|why| why.to_string()),
+        "libmodbus-examples" => (
+            libmodbus_examples_present(),
+            "apt-get install libmodbus-dev pkg-config gcc: its examples are libmodbus's test programs",
+        ),
         other => (find_program(other).is_some(), "see .ci/run"),
     };
     (!present).then(|| format!("{peer} is not installed ({how}; bash .ci/run does)"))
@@ -104,6 +108,26 @@ pub fn assert_pymodbus_link_server_values(mem: &msm::Memory, at: &[u16]) {
         );
         assert_eq!(got, (1000 + i, 2000 + i, i % 3 == 0, i & 1 == 1), "at {i}");
     }
+}
+
+/// Where libmodbus-dev puts its example programs (libmodbus's unit-test client and
+/// server, built by the test that runs them).
+pub const LIBMODBUS_EXAMPLES: &str = "/usr/share/doc/libmodbus-dev/examples";
+
+/// Are libmodbus's examples here, with a C compiler and pkg-config's libmodbus?
+fn libmodbus_examples_present() -> bool {
+    let source = |name: &str| {
+        let p = Path::new(LIBMODBUS_EXAMPLES).join(name);
+        p.is_file() || p.with_extension("c.gz").is_file()
+    };
+    source("unit-test-client.c")
+        && source("unit-test-server.c")
+        && Path::new(LIBMODBUS_EXAMPLES).join("unit-test.h").is_file()
+        && find_program("cc").is_some()
+        && Command::new("pkg-config")
+            .args(["--exists", "libmodbus"])
+            .status()
+            .is_ok_and(|s| s.success())
 }
 
 /// Path of a helper script under `msm/tests/peers/`.
