@@ -94,9 +94,69 @@ fn a_master_sees_simulated_values_move_in_real_time() {
     slave.stop();
 }
 
+/// A u64 counting by 0x0001_0001_0001_0001 has four equal words whatever its value: a
+/// read that met half an update would show two different words.
+const WIDE: &str = r#"
+[memory]
+input_registers = 4
+
+[vars]
+WIDE = { area = "input", address = 0, type = "u64", sim = { kind = "counter", step = 281479271743489, every = "1ms" } }
+"#;
+
+fn a_master_never_sees_a_simulated_value_torn() {
+    common::init_logging();
+    let device = Map::from_toml_str(WIDE)
+        .expect("map")
+        .build()
+        .expect("build");
+    let sim = Simulator::new(&device)
+        .expect("sim")
+        .start()
+        .expect("start");
+    let slave = Slave::tcp("127.0.0.1:0")
+        .serve(device.memory().clone())
+        .expect("serve");
+    let hmi = msm::Memory::builder()
+        .input_registers(4)
+        .build()
+        .expect("memory");
+    let words = hmi.input_raw(0, 4).expect("declare");
+    let master = Master::tcp(slave.local_addr())
+        .period(Duration::from_millis(1))
+        .start(hmi.clone())
+        .expect("start");
+    let mut seen = std::collections::BTreeSet::new();
+    let began = Instant::now();
+    for _ in 0..3000 {
+        if began.elapsed() > Duration::from_secs(5) {
+            break;
+        }
+        master.sync().expect("sync");
+        let w = words.get();
+        assert!(w.iter().all(|&x| x == w[0]), "a torn value: {w:04X?}");
+        seen.insert(w[0]);
+        if seen.len() >= 100 {
+            break;
+        }
+    }
+    // Not vacuous: the value moved while it was read, many times.
+    assert!(seen.len() >= 20, "only {} values seen", seen.len());
+    sim.stop();
+    master.stop();
+    slave.stop();
+}
+
 /// This file's tests, for the harness (main.rs), with the peers each needs.
-pub(crate) const TESTS: &[crate::Test] = &[crate::Test {
-    name: "a_master_sees_simulated_values_move_in_real_time",
-    run: a_master_sees_simulated_values_move_in_real_time,
-    needs: &[],
-}];
+pub(crate) const TESTS: &[crate::Test] = &[
+    crate::Test {
+        name: "a_master_sees_simulated_values_move_in_real_time",
+        run: a_master_sees_simulated_values_move_in_real_time,
+        needs: &[],
+    },
+    crate::Test {
+        name: "a_master_never_sees_a_simulated_value_torn",
+        run: a_master_never_sees_a_simulated_value_torn,
+        needs: &[],
+    },
+];
