@@ -161,3 +161,33 @@ def test_a_slave_takes_a_seed_for_its_probabilities():
             assert caught.value.code == 4
             applied = slave.faults_applied
             assert applied[0] == 0 and applied[1] >= 1, applied
+
+
+def recovers(master, within=5.0):
+    """True once a sync goes through again (after timeouts the master reconnects)."""
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline:
+        try:
+            master.sync(timeout=1)
+            return True
+        except (msm.ConnectionFailed, msm.Timeout):
+            time.sleep(0.05)
+    return False
+
+
+def test_the_master_reports_a_busy_device_and_recovers():
+    """docs/simulator.md's recipe, as written there."""
+    with msm.Slave.tcp("127.0.0.1:0").serve(msm.Memory(8)) as device:
+        mem = msm.Memory(8)
+        with msm.Master.tcp(device.local_addr, response_timeout=0.3).start(mem) as master:
+            master.sync(timeout=2)                      # healthy
+            device.set_faults([msm.Fault("exception", code=6)])
+            with pytest.raises(msm.ModbusError) as caught:
+                master.sync(timeout=1)
+            assert caught.value.code == 6               # reported as busy, not as a timeout
+            device.set_faults([msm.Fault("drop", function=3)])
+            with pytest.raises(msm.Timeout):
+                master.sync(timeout=1)                  # nothing answered
+            device.set_faults([])
+            assert recovers(master)                     # it reconnects and reads again
+            assert device.faults_applied == []          # counts start again with the new list
