@@ -1,6 +1,5 @@
 //! `msm.Fault`: a fault a slave makes on purpose (docs/simulator.md), with the keys of a
-//! map's `[[fault]]`; and the lists `Slave.faults(...)` and `SlaveHandle.set_faults(...)`
-//! take (a list of faults, or a map, whose faults and seed are used).
+//! map's `[[fault]]`. (`Slave.faults(...)` reads a list of them or a map: slave.rs.)
 
 use msm::protocol::ExceptionCode;
 use msm::slave::{Fault, FaultAction, Hit};
@@ -9,7 +8,6 @@ use pyo3::types::{PySequence, PyString};
 
 use crate::args;
 use crate::errors::{BadArgument, bad_value};
-use crate::map::PyMap;
 
 /// A fault a slave makes on purpose: `action` (one of `"exception"`, `"delay"`,
 /// `"drop"`, `"close"`, `"wrong-transaction"`, `"wrong-unit"`, `"short"`, `"trickle"`,
@@ -224,28 +222,6 @@ fn address_range(obj: &Bound<'_, PyAny>) -> PyResult<(u16, u16)> {
         )));
     }
     Ok((first, last))
-}
-
-/// What `Slave.faults(...)` takes: a list of `msm.Fault`, or a `msm.Map` (its faults,
-/// and its seed if it has one).
-pub(crate) fn faults_of(obj: &Bound<'_, PyAny>) -> PyResult<(Vec<Fault>, Option<u64>)> {
-    if let Ok(map) = obj.cast::<PyMap>() {
-        let map = map.get();
-        return Ok((map.map.faults().to_vec(), map.map.seed()));
-    }
-    let takes = "faults must be a list of msm.Fault or an msm.Map";
-    let list = obj
-        .cast::<PySequence>()
-        .map_err(|_| BadArgument::new_err(format!("{takes}, got {}", args::described(obj))))?;
-    let mut out = Vec::new();
-    for item in list.try_iter()? {
-        let item = item?;
-        let fault = item.cast::<PyFault>().map_err(|_| {
-            BadArgument::new_err(format!("{takes}, got an item {}", args::described(&item)))
-        })?;
-        out.push(fault.get().fault.clone());
-    }
-    Ok((out, None))
 }
 
 /// A map's faults, as `Map.faults` gives them.

@@ -1,13 +1,16 @@
 //! `msm.Slave`: serves a memory to any Modbus master.
 
-use msm::slave::MAX_BUSY_POLL;
+use msm::slave::{Fault, MAX_BUSY_POLL};
 use msm::{Memory, Slave, SlaveHandle};
 use pyo3::prelude::*;
+use pyo3::types::PySequence;
 use std::sync::{Arc, Mutex};
 
 use crate::args;
-use crate::errors::IntoPy;
+use crate::errors::{BadArgument, IntoPy};
+use crate::faults::PyFault;
 use crate::link::{SerialSetting, parity, tcp_addr};
+use crate::map::PyMap;
 use crate::memory::memory_of;
 
 /// A slave serving a memory, shared by its Python handle and `fork`'s registry.
@@ -302,7 +305,7 @@ impl PySlave {
     /// `msm.Map` (its `[[fault]]` tables, and its `seed` if it has one). Replaces any
     /// given before.
     fn faults(&self, faults: &Bound<'_, PyAny>) -> PyResult<PySlave> {
-        let (faults, seed) = crate::faults::faults_of(faults)?;
+        let (faults, seed) = faults_of(faults)?;
         let shown = format!("faults=[{} fault(s)]", faults.len());
         let with = self.with(shown, |s| s.faults(faults));
         Ok(match seed {
@@ -390,7 +393,7 @@ impl SlaveHandlePy {
     /// Replaces the faults while serving (a list of `msm.Fault`, or an `msm.Map`'s; an
     /// empty list switches them off): every connection's next request sees them.
     fn set_faults(&self, faults: &Bound<'_, PyAny>) -> PyResult<()> {
-        let (faults, _) = crate::faults::faults_of(faults)?;
+        let (faults, _) = faults_of(faults)?;
         self.with(|h| h.set_faults(faults))?.py()
     }
 
@@ -431,4 +434,26 @@ impl SlaveHandlePy {
             Err(_) => "<msm.SlaveHandle stopped>".to_string(),
         }
     }
+}
+
+/// What `Slave.faults(...)` takes: a list of `msm.Fault`, or a `msm.Map` (its faults,
+/// and its seed if it has one).
+fn faults_of(obj: &Bound<'_, PyAny>) -> PyResult<(Vec<Fault>, Option<u64>)> {
+    if let Ok(map) = obj.cast::<PyMap>() {
+        let map = map.get();
+        return Ok((map.map.faults().to_vec(), map.map.seed()));
+    }
+    let takes = "faults must be a list of msm.Fault or an msm.Map";
+    let list = obj
+        .cast::<PySequence>()
+        .map_err(|_| BadArgument::new_err(format!("{takes}, got {}", args::described(obj))))?;
+    let mut out = Vec::new();
+    for item in list.try_iter()? {
+        let item = item?;
+        let fault = item.cast::<PyFault>().map_err(|_| {
+            BadArgument::new_err(format!("{takes}, got an item {}", args::described(&item)))
+        })?;
+        out.push(fault.get().fault.clone());
+    }
+    Ok((out, None))
 }
