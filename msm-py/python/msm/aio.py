@@ -79,6 +79,17 @@ class SlaveHandle:
         """The same slave's blocking handle (`msm.SlaveHandle`)."""
         return self._handle
 
+    @property
+    def faults_applied(self) -> "list[int]":
+        """How many requests each fault has been applied to, in order."""
+        return self._handle.faults_applied
+
+    def set_faults(self, faults: Any) -> None:
+        """Replaces the faults while serving (a list of `msm.Fault`, or an `msm.Map`'s;
+        `[]` switches them off): every connection's next request sees them. Returns at
+        once."""
+        self._handle.set_faults(faults)
+
     async def stop(self) -> None:
         """Stops serving (closing every connection); returns once stopped. Stopping
         twice does nothing."""
@@ -167,6 +178,15 @@ class Slave:
     def data_bits(self, n: int) -> "Slave":
         """Serial lines: the data bits (8 for RTU; 7 or 8 for ASCII)."""
         return Slave(self._builder.data_bits(n))
+
+    def faults(self, faults: Any) -> "Slave":
+        """Makes faults on purpose (docs/simulator.md): a list of `msm.Fault`, or an
+        `msm.Map` (its `[[fault]]` tables and its `seed`)."""
+        return Slave(self._builder.faults(faults))
+
+    def seed(self, seed: int) -> "Slave":
+        """Seeds the random numbers of faults with a probability."""
+        return Slave(self._builder.seed(seed))
 
     def serve(self, memory: Any) -> "_Starting[SlaveHandle]":
         """Binds and serves `memory` (an `msm.Memory` or a built map). Await it for the

@@ -191,3 +191,22 @@ def test_the_master_reports_a_busy_device_and_recovers():
             device.set_faults([])
             assert recovers(master)                     # it reconnects and reads again
             assert device.faults_applied == []          # counts start again with the new list
+
+
+def test_asyncio_slaves_take_faults_and_switch_them():
+    import asyncio
+
+    async def main():
+        busy = msm.Fault("exception", code=4)
+        async with await msm.aio.Slave.tcp("127.0.0.1:0").seed(5).faults([busy]).serve(msm.Memory(8)) as slave:
+            mem = msm.Memory(8)
+            async with await msm.aio.Master.tcp(slave.local_addr, response_timeout=0.3).start(mem) as master:
+                with pytest.raises(msm.ModbusError) as caught:
+                    await master.sync(timeout=1)
+                assert caught.value.code == 4
+                assert slave.faults_applied[0] >= 1
+                slave.set_faults([])
+                await master.sync(timeout=2)
+                assert slave.faults_applied == []
+
+    asyncio.run(main())
