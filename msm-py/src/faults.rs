@@ -49,11 +49,14 @@ impl PyFault {
     ) -> PyResult<PyFault> {
         let name = args::text(action, "action", "\"exception\"")?;
         let given = |o: Option<&Bound<'_, PyAny>>| o.is_some_and(|o| !o.is_none());
-        if !FaultAction::NAMES.contains(&name.as_str()) {
-            return Err(bad_value(format!(
+        let unknown = || {
+            bad_value(format!(
                 "action must be one of \"{}\", got {name:?}",
                 FaultAction::NAMES.join("\", \"")
-            )));
+            ))
+        };
+        if !FaultAction::NAMES.contains(&name.as_str()) {
+            return Err(unknown());
         }
         if given(code) && name != "exception" {
             return Err(bad_value(format!(
@@ -82,13 +85,7 @@ impl PyFault {
                     FaultAction::Trickle(d)
                 }
             }
-            "drop" => FaultAction::Drop,
-            "close" => FaultAction::Close,
-            "wrong-transaction" => FaultAction::WrongTransaction,
-            "wrong-unit" => FaultAction::WrongUnit,
-            "short" => FaultAction::Short,
-            "bad-crc" => FaultAction::BadCrc,
-            _ => FaultAction::Garbage,
+            other => FaultAction::plain(other).ok_or_else(unknown)?,
         };
         let mut fault = Fault::new(action);
         if let Some(codes) = args::opt(function, |f| bytes(f, "function", 1, 127))? {

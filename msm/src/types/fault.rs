@@ -81,6 +81,28 @@ impl FaultAction {
         Self::NAMES[i]
     }
 
+    /// The action named `name` in map files when it takes no parameter (`"drop"`,
+    /// `"wrong-unit"`, ...); `None` for `"exception"`, `"delay"`, `"trickle"` (they need
+    /// a code or a duration) and for a name that is no action.
+    ///
+    /// ```
+    /// use msm::slave::FaultAction;
+    /// assert_eq!(FaultAction::plain("bad-crc"), Some(FaultAction::BadCrc));
+    /// assert_eq!(FaultAction::plain("delay"), None);
+    /// ```
+    pub fn plain(name: &str) -> Option<FaultAction> {
+        Some(match name {
+            "drop" => FaultAction::Drop,
+            "close" => FaultAction::Close,
+            "wrong-transaction" => FaultAction::WrongTransaction,
+            "wrong-unit" => FaultAction::WrongUnit,
+            "short" => FaultAction::Short,
+            "bad-crc" => FaultAction::BadCrc,
+            "garbage" => FaultAction::Garbage,
+            _ => return None,
+        })
+    }
+
     /// The links the action can apply on: a transaction id exists only in an MBAP
     /// header, a CRC only on RTU (and an LRC on ASCII).
     ///

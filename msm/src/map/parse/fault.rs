@@ -143,13 +143,10 @@ impl Parser<'_> {
                     FaultAction::Trickle(d)
                 }
             }
-            "drop" => FaultAction::Drop,
-            "close" => FaultAction::Close,
-            "wrong-transaction" => FaultAction::WrongTransaction,
-            "wrong-unit" => FaultAction::WrongUnit,
-            "short" => FaultAction::Short,
-            "bad-crc" => FaultAction::BadCrc,
-            _ => FaultAction::Garbage,
+            other => FaultAction::plain(other).ok_or_else(|| {
+                let name = other.to_string();
+                self.error(action_v.span(), None, MapErrorKind::UnknownAction { name })
+            })?,
         };
         let mut fault = Fault::new(action);
         if let Some(v) = function {
