@@ -131,8 +131,12 @@ impl SlaveHandle {
     /// slave.set_faults([Fault::new(FaultAction::Drop)])?;   // the device goes silent
     /// assert!(master.sync().is_err());
     /// assert!(slave.faults_applied()[0] >= 1);
-    /// slave.set_faults([])?;                                  // and answers again
-    /// master.sync()?;
+    /// slave.set_faults([])?;                                  // and answers again:
+    /// let deadline = std::time::Instant::now() + Duration::from_secs(5);
+    /// while master.sync().is_err() {                          // (it reconnects first)
+    ///     assert!(std::time::Instant::now() < deadline, "the master did not recover");
+    ///     std::thread::sleep(Duration::from_millis(20));
+    /// }
     /// # Ok::<(), msm::Error>(())
     /// ```
     pub fn set_faults(&self, faults: impl IntoIterator<Item = Fault>) -> Result<()> {
@@ -146,13 +150,13 @@ impl SlaveHandle {
     /// use msm::protocol::ExceptionCode;
     /// use msm::slave::{Fault, FaultAction};
     /// use msm::{Master, Memory, Slave};
-    /// let busy = Fault::new(FaultAction::Exception(ExceptionCode::ServerDeviceBusy)).function(16);
-    /// let slave = Slave::tcp("127.0.0.1:0").faults([busy]).serve(Memory::new(4))?;
+    /// let refuse = Fault::new(FaultAction::Exception(ExceptionCode::IllegalDataValue)).function(16);
+    /// let slave = Slave::tcp("127.0.0.1:0").faults([refuse]).serve(Memory::new(4))?;
     /// let mem = Memory::new(4);
     /// let master = Master::tcp(slave.local_addr()).start(mem.clone())?;
     /// master.sync()?;                                 // reads are answered
     /// mem.holding::<[u16; 2]>(0)?.set([1, 2])?;
-    /// assert!(master.flush().is_err());               // the write gets exception 06
+    /// assert!(master.flush().is_err());               // the write is refused (03), once
     /// assert_eq!(slave.faults_applied(), [1]);
     /// # Ok::<(), msm::Error>(())
     /// ```
