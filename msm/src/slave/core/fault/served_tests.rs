@@ -252,6 +252,34 @@ fn a_bad_crc_spoils_only_the_check_and_is_skipped_over_mbap() {
 }
 
 #[test]
+fn a_bad_crc_over_ascii_is_a_wrong_lrc_in_a_well_formed_line() {
+    let t0 = Instant::now();
+    let ascii_frame = |pdu: &[u8]| {
+        let mut buf = [0u8; crate::protocol::ascii::MAX_FRAME_LEN];
+        let n = crate::protocol::ascii::encode_frame(&mut buf, 1, pdu).expect("encode");
+        buf[..n].to_vec()
+    };
+    let (_, mut c) = served(vec![Fault::new(FaultAction::BadCrc)], Framing::Ascii, t0);
+    send(&mut c, t0, &ascii_frame(&READ_2));
+    let right = ascii_frame(&ANSWER_2);
+    let got = sent(&mut c, t0);
+    let n = right.len();
+    assert_eq!(got.len(), n);
+    assert_eq!(
+        got[..n - 4],
+        right[..n - 4],
+        "all but the LRC as it should be"
+    );
+    assert_eq!(&got[n - 2..], b"\r\n");
+    let lrc =
+        |f: &[u8]| u8::from_str_radix(std::str::from_utf8(&f[n - 4..n - 2]).expect("hex"), 16);
+    assert_eq!(
+        lrc(&got).expect("hex digits"),
+        !lrc(&right).expect("hex digits")
+    );
+}
+
+#[test]
 fn garbage_is_as_long_as_the_answer_and_no_modbus_frame() {
     let t0 = Instant::now();
     let (_, mut tcp_conn) = served(vec![Fault::new(FaultAction::Garbage)], Framing::Mbap, t0);
