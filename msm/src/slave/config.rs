@@ -267,7 +267,11 @@ fn warn_inapplicable(faults: &[Fault], framing: Framing) {
     let mbap = framing == Framing::Mbap;
     for (i, fault) in faults.iter().enumerate() {
         if !fault.action().applies(mbap) {
-            let only = if mbap { "RTU" } else { "Modbus/TCP" };
+            let only = if mbap {
+                "RTU and ASCII"
+            } else {
+                "Modbus/TCP, TLS and UDP"
+            };
             tracing::warn!(
                 "fault {} ({fault}) applies only on {only} links: it is skipped on this one",
                 i + 1

@@ -132,9 +132,9 @@ fn describe_simulation(map: &Map, seed: u64, mbap: bool) {
         let skipped = if fault.action().applies(mbap) {
             ""
         } else if mbap {
-            "  (RTU only: skipped on this link)"
+            "  (RTU and ASCII only: skipped on this link)"
         } else {
-            "  (Modbus/TCP only: skipped on this link)"
+            "  (Modbus/TCP, TLS and UDP only: skipped on this link)"
         };
         eprintln!("msm serve: fault {}: {fault}{skipped}", i + 1);
     }
