@@ -5,8 +5,8 @@
 //! trickled answers, a short answer, exception 06) made by the map's `[[fault]]`s.
 //!
 //! Both programs are built here from the package's examples with `cc` and `pkg-config`.
-//! They use the fixed port 127.0.0.1:1502 (the client has no option for another), so
-//! this is the only test that binds a fixed port. The client asks for Report Server ID
+//! Their sources fix the port at 127.0.0.1:1502; this test builds them for a free port
+//! instead (the kernel's choice), so that it never needs a port of its own. The client asks for Report Server ID
 //! (FC17), which this slave does not answer yet: a relay in front of the slave answers
 //! it as libmodbus's server does and passes every other byte through unchanged, at once.
 
@@ -20,8 +20,14 @@ use std::time::Duration;
 
 use crate::common::{self, LIBMODBUS_EXAMPLES as EXAMPLES, TempDir};
 
-/// The port libmodbus's unit-test programs use.
-const PORT: u16 = 1502;
+/// The port libmodbus's unit-test programs are written for; they are built for another.
+const PORT_IN_SOURCE: &str = "1502";
+
+/// A port free on 127.0.0.1 now (the kernel picks it), for libmodbus's test server.
+fn free_port() -> u16 {
+    let probe = TcpListener::bind("127.0.0.1:0").expect("bind port 0");
+    probe.local_addr().expect("local address").port()
+}
 
 fn pkg_config(arg: &str) -> String {
     let out = Command::new("pkg-config")
@@ -32,27 +38,31 @@ fn pkg_config(arg: &str) -> String {
     String::from_utf8_lossy(&out.stdout).trim().to_string()
 }
 
-/// Builds `name` (unit-test-client or unit-test-server) into `dir`.
-fn build(dir: &Path, name: &str) -> PathBuf {
-    let source = dir.join(format!("{name}.c"));
-    if !source.exists() {
-        let plain = Path::new(EXAMPLES).join(format!("{name}.c"));
-        if plain.is_file() {
-            std::fs::copy(&plain, &source).expect("copy the example");
-        } else {
-            let unzipped = Command::new("gzip")
-                .arg("-dc")
-                .arg(plain.with_extension("c.gz"))
-                .output()
-                .expect("run gzip");
-            std::fs::write(&source, unzipped.stdout).expect("write the example");
-        }
-    }
+/// Builds `name` (unit-test-client or unit-test-server) into `dir`, for `port`.
+fn build(dir: &Path, name: &str, port: u16) -> PathBuf {
+    let source = dir.join(format!("{name}-{port}.c"));
+    let plain = Path::new(EXAMPLES).join(format!("{name}.c"));
+    let text = if plain.is_file() {
+        std::fs::read_to_string(&plain).expect("read the example")
+    } else {
+        let unzipped = Command::new("gzip")
+            .arg("-dc")
+            .arg(plain.with_extension("c.gz"))
+            .output()
+            .expect("run gzip");
+        String::from_utf8_lossy(&unzipped.stdout).into_owned()
+    };
+    assert!(
+        text.contains(PORT_IN_SOURCE),
+        "{name}.c no longer names port {PORT_IN_SOURCE}"
+    );
+    std::fs::write(&source, text.replace(PORT_IN_SOURCE, &port.to_string()))
+        .expect("write the example");
     let header = dir.join("unit-test.h");
     if !header.exists() {
         std::fs::copy(Path::new(EXAMPLES).join("unit-test.h"), &header).expect("copy header");
     }
-    let program = dir.join(name);
+    let program = dir.join(format!("{name}-{port}"));
     let flags = pkg_config("--cflags") + " " + &pkg_config("--libs");
     let out = Command::new("cc")
         .arg("-o")
@@ -69,10 +79,10 @@ fn build(dir: &Path, name: &str) -> PathBuf {
     program
 }
 
-/// Is something listening on 127.0.0.1:1502 (read from /proc, without connecting:
+/// Is something listening on 127.0.0.1:`port` (read from /proc, without connecting:
 /// libmodbus's server takes a single connection)?
-fn listening_on_port() -> bool {
-    let wanted = format!(":{PORT:04X}");
+fn listening_on_port(port: u16) -> bool {
+    let wanted = format!(":{port:04X}");
     std::fs::read_to_string("/proc/net/tcp").is_ok_and(|table| {
         table.lines().skip(1).any(|line| {
             let cols: Vec<&str> = line.split_whitespace().collect();
@@ -142,18 +152,19 @@ fn report_server_id_answer() -> Vec<u8> {
     pdu
 }
 
-/// Relays 127.0.0.1:1502 to `slave`: whole request frames go on as they are, except
+/// Relays a port of its own on 127.0.0.1 to `slave`: whole request frames go on as they are, except
 /// Report Server ID (answered here); answers come back byte for byte as they arrive
 /// (a trickled answer stays trickled).
 struct Relay {
+    port: u16,
     stop: Arc<AtomicBool>,
     thread: Option<std::thread::JoinHandle<()>>,
 }
 
 impl Relay {
     fn start(slave: SocketAddr) -> Relay {
-        let listener = TcpListener::bind(("127.0.0.1", PORT))
-            .unwrap_or_else(|e| panic!("127.0.0.1:{PORT} (fixed by unit-test-client): {e}"));
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind the relay");
+        let port = listener.local_addr().expect("local address").port();
         let stop = Arc::new(AtomicBool::new(false));
         let stopped = stop.clone();
         let answer = report_server_id_answer();
@@ -177,6 +188,7 @@ impl Relay {
             }
         });
         Relay {
+            port,
             stop,
             thread: Some(thread),
         }
@@ -186,7 +198,7 @@ impl Relay {
 impl Drop for Relay {
     fn drop(&mut self) {
         self.stop.store(true, Ordering::SeqCst);
-        let _ = TcpStream::connect(("127.0.0.1", PORT));
+        let _ = TcpStream::connect(("127.0.0.1", self.port));
         if let Some(t) = self.thread.take() {
             let _ = t.join();
         }
@@ -242,12 +254,9 @@ fn answers(mut upstream: TcpStream, mut client: TcpStream) {
 fn libmodbus_client_sees_msm_as_it_sees_its_own_test_server() {
     common::init_logging();
     let dir = TempDir::new("libmodbus");
-    let client = build(&dir.path, "unit-test-client");
-    let server = build(&dir.path, "unit-test-server");
-    assert!(
-        !listening_on_port(),
-        "127.0.0.1:{PORT} is taken: libmodbus's unit-test programs need it"
-    );
+    let port = free_port();
+    let client = build(&dir.path, "unit-test-client", port);
+    let server = build(&dir.path, "unit-test-server", port);
 
     // Against libmodbus's own test server.
     let reference = Reaped(
@@ -260,8 +269,8 @@ fn libmodbus_client_sees_msm_as_it_sees_its_own_test_server() {
             .expect("start unit-test-server"),
     );
     assert!(
-        common::wait_until(Duration::from_secs(10), listening_on_port),
-        "unit-test-server did not listen on {PORT}"
+        common::wait_until(Duration::from_secs(10), || listening_on_port(port)),
+        "unit-test-server did not listen on {port}"
     );
     let (passed, theirs) = run_client(&client);
     drop(reference);
@@ -270,8 +279,8 @@ fn libmodbus_client_sees_msm_as_it_sees_its_own_test_server() {
         "unit-test-client fails against libmodbus's own server:\n{theirs}"
     );
     assert!(
-        common::wait_until(Duration::from_secs(10), || !listening_on_port()),
-        "unit-test-server still holds {PORT}"
+        common::wait_until(Duration::from_secs(10), || !listening_on_port(port)),
+        "unit-test-server still holds {port}"
     );
 
     // Against msm's slave with the map's faults.
@@ -283,6 +292,7 @@ fn libmodbus_client_sees_msm_as_it_sees_its_own_test_server() {
         .serve(device.memory().clone())
         .expect("serve");
     let relay = Relay::start(slave.local_addr());
+    let client = build(&dir.path, "unit-test-client", relay.port);
     let (passed, ours) = run_client(&client);
     drop(relay);
     let applied = slave.faults_applied();
