@@ -175,7 +175,7 @@ fn run(
             read_code,
             object_id,
         } => ctx.rules.objects.respond(read_code, object_id, out),
-        Request::Diagnostics { .. } | Request::Custom { .. } => Err(ExceptionCode::IllegalFunction),
+        _ => Err(ExceptionCode::IllegalFunction),
     }
 }
 
