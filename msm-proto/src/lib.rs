@@ -118,6 +118,7 @@ mod response_decode;
 mod rtu_timing;
 mod server_id;
 mod shared_decode;
+mod sub_function;
 mod timestamp;
 mod views;
 mod wire;
@@ -133,9 +134,7 @@ pub use device_id::{
     DeviceIdentification, DeviceObjectIter, DeviceObjects, ReadDeviceIdCode,
     encode_device_identification,
 };
-pub use diagnostics::{
-    DiagnosticCounter, DiagnosticsRequest, DiagnosticsResponse, DiagnosticsSubFunction,
-};
+pub use diagnostics::{DiagnosticCounter, DiagnosticsRequest, DiagnosticsResponse};
 pub use error::{EncodeError, RequestError, ResponseError, ViewError};
 pub use exception::ExceptionCode;
 pub use file_record::{
@@ -152,6 +151,7 @@ pub use limits::{
 pub use request::Request;
 pub use response::{Response, encode_exception, read_response_body};
 pub use server_id::{ServerIdParts, ServerIdReport};
+pub use sub_function::DiagnosticsSubFunction;
 pub use timestamp::Timestamp;
 pub use views::{BitIter, Bits, RegisterIter, Registers};
 

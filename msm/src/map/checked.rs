@@ -22,6 +22,9 @@ impl Map {
             places: vec![Places::default(); vars.len()],
             vars,
             roles: None,
+            identity: None,
+            files: Vec::new(),
+            fifos: Vec::new(),
         }
     }
 }

@@ -33,7 +33,7 @@ pub(crate) fn blocking(
     tls: Option<Acceptor>,
 ) -> Result<SlaveHandle> {
     let (listener, local_addr) = bind(addr)?;
-    let parts = new_parts(local_addr, Some(settings.polling.clone()));
+    let parts = new_parts(local_addr, Some(settings.polling.clone()), &settings);
     let (thread_stop, thread_stats) = (parts.stop.clone(), parts.stats.clone());
     let addr_owned = addr.to_string();
     let thread = on_own_thread(
@@ -72,7 +72,7 @@ pub(crate) fn blocking_serial(
     settings: Settings,
     mem: Memory,
 ) -> Result<SlaveHandle> {
-    let parts = new_parts(SERIAL_ADDR, None);
+    let parts = new_parts(SERIAL_ADDR, None, &settings);
     let thread_stop = parts.stop.clone();
     let name = format!("msm-slave {}", line.path);
     let thread = on_own_thread(name, 1, "slave", move || {
@@ -88,7 +88,7 @@ pub(crate) fn in_runtime_serial(
     settings: Settings,
     mem: Memory,
 ) -> Result<AsyncSlaveHandle> {
-    let parts = new_parts(SERIAL_ADDR, None);
+    let parts = new_parts(SERIAL_ADDR, None, &settings);
     let server = serial_server(&line, mode, settings, mem, parts.stop.clone())?;
     let task = tokio::spawn(server.run());
     Ok(AsyncSlaveHandle::new(parts, task))
@@ -98,7 +98,7 @@ pub(crate) fn in_runtime_serial(
 /// bound here, so an address in use is an error of the caller's.
 pub(crate) fn blocking_udp(addr: &str, settings: Settings, mem: Memory) -> Result<SlaveHandle> {
     let (socket, local_addr) = bind_udp(addr)?;
-    let parts = new_parts(local_addr, None);
+    let parts = new_parts(local_addr, None, &settings);
     let thread_stop = parts.stop.clone();
     let addr_owned = addr.to_string();
     let thread = on_own_thread(
@@ -122,7 +122,7 @@ pub(crate) fn in_runtime_udp(
 ) -> Result<AsyncSlaveHandle> {
     let (socket, local_addr) = bind_udp(addr)?;
     let socket = tokio::net::UdpSocket::from_std(socket).map_err(|e| listen_error(addr, e))?;
-    let parts = new_parts(local_addr, None);
+    let parts = new_parts(local_addr, None, &settings);
     let server = UdpServer::new(socket, settings, mem, parts.stop.clone());
     let task = tokio::spawn(server.run());
     Ok(AsyncSlaveHandle::new(parts, task))
@@ -139,9 +139,10 @@ fn bind_udp(addr: &str) -> Result<(std::net::UdpSocket, SocketAddr)> {
 }
 
 /// A handle's parts for a slave at `local_addr`: fresh statistics, not stopped.
-fn new_parts(local_addr: SocketAddr, polling: Option<Arc<BusyPoll>>) -> Parts {
+fn new_parts(local_addr: SocketAddr, polling: Option<Arc<BusyPoll>>, settings: &Settings) -> Parts {
     Parts {
         local_addr,
+        rules: settings.rules.clone(),
         stats: Arc::new(Stats {
             polling,
             ..Stats::default()
@@ -198,7 +199,7 @@ pub(crate) fn in_runtime(
 ) -> Result<AsyncSlaveHandle> {
     let (listener, local_addr) = bind(addr)?;
     let listener = TcpListener::from_std(listener).map_err(|e| listen_error(addr, e))?;
-    let parts = new_parts(local_addr, Some(settings.polling.clone()));
+    let parts = new_parts(local_addr, Some(settings.polling.clone()), &settings);
     let server = Server {
         listener,
         settings: Arc::new(settings),

@@ -259,6 +259,41 @@ pub enum Error {
         reason: String,
     },
 
+    /// No file of this number is declared on the memory.
+    #[error(
+        "no file {number} is declared on this memory: declare it with \
+         Memory::builder().file({number}, records), or a [[file]] table in a map"
+    )]
+    FileNotDeclared {
+        /// The file number asked for.
+        number: u16,
+    },
+    /// Records outside a file.
+    #[error(
+        "records {record}..+{count} of file {file} do not exist: the file holds {}; \
+         read or write at least one record inside it",
+        file_range(.records)
+    )]
+    FileRecords {
+        /// The file.
+        file: u16,
+        /// The first record asked for.
+        record: u32,
+        /// How many.
+        count: u32,
+        /// How many records the file holds.
+        records: u16,
+    },
+    /// A file that cannot be declared.
+    #[error("file {number} with {records} records cannot be declared: {hint}")]
+    BadFile {
+        /// Its number.
+        number: u16,
+        /// Its records.
+        records: u16,
+        /// What the rule is.
+        hint: &'static str,
+    },
     /// A slave could not listen on its address.
     #[error("cannot listen on {addr}: {source}; {hint}")]
     Listen {
@@ -270,6 +305,14 @@ pub enum Error {
         #[source]
         source: std::io::Error,
     },
+}
+
+/// The records a file holds, for messages: `records 0..=9`.
+fn file_range(records: &u16) -> String {
+    match records {
+        0 => "no records".to_string(),
+        n => format!("records 0..={}", n - 1),
+    }
 }
 
 /// `holds addresses 0..=7`, or `holds no addresses` for an empty area.

@@ -9,6 +9,7 @@
 mod area;
 mod error;
 mod escape;
+mod identity;
 #[cfg(feature = "map")]
 mod map_error;
 mod order;
@@ -19,10 +20,10 @@ pub mod suggest;
 mod var_type;
 
 pub use area::{Area, AreaSpec};
-#[cfg(feature = "map")]
 pub(crate) use error::area_range;
 pub use error::{Error, Result};
 pub use escape::Escaped;
+pub use identity::{DeviceIdentity, ServerId};
 #[cfg(feature = "map")]
 pub use map_error::{MapError, MapErrorKind, Position};
 pub use order::{Byte, Order};

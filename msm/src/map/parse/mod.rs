@@ -2,7 +2,9 @@
 //! where it is, which variable it concerns and how to fix it. This file reads the
 //! document and `[memory]`; `var.rs` reads one variable.
 
+mod identity;
 mod roles;
+mod tables;
 mod var;
 
 use std::ops::Range;
@@ -15,7 +17,7 @@ use crate::memory::{Area, AreaSpec, Order};
 use crate::types::Error;
 use crate::types::{MapError, MapErrorKind, Position};
 
-const TOP_KEYS: &[&str] = &["memory", "vars", "roles"];
+const TOP_KEYS: &[&str] = &["memory", "vars", "roles", "identity", "file", "fifo"];
 /// The area keys of `[memory]`, in `Area::ALL` order, then the default order.
 const MEMORY_KEYS: &[&str] = &[
     "coils",
@@ -38,11 +40,15 @@ pub(super) fn parse(text: &str, file: &str) -> Result<Map, MapError> {
     }
     let root = root.into_inner();
     let (mut memory, mut vars, mut roles) = (None, None, None);
+    let (mut identity, mut files, mut fifos) = (None, None, None);
     for (key, value) in root.iter() {
         match key.get_ref().as_ref() {
             "memory" => memory = Some(value),
             "vars" => vars = Some(value),
             "roles" => roles = Some(value),
+            "identity" => identity = Some(value),
+            "file" => files = Some(value),
+            "fifo" => fifos = Some(value),
             other => return Err(p.unknown_key(key, None, "the top level", other, TOP_KEYS)),
         }
     }
@@ -57,6 +63,9 @@ pub(super) fn parse(text: &str, file: &str) -> Result<Map, MapError> {
         vars: Vec::new(),
         places: Vec::new(),
         roles: None,
+        identity: None,
+        files: Vec::new(),
+        fifos: Vec::new(),
     };
     if let Some(vars) = vars {
         for (key, value) in p.table(vars, "vars", "a table: [vars]", None)?.iter() {
@@ -67,6 +76,15 @@ pub(super) fn parse(text: &str, file: &str) -> Result<Map, MapError> {
     }
     if let Some(roles) = roles {
         map.roles = Some(p.roles(roles, &map.vars)?);
+    }
+    if let Some(identity) = identity {
+        map.identity = Some(p.identity(identity, areas[Area::Coil.index()])?);
+    }
+    if let Some(files) = files {
+        map.files = p.files(files)?;
+    }
+    if let Some(fifos) = fifos {
+        map.fifos = p.fifos(fifos, areas[Area::Holding.index()])?;
     }
     // Declaring every variable on a memory is the one check of addresses against areas.
     map.build()?;

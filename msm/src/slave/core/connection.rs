@@ -415,7 +415,11 @@ impl<S: Service> Connection<S> {
                     break;
                 }
             };
-            let exception = slot.get(head).is_some_and(|f| f & 0x80 != 0);
+            // Read before framing: an ASCII frame rewrites the slot as hex digits.
+            let exception = match slot.get(head..head + 2) {
+                Some(&[function, code]) if function & 0x80 != 0 => Some(code),
+                _ => None,
+            };
             let Some(n) = frame_response(self.framing, slot, &request, len) else {
                 self.service
                     .observe(Observed::Unanswered(NoAnswer::TooLong));

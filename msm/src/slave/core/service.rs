@@ -67,6 +67,9 @@ pub(crate) enum NoAnswer {
     NoFunction,
     /// The response did not fit a frame (a bug in the service).
     TooLong,
+    /// The slave is in listen-only mode (FC08/04), or was just put in it: it answers
+    /// nothing until FC08/01 (restart communications).
+    ListenOnly,
 }
 
 /// What a connection saw, reported to its service as it happens: bus messages, errors,
@@ -85,8 +88,8 @@ pub(crate) enum Observed<'a> {
     Skipped(&'a Skipped),
     /// A response queued to be sent.
     Answered {
-        /// It is an exception response.
-        exception: bool,
+        /// The exception code, for an exception response.
+        exception: Option<u8>,
     },
     /// A request the service chose not to answer.
     Unanswered(NoAnswer),
