@@ -5,7 +5,7 @@ use std::time::Duration;
 use super::Area;
 #[cfg(feature = "map")]
 use super::MapError;
-use super::quality::BlockError;
+use super::quality::{BlockError, RequestFailure};
 
 /// Everything that can go wrong when using msm.
 ///
@@ -221,6 +221,23 @@ pub enum Error {
         after: Duration,
         /// The slave's last unusable answer to a request the wait depended on.
         cause: BlockError,
+    },
+
+    /// A one-off request (report server id, diagnostics, file records, ...) the slave
+    /// did not answer usably: its exception, a malformed answer, no answer in time, the
+    /// connection lost.
+    #[error("{0}")]
+    Request(RequestFailure),
+
+    /// A bounded queue is full: the request is refused at once rather than queued.
+    #[error(
+        "too many {what} are waiting ({capacity}): wait for some to be answered before asking more"
+    )]
+    QueueFull {
+        /// What waits.
+        what: &'static str,
+        /// The queue's capacity.
+        capacity: usize,
     },
 
     /// A memory already synced by another master.
