@@ -167,7 +167,7 @@ fn text_report(r: &Report, c: &ConnectArgs) -> String {
     }
     match &r.server {
         Ok(s) => {
-            line("server id", hex(&s.server_id));
+            line("server id", server_id(&s.server_id));
             let run = match s.running {
                 Some(true) => "on".to_string(),
                 Some(false) => "off".to_string(),
@@ -209,6 +209,17 @@ fn shown<T>(answer: &Answer<T>, show: impl Fn(&T) -> String) -> String {
     match answer {
         Ok(v) => show(v),
         Err(e) => why(e),
+    }
+}
+
+/// A server id in hex, with its text when it is several printable characters (the
+/// text id some devices send).
+fn server_id(bytes: &[u8]) -> String {
+    let printable = bytes.len() > 1 && bytes.iter().all(|b| b.is_ascii_graphic() || *b == b' ');
+    if printable {
+        format!("{} ({:?})", hex(bytes), String::from_utf8_lossy(bytes))
+    } else {
+        hex(bytes)
     }
 }
 

@@ -10,8 +10,10 @@ use crate::types::Error;
 ///
 /// The wire carries one byte count for the server id, the run indicator and the
 /// additional data, so where the id ends is the device's convention. The fields read
-/// the common layout, a one-byte server id (libmodbus's, pymodbus's, msm's with an
-/// integer id); [`split`](Self::split) reads another.
+/// the two layouts met in the field: the spec's with a one-byte server id followed by
+/// the run indicator (libmodbus's, msm's with an integer id), and a text id with the run
+/// indicator last and no additional data (pymodbus's); [`split`](Self::split) reads
+/// another.
 ///
 /// ```
 /// use msm::master::ServerReport;
@@ -20,6 +22,10 @@ use crate::types::Error;
 /// assert_eq!(report.additional_text(), "msm");
 /// let two = report.split(2).expect("3 bytes at least");
 /// assert_eq!((two.server_id.as_slice(), two.running), (&[0x0A, 0xFF][..], None)); // 'm' is no run indicator
+/// // pymodbus: the id as text, the run indicator last.
+/// let py = ServerReport::from_bytes(b"ACME-PUMP\xff".to_vec());
+/// assert_eq!((py.server_id.as_slice(), py.running), (&b"ACME-PUMP"[..], Some(true)));
+/// assert!(py.additional_data.is_empty());
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
@@ -36,8 +42,14 @@ pub struct ServerReport {
 }
 
 impl ServerReport {
-    /// The report of `bytes`, read with a one-byte server id.
+    /// The report of `bytes`: a one-byte server id and the run indicator after it; or,
+    /// when the second byte is no run indicator but the last one is, every byte before
+    /// that last one as the id.
     pub fn from_bytes(bytes: Vec<u8>) -> ServerReport {
+        let is_run = |b: Option<&u8>| matches!(b, Some(0x00 | 0xFF));
+        if bytes.len() > 2 && !is_run(bytes.get(1)) && is_run(bytes.last()) {
+            return ServerReport::split_at(bytes.clone(), bytes.len() - 1);
+        }
         ServerReport::split_at(bytes, 1)
     }
 
