@@ -181,7 +181,7 @@ fn _aio_serve<'py>(
     memory: &Bound<'py, PyAny>,
 ) -> PyResult<Bound<'py, PyAny>> {
     let mem = crate::memory::memory_of(memory)?;
-    let slave = slave.clone_builder();
+    let slave = slave.for_memory(memory);
     bridge(py, async move {
         // Binding and starting threads block for a moment: not on a runtime worker.
         let started = tokio::task::spawn_blocking(move || {

@@ -35,6 +35,9 @@ pub(crate) fn to_py(e: Error) -> PyErr {
         | Error::UnknownByte { .. }
         | Error::Config(_)
         | Error::BadNetwork { .. }
+        | Error::FileNotDeclared { .. }
+        | Error::FileRecords { .. }
+        | Error::BadFile { .. }
         | Error::AlreadySynced => BadDeclaration::new_err(text),
         Error::StringTooLong { .. }
         | Error::NotAscii { .. }
@@ -48,6 +51,7 @@ pub(crate) fn to_py(e: Error) -> PyErr {
         }
         Error::Block(b) => block_error(text, b),
         Error::GaveUp { cause, .. } => block_error(text, cause),
+        Error::Request(f) => request_error(text, f),
         Error::Timeout { .. } => Timeout::new_err(text),
         Error::Stopped => Stopped::new_err(text),
         Error::Map(m) => map_kind(m.kind(), text),
@@ -80,6 +84,23 @@ pub(crate) fn block_error(text: String, b: &BlockError) -> PyErr {
     }
 }
 
+/// The exception for a one-off call the device did not answer usably, as for a
+/// block: `operation` names the function (`"Report Server ID"`), no area.
+fn request_error(text: String, f: &msm::master::RequestFailure) -> PyErr {
+    match &f.fault {
+        Fault::Timeout(_) => Timeout::new_err(text),
+        Fault::Disconnected(_) => ConnectionFailed::new_err(text),
+        fault => {
+            let code = match fault {
+                Fault::Exception { code } => Some(code.value()),
+                _ => None,
+            };
+            let none: Option<u16> = None;
+            ModbusError::new_err((text, code, f.unit, f.function.to_string(), none, none, none))
+        }
+    }
+}
+
 /// The message of `e`, with what names Rust put as Python names it.
 fn python_terms(e: &Error) -> String {
     let text = e.to_string();
@@ -102,6 +123,12 @@ fn python_terms(e: &Error) -> String {
         };
         let python = format!("(msm.Memory({}={needed}) or more)", area_keyword(*area));
         return text.replace("(Memory::builder())", &python);
+    }
+    if let Error::FileNotDeclared { number } = e {
+        return text.replace(
+            &format!("Memory::builder().file({number}, records)"),
+            &format!("msm.Memory(files={{{number}: records}})"),
+        );
     }
     text.replace("Byte::Low or Byte::High", "\"low\" or \"high\"")
         .replace(

@@ -25,6 +25,7 @@ from ._errors import (
     UnknownName,
 )
 from ._msm import (
+    File,
     Map,
     MapMemory,
     Master,
@@ -50,6 +51,7 @@ __all__ = [
     "__version__",
     "Memory",
     "Var",
+    "File",
     "Slave",
     "SlaveHandle",
     "Master",
