@@ -117,3 +117,30 @@ def test_files_on_a_memory():
         mem.file(5)
     with pytest.raises(msm.BadArgument, match="files must be a dict"):
         msm.Memory(0, files=[4])
+
+
+def test_the_same_calls_awaited():
+    import asyncio
+
+    async def main():
+        plant = msm.Map.from_toml(DEVICE).build()
+        async with await msm.aio.Slave.tcp("127.0.0.1:0").serve(plant) as slave:
+            master = msm.aio.Master.tcp(slave.local_addr, response_timeout=2)
+            async with await master.start(msm.Memory(0)) as m:
+                report = await m.report_server_id()
+                info = await m.read_device_identification()
+                await m.write_file_record(4, 0, [1, 2, 3])
+                records = await m.read_file_record(4, 0, 3)
+                fifo = await m.read_fifo_queue(20)
+                echo = await m.diagnostics(0, b"\x01\x02")
+                await m.clear_counters()
+                count = await m.server_message_count()
+                with pytest.raises(msm.ModbusError) as e:
+                    await m.read_fifo_queue(30)
+                return report, info, records, fifo, echo, count, e.value.code
+
+    report, info, records, fifo, echo, count, code = asyncio.run(main())
+    assert report["server_id"] == b"\x0a" and report["additional_data"] == b"pump 7"
+    assert info["objects"][0] == "ACME"
+    assert records == [1, 2, 3] and fifo == [7, 8] and echo == b"\x01\x02"
+    assert count == 1 and code == 2  # itself, since the clear
