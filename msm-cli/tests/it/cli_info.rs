@@ -124,6 +124,46 @@ fn pymodbus_calls_every_device_function_of_msm_serve() {
     assert_eq!(got["fc08_15"], exception(1), "an undefined sub-function");
 }
 
+/// libmodbus's client (`modbus_report_slave_id`, built from
+/// `msm/tests/peers/libmodbus_report_server_id.c`) reads msm serve's FC17 answer whole,
+/// and truncated to what it asks for.
+fn libmodbus_reports_the_server_id_of_msm_serve() {
+    let dir = common::TempDir::new();
+    let program = dir.join("report_server_id");
+    let source = common::root().join("msm/tests/peers/libmodbus_report_server_id.c");
+    let built = Command::new("cc")
+        .arg("-o")
+        .arg(&program)
+        .arg(&source)
+        .args(["-I/usr/include/modbus", "-lmodbus"])
+        .output()
+        .expect("run cc");
+    assert!(
+        built.status.success(),
+        "cc failed: {}",
+        String::from_utf8_lossy(&built.stderr)
+    );
+    let map = temp_file("device.toml", DEVICE);
+    let (_server, addr) = serve(&[&map, "--quiet"]);
+    let (host, port) = addr.rsplit_once(':').expect("host:port");
+    let ask = |max: &str| {
+        let out = Command::new(&program)
+            .args([host, port, max])
+            .output()
+            .expect("run the libmodbus client");
+        assert!(
+            out.status.success(),
+            "libmodbus: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).trim().to_string()
+    };
+    // Server id 10, run indicator ON, "pump 7": 8 bytes announced, as many copied.
+    assert_eq!(ask("64"), format!("8 0aff{}", hex(b"pump 7")));
+    // Asked for 2: the count announced still, the first two bytes copied.
+    assert_eq!(ask("2"), "8 0aff");
+}
+
 fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
@@ -243,6 +283,11 @@ pub(crate) const TESTS: &[crate::Test] = &[
         name: "pymodbus_calls_every_device_function_of_msm_serve",
         run: pymodbus_calls_every_device_function_of_msm_serve,
         needs: &["pymodbus"],
+    },
+    crate::Test {
+        name: "libmodbus_reports_the_server_id_of_msm_serve",
+        run: libmodbus_reports_the_server_id_of_msm_serve,
+        needs: &["libmodbus"],
     },
     crate::Test {
         name: "info_tells_what_msm_serve_says_about_itself",
