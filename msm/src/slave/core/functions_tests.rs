@@ -372,9 +372,12 @@ fn fc20_reads_several_sub_requests_or_refuses_with_02() {
     );
 }
 
+/// What a write validator saw: (file, first record or address, count).
+type SeenWrites = Arc<Mutex<Vec<(Option<u16>, u16, u16)>>>;
+
 #[test]
 fn fc21_writes_whole_or_not_at_all_and_is_published() {
-    let seen: Arc<Mutex<Vec<(Option<u16>, u16, u16)>>> = Arc::default();
+    let seen: SeenWrites = Arc::default();
     let log = seen.clone();
     let mut bus = Bus::new(
         Config {
