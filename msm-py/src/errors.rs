@@ -63,31 +63,26 @@ pub(crate) fn to_py(e: Error) -> PyErr {
 /// `msm.ConnectionFailed` when the connection dropped, else `msm.ModbusError` with the
 /// exception code (`None` for a malformed answer or another unit's) and the place.
 pub(crate) fn block_error(text: String, b: &BlockError) -> PyErr {
-    match &b.fault {
-        Fault::Timeout(_) => Timeout::new_err(text),
-        Fault::Disconnected(_) => ConnectionFailed::new_err(text),
-        fault => {
-            let code = match fault {
-                Fault::Exception { code } => Some(code.value()),
-                _ => None,
-            };
-            ModbusError::new_err((
-                text,
-                code,
-                b.unit,
-                b.operation.to_string(),
-                area_key(b.area),
-                b.address,
-                b.count,
-            ))
-        }
-    }
+    let place = (area_key(b.area), b.address, b.count);
+    fault_error(text, &b.fault, b.unit, b.operation.to_string(), Some(place))
 }
 
 /// The exception for a one-off call the device did not answer usably, as for a
 /// block: `operation` names the function (`"Report Server ID"`), no area.
 fn request_error(text: String, f: &msm::master::RequestFailure) -> PyErr {
-    match &f.fault {
+    fault_error(text, &f.fault, f.unit, f.function.to_string(), None)
+}
+
+/// The exception for `fault` met by `operation` on `unit` (at `place`: area, address,
+/// count).
+fn fault_error(
+    text: String,
+    fault: &Fault,
+    unit: u8,
+    operation: String,
+    place: Option<(&'static str, u16, u16)>,
+) -> PyErr {
+    match fault {
         Fault::Timeout(_) => Timeout::new_err(text),
         Fault::Disconnected(_) => ConnectionFailed::new_err(text),
         fault => {
@@ -95,8 +90,11 @@ fn request_error(text: String, f: &msm::master::RequestFailure) -> PyErr {
                 Fault::Exception { code } => Some(code.value()),
                 _ => None,
             };
-            let none: Option<u16> = None;
-            ModbusError::new_err((text, code, f.unit, f.function.to_string(), none, none, none))
+            let (area, address, count) = match place {
+                Some((area, address, count)) => (Some(area), Some(address), Some(count)),
+                None => (None, None, None),
+            };
+            ModbusError::new_err((text, code, unit, operation, area, address, count))
         }
     }
 }

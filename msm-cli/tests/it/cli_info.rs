@@ -51,21 +51,29 @@ fn pymodbus_calls_every_device_function_of_msm_serve() {
         return;
     };
     let map = temp_file("device.toml", DEVICE);
-    let (_server, addr) = serve(&[&map, "--quiet"]);
-    let (host, port) = addr.rsplit_once(':').expect("host:port");
     let script = common::root().join("msm/tests/peers/fc_client.py");
-    let output = Command::new(python)
-        .arg(script)
-        .args([host, port])
-        .output()
-        .expect("run the pymodbus client");
-    let out = String::from_utf8_lossy(&output.stdout);
-    assert!(
-        output.status.success(),
-        "pymodbus client failed: {out}{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    let got: Value = serde_json::from_str(out.trim()).expect("JSON from the client");
+    // pymodbus's sync client, then its async one, each against a fresh msm serve.
+    for client in ["sync", "async"] {
+        let (_server, addr) = serve(&[&map, "--quiet"]);
+        let (host, port) = addr.rsplit_once(':').expect("host:port");
+        let output = Command::new(&python)
+            .arg(&script)
+            .args([host, port, client])
+            .output()
+            .expect("run the pymodbus client");
+        let out = String::from_utf8_lossy(&output.stdout);
+        assert!(
+            output.status.success(),
+            "pymodbus {client} client failed: {out}{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        let got: Value = serde_json::from_str(out.trim()).expect("JSON from the client");
+        check_every_device_function(&got);
+    }
+}
+
+/// What pymodbus's client got from msm serve serving `DEVICE`.
+fn check_every_device_function(got: &Value) {
     let exception = |code: u8| json!({ "exception": code });
 
     assert_eq!(got["fc08_clear"], json!(0));

@@ -67,30 +67,31 @@ impl Parts {
     ) -> Result<Vec<u8>> {
         let (tx, rx) = std::sync::mpsc::channel();
         let reply = Reply::Blocking(tx);
-        self.commands
-            .send(Command::Request {
-                unit,
-                pdu,
-                answered,
-                reply,
-            })
-            .map_err(|_| gone())?;
+        self.send_request(unit, pdu, answered, reply)?;
         rx.recv().map_err(|_| gone())?
     }
 
     /// [`request_blocking`](Self::request_blocking), awaited.
     pub(crate) async fn request(&self, unit: u8, pdu: Vec<u8>, answered: bool) -> Result<Vec<u8>> {
         let (tx, rx) = oneshot::channel();
-        let reply = Reply::Async(tx);
-        self.commands
-            .send(Command::Request {
-                unit,
-                pdu,
-                answered,
-                reply,
-            })
-            .map_err(|_| gone())?;
+        self.send_request(unit, pdu, answered, Reply::Async(tx))?;
         rx.await.map_err(|_| gone())?
+    }
+
+    fn send_request(
+        &self,
+        unit: u8,
+        pdu: Vec<u8>,
+        answered: bool,
+        reply: Reply<Vec<u8>>,
+    ) -> Result<()> {
+        let request = Command::Request {
+            unit,
+            pdu,
+            answered,
+            reply,
+        };
+        self.commands.send(request).map_err(|_| gone())
     }
 
     async fn ask(&self, make: fn(Reply) -> Command) -> Result<()> {
