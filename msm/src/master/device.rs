@@ -3,7 +3,9 @@
 //! record writes of FC21.
 
 use super::status::{Fault, RequestFailure};
-use crate::protocol::{CommEvent, FunctionCode, MAX_PDU_LEN, ReadDeviceIdCode, Request, Response};
+use crate::protocol::{
+    CommEvent, ExceptionCode, FunctionCode, MAX_PDU_LEN, ReadDeviceIdCode, Request, Response,
+};
 use crate::types::Error;
 
 /// What a device answered to Report Server ID (FC17).
@@ -160,6 +162,8 @@ pub(crate) struct DeviceIdReader {
     info: DeviceInfo,
     next: Option<u8>,
     rounds: usize,
+    /// The category asked: extended first, lower when the device refuses it.
+    category: ReadDeviceIdCode,
 }
 
 impl DeviceIdReader {
@@ -168,18 +172,40 @@ impl DeviceIdReader {
             info: DeviceInfo::default(),
             next: Some(0),
             rounds: 0,
+            category: ReadDeviceIdCode::Extended,
         }
     }
 
     /// The next request's PDU, `None` when every object has come. The extended
-    /// category: a device answers with the objects of its own level.
+    /// category first: a device answers with the objects of its own level (or refuses
+    /// it, see [`refused`](Self::refused)).
     pub(crate) fn next_request(&self) -> Option<Vec<u8>> {
         let object_id = self.next?;
         let request = Request::ReadDeviceIdentification {
-            read_code: ReadDeviceIdCode::Extended,
+            read_code: self.category,
             object_id,
         };
         encode(&request).ok()
+    }
+
+    /// The request failed with `error`: before any object came, a device that refuses
+    /// the category asked (exception 02 or 03, as a basic-only device may) is asked the
+    /// next lower one; any other failure is the reading's.
+    pub(crate) fn refused(&mut self, error: Error) -> Result<(), Error> {
+        let category_refused = matches!(&error, Error::Request(f)
+            if matches!(f.exception(), Some(ExceptionCode::IllegalDataAddress | ExceptionCode::IllegalDataValue)));
+        let lower = match self.category {
+            ReadDeviceIdCode::Extended => Some(ReadDeviceIdCode::Regular),
+            ReadDeviceIdCode::Regular => Some(ReadDeviceIdCode::Basic),
+            _ => None,
+        };
+        match lower {
+            Some(lower) if category_refused && self.rounds == 0 => {
+                self.category = lower;
+                Ok(())
+            }
+            _ => Err(error),
+        }
     }
 
     /// One answer's objects; an answer that says more follow but brings nothing new
@@ -295,5 +321,44 @@ impl RecordWrite {
             record,
             values,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn refusal(code: ExceptionCode) -> Error {
+        let fault = Fault::Exception { code };
+        Error::Request(RequestFailure::new(1, FunctionCode::from_u8(0x2B), fault))
+    }
+
+    fn read_code(reader: &DeviceIdReader) -> Option<u8> {
+        reader.next_request().map(|pdu| pdu[2])
+    }
+
+    #[test]
+    fn a_refused_category_is_asked_lower_until_basic() {
+        let mut r = DeviceIdReader::new();
+        assert_eq!(read_code(&r), Some(3));
+        r.refused(refusal(ExceptionCode::IllegalDataValue))
+            .expect("regular next");
+        assert_eq!(read_code(&r), Some(2));
+        r.refused(refusal(ExceptionCode::IllegalDataAddress))
+            .expect("basic next");
+        assert_eq!(read_code(&r), Some(1));
+        assert!(r.refused(refusal(ExceptionCode::IllegalDataValue)).is_err());
+    }
+
+    #[test]
+    fn other_failures_and_failures_after_objects_end_the_reading() {
+        let mut r = DeviceIdReader::new();
+        assert!(r.refused(refusal(ExceptionCode::IllegalFunction)).is_err());
+        let mut r = DeviceIdReader::new();
+        // One object, more to follow from object 1.
+        let answer = [0x2B, 0x0E, 3, 0x83, 0xFF, 1, 1, 0, 1, b'm'];
+        r.take(1, &answer).expect("an answer");
+        assert_eq!(read_code(&r), Some(3));
+        assert!(r.refused(refusal(ExceptionCode::IllegalDataValue)).is_err());
     }
 }

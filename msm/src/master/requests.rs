@@ -429,13 +429,17 @@ impl MasterHandle {
     }
 
     /// Read Device Identification (FC43/14): every object the device reports, in as
-    /// many requests as "more follows" asks (see [`DeviceInfo`]).
+    /// many requests as "more follows" asks (see [`DeviceInfo`]). The extended category
+    /// is asked first; a device that refuses it (exception 02 or 03) is asked the
+    /// regular one, then the basic one.
     pub fn read_device_identification(&self) -> Result<DeviceInfo> {
         let unit = self.parts.unit;
         let mut reader = DeviceIdReader::new();
         while let Some(pdu) = reader.next_request() {
-            let answer = self.parts.request_blocking(unit, pdu, true)?;
-            reader.take(unit, &answer)?;
+            match self.parts.request_blocking(unit, pdu, true) {
+                Ok(answer) => reader.take(unit, &answer)?,
+                Err(e) => reader.refused(e)?,
+            }
         }
         Ok(reader.finish())
     }
@@ -453,8 +457,10 @@ impl AsyncMasterHandle {
         let unit = self.parts.unit;
         let mut reader = DeviceIdReader::new();
         while let Some(pdu) = reader.next_request() {
-            let answer = self.parts.request(unit, pdu, true).await?;
-            reader.take(unit, &answer)?;
+            match self.parts.request(unit, pdu, true).await {
+                Ok(answer) => reader.take(unit, &answer)?,
+                Err(e) => reader.refused(e)?,
+            }
         }
         Ok(reader.finish())
     }
