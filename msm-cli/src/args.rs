@@ -3,7 +3,7 @@
 
 use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 
-use crate::commands::{certs, demo, poll, read, serve, write};
+use crate::commands::{certs, demo, info, poll, read, serve, write};
 
 /// Modbus shared memory: serve a map as a PLC simulator, watch one live, read and write
 /// variables by name.
@@ -33,6 +33,9 @@ pub(crate) enum Command {
     Read(read::ReadArgs),
     /// Write variables once, by name from a map (NAME=VALUE) or raw by area and address.
     Write(write::WriteArgs),
+    /// What a device says about itself: identification (FC43), server id (FC17),
+    /// exception status (FC07), comm event counter (FC11) and diagnostic counters (FC08).
+    Info(info::InfoArgs),
     /// Poll many devices, publish their variables to MQTT, and serve them again as one slave.
     Gateway(crate::commands::gateway::GatewayArgs),
     /// Write a throw-away CA, a server certificate and client certificates with roles,

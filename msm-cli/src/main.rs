@@ -40,6 +40,7 @@ fn main() -> ExitCode {
             Command::Poll(a) => commands::poll::run(a).await,
             Command::Read(a) => commands::read::run(a).await,
             Command::Write(a) => commands::write::run(a).await,
+            Command::Info(a) => commands::info::run(a).await,
             Command::Gateway(a) => commands::gateway::run(a).await,
             Command::Certs(a) => commands::certs::run(a),
         }

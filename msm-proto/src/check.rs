@@ -1,5 +1,6 @@
 //! Does a response answer its request? The checks a client makes before trusting data.
 
+use super::diagnostics::echoes;
 use super::limits::bit_bytes;
 use super::wire::coil_word;
 use super::{MEI_READ_DEVICE_ID, Request, Response, ResponseError};
@@ -7,8 +8,10 @@ use super::{MEI_READ_DEVICE_ID, Request, Response, ResponseError};
 impl Response<'_> {
     /// Checks that this (decoded) response answers `request`: same function; for reads,
     /// a byte count that agrees with the quantity asked for; for writes, echoes of the
-    /// address, quantity and value; for Diagnostics, the sub-function (and for
-    /// sub-function 0 the echoed data); for device identification, the read code.
+    /// address, quantity and value; for Diagnostics, the sub-function (and the data, for
+    /// the sub-functions answered with an echo); for file records, one group of the
+    /// requested length per sub-request, or the exact echo of a write; for device
+    /// identification, the read code.
     ///
     /// An exception response for the request's function *does* answer it: this returns
     /// `Ok` and the caller looks at the exception. A `Custom` request is answered by any
@@ -94,10 +97,29 @@ impl Response<'_> {
                 },
             ) => {
                 same("sub-function", s, sub_function)?;
-                if sub_function == 0 && data != d {
+                if echoes(sub_function) && data != d {
                     return Err(ResponseError::EchoMismatch);
                 }
                 Ok(())
+            }
+            (Self::ReadExceptionStatus(_), Request::ReadExceptionStatus)
+            | (Self::GetCommEventCounter { .. }, Request::GetCommEventCounter)
+            | (Self::GetCommEventLog(_), Request::GetCommEventLog)
+            | (Self::ReportServerId(_), Request::ReportServerId)
+            | (Self::ReadFifoQueue(_), Request::ReadFifoQueue { .. }) => Ok(()),
+            (Self::ReadFileRecord(records), Request::ReadFileRecord(reads)) => {
+                same("sub-responses", count(reads.len()), count(records.len()))?;
+                for (read, group) in reads.iter().zip(records.iter()) {
+                    same("record length", read.length, count(group.len()))?;
+                }
+                Ok(())
+            }
+            (Self::WriteFileRecord(echo), Request::WriteFileRecord(writes)) => {
+                if echo.as_bytes() == writes.as_bytes() {
+                    Ok(())
+                } else {
+                    Err(ResponseError::FileWriteEcho)
+                }
             }
             (
                 Self::WriteMultipleCoils { address, quantity },
@@ -262,7 +284,7 @@ mod tests {
     }
 
     #[test]
-    fn diagnostics_echo_is_checked_for_sub_function_zero() {
+    fn diagnostics_echoes_are_checked_counters_are_not() {
         let q = Request::Diagnostics {
             sub_function: 0,
             data: &[0xA5, 0x37],
@@ -272,15 +294,26 @@ mod tests {
             data: &[0xA5, 0x38],
         };
         assert_eq!(r.check_answers(&q), Err(ResponseError::EchoMismatch));
+        // A counter answers with its value...
         let q = Request::Diagnostics {
-            sub_function: 10,
+            sub_function: 0x0B,
             data: &[0, 0],
         };
         let r = Response::Diagnostics {
-            sub_function: 10,
-            data: &[1, 2, 3],
+            sub_function: 0x0B,
+            data: &[1, 2],
         };
         assert!(r.check_answers(&q).is_ok());
+        // ...a clear with an echo.
+        let q = Request::Diagnostics {
+            sub_function: 0x0A,
+            data: &[0, 0],
+        };
+        let r = Response::Diagnostics {
+            sub_function: 0x0A,
+            data: &[0, 1],
+        };
+        assert_eq!(r.check_answers(&q), Err(ResponseError::EchoMismatch));
     }
 
     #[test]

@@ -6,21 +6,23 @@
 /// other's inverse, for every `u8`), the private `name` (`None` for the catch-all, whose
 /// `Display` each type words itself) and the `From` conversions both ways.
 ///
-/// The catch-all comes first (the enum has it last), then a row `Variant = code, "name";`
-/// per defined code after the variant's doc, then the docs of `from_u8` and of `value`.
+/// The catch-all comes first (the enum has it last; its field's type is the wire type,
+/// `u8` or `u16`), then a row `Variant = code, "name";` per defined code after the
+/// variant's doc, then the docs of the constructor from the wire type (`from_u8`,
+/// `from_u16`) and of `value`.
 macro_rules! code_enum {
     (
         $(#[$attr:meta])*
         pub enum $Enum:ident {
             $(#[$other_attr:meta])*
-            $Other:ident(u8),
+            $Other:ident($repr:ty),
             $(
                 $(#[$variant_attr:meta])*
                 $Variant:ident = $code:literal, $name:literal;
             )*
         }
         $(#[$from_attr:meta])*
-        fn from_u8;
+        fn $from:ident;
         $(#[$value_attr:meta])*
         fn value;
     ) => {
@@ -31,12 +33,12 @@ macro_rules! code_enum {
                 $Variant,
             )*
             $(#[$other_attr])*
-            $Other(u8),
+            $Other($repr),
         }
 
         impl $Enum {
             $(#[$from_attr])*
-            pub const fn from_u8(code: u8) -> Self {
+            pub const fn $from(code: $repr) -> Self {
                 match code {
                     $($code => Self::$Variant,)*
                     other => Self::$Other(other),
@@ -44,7 +46,7 @@ macro_rules! code_enum {
             }
 
             $(#[$value_attr])*
-            pub const fn value(self) -> u8 {
+            pub const fn value(self) -> $repr {
                 match self {
                     $(Self::$Variant => $code,)*
                     Self::$Other(code) => code,
@@ -60,13 +62,13 @@ macro_rules! code_enum {
             }
         }
 
-        impl From<u8> for $Enum {
-            fn from(code: u8) -> Self {
-                Self::from_u8(code)
+        impl From<$repr> for $Enum {
+            fn from(code: $repr) -> Self {
+                Self::$from(code)
             }
         }
 
-        impl From<$Enum> for u8 {
+        impl From<$Enum> for $repr {
             fn from(code: $Enum) -> Self {
                 code.value()
             }

@@ -2,7 +2,7 @@
 //! and the byte offset in the PDU where that helps to find the culprit in a capture.
 //! (Framing errors live beside their framing: `tcp::FrameError`, `rtu::RtuError`.)
 
-use super::{ExceptionCode, FunctionCode, MAX_PDU_LEN};
+use super::{DiagnosticsSubFunction, ExceptionCode, FunctionCode, MAX_PDU_LEN};
 
 /// The spec's name of a function code, for error messages.
 fn name(function: &u8) -> FunctionCode {
@@ -104,6 +104,61 @@ pub enum RequestError {
         /// The code found.
         code: u8,
     },
+    /// FC08 data that breaks its sub-function's rule (0x0000 for a counter, ...).
+    #[error("Diagnostics: the data of {} must be {rule}", DiagnosticsSubFunction::from_u16(*.sub_function))]
+    DiagnosticsData {
+        /// The sub-function code.
+        sub_function: u16,
+        /// What the data must be.
+        rule: &'static str,
+    },
+    /// A file record request's byte count (byte 1) outside its range, or not made of
+    /// whole sub-requests.
+    #[error("{}: byte count {byte_count} at byte 1 must be {rule}", name(.function))]
+    FileByteCount {
+        /// The function code (0x14 or 0x15).
+        function: u8,
+        /// The byte count found.
+        byte_count: u8,
+        /// What it must be.
+        rule: &'static str,
+    },
+    /// A file record sub-request that is malformed: a record length of 0, or data that
+    /// runs past the byte count.
+    #[error("{}: sub-request #{index} at byte {offset} {problem}", name(.function))]
+    FileSubRequest {
+        /// The function code (0x14 or 0x15).
+        function: u8,
+        /// Index of the sub-request (0-based).
+        index: usize,
+        /// Offset in the PDU of the field at fault.
+        offset: usize,
+        /// What is wrong with it.
+        problem: &'static str,
+    },
+    /// A file record sub-request naming a place that cannot exist: a reference type
+    /// other than 6, file 0, a record past 0x270F. Answered with 02.
+    #[error("{}: sub-request #{index}: {field} {value} at byte {offset} is not allowed (reference type 6, files 1..=65535, records 0..=9999)", name(.function))]
+    FileReference {
+        /// The function code (0x14 or 0x15).
+        function: u8,
+        /// Index of the sub-request (0-based).
+        index: usize,
+        /// Offset in the PDU of the field at fault.
+        offset: usize,
+        /// Which field.
+        field: &'static str,
+        /// Its value.
+        value: u32,
+    },
+    /// The response the request calls for would not fit in a PDU.
+    #[error("{}: the response would be {len} bytes, over the {MAX_PDU_LEN}-byte limit", name(.function))]
+    ResponseTooLong {
+        /// The function code.
+        function: u8,
+        /// The response's length.
+        len: usize,
+    },
 }
 
 impl RequestError {
@@ -111,8 +166,10 @@ impl RequestError {
     /// (there is no function code to answer).
     ///
     /// Illegal Function (01) for a function code with the exception bit set; Illegal Data
-    /// Value (03) for everything else: a quantity, byte count or value out of its limits,
-    /// a PDU of the wrong length, a read device id code not 1..=4.
+    /// Address (02) for a file record sub-request naming a place that cannot exist; Illegal
+    /// Data Value (03) for everything else: a quantity, byte count or value out of its
+    /// limits, a PDU of the wrong length, a read device id code not 1..=4, FC08 data
+    /// that breaks its sub-function's rule, a response that would not fit.
     ///
     /// ```
     /// use msm_proto::{ExceptionCode, Request};
@@ -131,7 +188,12 @@ impl RequestError {
             | Self::Quantity { .. }
             | Self::ByteCount { .. }
             | Self::CoilValue { .. }
-            | Self::ReadDeviceIdCode { .. } => Some(ExceptionCode::IllegalDataValue),
+            | Self::ReadDeviceIdCode { .. }
+            | Self::DiagnosticsData { .. }
+            | Self::FileByteCount { .. }
+            | Self::FileSubRequest { .. }
+            | Self::ResponseTooLong { .. } => Some(ExceptionCode::IllegalDataValue),
+            Self::FileReference { .. } => Some(ExceptionCode::IllegalDataAddress),
         }
     }
 
@@ -151,8 +213,13 @@ impl RequestError {
             | Self::Truncated { function, .. }
             | Self::Length { function, .. }
             | Self::Quantity { function, .. }
-            | Self::ByteCount { function, .. } => Some(function),
+            | Self::ByteCount { function, .. }
+            | Self::FileByteCount { function, .. }
+            | Self::FileSubRequest { function, .. }
+            | Self::FileReference { function, .. }
+            | Self::ResponseTooLong { function, .. } => Some(function),
             Self::CoilValue { .. } => Some(0x05),
+            Self::DiagnosticsData { .. } => Some(0x08),
             Self::ReadDeviceIdCode { .. } => Some(0x2B),
         }
     }
@@ -279,6 +346,33 @@ pub enum ResponseError {
     /// A Diagnostics echo (sub-function 0) does not return the request's data.
     #[error("Diagnostics response: echoed data differs from the request's")]
     EchoMismatch,
+    /// FC08 response data that breaks its sub-function's rule (one word for a counter).
+    #[error("Diagnostics response: the data of {} must be {rule}", DiagnosticsSubFunction::from_u16(*.sub_function))]
+    DiagnosticsData {
+        /// The sub-function code.
+        sub_function: u16,
+        /// What the data must be.
+        rule: &'static str,
+    },
+    /// A file record response that breaks the spec's layout.
+    #[error("{} response: at byte {offset}, {rule}", name(.function))]
+    FileRecord {
+        /// The function code (0x14 or 0x15).
+        function: u8,
+        /// Offset in the PDU of the field at fault.
+        offset: usize,
+        /// The rule broken.
+        rule: &'static str,
+    },
+    /// A Read FIFO Queue response with more than 31 registers.
+    #[error("Read FIFO Queue response: FIFO count {count} at byte 3 is over 31")]
+    FifoCount {
+        /// The count found.
+        count: u16,
+    },
+    /// A Write File Record response that does not echo its request.
+    #[error("Write File Record response: the echo differs from the request")]
+    FileWriteEcho,
 }
 
 /// Why a request or response could not be encoded.
@@ -364,6 +458,31 @@ pub enum EncodeError {
         /// The length given.
         len: usize,
     },
+    /// FC08 data that breaks its sub-function's rule.
+    #[error("Diagnostics: the data does not fit {}", DiagnosticsSubFunction::from_u16(*.sub_function))]
+    DiagnosticsData {
+        /// The sub-function code.
+        sub_function: u16,
+    },
+    /// The request would be refused by a server as it decodes it (file record
+    /// sub-requests out of the spec's limits).
+    #[error("a server would refuse this request: {error}")]
+    InvalidRequest {
+        /// What the server's decoder would say.
+        error: RequestError,
+    },
+    /// A Read FIFO Queue response with more than 31 registers.
+    #[error("Read FIFO Queue: {count} registers, at most 31 fit a FIFO response")]
+    FifoCount {
+        /// The number of registers given.
+        count: usize,
+    },
+    /// A Get Comm Event Log response with more than 64 events.
+    #[error("Get Comm Event Log: {len} events, at most 64 fit the log")]
+    EventLog {
+        /// The number of events given.
+        len: usize,
+    },
 }
 
 /// Why a [`Registers`](super::Registers) or [`Bits`](super::Bits) view could not be made.
@@ -399,6 +518,14 @@ pub enum ViewError {
         needed: usize,
         /// Bytes the buffer has.
         available: usize,
+    },
+    /// The bytes are too few or too many for the view.
+    #[error("{len} bytes cannot be used: {rule}")]
+    Length {
+        /// The length given.
+        len: usize,
+        /// The lengths allowed.
+        rule: &'static str,
     },
 }
 

@@ -16,6 +16,7 @@ code_enum! {
     /// assert_eq!(FunctionCode::from_u8(3), FunctionCode::ReadHoldingRegisters);
     /// assert_eq!(FunctionCode::ReadHoldingRegisters.value(), 3);
     /// assert_eq!(FunctionCode::from_u8(0x41), FunctionCode::Custom(0x41));
+    /// assert_eq!(FunctionCode::from_u8(0x14), FunctionCode::ReadFileRecord);
     /// assert_eq!(FunctionCode::WriteMultipleCoils.to_string(), "Write Multiple Coils");
     /// ```
     #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -35,16 +36,31 @@ code_enum! {
         WriteSingleCoil = 0x05, "Write Single Coil";
         /// 0x06 Write Single Register.
         WriteSingleRegister = 0x06, "Write Single Register";
-        /// 0x08 Diagnostics (serial line only in the spec; sub-function 0 echoes).
+        /// 0x07 Read Exception Status (serial line only in the spec).
+        ReadExceptionStatus = 0x07, "Read Exception Status";
+        /// 0x08 Diagnostics (serial line only in the spec): a sub-function per check or
+        /// counter ([`DiagnosticsSubFunction`](crate::DiagnosticsSubFunction)).
         Diagnostics = 0x08, "Diagnostics";
+        /// 0x0B Get Comm Event Counter (serial line only in the spec).
+        GetCommEventCounter = 0x0B, "Get Comm Event Counter";
+        /// 0x0C Get Comm Event Log (serial line only in the spec).
+        GetCommEventLog = 0x0C, "Get Comm Event Log";
         /// 0x0F Write Multiple Coils.
         WriteMultipleCoils = 0x0F, "Write Multiple Coils";
         /// 0x10 Write Multiple Registers.
         WriteMultipleRegisters = 0x10, "Write Multiple Registers";
+        /// 0x11 Report Server ID (serial line only in the spec).
+        ReportServerId = 0x11, "Report Server ID";
+        /// 0x14 Read File Record.
+        ReadFileRecord = 0x14, "Read File Record";
+        /// 0x15 Write File Record.
+        WriteFileRecord = 0x15, "Write File Record";
         /// 0x16 Mask Write Register.
         MaskWriteRegister = 0x16, "Mask Write Register";
         /// 0x17 Read/Write Multiple Registers.
         ReadWriteMultipleRegisters = 0x17, "Read/Write Multiple Registers";
+        /// 0x18 Read FIFO Queue.
+        ReadFifoQueue = 0x18, "Read FIFO Queue";
         /// 0x2B Encapsulated Interface Transport (MEI type 0x0E: Read Device Identification).
         EncapsulatedInterface = 0x2B, "Encapsulated Interface Transport";
     }
@@ -80,7 +96,9 @@ mod tests {
 
     #[test]
     fn custom_is_only_for_unmodelled_codes() {
-        let modelled = [1u8, 2, 3, 4, 5, 6, 8, 15, 16, 22, 23, 43];
+        let modelled = [
+            1u8, 2, 3, 4, 5, 6, 7, 8, 11, 12, 15, 16, 17, 20, 21, 22, 23, 24, 43,
+        ];
         for code in 0..=u8::MAX {
             let custom = matches!(FunctionCode::from_u8(code), FunctionCode::Custom(_));
             assert_eq!(custom, !modelled.contains(&code), "code {code}");

@@ -101,11 +101,14 @@
 
 mod check;
 mod code_enum;
+mod comm_event;
 mod crc;
 mod device_id;
+mod diagnostics;
 mod discarded;
 mod error;
 mod exception;
+mod file_record;
 mod function;
 mod limits;
 mod request;
@@ -113,7 +116,9 @@ mod request_decode;
 mod response;
 mod response_decode;
 mod rtu_timing;
+mod server_id;
 mod shared_decode;
+mod sub_function;
 mod timestamp;
 mod views;
 mod wire;
@@ -124,20 +129,29 @@ pub mod rtu_framer;
 pub mod stream;
 pub mod tcp;
 
+pub use comm_event::{COMM_STATUS_BUSY, CommEvent, CommEventLog, ReceiveEvent, SendEvent};
 pub use device_id::{
     DeviceIdentification, DeviceObjectIter, DeviceObjects, ReadDeviceIdCode,
     encode_device_identification,
 };
+pub use diagnostics::{DiagnosticCounter, DiagnosticsRequest, DiagnosticsResponse};
 pub use error::{EncodeError, RequestError, ResponseError, ViewError};
 pub use exception::ExceptionCode;
+pub use file_record::{
+    FileRead, FileReadIter, FileReads, FileRecordIter, FileRecords, FileWrite, FileWriteIter,
+    FileWrites, encode_file_records,
+};
 pub use function::FunctionCode;
 pub use limits::{
-    MAX_DIAGNOSTICS_DATA_LEN, MAX_PDU_LEN, MAX_READ_BITS, MAX_READ_REGISTERS,
+    FILE_REFERENCE_TYPE, MAX_COMM_EVENTS, MAX_DIAGNOSTICS_DATA_LEN, MAX_FIFO_COUNT,
+    MAX_FILE_RECORD_NUMBER, MAX_FILE_RECORDS, MAX_PDU_LEN, MAX_READ_BITS, MAX_READ_REGISTERS,
     MAX_RW_READ_REGISTERS, MAX_RW_WRITE_REGISTERS, MAX_WRITE_BITS, MAX_WRITE_REGISTERS,
     MEI_READ_DEVICE_ID,
 };
 pub use request::Request;
 pub use response::{Response, encode_exception, read_response_body};
+pub use server_id::{ServerIdParts, ServerIdReport};
+pub use sub_function::DiagnosticsSubFunction;
 pub use timestamp::Timestamp;
 pub use views::{BitIter, Bits, RegisterIter, Registers};
 

@@ -67,6 +67,41 @@ pub const MAX_DIAGNOSTICS_DATA_LEN: usize = MAX_PDU_LEN - 3;
 /// ```
 pub const MEI_READ_DEVICE_ID: u8 = 0x0E;
 
+/// Most registers one FC24 (Read FIFO Queue) response may carry.
+///
+/// ```
+/// assert_eq!(msm_proto::MAX_FIFO_COUNT, 31);
+/// ```
+pub const MAX_FIFO_COUNT: u16 = 31;
+
+/// The only reference type of a file record sub-request (FC20, FC21).
+///
+/// ```
+/// assert_eq!(msm_proto::FILE_REFERENCE_TYPE, 6);
+/// ```
+pub const FILE_REFERENCE_TYPE: u8 = 6;
+
+/// Highest record number in a file (FC20, FC21): records are numbered 0..=9999.
+///
+/// ```
+/// assert_eq!(msm_proto::MAX_FILE_RECORD_NUMBER, 9999);
+/// ```
+pub const MAX_FILE_RECORD_NUMBER: u16 = 0x270F;
+
+/// Most records a file holds: every record number 0..=[`MAX_FILE_RECORD_NUMBER`].
+///
+/// ```
+/// assert_eq!(msm_proto::MAX_FILE_RECORDS, 10_000);
+/// ```
+pub const MAX_FILE_RECORDS: u32 = MAX_FILE_RECORD_NUMBER as u32 + 1;
+
+/// Longest comm event log an FC12 (Get Comm Event Log) response carries, in bytes.
+///
+/// ```
+/// assert_eq!(msm_proto::MAX_COMM_EVENTS, 64);
+/// ```
+pub const MAX_COMM_EVENTS: usize = 64;
+
 /// Largest byte count of a read response (125 registers or 2000 bits).
 pub(crate) const MAX_READ_BYTE_COUNT: usize = 250;
 

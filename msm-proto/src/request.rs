@@ -1,10 +1,11 @@
 //! Request PDUs and their encoding (client side). Decoding is in `request_decode.rs`.
 
+use super::diagnostics::check_request_data;
 use super::wire::{Writer, coil_word, quantity_ok};
 use super::{
-    Bits, EncodeError, FunctionCode, MAX_DIAGNOSTICS_DATA_LEN, MAX_PDU_LEN, MAX_READ_BITS,
-    MAX_READ_REGISTERS, MAX_RW_READ_REGISTERS, MAX_RW_WRITE_REGISTERS, MAX_WRITE_BITS,
-    MAX_WRITE_REGISTERS, MEI_READ_DEVICE_ID, ReadDeviceIdCode, Registers,
+    Bits, EncodeError, FileReads, FileWrites, FunctionCode, MAX_DIAGNOSTICS_DATA_LEN, MAX_PDU_LEN,
+    MAX_READ_BITS, MAX_READ_REGISTERS, MAX_RW_READ_REGISTERS, MAX_RW_WRITE_REGISTERS,
+    MAX_WRITE_BITS, MAX_WRITE_REGISTERS, MEI_READ_DEVICE_ID, ReadDeviceIdCode, Registers,
 };
 
 /// A request PDU, borrowing its variable data from the buffer it was decoded from (or
@@ -68,14 +69,22 @@ pub enum Request<'a> {
         /// Its new value.
         value: u16,
     },
-    /// FC8: diagnostics. Any sub-function decodes; sub-function 0 (Return Query Data)
-    /// asks the server to echo `data`.
+    /// FC7: read the eight exception status outputs.
+    ReadExceptionStatus,
+    /// FC8: diagnostics. Any sub-function decodes; the data of those the spec defines
+    /// is checked against their rule (see [`DiagnosticsRequest`](crate::DiagnosticsRequest),
+    /// which reads them typed). Sub-function 0 (Return Query Data) asks the server to
+    /// echo `data`.
     Diagnostics {
         /// The sub-function code.
         sub_function: u16,
         /// The data after it (0..=250 bytes).
         data: &'a [u8],
     },
+    /// FC11: the status word and the comm event counter.
+    GetCommEventCounter,
+    /// FC12: the status word, the counters and the comm event log.
+    GetCommEventLog,
     /// FC15: write `values.len()` (1..=1968) coils from `address`.
     WriteMultipleCoils {
         /// First coil.
@@ -90,6 +99,12 @@ pub enum Request<'a> {
         /// The values, as wire bytes.
         values: Registers<'a>,
     },
+    /// FC17: the server's id, run indicator and additional data.
+    ReportServerId,
+    /// FC20: read records of files, one group per sub-request.
+    ReadFileRecord(FileReads<'a>),
+    /// FC21: write records of files, one group per sub-request.
+    WriteFileRecord(FileWrites<'a>),
     /// FC22: `register = (register & and_mask) | (or_mask & !and_mask)`.
     MaskWriteRegister {
         /// The register.
@@ -110,6 +125,11 @@ pub enum Request<'a> {
         write_address: u16,
         /// The values to write, as wire bytes.
         values: Registers<'a>,
+    },
+    /// FC24: read the FIFO queue whose count is the holding register at `address`.
+    ReadFifoQueue {
+        /// The FIFO pointer address (the register holding the count).
+        address: u16,
     },
     /// FC43 / MEI 0x0E: read device identification objects.
     ReadDeviceIdentification {
@@ -145,11 +165,18 @@ impl<'a> Request<'a> {
             Self::ReadInputRegisters { .. } => FunctionCode::ReadInputRegisters,
             Self::WriteSingleCoil { .. } => FunctionCode::WriteSingleCoil,
             Self::WriteSingleRegister { .. } => FunctionCode::WriteSingleRegister,
+            Self::ReadExceptionStatus => FunctionCode::ReadExceptionStatus,
             Self::Diagnostics { .. } => FunctionCode::Diagnostics,
+            Self::GetCommEventCounter => FunctionCode::GetCommEventCounter,
+            Self::GetCommEventLog => FunctionCode::GetCommEventLog,
             Self::WriteMultipleCoils { .. } => FunctionCode::WriteMultipleCoils,
             Self::WriteMultipleRegisters { .. } => FunctionCode::WriteMultipleRegisters,
+            Self::ReportServerId => FunctionCode::ReportServerId,
+            Self::ReadFileRecord(_) => FunctionCode::ReadFileRecord,
+            Self::WriteFileRecord(_) => FunctionCode::WriteFileRecord,
             Self::MaskWriteRegister { .. } => FunctionCode::MaskWriteRegister,
             Self::ReadWriteMultipleRegisters { .. } => FunctionCode::ReadWriteMultipleRegisters,
+            Self::ReadFifoQueue { .. } => FunctionCode::ReadFifoQueue,
             Self::ReadDeviceIdentification { .. } => FunctionCode::EncapsulatedInterface,
             Self::Custom { function, .. } => FunctionCode::Custom(*function),
         }
@@ -170,6 +197,13 @@ impl<'a> Request<'a> {
             | Self::ReadInputRegisters { .. }
             | Self::WriteSingleCoil { .. }
             | Self::WriteSingleRegister { .. } => 5,
+            Self::ReadExceptionStatus
+            | Self::GetCommEventCounter
+            | Self::GetCommEventLog
+            | Self::ReportServerId => 1,
+            Self::ReadFileRecord(reads) => reads.as_bytes().len().saturating_add(2),
+            Self::WriteFileRecord(writes) => writes.as_bytes().len().saturating_add(2),
+            Self::ReadFifoQueue { .. } => 3,
             Self::Diagnostics { data, .. } => data.len().saturating_add(3),
             Self::WriteMultipleCoils { values, .. } => values.as_bytes().len().saturating_add(6),
             Self::WriteMultipleRegisters { values, .. } => {
@@ -218,10 +252,17 @@ impl<'a> Request<'a> {
                 w.u16(address)?;
                 w.u16(value)?;
             }
+            Self::ReadExceptionStatus
+            | Self::GetCommEventCounter
+            | Self::GetCommEventLog
+            | Self::ReportServerId => {}
             Self::Diagnostics { sub_function, data } => {
                 w.u16(sub_function)?;
                 w.bytes(data)?;
             }
+            Self::ReadFileRecord(reads) => write_with_count(&mut w, reads.as_bytes())?,
+            Self::WriteFileRecord(writes) => write_with_count(&mut w, writes.as_bytes())?,
+            Self::ReadFifoQueue { address } => w.u16(address)?,
             Self::WriteMultipleCoils { address, values } => {
                 w.u16(address)?;
                 write_bits_with_count(&mut w, values)?;
@@ -308,6 +349,8 @@ impl<'a> Request<'a> {
                     len: self.encoded_len(),
                 })
             }
+            Self::Diagnostics { sub_function, data } => check_request_data(sub_function, data)
+                .map_err(|_| EncodeError::DiagnosticsData { sub_function }),
             Self::Custom { function, .. } if function >= 0x80 => Err(EncodeError::Function {
                 function,
                 reason: "the exception bit (0x80) is set",
@@ -321,6 +364,12 @@ impl<'a> Request<'a> {
             _ => Ok(()),
         }
     }
+}
+
+/// A byte count, then the bytes it counts (checked to fit by the views' constructors).
+fn write_with_count(w: &mut Writer<'_>, bytes: &[u8]) -> Result<(), EncodeError> {
+    w.u8(u8::try_from(bytes.len()).unwrap_or(u8::MAX))?;
+    w.bytes(bytes)
 }
 
 /// Number of registers as the u16 the wire carries (the caller checked the limit).

@@ -1,12 +1,13 @@
 //! Decoding request PDUs (server side): strict, every limit of the spec.
 
+use super::diagnostics::check_request_data;
 use super::limits::bit_bytes;
 use super::shared_decode::{function_of, shared_decoding};
 use super::wire::quantity_ok;
 use super::{
-    Bits, MAX_PDU_LEN, MAX_READ_BITS, MAX_READ_REGISTERS, MAX_RW_READ_REGISTERS,
-    MAX_RW_WRITE_REGISTERS, MAX_WRITE_BITS, MAX_WRITE_REGISTERS, MEI_READ_DEVICE_ID,
-    ReadDeviceIdCode, Registers, Request, RequestError,
+    Bits, FileReads, FileWrites, MAX_PDU_LEN, MAX_READ_BITS, MAX_READ_REGISTERS,
+    MAX_RW_READ_REGISTERS, MAX_RW_WRITE_REGISTERS, MAX_WRITE_BITS, MAX_WRITE_REGISTERS,
+    MEI_READ_DEVICE_ID, ReadDeviceIdCode, Registers, Request, RequestError,
 };
 
 impl<'a> Request<'a> {
@@ -63,6 +64,25 @@ impl<'a> Request<'a> {
             0x04 => {
                 let (address, quantity) = address_quantity(pdu, MAX_READ_REGISTERS)?;
                 Self::ReadInputRegisters { address, quantity }
+            }
+            0x07 => fixed::<1>(pdu).map(|_| Self::ReadExceptionStatus)?,
+            0x08 => {
+                let request = Self::decode_shared(pdu, function, body)?;
+                if let Self::Diagnostics { sub_function, data } = request {
+                    check_request_data(sub_function, data)?;
+                }
+                request
+            }
+            0x0B => fixed::<1>(pdu).map(|_| Self::GetCommEventCounter)?,
+            0x0C => fixed::<1>(pdu).map(|_| Self::GetCommEventLog)?,
+            0x11 => fixed::<1>(pdu).map(|_| Self::ReportServerId)?,
+            0x14 => Self::ReadFileRecord(FileReads::new(counted(pdu)?)?),
+            0x15 => Self::WriteFileRecord(FileWrites::new(counted(pdu)?)?),
+            0x18 => {
+                let [_, a0, a1] = *fixed::<3>(pdu)?;
+                Self::ReadFifoQueue {
+                    address: u16::from_be_bytes([a0, a1]),
+                }
             }
             0x0F => write_multiple_coils(pdu)?,
             0x10 => write_multiple_registers(pdu)?,
@@ -128,6 +148,21 @@ fn check_byte_count(
         });
     }
     Ok(())
+}
+
+/// `[function, byte_count, bytes...]` with exactly `byte_count` bytes: the bytes.
+fn counted(pdu: &[u8]) -> Result<&[u8], RequestError> {
+    let [function, byte_count, bytes @ ..] = pdu else {
+        return Err(truncated(pdu, 2));
+    };
+    if bytes.len() != usize::from(*byte_count) {
+        return Err(RequestError::Length {
+            function: *function,
+            len: pdu.len(),
+            expected: 2 + usize::from(*byte_count),
+        });
+    }
+    Ok(bytes)
 }
 
 /// FC1-4: address and quantity, quantity in 1..=max.
@@ -316,9 +351,9 @@ mod tests {
     #[test]
     fn unknown_functions_are_custom_and_exception_bit_is_illegal_function() {
         assert_eq!(
-            Request::decode(&[0x07]),
+            Request::decode(&[0x09]),
             Ok(Request::Custom {
-                function: 7,
+                function: 9,
                 data: &[]
             })
         );

@@ -1,13 +1,15 @@
 //! Response PDUs and their encoding (server side). Decoding is in `response_decode.rs`,
 //! matching a response to its request in `check.rs`.
 
+use super::diagnostics::check_response_data;
 use super::limits::check_read_byte_count;
 use super::request::write_packed_bits;
 use super::wire::{Writer, coil_word, quantity_ok};
 use super::{
-    Bits, DeviceIdentification, EncodeError, ExceptionCode, FunctionCode, MAX_DIAGNOSTICS_DATA_LEN,
-    MAX_PDU_LEN, MAX_READ_BITS, MAX_READ_REGISTERS, MAX_RW_READ_REGISTERS, MAX_WRITE_BITS,
-    MAX_WRITE_REGISTERS, Registers,
+    Bits, CommEventLog, DeviceIdentification, EncodeError, ExceptionCode, FileRecords, FileWrites,
+    FunctionCode, MAX_DIAGNOSTICS_DATA_LEN, MAX_FIFO_COUNT, MAX_PDU_LEN, MAX_READ_BITS,
+    MAX_READ_REGISTERS, MAX_RW_READ_REGISTERS, MAX_WRITE_BITS, MAX_WRITE_REGISTERS, Registers,
+    ServerIdReport,
 };
 
 /// A response PDU, borrowing its variable data from the buffer it was decoded from.
@@ -47,13 +49,25 @@ pub enum Response<'a> {
         /// Its new value.
         value: u16,
     },
-    /// FC8: sub-function and data (sub-function 0 echoes the request's data).
+    /// FC7: the eight exception status outputs, output 0 in bit 0.
+    ReadExceptionStatus(u8),
+    /// FC8: sub-function and data (sub-function 0 echoes the request's data; see
+    /// [`DiagnosticsResponse`](crate::DiagnosticsResponse) for the typed meaning).
     Diagnostics {
         /// The sub-function code.
         sub_function: u16,
         /// The data after it.
         data: &'a [u8],
     },
+    /// FC11: the status word and the comm event counter.
+    GetCommEventCounter {
+        /// 0xFFFF while a previous command is still being processed, else 0.
+        status: u16,
+        /// The comm event counter.
+        event_count: u16,
+    },
+    /// FC12: the status word, the counters and the comm event log.
+    GetCommEventLog(CommEventLog<'a>),
     /// FC15: address and quantity written.
     WriteMultipleCoils {
         /// First coil.
@@ -68,6 +82,12 @@ pub enum Response<'a> {
         /// Number of registers.
         quantity: u16,
     },
+    /// FC17: server id, run indicator, additional data.
+    ReportServerId(ServerIdReport<'a>),
+    /// FC20: the records read, one group per sub-request.
+    ReadFileRecord(FileRecords<'a>),
+    /// FC21: echo of the request.
+    WriteFileRecord(FileWrites<'a>),
     /// FC22: echo of the request.
     MaskWriteRegister {
         /// The register.
@@ -79,6 +99,8 @@ pub enum Response<'a> {
     },
     /// FC23: the registers read.
     ReadWriteMultipleRegisters(Registers<'a>),
+    /// FC24: the FIFO's registers (0..=31), oldest first.
+    ReadFifoQueue(Registers<'a>),
     /// FC43 / MEI 0x0E: device identification objects.
     ReadDeviceIdentification(DeviceIdentification<'a>),
     /// An exception response (function code | 0x80, exception code).
@@ -115,11 +137,18 @@ impl Response<'_> {
             Self::ReadInputRegisters(_) => FunctionCode::ReadInputRegisters,
             Self::WriteSingleCoil { .. } => FunctionCode::WriteSingleCoil,
             Self::WriteSingleRegister { .. } => FunctionCode::WriteSingleRegister,
+            Self::ReadExceptionStatus(_) => FunctionCode::ReadExceptionStatus,
             Self::Diagnostics { .. } => FunctionCode::Diagnostics,
+            Self::GetCommEventCounter { .. } => FunctionCode::GetCommEventCounter,
+            Self::GetCommEventLog(_) => FunctionCode::GetCommEventLog,
             Self::WriteMultipleCoils { .. } => FunctionCode::WriteMultipleCoils,
             Self::WriteMultipleRegisters { .. } => FunctionCode::WriteMultipleRegisters,
+            Self::ReportServerId(_) => FunctionCode::ReportServerId,
+            Self::ReadFileRecord(_) => FunctionCode::ReadFileRecord,
+            Self::WriteFileRecord(_) => FunctionCode::WriteFileRecord,
             Self::MaskWriteRegister { .. } => FunctionCode::MaskWriteRegister,
             Self::ReadWriteMultipleRegisters(_) => FunctionCode::ReadWriteMultipleRegisters,
+            Self::ReadFifoQueue(_) => FunctionCode::ReadFifoQueue,
             Self::ReadDeviceIdentification(_) => FunctionCode::EncapsulatedInterface,
             Self::Exception { function, .. } | Self::Custom { function, .. } => {
                 FunctionCode::from_u8(*function)
@@ -148,6 +177,13 @@ impl Response<'_> {
             | Self::WriteMultipleCoils { .. }
             | Self::WriteMultipleRegisters { .. } => 5,
             Self::Diagnostics { data, .. } => data.len().saturating_add(3),
+            Self::ReadExceptionStatus(_) => 2,
+            Self::GetCommEventCounter { .. } => 5,
+            Self::GetCommEventLog(log) => log.byte_count().saturating_add(2),
+            Self::ReportServerId(report) => report.as_bytes().len().saturating_add(2),
+            Self::ReadFileRecord(records) => records.as_bytes().len().saturating_add(2),
+            Self::WriteFileRecord(writes) => writes.as_bytes().len().saturating_add(2),
+            Self::ReadFifoQueue(regs) => regs.as_bytes().len().saturating_add(5),
             Self::MaskWriteRegister { .. } => 7,
             Self::ReadDeviceIdentification(id) => id.encoded_len(),
             Self::Exception { .. } => 2,
@@ -208,6 +244,36 @@ impl Response<'_> {
                 w.u16(sub_function)?;
                 w.bytes(data)?;
             }
+            Self::ReadExceptionStatus(outputs) => {
+                w.u8(0x07)?;
+                w.u8(outputs)?;
+            }
+            Self::GetCommEventCounter {
+                status,
+                event_count,
+            } => {
+                w.u8(0x0B)?;
+                w.u16(status)?;
+                w.u16(event_count)?;
+            }
+            Self::GetCommEventLog(log) => {
+                w.u8(0x0C)?;
+                w.u8(u8::try_from(log.byte_count()).unwrap_or(u8::MAX))?;
+                w.u16(log.status)?;
+                w.u16(log.event_count)?;
+                w.u16(log.message_count)?;
+                w.bytes(log.events)?;
+            }
+            Self::ReportServerId(report) => write_counted(&mut w, 0x11, report.as_bytes())?,
+            Self::ReadFileRecord(records) => write_counted(&mut w, 0x14, records.as_bytes())?,
+            Self::WriteFileRecord(writes) => write_counted(&mut w, 0x15, writes.as_bytes())?,
+            Self::ReadFifoQueue(regs) => {
+                let count = u16::try_from(regs.len()).unwrap_or(u16::MAX);
+                w.u8(0x18)?;
+                w.u16(count.saturating_mul(2).saturating_add(2))?;
+                w.u16(count)?;
+                w.bytes(regs.as_bytes())?;
+            }
             Self::MaskWriteRegister {
                 address,
                 and_mask,
@@ -265,6 +331,14 @@ impl Response<'_> {
             Self::Diagnostics { data, .. } if data.len() > MAX_DIAGNOSTICS_DATA_LEN => {
                 Err(too_long())
             }
+            Self::Diagnostics { sub_function, data } => check_response_data(sub_function, data)
+                .map_err(|_| EncodeError::DiagnosticsData { sub_function }),
+            Self::GetCommEventLog(log) if !log.fits() => Err(EncodeError::EventLog {
+                len: log.events.len(),
+            }),
+            Self::ReadFifoQueue(regs) if regs.len() > usize::from(MAX_FIFO_COUNT) => {
+                Err(EncodeError::FifoCount { count: regs.len() })
+            }
             Self::Custom { function, .. } if function >= 0x80 => Err(EncodeError::Function {
                 function,
                 reason: "the exception bit (0x80) is set",
@@ -277,6 +351,13 @@ impl Response<'_> {
             _ => Ok(()),
         }
     }
+}
+
+/// `[function, byte_count, bytes...]` (the views' constructors checked the length).
+fn write_counted(w: &mut Writer<'_>, function: u8, bytes: &[u8]) -> Result<(), EncodeError> {
+    w.u8(function)?;
+    w.u8(u8::try_from(bytes.len()).unwrap_or(u8::MAX))?;
+    w.bytes(bytes)
 }
 
 /// Encodes an exception response `[function | 0x80, code]` and returns its length (2).

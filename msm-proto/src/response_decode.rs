@@ -1,12 +1,15 @@
 //! Decoding response PDUs (client side).
 
 use super::device_id::DEVICE_ID_HEADER_LEN;
+use super::diagnostics::check_response_data;
+use super::file_record::check_write_echo;
 use super::limits::check_read_byte_count;
 use super::shared_decode::shared_decoding;
 use super::wire::quantity_ok;
 use super::{
-    Bits, DeviceIdentification, DeviceObjects, ExceptionCode, MAX_PDU_LEN, MAX_WRITE_BITS,
-    MAX_WRITE_REGISTERS, MEI_READ_DEVICE_ID, ReadDeviceIdCode, Registers, Response, ResponseError,
+    Bits, CommEventLog, DeviceIdentification, DeviceObjects, ExceptionCode, FileRecords,
+    MAX_COMM_EVENTS, MAX_FIFO_COUNT, MAX_PDU_LEN, MAX_WRITE_BITS, MAX_WRITE_REGISTERS,
+    MEI_READ_DEVICE_ID, ReadDeviceIdCode, Registers, Response, ResponseError, ServerIdReport,
 };
 
 impl<'a> Response<'a> {
@@ -60,6 +63,38 @@ impl<'a> Response<'a> {
             0x2B if body.starts_with(&[MEI_READ_DEVICE_ID]) => {
                 Self::ReadDeviceIdentification(device_id(pdu)?)
             }
+            0x07 => {
+                let [_, outputs] = *fixed::<2>(pdu)?;
+                Self::ReadExceptionStatus(outputs)
+            }
+            0x08 => {
+                let response = Self::decode_shared(pdu, function, body)?;
+                if let Self::Diagnostics { sub_function, data } = response {
+                    check_response_data(sub_function, data)?;
+                }
+                response
+            }
+            0x0B => {
+                let [_, s0, s1, e0, e1] = *fixed::<5>(pdu)?;
+                Self::GetCommEventCounter {
+                    status: u16::from_be_bytes([s0, s1]),
+                    event_count: u16::from_be_bytes([e0, e1]),
+                }
+            }
+            0x0C => Self::GetCommEventLog(event_log(pdu)?),
+            0x11 => {
+                let bytes = counted(pdu)?;
+                Self::ReportServerId(ServerIdReport::new(bytes).map_err(|_| {
+                    ResponseError::ByteCount {
+                        function,
+                        byte_count: 0,
+                        rule: "1..=251",
+                    }
+                })?)
+            }
+            0x14 => Self::ReadFileRecord(FileRecords::new(counted(pdu)?)?),
+            0x15 => Self::WriteFileRecord(check_write_echo(counted(pdu)?)?),
+            0x18 => Self::ReadFifoQueue(fifo(pdu)?),
             _ => Self::decode_shared(pdu, function, body)?,
         };
         Ok(response)
@@ -98,6 +133,73 @@ fn read_bits(pdu: &[u8]) -> Result<Bits<'_>, ResponseError> {
 fn read_registers(pdu: &[u8]) -> Result<Registers<'_>, ResponseError> {
     let (_, data) = read_body(pdu, true)?;
     Registers::new(data).map_err(|_| truncated(pdu, 2))
+}
+
+/// `[function, byte_count, bytes...]` with exactly `byte_count` bytes: the bytes.
+fn counted(pdu: &[u8]) -> Result<&[u8], ResponseError> {
+    let [function, byte_count, bytes @ ..] = pdu else {
+        return Err(truncated(pdu, 2));
+    };
+    if bytes.len() != usize::from(*byte_count) {
+        return Err(ResponseError::Length {
+            function: *function,
+            len: pdu.len(),
+            expected: 2 + usize::from(*byte_count),
+        });
+    }
+    Ok(bytes)
+}
+
+/// FC12: byte count 6..=70, three words, the events.
+fn event_log(pdu: &[u8]) -> Result<CommEventLog<'_>, ResponseError> {
+    let bytes = counted(pdu)?;
+    let [s0, s1, e0, e1, m0, m1, events @ ..] = bytes else {
+        return Err(ResponseError::ByteCount {
+            function: 0x0C,
+            byte_count: u8::try_from(bytes.len()).unwrap_or(u8::MAX),
+            rule: "6..=70",
+        });
+    };
+    if events.len() > MAX_COMM_EVENTS {
+        return Err(ResponseError::ByteCount {
+            function: 0x0C,
+            byte_count: u8::try_from(bytes.len()).unwrap_or(u8::MAX),
+            rule: "6..=70",
+        });
+    }
+    Ok(CommEventLog {
+        status: u16::from_be_bytes([*s0, *s1]),
+        event_count: u16::from_be_bytes([*e0, *e1]),
+        message_count: u16::from_be_bytes([*m0, *m1]),
+        events,
+    })
+}
+
+/// FC24: a 16-bit byte count, the FIFO count (at most 31), the registers.
+fn fifo(pdu: &[u8]) -> Result<Registers<'_>, ResponseError> {
+    let [_, b0, b1, c0, c1, values @ ..] = pdu else {
+        return Err(truncated(pdu, 5));
+    };
+    let byte_count = usize::from(u16::from_be_bytes([*b0, *b1]));
+    let count = u16::from_be_bytes([*c0, *c1]);
+    if count > MAX_FIFO_COUNT {
+        return Err(ResponseError::FifoCount { count });
+    }
+    if pdu.len() != 3 + byte_count {
+        return Err(ResponseError::Length {
+            function: 0x18,
+            len: pdu.len(),
+            expected: 3 + byte_count,
+        });
+    }
+    if byte_count != 2 + 2 * usize::from(count) {
+        return Err(ResponseError::ByteCount {
+            function: 0x18,
+            byte_count: u8::try_from(byte_count).unwrap_or(u8::MAX),
+            rule: "2 + 2 per register of the FIFO count",
+        });
+    }
+    Registers::new(values).map_err(|_| truncated(pdu, 5))
 }
 
 /// FC15/16: echoed address and quantity, quantity in 1..=max.

@@ -107,8 +107,9 @@ pub enum RtuError {
         /// The CRC found in the last two bytes.
         found: u16,
     },
-    /// The frame's length cannot be told from its function code (FC8, custom codes,
-    /// FC43 with an MEI type other than 0x0E): delimit it by silence instead.
+    /// The frame's length cannot be told from its function code (FC8 sub-function 0
+    /// and undefined sub-functions, custom codes, FC43 with an MEI type other than
+    /// 0x0E): delimit it by silence instead.
     #[error("the length of a function {function:#04x} {direction} cannot be told from its header")]
     UnknownLength {
         /// The function code (byte 1).
@@ -160,6 +161,13 @@ pub fn request_len(buf: &[u8]) -> Result<Option<usize>, RtuError> {
     // Lengths of the PDU part that is fixed, plus what a byte count adds.
     let len = match function {
         0x01..=0x06 => 8,
+        0x07 | 0x0B | 0x0C | 0x11 => 4,
+        0x08 => return diagnostics_len(buf, Direction::Request),
+        0x14 | 0x15 => match buf.get(2) {
+            Some(&byte_count) => 5 + usize::from(byte_count),
+            None => return Ok(None),
+        },
+        0x18 => 6,
         0x0F | 0x10 => match buf.get(6) {
             Some(&byte_count) => 9 + usize::from(byte_count),
             None => return Ok(None),
@@ -183,7 +191,7 @@ pub fn request_len(buf: &[u8]) -> Result<Option<usize>, RtuError> {
 ///
 /// Exceptions are 5 bytes; reads are 5 + byte count; FC43/14 is walked object by object.
 /// `Ok(None)`: more bytes are needed to tell. `Err`: the length cannot be told from the
-/// header (FC8, custom codes), or would exceed 256 bytes.
+/// header (FC8's echo, custom codes), or would exceed 256 bytes.
 ///
 /// ```
 /// use msm_proto::rtu;
@@ -191,7 +199,10 @@ pub fn request_len(buf: &[u8]) -> Result<Option<usize>, RtuError> {
 /// assert_eq!(rtu::response_len(&[0x11, 0x83])?, Some(5));
 /// assert_eq!(rtu::response_len(&[0x11, 0x03, 0x06])?, Some(11));
 /// assert_eq!(rtu::response_len(&[0x11, 0x06])?, Some(8));
-/// assert!(rtu::response_len(&[0x11, 0x08]).is_err());
+/// assert_eq!(rtu::response_len(&[0x11, 0x08])?, None); // the sub-function tells
+/// assert!(rtu::response_len(&[0x11, 0x08, 0x00, 0x00]).is_err()); // an echo of any length
+/// assert_eq!(rtu::response_len(&[0x11, 0x08, 0x00, 0x0B])?, Some(8)); // a counter
+/// assert_eq!(rtu::response_len(&[0x11, 0x18, 0x00, 0x06])?, Some(12)); // FIFO: 16-bit count
 /// # Ok::<(), rtu::RtuError>(())
 /// ```
 pub fn response_len(buf: &[u8]) -> Result<Option<usize>, RtuError> {
@@ -204,7 +215,17 @@ pub fn response_len(buf: &[u8]) -> Result<Option<usize>, RtuError> {
             Some(&byte_count) => 5 + usize::from(byte_count),
             None => return Ok(None),
         },
-        0x05 | 0x06 | 0x0F | 0x10 => 8,
+        0x05 | 0x06 | 0x0F | 0x10 | 0x0B => 8,
+        0x07 => 5,
+        0x08 => return diagnostics_len(buf, Direction::Response),
+        0x0C | 0x11 | 0x14 | 0x15 => match buf.get(2) {
+            Some(&byte_count) => 5 + usize::from(byte_count),
+            None => return Ok(None),
+        },
+        0x18 => match buf.get(2..4) {
+            Some(&[hi, lo]) => 6 + usize::from(u16::from_be_bytes([hi, lo])),
+            _ => return Ok(None),
+        },
         0x16 => 10,
         0x2B => return device_id_response_len(buf),
         _ => {
@@ -215,6 +236,22 @@ pub fn response_len(buf: &[u8]) -> Result<Option<usize>, RtuError> {
         }
     };
     within_limit(function, len)
+}
+
+/// FC08 frames: one data word (8 bytes) for every sub-function the spec defines but
+/// Return Query Data, whose echo is as long as the master made it; that one and the
+/// sub-functions the spec does not define are delimited by silence.
+fn diagnostics_len(buf: &[u8], direction: Direction) -> Result<Option<usize>, RtuError> {
+    let Some(&[hi, lo]) = buf.get(2..4) else {
+        return Ok(None);
+    };
+    match u16::from_be_bytes([hi, lo]) {
+        0x01..=0x04 | 0x0A..=0x12 | 0x14 => Ok(Some(8)),
+        _ => Err(RtuError::UnknownLength {
+            function: 0x08,
+            direction,
+        }),
+    }
 }
 
 /// Walks the object list of an FC43/14 response: address, function, MEI type, read code,

@@ -20,6 +20,14 @@ fn request_lengths_follow_function_and_byte_count() {
         (&[1, 0x16], 10),
         (&[1, 0x17, 0, 3, 0, 6, 0, 0x0E, 0, 3, 6], 19),
         (&[1, 0x2B, 0x0E], 7),
+        (&[1, 0x07], 4),
+        (&[1, 0x08, 0x00, 0x0B], 8),
+        (&[1, 0x0B], 4),
+        (&[1, 0x0C], 4),
+        (&[1, 0x11], 4),
+        (&[1, 0x14, 14], 19),
+        (&[1, 0x15, 13], 18),
+        (&[1, 0x18], 6),
     ];
     for (head, len) in cases {
         assert_eq!(request_len(head), Ok(Some(*len)), "{head:02x?}");
@@ -37,7 +45,7 @@ fn request_lengths_follow_function_and_byte_count() {
 
 #[test]
 fn lengths_that_cannot_be_told_are_errors() {
-    for function in [0x07u8, 0x08, 0x41, 0x81] {
+    for function in [0x09u8, 0x41, 0x81] {
         assert_eq!(
             request_len(&[1, function]),
             Err(RtuError::UnknownLength {
@@ -47,7 +55,9 @@ fn lengths_that_cannot_be_told_are_errors() {
         );
     }
     assert!(request_len(&[1, 0x2B, 0x0D]).is_err());
-    assert!(response_len(&[1, 0x08]).is_err());
+    assert!(request_len(&[1, 0x08, 0x00, 0x00]).is_err());
+    assert!(request_len(&[1, 0x08, 0x00, 0x15]).is_err());
+    assert!(response_len(&[1, 0x08, 0x00, 0x00]).is_err());
     assert!(response_len(&[1, 0x2B, 0x0D]).is_err());
     // A byte count that would push the frame past 256 bytes.
     assert_eq!(
@@ -75,6 +85,20 @@ fn response_lengths() {
     assert_eq!(response_len(&[1, 0x0F]), Ok(Some(8)));
     assert_eq!(response_len(&[1, 0x16]), Ok(Some(10)));
     assert_eq!(response_len(&[1, 0x90]), Ok(Some(5)));
+    assert_eq!(response_len(&[1, 0x07]), Ok(Some(5)));
+    assert_eq!(response_len(&[1, 0x08, 0x00]), Ok(None));
+    assert_eq!(response_len(&[1, 0x08, 0x00, 0x02]), Ok(Some(8)));
+    assert_eq!(response_len(&[1, 0x0B]), Ok(Some(8)));
+    assert_eq!(response_len(&[1, 0x0C, 8]), Ok(Some(13)));
+    assert_eq!(response_len(&[1, 0x11, 5]), Ok(Some(10)));
+    assert_eq!(response_len(&[1, 0x14, 12]), Ok(Some(17)));
+    assert_eq!(response_len(&[1, 0x15, 13]), Ok(Some(18)));
+    assert_eq!(response_len(&[1, 0x18, 0]), Ok(None));
+    assert_eq!(response_len(&[1, 0x18, 0, 6]), Ok(Some(12)));
+    assert!(matches!(
+        response_len(&[1, 0x18, 1, 0]),
+        Err(RtuError::TooLong { function: 0x18, .. })
+    ));
 }
 
 #[test]

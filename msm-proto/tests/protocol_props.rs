@@ -4,13 +4,21 @@
 //! (the codec has no indexing, so out-of-bounds would be a panic too).
 
 use msm_proto::{
-    Bits, DeviceIdentification, DeviceObjects, ExceptionCode, MAX_PDU_LEN, ReadDeviceIdCode,
-    Registers, Request, Response, rtu, tcp,
+    Bits, CommEventLog, DeviceIdentification, DeviceObjects, DiagnosticsSubFunction, ExceptionCode,
+    FileRead, FileReads, FileRecords, FileWrite, FileWrites, MAX_PDU_LEN, ReadDeviceIdCode,
+    Registers, Request, Response, ServerIdReport, rtu, tcp,
 };
 use proptest::prelude::*;
 
 /// Function codes the codec models; a `Custom` that round-trips must avoid them.
-const MODELLED: [u8; 12] = [1, 2, 3, 4, 5, 6, 8, 15, 16, 22, 23, 43];
+const MODELLED: [u8; 19] = [
+    1, 2, 3, 4, 5, 6, 7, 8, 11, 12, 15, 16, 17, 20, 21, 22, 23, 24, 43,
+];
+
+/// The FC08 sub-functions whose data is one word 0x0000 in a request.
+const ZERO_DATA_SUB_FUNCTIONS: [u16; 12] = [
+    2, 4, 0x0A, 0x0B, 0x0C, 0x0D, 0x0E, 0x0F, 0x10, 0x11, 0x12, 0x14,
+];
 
 /// Owned inputs for a request (a `Request` borrows, so strategies produce these).
 #[derive(Clone, Debug)]
@@ -25,6 +33,13 @@ enum ReqSpec {
     ReadWrite(u16, u16, u16, Vec<u8>),
     DeviceId(ReadDeviceIdCode, u8),
     Custom(u8, Vec<u8>),
+    /// FC7, FC11, FC12, FC17: no data.
+    Bare(u8),
+    /// FC20 sub-requests, as their wire bytes (made once by the strategy).
+    FileReads(Vec<u8>),
+    /// FC21 sub-requests, as their wire bytes.
+    FileWrites(Vec<u8>),
+    Fifo(u16),
 }
 
 impl ReqSpec {
@@ -80,8 +95,94 @@ impl ReqSpec {
                 function: *function,
                 data,
             },
+            Self::Bare(7) => Request::ReadExceptionStatus,
+            Self::Bare(11) => Request::GetCommEventCounter,
+            Self::Bare(12) => Request::GetCommEventLog,
+            Self::Bare(_) => Request::ReportServerId,
+            Self::FileReads(bytes) => {
+                Request::ReadFileRecord(FileReads::new(bytes).expect("valid"))
+            }
+            Self::FileWrites(bytes) => {
+                Request::WriteFileRecord(FileWrites::new(bytes).expect("valid"))
+            }
+            Self::Fifo(address) => Request::ReadFifoQueue { address: *address },
         }
     }
+}
+
+/// FC08 sub-function and data that a request may carry: any data for Return Query Data
+/// and the codes the spec does not define, the spec's word for the others.
+fn diagnostics_request() -> impl Strategy<Value = (u16, Vec<u8>)> {
+    prop_oneof![
+        proptest::collection::vec(any::<u8>(), 0..=250).prop_map(|d| (0, d)),
+        any::<u16>()
+            .prop_filter("undefined", |s| matches!(
+                DiagnosticsSubFunction::from_u16(*s),
+                DiagnosticsSubFunction::Other(_)
+            ))
+            .prop_flat_map(
+                |s| proptest::collection::vec(any::<u8>(), 0..=250).prop_map(move |d| (s, d))
+            ),
+        prop_oneof![Just(vec![0u8, 0]), Just(vec![0xFF, 0])].prop_map(|d| (1, d)),
+        any::<u8>().prop_map(|c| (3, vec![c, 0])),
+        proptest::sample::select(ZERO_DATA_SUB_FUNCTIONS.to_vec()).prop_map(|s| (s, vec![0, 0])),
+    ]
+}
+
+/// FC08 sub-function and data that a response may carry.
+fn diagnostics_response() -> impl Strategy<Value = (u16, Vec<u8>)> {
+    prop_oneof![
+        diagnostics_request().prop_filter("a counter answers with its value", |(s, _)| {
+            !(0x0B..=0x12).contains(s) && *s != 2
+        }),
+        (prop_oneof![Just(2u16), 0x0Bu16..=0x12], any::<u16>())
+            .prop_map(|(s, v)| (s, v.to_be_bytes().to_vec())),
+    ]
+}
+
+/// Up to 5 valid FC20 sub-requests (a response of at most 2 + 5 * 42 bytes).
+fn file_reads() -> impl Strategy<Value = Vec<u8>> {
+    let one = (1u16..=u16::MAX, 1u16..=20).prop_flat_map(|(file, length)| {
+        (0u16..=(10_000 - length)).prop_map(move |record| FileRead {
+            file,
+            record,
+            length,
+        })
+    });
+    proptest::collection::vec(one, 1..=5).prop_map(|reads| {
+        let mut buf = vec![0u8; 245];
+        let len = FileReads::write(&mut buf, &reads)
+            .expect("valid")
+            .as_bytes()
+            .len();
+        buf.truncate(len);
+        buf
+    })
+}
+
+/// Up to 4 valid FC21 sub-requests of up to 20 records each (at most 188 bytes).
+fn file_writes() -> impl Strategy<Value = Vec<u8>> {
+    let one = (1u16..=u16::MAX, register_bytes(1, 20)).prop_flat_map(|(file, values)| {
+        let length = (values.len() / 2) as u16;
+        (0u16..=(10_000 - length)).prop_map(move |record| (file, record, values.clone()))
+    });
+    proptest::collection::vec(one, 1..=4).prop_map(|writes| {
+        let writes: Vec<FileWrite<'_>> = writes
+            .iter()
+            .map(|(file, record, values)| FileWrite {
+                file: *file,
+                record: *record,
+                values: Registers::new(values).expect("even"),
+            })
+            .collect();
+        let mut buf = vec![0u8; 251];
+        let len = FileWrites::write(&mut buf, &writes)
+            .expect("valid")
+            .as_bytes()
+            .len();
+        buf.truncate(len);
+        buf
+    })
 }
 
 fn register_bytes(min: usize, max: usize) -> impl Strategy<Value = Vec<u8>> {
@@ -102,11 +203,11 @@ fn request_spec() -> impl Strategy<Value = ReqSpec> {
         (3u8..=4, any::<u16>(), 1u16..=125).prop_map(|(f, a, q)| ReqSpec::Read(f, a, q)),
         (any::<u16>(), any::<bool>()).prop_map(|(a, v)| ReqSpec::Coil(a, v)),
         (any::<u16>(), any::<u16>()).prop_map(|(a, v)| ReqSpec::Register(a, v)),
-        (
-            any::<u16>(),
-            proptest::collection::vec(any::<u8>(), 0..=250)
-        )
-            .prop_map(|(s, d)| ReqSpec::Diagnostics(s, d)),
+        diagnostics_request().prop_map(|(s, d)| ReqSpec::Diagnostics(s, d)),
+        prop_oneof![Just(7u8), Just(11), Just(12), Just(17)].prop_map(ReqSpec::Bare),
+        file_reads().prop_map(ReqSpec::FileReads),
+        file_writes().prop_map(ReqSpec::FileWrites),
+        any::<u16>().prop_map(ReqSpec::Fifo),
         (any::<u16>(), 1u16..=1968).prop_flat_map(|(a, q)| {
             let len = usize::from(q).div_ceil(8);
             proptest::collection::vec(any::<u8>(), len).prop_map(move |b| ReqSpec::Coils(a, q, b))
@@ -141,6 +242,15 @@ enum RespSpec {
     DeviceId(ReadDeviceIdCode, u8, bool, u8, Vec<(u8, Vec<u8>)>),
     Exception(u8, u8),
     Custom(u8, Vec<u8>),
+    ExceptionStatus(u8),
+    EventCounter(u16, u16),
+    EventLog(u16, u16, u16, Vec<u8>),
+    ServerId(Vec<u8>),
+    /// FC20 sub-responses, as their wire bytes.
+    FileRecords(Vec<u8>),
+    /// FC21's echo, as its wire bytes.
+    FileWrites(Vec<u8>),
+    Fifo(Vec<u8>),
 }
 
 impl RespSpec {
@@ -202,8 +312,48 @@ impl RespSpec {
                 function: *function,
                 data,
             },
+            Self::ExceptionStatus(outputs) => Response::ReadExceptionStatus(*outputs),
+            Self::EventCounter(status, event_count) => Response::GetCommEventCounter {
+                status: *status,
+                event_count: *event_count,
+            },
+            Self::EventLog(status, event_count, message_count, events) => {
+                Response::GetCommEventLog(CommEventLog {
+                    status: *status,
+                    event_count: *event_count,
+                    message_count: *message_count,
+                    events,
+                })
+            }
+            Self::ServerId(bytes) => {
+                Response::ReportServerId(ServerIdReport::new(bytes).expect("1..=251"))
+            }
+            Self::FileRecords(bytes) => {
+                Response::ReadFileRecord(FileRecords::new(bytes).expect("valid"))
+            }
+            Self::FileWrites(bytes) => {
+                Response::WriteFileRecord(FileWrites::new(bytes).expect("valid"))
+            }
+            Self::Fifo(bytes) => Response::ReadFifoQueue(Registers::new(bytes).expect("even")),
         }
     }
+}
+
+/// Up to 5 FC20 sub-responses of up to 24 records each (at most 250 bytes).
+fn file_records() -> impl Strategy<Value = Vec<u8>> {
+    proptest::collection::vec(register_bytes(1, 24), 1..=5).prop_map(|groups| {
+        let groups: Vec<Registers<'_>> = groups
+            .iter()
+            .map(|g| Registers::new(g).expect("even"))
+            .collect();
+        let mut buf = vec![0u8; 251];
+        let len = FileRecords::write(&mut buf, &groups)
+            .expect("fits")
+            .as_bytes()
+            .len();
+        buf.truncate(len);
+        buf
+    })
 }
 
 /// Read responses carry `byte_count * 8` bits: that is what decoding gives back.
@@ -224,11 +374,20 @@ fn response_spec() -> impl Strategy<Value = RespSpec> {
         (Just(15u8), any::<u16>(), 1u16..=1968).prop_map(|(f, a, q)| RespSpec::Echo(f, a, q)),
         (Just(16u8), any::<u16>(), 1u16..=123).prop_map(|(f, a, q)| RespSpec::Echo(f, a, q)),
         (any::<u16>(), any::<bool>()).prop_map(|(a, v)| RespSpec::Coil(a, v)),
+        diagnostics_response().prop_map(|(s, d)| RespSpec::Diagnostics(s, d)),
+        any::<u8>().prop_map(RespSpec::ExceptionStatus),
+        (any::<u16>(), any::<u16>()).prop_map(|(s, e)| RespSpec::EventCounter(s, e)),
         (
             any::<u16>(),
-            proptest::collection::vec(any::<u8>(), 0..=250)
+            any::<u16>(),
+            any::<u16>(),
+            proptest::collection::vec(any::<u8>(), 0..=64)
         )
-            .prop_map(|(s, d)| RespSpec::Diagnostics(s, d)),
+            .prop_map(|(s, e, m, v)| RespSpec::EventLog(s, e, m, v)),
+        proptest::collection::vec(any::<u8>(), 1..=251).prop_map(RespSpec::ServerId),
+        file_records().prop_map(RespSpec::FileRecords),
+        file_writes().prop_map(RespSpec::FileWrites),
+        register_bytes(0, 31).prop_map(RespSpec::Fifo),
         (any::<u16>(), any::<u16>(), any::<u16>()).prop_map(|(a, x, o)| RespSpec::Mask(a, x, o)),
         (
             read_code(),
@@ -351,8 +510,14 @@ proptest! {
         let len = rtu::encode_response(&mut buf, address, &response).expect("fits");
         match rtu::response_len(&buf[..len]) {
             Err(rtu::RtuError::UnknownLength { .. }) => {
-                let undelimited =
-                    matches!(response, Response::Diagnostics { .. } | Response::Custom { .. });
+                let undelimited = match response {
+                    Response::Diagnostics { sub_function, .. } => matches!(
+                        DiagnosticsSubFunction::from_u16(sub_function),
+                        DiagnosticsSubFunction::ReturnQueryData | DiagnosticsSubFunction::Other(_)
+                    ),
+                    Response::Custom { .. } => true,
+                    _ => false,
+                };
                 prop_assert!(undelimited, "{:?} has a length rule", response);
             }
             told => prop_assert_eq!(told, Ok(Some(len))),

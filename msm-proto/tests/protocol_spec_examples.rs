@@ -5,8 +5,10 @@
 //! and the CRC example of the serial line spec.
 
 use msm_proto::{
-    Bits, DeviceIdentification, DeviceObjects, ExceptionCode, ReadDeviceIdCode, Registers, Request,
-    Response, encode_device_identification, read_response_body, rtu, tcp,
+    Bits, CommEvent, CommEventLog, DeviceIdentification, DeviceObjects, DiagnosticCounter,
+    DiagnosticsRequest, DiagnosticsResponse, ExceptionCode, FileRead, FileReads, FileRecords,
+    FileWrites, ReadDeviceIdCode, Registers, Request, Response, ServerIdReport,
+    encode_device_identification, read_response_body, rtu, tcp,
 };
 
 /// Decodes `pdu` to `expected` and encodes `expected` back to `pdu`.
@@ -151,6 +153,170 @@ fn fc08_diagnostics_return_query_data() {
         data: &[0xA5, 0x37],
     };
     response_both_ways(&pdu, response, request);
+}
+
+#[test]
+fn fc07_read_exception_status() {
+    request_both_ways(&[0x07], Request::ReadExceptionStatus);
+    response_both_ways(
+        &[0x07, 0x6D],
+        Response::ReadExceptionStatus(0x6D),
+        Request::ReadExceptionStatus,
+    );
+}
+
+/// The spec prints no example for the other sub-functions; their layout (sub-function,
+/// one data word) is its table's.
+#[test]
+fn fc08_diagnostics_counters_and_restart() {
+    let request = Request::Diagnostics {
+        sub_function: 0x0B,
+        data: &[0x00, 0x00],
+    };
+    request_both_ways(&[0x08, 0x00, 0x0B, 0x00, 0x00], request);
+    assert_eq!(
+        DiagnosticsRequest::parse(0x0B, &[0, 0]),
+        Ok(DiagnosticsRequest::ReturnCounter(
+            DiagnosticCounter::BusMessages
+        ))
+    );
+    let pdu = [0x08, 0x00, 0x0B, 0x01, 0x08];
+    let response = Response::Diagnostics {
+        sub_function: 0x0B,
+        data: &pdu[3..],
+    };
+    response_both_ways(&pdu, response, request);
+    assert_eq!(
+        DiagnosticsResponse::parse(0x0B, &pdu[3..]),
+        Ok(DiagnosticsResponse::Counter {
+            counter: DiagnosticCounter::BusMessages,
+            value: 264
+        })
+    );
+    let restart = Request::Diagnostics {
+        sub_function: 0x01,
+        data: &[0xFF, 0x00],
+    };
+    request_both_ways(&[0x08, 0x00, 0x01, 0xFF, 0x00], restart);
+    let refused = Request::decode(&[0x08, 0x00, 0x01, 0x12, 0x34])
+        .expect_err("restart takes 0x0000 or 0xFF00");
+    assert_eq!(refused.exception(), Some(ExceptionCode::IllegalDataValue));
+}
+
+#[test]
+fn fc11_get_comm_event_counter_busy_264() {
+    request_both_ways(&[0x0B], Request::GetCommEventCounter);
+    response_both_ways(
+        &[0x0B, 0xFF, 0xFF, 0x01, 0x08],
+        Response::GetCommEventCounter {
+            status: 0xFFFF,
+            event_count: 264,
+        },
+        Request::GetCommEventCounter,
+    );
+}
+
+#[test]
+fn fc12_get_comm_event_log_two_events() {
+    request_both_ways(&[0x0C], Request::GetCommEventLog);
+    let pdu = [0x0C, 0x08, 0x00, 0x00, 0x01, 0x08, 0x01, 0x21, 0x20, 0x00];
+    let log = CommEventLog {
+        status: 0,
+        event_count: 264,
+        message_count: 289,
+        events: &[0x20, 0x00],
+    };
+    response_both_ways(
+        &pdu,
+        Response::GetCommEventLog(log),
+        Request::GetCommEventLog,
+    );
+    // The older event: a communications restart. (The spec's text calls 0x20 "entered
+    // listen only mode", which its own table encodes as 0x04.)
+    assert_eq!(CommEvent::from_byte(0x00), CommEvent::Restarted);
+}
+
+/// The spec gives only the layout: byte count, server id, run indicator (0xFF ON),
+/// additional data, all of a device-specific length.
+#[test]
+fn fc17_report_server_id_layout() {
+    request_both_ways(&[0x11], Request::ReportServerId);
+    let pdu = [0x11, 0x05, 0x2A, 0xFF, b'm', b's', b'm'];
+    let report = ServerIdReport::new(&pdu[2..]).expect("1..=251 bytes");
+    response_both_ways(
+        &pdu,
+        Response::ReportServerId(report),
+        Request::ReportServerId,
+    );
+    let parts = report.split(1).expect("id, run indicator");
+    assert_eq!(
+        (parts.server_id, parts.running()),
+        (&[0x2A][..], Some(true))
+    );
+    assert_eq!(parts.additional_data, b"msm");
+}
+
+#[test]
+fn fc20_read_file_record_files_4_and_3() {
+    let pdu = [
+        0x14, 0x0E, 0x06, 0x00, 0x04, 0x00, 0x01, 0x00, 0x02, 0x06, 0x00, 0x03, 0x00, 0x09, 0x00,
+        0x02,
+    ];
+    let reads = FileReads::new(&pdu[2..]).expect("valid");
+    assert_eq!(
+        reads.iter().collect::<Vec<_>>(),
+        [
+            FileRead {
+                file: 4,
+                record: 1,
+                length: 2
+            },
+            FileRead {
+                file: 3,
+                record: 9,
+                length: 2
+            }
+        ]
+    );
+    let request = Request::ReadFileRecord(reads);
+    request_both_ways(&pdu, request);
+    let pdu = [
+        0x14, 0x0C, 0x05, 0x06, 0x0D, 0xFE, 0x00, 0x20, 0x05, 0x06, 0x33, 0xCD, 0x00, 0x40,
+    ];
+    let records = FileRecords::new(&pdu[2..]).expect("valid");
+    response_both_ways(&pdu, Response::ReadFileRecord(records), request);
+    let groups: Vec<Vec<u16>> = records.iter().map(|r| r.iter().collect()).collect();
+    assert_eq!(groups, [[0x0DFE, 0x0020], [0x33CD, 0x0040]]);
+}
+
+#[test]
+fn fc21_write_file_record_file_4_from_7() {
+    let pdu = [
+        0x15, 0x0D, 0x06, 0x00, 0x04, 0x00, 0x07, 0x00, 0x03, 0x06, 0xAF, 0x04, 0xBE, 0x10, 0x0D,
+    ];
+    let writes = FileWrites::new(&pdu[2..]).expect("valid");
+    let request = Request::WriteFileRecord(writes);
+    request_both_ways(&pdu, request);
+    // The normal response is an echo of the request.
+    response_both_ways(&pdu, Response::WriteFileRecord(writes), request);
+    let write = writes.iter().next().expect("one sub-request");
+    assert_eq!((write.file, write.record), (4, 7));
+    assert_eq!(
+        write.values,
+        registers(&[0x06, 0xAF, 0x04, 0xBE, 0x10, 0x0D])
+    );
+}
+
+#[test]
+fn fc24_read_fifo_queue_at_1246() {
+    let request = Request::ReadFifoQueue { address: 0x04DE };
+    request_both_ways(&[0x18, 0x04, 0xDE], request);
+    let pdu = [0x18, 0x00, 0x06, 0x00, 0x02, 0x01, 0xB8, 0x12, 0x84];
+    response_both_ways(
+        &pdu,
+        Response::ReadFifoQueue(registers(&[0x01, 0xB8, 0x12, 0x84])),
+        request,
+    );
 }
 
 #[test]

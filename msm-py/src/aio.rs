@@ -158,6 +158,21 @@ fn _aio_flush<'py>(
     request(py, &handle, Request::Flush, timeout)
 }
 
+/// `await` the one-off call `name` of `msm.MasterHandle` with `args` (`msm.aio`'s
+/// `report_server_id()`, `read_file_record(...)`...).
+#[pyfunction]
+#[pyo3(signature = (handle, name, *args))]
+fn _aio_one_off<'py>(
+    py: Python<'py>,
+    handle: PyRef<'py, MasterHandle>,
+    name: &str,
+    args: &Bound<'py, pyo3::types::PyTuple>,
+) -> PyResult<Bound<'py, PyAny>> {
+    let call = crate::device::OneOff::parse(name, args)?;
+    let fut = handle.one_off_future(call)?;
+    bridge(py, async move { fut.await.py() })
+}
+
 /// `await` the master stopped.
 #[pyfunction]
 fn _aio_stop_master<'py>(
@@ -181,7 +196,7 @@ fn _aio_serve<'py>(
     memory: &Bound<'py, PyAny>,
 ) -> PyResult<Bound<'py, PyAny>> {
     let mem = crate::memory::memory_of(memory)?;
-    let slave = slave.clone_builder();
+    let slave = slave.for_memory(memory);
     bridge(py, async move {
         // Binding and starting threads block for a moment: not on a runtime worker.
         let started = tokio::task::spawn_blocking(move || {
@@ -286,6 +301,7 @@ fn _aio_in_flight() -> usize {
 pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(_aio_sync, m)?)?;
     m.add_function(wrap_pyfunction!(_aio_flush, m)?)?;
+    m.add_function(wrap_pyfunction!(_aio_one_off, m)?)?;
     m.add_function(wrap_pyfunction!(_aio_stop_master, m)?)?;
     m.add_function(wrap_pyfunction!(_aio_serve, m)?)?;
     m.add_function(wrap_pyfunction!(_aio_stop_slave, m)?)?;

@@ -35,6 +35,9 @@ pub(crate) fn to_py(e: Error) -> PyErr {
         | Error::UnknownByte { .. }
         | Error::Config(_)
         | Error::BadNetwork { .. }
+        | Error::FileNotDeclared { .. }
+        | Error::FileRecords { .. }
+        | Error::BadFile { .. }
         | Error::AlreadySynced => BadDeclaration::new_err(text),
         Error::StringTooLong { .. }
         | Error::NotAscii { .. }
@@ -48,6 +51,7 @@ pub(crate) fn to_py(e: Error) -> PyErr {
         }
         Error::Block(b) => block_error(text, b),
         Error::GaveUp { cause, .. } => block_error(text, cause),
+        Error::Request(f) => request_error(text, f),
         Error::Timeout { .. } => Timeout::new_err(text),
         Error::Stopped => Stopped::new_err(text),
         Error::Map(m) => map_kind(m.kind(), text),
@@ -59,7 +63,26 @@ pub(crate) fn to_py(e: Error) -> PyErr {
 /// `msm.ConnectionFailed` when the connection dropped, else `msm.ModbusError` with the
 /// exception code (`None` for a malformed answer or another unit's) and the place.
 pub(crate) fn block_error(text: String, b: &BlockError) -> PyErr {
-    match &b.fault {
+    let place = (area_key(b.area), b.address, b.count);
+    fault_error(text, &b.fault, b.unit, b.operation.to_string(), Some(place))
+}
+
+/// The exception for a one-off call the device did not answer usably, as for a
+/// block: `operation` names the function (`"Report Server ID"`), no area.
+fn request_error(text: String, f: &msm::master::RequestFailure) -> PyErr {
+    fault_error(text, &f.fault, f.unit, f.function.to_string(), None)
+}
+
+/// The exception for `fault` met by `operation` on `unit` (at `place`: area, address,
+/// count).
+fn fault_error(
+    text: String,
+    fault: &Fault,
+    unit: u8,
+    operation: String,
+    place: Option<(&'static str, u16, u16)>,
+) -> PyErr {
+    match fault {
         Fault::Timeout(_) => Timeout::new_err(text),
         Fault::Disconnected(_) => ConnectionFailed::new_err(text),
         fault => {
@@ -67,15 +90,11 @@ pub(crate) fn block_error(text: String, b: &BlockError) -> PyErr {
                 Fault::Exception { code } => Some(code.value()),
                 _ => None,
             };
-            ModbusError::new_err((
-                text,
-                code,
-                b.unit,
-                b.operation.to_string(),
-                area_key(b.area),
-                b.address,
-                b.count,
-            ))
+            let (area, address, count) = match place {
+                Some((area, address, count)) => (Some(area), Some(address), Some(count)),
+                None => (None, None, None),
+            };
+            ModbusError::new_err((text, code, unit, operation, area, address, count))
         }
     }
 }
@@ -102,6 +121,12 @@ fn python_terms(e: &Error) -> String {
         };
         let python = format!("(msm.Memory({}={needed}) or more)", area_keyword(*area));
         return text.replace("(Memory::builder())", &python);
+    }
+    if let Error::FileNotDeclared { number } = e {
+        return text.replace(
+            &format!("Memory::builder().file({number}, records)"),
+            &format!("msm.Memory(files={{{number}: records}})"),
+        );
     }
     text.replace("Byte::Low or Byte::High", "\"low\" or \"high\"")
         .replace(

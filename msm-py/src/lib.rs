@@ -6,8 +6,10 @@
 mod aio;
 mod args;
 mod compat;
+mod device;
 mod errors;
 mod faults;
+mod files;
 mod fork;
 mod link;
 mod map;
@@ -33,6 +35,7 @@ use pyo3::prelude::*;
 fn _msm(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<memory::PyMemory>()?;
     m.add_class::<var::PyVar>()?;
+    m.add_class::<files::PyFile>()?;
     m.add_class::<master::PyMaster>()?;
     m.add_class::<master_handle::MasterHandle>()?;
     m.add_class::<status::PyStatus>()?;

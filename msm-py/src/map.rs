@@ -74,6 +74,7 @@ impl PyMap {
     fn build(&self) -> PyResult<PyMapMemory> {
         Ok(PyMapMemory {
             built: self.map.build().py()?,
+            map: self.map.clone(),
         })
     }
 
@@ -118,6 +119,9 @@ fn names_arg(names: &Bound<'_, PyAny>) -> PyResult<Vec<String>> {
 #[pyclass(module = "msm", name = "MapMemory", frozen)]
 pub(crate) struct PyMapMemory {
     pub(crate) built: MapMemory,
+    /// The map it was built from: a slave serving it serves its `[identity]` and
+    /// `[[fifo]]`s too.
+    pub(crate) map: Map,
 }
 
 impl PyMapMemory {

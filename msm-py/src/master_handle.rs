@@ -6,8 +6,10 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use msm::AsyncMasterHandle;
+use msm::protocol::DiagnosticCounter;
 use pyo3::prelude::*;
 
+use crate::device::{Answer, OneOff};
 use crate::errors::to_py;
 use crate::memory::PyMemory;
 use crate::running::Running;
@@ -104,6 +106,29 @@ impl MasterHandle {
         !crate::fork::foreign(self.running.pid) && self.running.current().is_some()
     }
 
+    /// The future of the one-off `call` on the worker, ending with `Stopped` if
+    /// `stop()` begins meanwhile.
+    pub(crate) fn one_off_future(
+        &self,
+        call: OneOff,
+    ) -> PyResult<impl Future<Output = msm::Result<Answer>> + Send + 'static> {
+        let handle = self.handle()?;
+        let mut stopping = self.running.stopping();
+        Ok(async move {
+            tokio::select! {
+                out = call.run(&handle) => out,
+                _ = stopping.wait_for(|s| *s) => Err(msm::Error::Stopped),
+            }
+        })
+    }
+
+    /// Runs the one-off `call` and waits for its answer (Ctrl-C interrupts it).
+    fn one_off<'py>(&self, py: Python<'py>, call: OneOff) -> PyResult<Bound<'py, PyAny>> {
+        let what = call.name();
+        let fut = self.one_off_future(call)?;
+        wait(py, None, what, fut)?.into_pyobject(py)
+    }
+
     fn ask(
         &self,
         py: Python<'_>,
@@ -143,6 +168,153 @@ impl MasterHandle {
     #[pyo3(signature = (timeout = None))]
     fn flush(&self, py: Python<'_>, timeout: Option<&Bound<'_, PyAny>>) -> PyResult<()> {
         self.ask(py, timeout, Request::Flush)
+    }
+
+    /// Report Server ID (FC17): `{"server_id": bytes, "running": bool | None,
+    /// "additional_data": bytes, "bytes": bytes}`. Raises `msm.ModbusError` with
+    /// `.code` 1 when the device does not support it (as for every call below),
+    /// `msm.Timeout` when it does not answer in time.
+    fn report_server_id<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        self.one_off(py, OneOff::ReportServerId)
+    }
+
+    /// Read Device Identification (FC43/14), every object the device reports:
+    /// `{"conformity_level": int, "objects": {id: str}}` (0 vendor, 1 product code,
+    /// 2 revision, 3 vendor URL, 4 product name, 5 model name, 6 application name).
+    fn read_device_identification<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        self.one_off(py, OneOff::ReadDeviceIdentification)
+    }
+
+    /// Read Exception Status (FC07): the eight outputs, output 0 in bit 0.
+    fn read_exception_status<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        self.one_off(py, OneOff::ReadExceptionStatus)
+    }
+
+    /// Diagnostics (FC08) with any sub-function and `data` (bytes, `b"\x00\x00"` when
+    /// not given): the answer's data.
+    #[pyo3(signature = (sub_function, data = None))]
+    fn diagnostics<'py>(
+        &self,
+        py: Python<'py>,
+        sub_function: &Bound<'_, PyAny>,
+        data: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        self.one_off(py, OneOff::diagnostics(sub_function, data)?)
+    }
+
+    /// FC08/02: the diagnostic register.
+    fn diagnostic_register<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        self.one_off(py, OneOff::DiagnosticRegister)
+    }
+
+    /// FC08/0B: messages the device saw on the bus.
+    fn bus_message_count<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        self.one_off(py, OneOff::Counter(DiagnosticCounter::BusMessages))
+    }
+
+    /// FC08/0C: communication errors (CRC/LRC, framing).
+    fn bus_communication_error_count<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        self.one_off(
+            py,
+            OneOff::Counter(DiagnosticCounter::BusCommunicationErrors),
+        )
+    }
+
+    /// FC08/0D: exception responses the device sent.
+    fn bus_exception_error_count<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        self.one_off(py, OneOff::Counter(DiagnosticCounter::BusExceptionErrors))
+    }
+
+    /// FC08/0E: messages addressed to the device that it processed.
+    fn server_message_count<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        self.one_off(py, OneOff::Counter(DiagnosticCounter::ServerMessages))
+    }
+
+    /// FC08/0F: messages addressed to the device it did not answer.
+    fn server_no_response_count<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        self.one_off(py, OneOff::Counter(DiagnosticCounter::ServerNoResponses))
+    }
+
+    /// FC08/10: NAK exceptions (07) the device sent.
+    fn server_nak_count<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        self.one_off(py, OneOff::Counter(DiagnosticCounter::ServerNaks))
+    }
+
+    /// FC08/11: busy exceptions (06) the device sent.
+    fn server_busy_count<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        self.one_off(py, OneOff::Counter(DiagnosticCounter::ServerBusy))
+    }
+
+    /// FC08/12: messages lost to a character overrun.
+    fn bus_character_overrun_count<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        self.one_off(py, OneOff::Counter(DiagnosticCounter::BusCharacterOverruns))
+    }
+
+    /// FC08/0A: clears the device's counters and diagnostic register.
+    fn clear_counters<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        self.one_off(py, OneOff::ClearCounters)
+    }
+
+    /// FC08/01: restarts the device's communications (and leaves listen-only mode,
+    /// unanswered then: this call raises `msm.Timeout`); `clear_log` also clears its
+    /// comm event log.
+    #[pyo3(signature = (clear_log = false))]
+    fn restart_communications<'py>(
+        &self,
+        py: Python<'py>,
+        clear_log: bool,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        self.one_off(py, OneOff::RestartCommunications(clear_log))
+    }
+
+    /// FC08/04: puts the device in listen-only mode (it answers nothing until
+    /// `restart_communications`); returns once the request is sent.
+    fn force_listen_only<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        self.one_off(py, OneOff::ForceListenOnly)
+    }
+
+    /// Get Comm Event Counter (FC11): `{"status": int, "busy": bool, "event_count": int}`.
+    fn comm_event_counter<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        self.one_off(py, OneOff::CommEventCounter)
+    }
+
+    /// Get Comm Event Log (FC12): `{"status": int, "event_count": int,
+    /// "message_count": int, "events": [int]}`, the events newest first.
+    fn comm_event_log<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        self.one_off(py, OneOff::CommEventLog)
+    }
+
+    /// Read File Record (FC20): `count` records (1..=121) of file `file` from
+    /// `record`, as ints.
+    fn read_file_record<'py>(
+        &self,
+        py: Python<'py>,
+        file: &Bound<'_, PyAny>,
+        record: &Bound<'_, PyAny>,
+        count: &Bound<'_, PyAny>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        self.one_off(py, OneOff::read_file_record(file, record, count)?)
+    }
+
+    /// Write File Record (FC21): `values` (ints 0..=65535) to file `file` from
+    /// `record`.
+    fn write_file_record<'py>(
+        &self,
+        py: Python<'py>,
+        file: &Bound<'_, PyAny>,
+        record: &Bound<'_, PyAny>,
+        values: &Bound<'_, PyAny>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        self.one_off(py, OneOff::write_file_record(file, record, values)?)
+    }
+
+    /// Read FIFO Queue (FC24): the queued registers at `address`, oldest first.
+    fn read_fifo_queue<'py>(
+        &self,
+        py: Python<'py>,
+        address: &Bound<'_, PyAny>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        self.one_off(py, OneOff::read_fifo_queue(address)?)
     }
 
     /// The master's state now.

@@ -177,6 +177,26 @@ impl PyMemory {
     }
 }
 
+/// `files={number: records}`: files of records (numbers 1..=65535, 1..=10000 records).
+fn files_arg(files: Arg<'_, '_>) -> PyResult<Vec<(u16, u16)>> {
+    let Some(files) = files.filter(|f| !f.is_none()) else {
+        return Ok(Vec::new());
+    };
+    let dict = files.cast::<pyo3::types::PyDict>().map_err(|_| {
+        crate::errors::BadArgument::new_err(format!(
+            "files must be a dict {{number: records}}, such as {{4: 100}}, got {}",
+            crate::args::described(files)
+        ))
+    })?;
+    dict.iter()
+        .map(|(number, records)| {
+            let number = crate::args::int(&number, "a file number", 1, 65535)? as u16;
+            let records = crate::args::int(&records, "a file's records", 1, 10_000)? as u16;
+            Ok((number, records))
+        })
+        .collect()
+}
+
 fn area_from(name: &str) -> PyResult<Area> {
     name.parse::<Area>().py()
 }
@@ -184,9 +204,9 @@ fn area_from(name: &str) -> PyResult<Area> {
 #[pymethods]
 impl PyMemory {
     #[new]
-    #[pyo3(signature = (holding_registers = None, *, coils = None, discrete_inputs = None, input_registers = None, order = None))]
+    #[pyo3(signature = (holding_registers = None, *, coils = None, discrete_inputs = None, input_registers = None, order = None, files = None))]
     #[pyo3(
-        text_signature = "(holding_registers=None, *, coils=None, discrete_inputs=None, input_registers=None, order='ABCD')"
+        text_signature = "(holding_registers=None, *, coils=None, discrete_inputs=None, input_registers=None, order='ABCD', files=None)"
     )]
     fn new(
         holding_registers: Arg<'_, '_>,
@@ -194,6 +214,7 @@ impl PyMemory {
         discrete_inputs: Arg<'_, '_>,
         input_registers: Arg<'_, '_>,
         order: Arg<'_, '_>,
+        files: Arg<'_, '_>,
     ) -> PyResult<PyMemory> {
         let order = order_arg(order)?.unwrap_or_else(|| "ABCD".into());
         let mut builder = Memory::builder().order(order_from(&order)?);
@@ -213,9 +234,29 @@ impl PyMemory {
                 };
             }
         }
+        for (number, records) in files_arg(files)? {
+            builder = builder.file(number, records);
+        }
         Ok(PyMemory {
             mem: builder.build().py()?,
         })
+    }
+
+    /// File `number` (declared with `files={number: records}`, or a map's `[[file]]`).
+    fn file(&self, number: &Bound<'_, PyAny>) -> PyResult<crate::files::PyFile> {
+        let number = crate::args::int(number, "number", 1, 65535)? as u16;
+        Ok(crate::files::PyFile {
+            file: self.mem.file(number).py()?,
+        })
+    }
+
+    /// Every file, by number.
+    fn files(&self) -> Vec<crate::files::PyFile> {
+        self.mem
+            .files()
+            .into_iter()
+            .map(|file| crate::files::PyFile { file })
+            .collect()
     }
 
     /// A number on holding registers at `address`: `type` is `u16`, `i16`, `u32`,

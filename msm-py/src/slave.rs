@@ -128,6 +128,18 @@ impl PySlave {
         }
     }
 
+    /// A copy of this builder to serve `memory`: for a built map, with the map's
+    /// `[identity]` and `[[fifo]]`s (its files are in its memory).
+    pub(crate) fn for_memory(&self, memory: &Bound<'_, PyAny>) -> PySlave {
+        match memory.cast::<crate::map::PyMapMemory>() {
+            Ok(built) => PySlave {
+                builder: self.builder.clone().map_settings(&built.get().map),
+                shown: self.shown.clone(),
+            },
+            Err(_) => self.clone_builder(),
+        }
+    }
+
     /// Binds and starts serving `memory` (blocks for a moment: binding, threads).
     pub(crate) fn serve_blocking(&self, mem: Memory) -> msm::Result<SlaveHandle> {
         self.builder.clone().serve(mem)
@@ -321,12 +333,14 @@ impl PySlave {
         Ok(self.with(format!("seed={seed}"), |s| s.seed(seed)))
     }
 
-    /// Binds and serves `memory` (an `msm.Memory` or a built map) from a thread of its
-    /// own; returns the handle. Raises `msm.ConnectionFailed` if the address cannot be
+    /// Binds and serves `memory` (an `msm.Memory` or a built map, whose `[identity]`
+    /// and `[[fifo]]`s are served too, as `msm serve` does) from a thread of its own;
+    /// returns the handle. Raises `msm.ConnectionFailed` if the address cannot be
     /// bound.
     fn serve(&self, py: Python<'_>, memory: &Bound<'_, PyAny>) -> PyResult<SlaveHandlePy> {
         let mem = memory_of(memory)?;
-        let handle = py.detach(|| self.serve_blocking(mem.clone())).py()?;
+        let slave = self.for_memory(memory);
+        let handle = py.detach(|| slave.serve_blocking(mem.clone())).py()?;
         Ok(adopt(py, handle, mem))
     }
 

@@ -39,7 +39,9 @@ impl fmt::Display for Span {
 }
 
 /// What a request asks, as authorization sees it: its function, its unit, and the
-/// addresses it reads and writes (FC23 does both; FC8 and FC43 touch no address).
+/// addresses it reads and writes (FC23 does both; FC24 reads its FIFO, at most 32
+/// registers; FC7, FC8, FC11, FC12, FC17, FC20, FC21 and FC43 touch no address of the
+/// four areas).
 ///
 /// ```
 /// use msm::Area;
@@ -62,6 +64,9 @@ pub struct AccessRequest {
     pub reads: Option<Span>,
     /// What it writes, if anything.
     pub writes: Option<Span>,
+    /// FC08's sub-function (some change the device's state: restart, listen-only mode,
+    /// the counters cleared, the ASCII delimiter).
+    pub sub_function: Option<u16>,
 }
 
 impl AccessRequest {
@@ -110,14 +115,42 @@ impl AccessRequest {
                 span(Area::Holding, read_address, read_quantity),
                 span(Area::Holding, write_address, values.len() as u16),
             ),
+            // The count register and up to 31 after it, within the address space.
+            Request::ReadFifoQueue { address } => {
+                let count = (65536 - u32::from(address)).min(32) as u16;
+                (span(Area::Holding, address, count), None)
+            }
             _ => (None, None),
+        };
+        let sub_function = match *request {
+            Request::Diagnostics { sub_function, .. } => Some(sub_function),
+            _ => None,
         };
         AccessRequest {
             function: request.function(),
             unit,
             reads,
             writes,
+            sub_function,
         }
+    }
+}
+
+impl AccessRequest {
+    /// True for an FC08 sub-function that changes the device's state rather than
+    /// reading it: 01 restart, 03 ASCII delimiter, 04 listen-only mode, 0A and 14 clears.
+    ///
+    /// ```
+    /// use msm::protocol::Request;
+    /// use msm::authz::AccessRequest;
+    /// let restart = Request::Diagnostics { sub_function: 1, data: &[0, 0] };
+    /// let count = Request::Diagnostics { sub_function: 0x0B, data: &[0, 0] };
+    /// assert!(AccessRequest::of(1, &restart).changes_device());
+    /// assert!(!AccessRequest::of(1, &count).changes_device());
+    /// ```
+    pub fn changes_device(&self) -> bool {
+        self.function == FunctionCode::Diagnostics
+            && matches!(self.sub_function, Some(0x01 | 0x03 | 0x04 | 0x0A | 0x14))
     }
 }
 
@@ -269,11 +302,26 @@ impl Roles {
             return false;
         };
         let within = |scopes: &[Scope], span: &Span| scopes.iter().any(|s| s.covers(span));
+        let everything = |scopes: &[Scope]| scopes.contains(&Scope::All);
         match (request.reads, request.writes) {
+            // Files are no area a range can name: only a right to everything covers them.
+            (None, None) if request.function == FunctionCode::WriteFileRecord => {
+                everything(&rights.write)
+            }
+            (None, None) if request.function == FunctionCode::ReadFileRecord => {
+                everything(&rights.read) || everything(&rights.write)
+            }
+            // Restart, listen-only mode, clearing, the delimiter: a writer's right.
+            (None, None) if request.changes_device() => !rights.write.is_empty(),
             (None, None) => {
                 matches!(
                     request.function,
-                    FunctionCode::Diagnostics | FunctionCode::EncapsulatedInterface
+                    FunctionCode::Diagnostics
+                        | FunctionCode::EncapsulatedInterface
+                        | FunctionCode::ReadExceptionStatus
+                        | FunctionCode::GetCommEventCounter
+                        | FunctionCode::GetCommEventLog
+                        | FunctionCode::ReportServerId
                 ) && !rights.read.is_empty()
             }
             (reads, writes) => {
@@ -281,5 +329,74 @@ impl Roles {
                     && writes.is_none_or(|w| within(&rights.write, &w))
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::protocol::{FileReads, FileWrites};
+
+    #[test]
+    fn device_functions_need_the_rights_they_use() {
+        let mut roles = Roles::new();
+        let holding = Scope::Range {
+            area: Area::Holding,
+            first: 0,
+            last: 99,
+        };
+        roles.insert(
+            "viewer",
+            Rights {
+                read: vec![holding],
+                write: vec![],
+            },
+        );
+        roles.insert(
+            "operator",
+            Rights {
+                read: vec![Scope::All],
+                write: vec![holding],
+            },
+        );
+        roles.insert(
+            "admin",
+            Rights {
+                read: vec![],
+                write: vec![Scope::All],
+            },
+        );
+        let allows =
+            |role, request: Request<'_>| roles.allows(Some(role), &AccessRequest::of(1, &request));
+        let counter = Request::Diagnostics {
+            sub_function: 0x0B,
+            data: &[0, 0],
+        };
+        let listen_only = Request::Diagnostics {
+            sub_function: 4,
+            data: &[0, 0],
+        };
+        let reads = FileReads::new(&[6, 0, 1, 0, 0, 0, 1]).expect("valid");
+        let writes = FileWrites::new(&[6, 0, 1, 0, 0, 0, 1, 0, 0]).expect("valid");
+        for request in [Request::ReportServerId, Request::GetCommEventLog, counter] {
+            assert!(allows("viewer", request), "{request:?}");
+        }
+        assert!(!allows("viewer", listen_only));
+        assert!(allows("operator", listen_only));
+        assert!(!allows("viewer", Request::ReadFileRecord(reads)));
+        assert!(allows("operator", Request::ReadFileRecord(reads)));
+        assert!(!allows("operator", Request::WriteFileRecord(writes)));
+        assert!(allows("admin", Request::WriteFileRecord(writes)));
+        // A FIFO reads its count and up to 31 registers after it.
+        assert!(allows("viewer", Request::ReadFifoQueue { address: 68 }));
+        assert!(!allows("viewer", Request::ReadFifoQueue { address: 69 }));
+        assert_eq!(
+            AccessRequest::of(1, &Request::ReadFifoQueue { address: 65530 }).reads,
+            Some(Span {
+                area: Area::Holding,
+                address: 65530,
+                count: 6
+            })
+        );
     }
 }

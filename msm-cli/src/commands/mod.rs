@@ -3,6 +3,7 @@
 pub(crate) mod certs;
 pub(crate) mod demo;
 pub(crate) mod gateway;
+pub(crate) mod info;
 pub(crate) mod poll;
 pub(crate) mod read;
 pub(crate) mod serve;

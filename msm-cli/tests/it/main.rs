@@ -10,6 +10,7 @@ mod common;
 // The library's harness and test helpers (finding peers, serial line pairs).
 mod cli_exchange;
 mod cli_first_use;
+mod cli_info;
 mod cli_links;
 mod cli_maps;
 mod cli_readme;
@@ -32,6 +33,7 @@ fn main() -> ExitCode {
     let modules: &[(&str, &[Test])] = &[
         ("cli_exchange", cli_exchange::TESTS),
         ("cli_first_use", cli_first_use::TESTS),
+        ("cli_info", cli_info::TESTS),
         ("cli_links", cli_links::TESTS),
         ("cli_maps", cli_maps::TESTS),
         ("cli_readme", cli_readme::TESTS),

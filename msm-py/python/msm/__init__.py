@@ -26,6 +26,7 @@ from ._errors import (
 )
 from ._msm import (
     Fault,
+    File,
     Map,
     MapMemory,
     Master,
@@ -53,6 +54,7 @@ __all__ = [
     "__version__",
     "Memory",
     "Var",
+    "File",
     "Slave",
     "SlaveHandle",
     "Master",

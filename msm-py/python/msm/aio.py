@@ -18,7 +18,7 @@ loop's `call_soon_threadsafe`. Cancelling a task that awaits one of them (or
 `asyncio.wait_for` running out) ends the wait at once: nothing is left waiting.
 """
 
-from typing import Any, AsyncIterator, Awaitable, Callable, Generator, Generic, Optional, Sequence, TypeVar
+from typing import Any, AsyncIterator, Awaitable, Callable, Dict, Generator, Generic, List, Optional, Sequence, TypeVar, cast
 
 from . import _msm
 from ._msm import MasterHandle as _BlockingMasterHandle
@@ -203,7 +203,8 @@ class Slave:
 
 
 class MasterHandle:
-    """A running master: `await sync()`, `await flush()`, `status()`, `await stop()`.
+    """A running master: `await sync()`, `await flush()`, `status()`, `await stop()`,
+    and the one-off calls of `msm.MasterHandle` awaited (`await report_server_id()`...).
     An async context manager that stops it on exit. Exceptions are the blocking API's:
     `msm.ModbusError` (with `.code`), `msm.Timeout`, `msm.ConnectionFailed`,
     `msm.Stopped`."""
@@ -220,6 +221,90 @@ class MasterHandle:
         """Waits until every local write made so far is confirmed by the slave, as
         `msm.MasterHandle.flush`."""
         await _msm._aio_flush(self._handle, timeout)
+
+    async def report_server_id(self) -> Dict[str, Any]:
+        """FC17: as `msm.MasterHandle.report_server_id`."""
+        return cast("Dict[str, Any]", await _msm._aio_one_off(self._handle, "report_server_id"))
+
+    async def read_device_identification(self) -> Dict[str, Any]:
+        """FC43/14: as `msm.MasterHandle.read_device_identification`."""
+        return cast("Dict[str, Any]", await _msm._aio_one_off(self._handle, "read_device_identification"))
+
+    async def read_exception_status(self) -> int:
+        """FC07: as `msm.MasterHandle.read_exception_status`."""
+        return cast("int", await _msm._aio_one_off(self._handle, "read_exception_status"))
+
+    async def diagnostics(self, sub_function: int, data: Optional[bytes] = None) -> bytes:
+        """FC08: as `msm.MasterHandle.diagnostics`."""
+        return cast("bytes", await _msm._aio_one_off(self._handle, "diagnostics", sub_function, data))
+
+    async def diagnostic_register(self) -> int:
+        """FC08/02: as `msm.MasterHandle.diagnostic_register`."""
+        return cast("int", await _msm._aio_one_off(self._handle, "diagnostic_register"))
+
+    async def bus_message_count(self) -> int:
+        """FC08/0B: as `msm.MasterHandle.bus_message_count`."""
+        return cast("int", await _msm._aio_one_off(self._handle, "bus_message_count"))
+
+    async def bus_communication_error_count(self) -> int:
+        """FC08/0C: as `msm.MasterHandle.bus_communication_error_count`."""
+        return cast("int", await _msm._aio_one_off(self._handle, "bus_communication_error_count"))
+
+    async def bus_exception_error_count(self) -> int:
+        """FC08/0D: as `msm.MasterHandle.bus_exception_error_count`."""
+        return cast("int", await _msm._aio_one_off(self._handle, "bus_exception_error_count"))
+
+    async def server_message_count(self) -> int:
+        """FC08/0E: as `msm.MasterHandle.server_message_count`."""
+        return cast("int", await _msm._aio_one_off(self._handle, "server_message_count"))
+
+    async def server_no_response_count(self) -> int:
+        """FC08/0F: as `msm.MasterHandle.server_no_response_count`."""
+        return cast("int", await _msm._aio_one_off(self._handle, "server_no_response_count"))
+
+    async def server_nak_count(self) -> int:
+        """FC08/10: as `msm.MasterHandle.server_nak_count`."""
+        return cast("int", await _msm._aio_one_off(self._handle, "server_nak_count"))
+
+    async def server_busy_count(self) -> int:
+        """FC08/11: as `msm.MasterHandle.server_busy_count`."""
+        return cast("int", await _msm._aio_one_off(self._handle, "server_busy_count"))
+
+    async def bus_character_overrun_count(self) -> int:
+        """FC08/12: as `msm.MasterHandle.bus_character_overrun_count`."""
+        return cast("int", await _msm._aio_one_off(self._handle, "bus_character_overrun_count"))
+
+    async def clear_counters(self) -> None:
+        """FC08/0A: as `msm.MasterHandle.clear_counters`."""
+        await _msm._aio_one_off(self._handle, "clear_counters")
+
+    async def restart_communications(self, clear_log: bool = False) -> None:
+        """FC08/01: as `msm.MasterHandle.restart_communications`."""
+        await _msm._aio_one_off(self._handle, "restart_communications", clear_log)
+
+    async def force_listen_only(self) -> None:
+        """FC08/04: as `msm.MasterHandle.force_listen_only`."""
+        await _msm._aio_one_off(self._handle, "force_listen_only")
+
+    async def comm_event_counter(self) -> Dict[str, Any]:
+        """FC11: as `msm.MasterHandle.comm_event_counter`."""
+        return cast("Dict[str, Any]", await _msm._aio_one_off(self._handle, "comm_event_counter"))
+
+    async def comm_event_log(self) -> Dict[str, Any]:
+        """FC12: as `msm.MasterHandle.comm_event_log`."""
+        return cast("Dict[str, Any]", await _msm._aio_one_off(self._handle, "comm_event_log"))
+
+    async def read_file_record(self, file: int, record: int, count: int) -> List[int]:
+        """FC20: as `msm.MasterHandle.read_file_record`."""
+        return cast("List[int]", await _msm._aio_one_off(self._handle, "read_file_record", file, record, count))
+
+    async def write_file_record(self, file: int, record: int, values: Sequence[int]) -> None:
+        """FC21: as `msm.MasterHandle.write_file_record`."""
+        await _msm._aio_one_off(self._handle, "write_file_record", file, record, values)
+
+    async def read_fifo_queue(self, address: int) -> List[int]:
+        """FC24: as `msm.MasterHandle.read_fifo_queue`."""
+        return cast("List[int]", await _msm._aio_one_off(self._handle, "read_fifo_queue", address))
 
     def status(self) -> Status:
         """The master's state now (`msm.Status`)."""

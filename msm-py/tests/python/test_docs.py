@@ -12,6 +12,7 @@ DOCUMENTED = [
     msm,
     msm.Memory,
     msm.Var,
+    msm.File,
     msm.Master,
     msm.Slave,
     msm.Map,

@@ -2,7 +2,7 @@
 
 use super::behaviour::check_links;
 use super::def::VarDef;
-use super::{Map, Places};
+use super::{FileDef, Identity, Map, Places};
 use crate::memory::{Area, AreaSpec, Order};
 use crate::types::{Fault, MapError, MapErrorKind};
 
@@ -40,6 +40,9 @@ pub struct MapBuilder {
     vars: Vec<VarDef>,
     faults: Vec<Fault>,
     seed: Option<u64>,
+    identity: Option<Identity>,
+    files: Vec<FileDef>,
+    fifos: Vec<u16>,
 }
 
 impl Default for MapBuilder {
@@ -51,6 +54,9 @@ impl Default for MapBuilder {
             vars: Vec::new(),
             faults: Vec::new(),
             seed: None,
+            identity: None,
+            files: Vec::new(),
+            fifos: Vec::new(),
         }
     }
 }
@@ -115,6 +121,47 @@ impl MapBuilder {
     /// file's `seed`).
     pub fn seed(mut self, seed: u64) -> Self {
         self.seed = Some(seed);
+        self
+    }
+
+    /// `[identity]`: what a slave serving the map says about itself.
+    ///
+    /// ```
+    /// let mut id = msm::map::Identity::default();
+    /// id.server_id = Some(vec![7]);
+    /// let map = msm::Map::builder().identity(id).build()?;
+    /// assert!(map.to_toml().contains("[identity]\nserver_id = 7\n"));
+    /// # Ok::<(), msm::MapError>(())
+    /// ```
+    pub fn identity(mut self, identity: Identity) -> Self {
+        self.identity = Some(identity);
+        self
+    }
+
+    /// A `[[file]]`: `records` records numbered `number`.
+    ///
+    /// ```
+    /// let map = msm::Map::builder().file(4, 100).build()?;
+    /// assert_eq!(map.build()?.memory().file(4)?.len(), 100);
+    /// assert!(msm::Map::builder().file(0, 1).build().is_err());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn file(mut self, number: u16, records: u16) -> Self {
+        self.files.push(FileDef { number, records });
+        self
+    }
+
+    /// A `[[fifo]]` whose count is holding register `address`.
+    ///
+    /// ```
+    /// let holding = msm::AreaSpec::new(0, 32);
+    /// let map = msm::Map::builder().area(msm::Area::Holding, holding).fifo(0).build()?;
+    /// assert_eq!(map.fifos(), [0]);
+    /// assert!(msm::Map::builder().fifo(0).build().is_err()); // no holding register 0
+    /// # Ok::<(), msm::MapError>(())
+    /// ```
+    pub fn fifo(mut self, address: u16) -> Self {
+        self.fifos.push(address);
         self
     }
 
@@ -187,7 +234,12 @@ impl MapBuilder {
             roles: None,
             faults: self.faults.clone(),
             seed: self.seed,
+            identity: self.identity,
+            files: self.files,
+            fifos: self.fifos,
         };
+        map.check_device()
+            .map_err(|kind| MapError::new(&self.name, None, None, kind))?;
         // Declaring every variable on a memory is the one check of addresses against areas.
         map.build()?;
         Ok(map)

@@ -24,6 +24,9 @@ impl Map {
             roles: None,
             faults: Vec::new(),
             seed: None,
+            identity: None,
+            files: Vec::new(),
+            fifos: Vec::new(),
         }
     }
 }

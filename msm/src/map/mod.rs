@@ -45,6 +45,7 @@ pub(crate) mod behaviour;
 mod builder;
 mod checked;
 mod def;
+mod identity;
 mod map_memory;
 mod parse;
 mod to_toml;
@@ -60,6 +61,7 @@ pub use any_var::AnyVar;
 pub use behaviour::{Behaviour, BehaviourKind};
 pub use builder::MapBuilder;
 pub use def::VarDef;
+pub use identity::{FileDef, Identity};
 pub use map_memory::MapMemory;
 
 use crate::authz::Roles;
@@ -100,6 +102,12 @@ pub struct Map {
     faults: Vec<Fault>,
     /// `seed`: for the random numbers of faults and behaviours.
     seed: Option<u64>,
+    /// `[identity]`: what a slave serving the map says about itself.
+    identity: Option<Identity>,
+    /// `[[file]]`: files of records, part of the memory.
+    files: Vec<FileDef>,
+    /// `[[fifo]]`: the FIFO queues' count registers, in file order.
+    fifos: Vec<u16>,
 }
 
 /// Where a variable's address, value and `sim` stand in its file.
@@ -245,6 +253,9 @@ impl Map {
             roles: self.roles.clone(),
             faults: self.faults.clone(),
             seed: self.seed,
+            identity: self.identity.clone(),
+            files: self.files.clone(),
+            fifos: self.fifos.clone(),
         })
     }
 
@@ -315,6 +326,41 @@ impl Map {
     /// ```
     pub fn roles(&self) -> Option<&Roles> {
         self.roles.as_ref()
+    }
+
+    /// `[identity]`: what a slave serving the map says about itself (FC17, FC43, FC07),
+    /// `None` when the map has none. [`Slave::map_settings`](crate::Slave::map_settings)
+    /// applies it, with the FIFOs.
+    ///
+    /// ```
+    /// let map = msm::Map::from_toml_str("[memory]\n[identity]\nvendor = \"ACME\"\n")?;
+    /// assert_eq!(map.identity().and_then(|i| i.vendor.as_deref()), Some("ACME"));
+    /// # Ok::<(), msm::MapError>(())
+    /// ```
+    pub fn identity(&self) -> Option<&Identity> {
+        self.identity.as_ref()
+    }
+
+    /// `[[file]]`: the files of records the memory holds (FC20/FC21), in file order.
+    ///
+    /// ```
+    /// let map = msm::Map::from_toml_str("[memory]\n[[file]]\nnumber = 1\nrecords = 10\n")?;
+    /// assert_eq!(map.files()[0].records, 10);
+    /// # Ok::<(), msm::MapError>(())
+    /// ```
+    pub fn files(&self) -> &[FileDef] {
+        &self.files
+    }
+
+    /// `[[fifo]]`: the FIFO queues (FC24), by the address of their count register.
+    ///
+    /// ```
+    /// let map = msm::Map::from_toml_str("[memory]\nholding_registers = 32\n[[fifo]]\naddress = 0\n")?;
+    /// assert_eq!(map.fifos(), [0]);
+    /// # Ok::<(), msm::MapError>(())
+    /// ```
+    pub fn fifos(&self) -> &[u16] {
+        &self.fifos
     }
 
     /// The four areas, in [`Area::ALL`] order; an area the file leaves out is empty.
@@ -395,6 +441,10 @@ impl Map {
             .fold(Memory::builder().order(self.order), |b, (area, spec)| {
                 b.area(area, spec)
             });
+        let builder = self
+            .files
+            .iter()
+            .fold(builder, |b, f| b.file(f.number, f.records));
         builder
             .build()
             .map_err(|e| MapError::new(&self.file, None, None, MapErrorKind::Memory(e)))

@@ -6,9 +6,9 @@ use std::fmt::{self, Write as _};
 use toml_writer::{TomlStringBuilder, TomlWrite as _};
 
 use super::DynValue;
-use super::Map;
 use super::behaviour::{Behaviour, BehaviourKind, integer_range};
 use super::def::VarDef;
+use super::{Identity, Map};
 use crate::authz::{Roles, Scope};
 use crate::memory::AreaSpec;
 use crate::types::{DurationText, Fault, FaultAction, Hit, VarType};
@@ -24,7 +24,8 @@ const AREA_KEYS: [&str; 4] = [
 impl Map {
     /// The map as a map file: `[memory]` (every area that is not empty, and the default
     /// word order), `[vars]` (one line per variable, in the map's order, with every key
-    /// it was given and its starting value) and `[roles]` if the map has them.
+    /// it was given and its starting value), `[roles]` if the map has them, then
+    /// `[identity]` (the keys given), each `[[file]]` and each `[[fifo]]`.
     /// [`Map::from_toml_str`] reads it back as an equal map, whether the map came from a
     /// file, from [`Map::builder`] or from `#[derive(Vars)]`.
     ///
@@ -89,8 +90,59 @@ impl Map {
         for fault in &self.faults {
             write_fault(out, fault)?;
         }
+        if let Some(identity) = &self.identity {
+            write_identity(out, identity)?;
+        }
+        for file in &self.files {
+            write!(
+                out,
+                "\n[[file]]\nnumber = {}\nrecords = {}\n",
+                file.number, file.records
+            )?;
+        }
+        for address in &self.fifos {
+            write!(out, "\n[[fifo]]\naddress = {address}\n")?;
+        }
         Ok(())
     }
+}
+
+/// `[identity]` with the keys given, in the order map-files.md lists them.
+fn write_identity(out: &mut String, id: &Identity) -> fmt::Result {
+    out.write_str("\n[identity]\n")?;
+    match id.server_id.as_deref() {
+        Some([byte]) => writeln!(out, "server_id = {byte}")?,
+        Some(bytes) => {
+            out.write_str("server_id = ")?;
+            out.value(bytes.iter().map(|b| i64::from(*b)).collect::<Vec<_>>())?;
+            out.newline()?;
+        }
+        None => {}
+    }
+    if let Some(run) = id.run {
+        writeln!(out, "run = {run}")?;
+    }
+    if let Some(address) = id.exception_status_coils {
+        writeln!(out, "exception_status_coils = {address}")?;
+    }
+    let texts = [
+        ("additional_data", &id.additional_data),
+        ("vendor", &id.vendor),
+        ("product_code", &id.product_code),
+        ("revision", &id.revision),
+        ("vendor_url", &id.vendor_url),
+        ("product_name", &id.product_name),
+        ("model_name", &id.model_name),
+        ("application_name", &id.application_name),
+    ];
+    for (key, text) in texts {
+        if let Some(text) = text {
+            write!(out, "{key} = ")?;
+            write_value(out, &DynValue::String(text.clone()))?;
+            out.newline()?;
+        }
+    }
+    Ok(())
 }
 
 /// A key as TOML writes it: bare when it can be, quoted otherwise.
@@ -304,8 +356,8 @@ fn write_fault(out: &mut String, fault: &Fault) -> fmt::Result {
 }
 
 /// Two maps are equal when they describe the same memory and variables: the areas, the
-/// default word order, the variables in order with every key and starting value, and the
-/// roles. Where a map came from ([`Map::file`], positions in a file) does not count. A
+/// default word order, the variables in order with every key and starting value, the
+/// roles, the identity, the files and the FIFOs. Where a map came from ([`Map::file`], positions in a file) does not count. A
 /// NaN starting value equals a NaN, since a map file cannot tell one NaN from another.
 ///
 /// ```
@@ -323,6 +375,9 @@ impl PartialEq for Map {
             && self.roles == other.roles
             && self.faults == other.faults
             && self.seed == other.seed
+            && self.identity == other.identity
+            && self.files == other.files
+            && self.fifos == other.fifos
             && self.vars.len() == other.vars.len()
             && self
                 .vars

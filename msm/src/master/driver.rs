@@ -19,13 +19,13 @@ use crate::transport::{Link, Stream};
 use crate::types::{Error, Result};
 
 /// Where a waiter wants its answer: a blocked thread or a task.
-pub(crate) enum Reply {
-    Blocking(std::sync::mpsc::Sender<Result<()>>),
-    Async(oneshot::Sender<Result<()>>),
+pub(crate) enum Reply<T = ()> {
+    Blocking(std::sync::mpsc::Sender<Result<T>>),
+    Async(oneshot::Sender<Result<T>>),
 }
 
-impl Reply {
-    fn send(self, result: Result<()>) {
+impl<T> Reply<T> {
+    fn send(self, result: Result<T>) {
         // The waiter may have given up (timeout); nobody to tell then.
         match self {
             Reply::Blocking(tx) => drop(tx.send(result)),
@@ -38,6 +38,14 @@ impl Reply {
 pub(crate) enum Command {
     Sync(Reply),
     Flush(Reply),
+    /// A one-off request: `pdu` to `unit`, answered with the response PDU (`answered`:
+    /// false for a request the slave never answers).
+    Request {
+        unit: u8,
+        pdu: Vec<u8>,
+        answered: bool,
+        reply: Reply<Vec<u8>>,
+    },
     Stop,
 }
 
@@ -70,6 +78,8 @@ pub(crate) struct Driver {
     /// Signalled by the memories at every local write.
     pub(crate) wake: Arc<Notify>,
     waiters: Vec<(u64, Reply)>,
+    /// The programs waiting for one-off requests' answers.
+    requests: Vec<(u64, Reply<Vec<u8>>)>,
     next_id: u64,
     /// Why the last connection attempt failed, while its waiters are still to be told
     /// (with [`DriverConfig::fail_fast`]).
@@ -91,6 +101,7 @@ impl Driver {
             status,
             wake,
             waiters: Vec::new(),
+            requests: Vec::new(),
             next_id: 0,
             unreachable: None,
         }
@@ -264,6 +275,17 @@ impl Driver {
                 let id = self.register(reply);
                 self.engine.request_flush(id);
             }
+            Some(Command::Request {
+                unit,
+                pdu,
+                answered,
+                reply,
+            }) => {
+                self.next_id += 1;
+                self.requests.push((self.next_id, reply));
+                self.engine
+                    .request_one_off(self.next_id, unit, pdu, answered);
+            }
             Some(Command::Stop) | None => return false,
         }
         true
@@ -282,11 +304,17 @@ impl Driver {
             retry.succeeded();
         }
         let mut done = Vec::new();
+        let mut answers = Vec::new();
         while let Some(event) = self.engine.poll_event() {
             match event {
                 Event::SyncDone { id, result } | Event::FlushDone { id, result } => {
                     if let Some(pos) = self.waiters.iter().position(|(w, _)| *w == id) {
                         done.push((self.waiters.swap_remove(pos).1, result));
+                    }
+                }
+                Event::RequestDone { id, result } => {
+                    if let Some(pos) = self.requests.iter().position(|(w, _)| *w == id) {
+                        answers.push((self.requests.swap_remove(pos).1, result));
                     }
                 }
                 Event::Reconnect { reason } => {
@@ -298,10 +326,15 @@ impl Driver {
         // Fail fast: every waiter hears of the failed attempt now. The engine still holds
         // their flushes; its answer, once connected, finds no waiter and is dropped.
         if let Some(reason) = self.unreachable.take() {
+            let not_connected = || Error::NotConnected {
+                peer: self.cfg.link.name(),
+                reason: reason.clone(),
+            };
             for (_, reply) in self.waiters.drain(..) {
-                let peer = self.cfg.link.name();
-                let reason = reason.clone();
-                done.push((reply, Err(Error::NotConnected { peer, reason })));
+                done.push((reply, Err(not_connected())));
+            }
+            for (_, reply) in self.requests.drain(..) {
+                answers.push((reply, Err(not_connected())));
             }
         }
         // The status first: a caller woken by its answer sees the state it was told of.
@@ -313,6 +346,9 @@ impl Driver {
             }
         }
         for (reply, result) in done {
+            reply.send(result);
+        }
+        for (reply, result) in answers {
             reply.send(result);
         }
     }

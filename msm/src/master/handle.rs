@@ -16,6 +16,8 @@ pub(crate) struct Parts {
     pub(crate) status: Arc<Mutex<Status>>,
     pub(crate) memory: Memory,
     pub(crate) peer: String,
+    /// The master's unit (its first one): where one-off requests go.
+    pub(crate) unit: u8,
 }
 
 impl Parts {
@@ -56,6 +58,42 @@ impl Parts {
         }
     }
 
+    /// Sends the one-off request `pdu` to `unit` and waits for the response PDU.
+    pub(crate) fn request_blocking(
+        &self,
+        unit: u8,
+        pdu: Vec<u8>,
+        answered: bool,
+    ) -> Result<Vec<u8>> {
+        let (tx, rx) = std::sync::mpsc::channel();
+        let reply = Reply::Blocking(tx);
+        self.send_request(unit, pdu, answered, reply)?;
+        rx.recv().map_err(|_| gone())?
+    }
+
+    /// [`request_blocking`](Self::request_blocking), awaited.
+    pub(crate) async fn request(&self, unit: u8, pdu: Vec<u8>, answered: bool) -> Result<Vec<u8>> {
+        let (tx, rx) = oneshot::channel();
+        self.send_request(unit, pdu, answered, Reply::Async(tx))?;
+        rx.await.map_err(|_| gone())?
+    }
+
+    fn send_request(
+        &self,
+        unit: u8,
+        pdu: Vec<u8>,
+        answered: bool,
+        reply: Reply<Vec<u8>>,
+    ) -> Result<()> {
+        let request = Command::Request {
+            unit,
+            pdu,
+            answered,
+            reply,
+        };
+        self.commands.send(request).map_err(|_| gone())
+    }
+
     async fn ask(&self, make: fn(Reply) -> Command) -> Result<()> {
         let (tx, rx) = oneshot::channel();
         self.commands
@@ -93,7 +131,7 @@ impl Parts {
 /// # Ok::<(), msm::Error>(())
 /// ```
 pub struct MasterHandle {
-    parts: Parts,
+    pub(super) parts: Parts,
     thread: Option<JoinHandle<()>>,
 }
 
@@ -282,7 +320,7 @@ impl Drop for MasterHandle {
 /// # Ok(()) }
 /// ```
 pub struct AsyncMasterHandle {
-    parts: Parts,
+    pub(super) parts: Parts,
     task: Option<tokio::task::JoinHandle<()>>,
 }
 

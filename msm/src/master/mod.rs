@@ -22,9 +22,11 @@
 //! ```
 
 mod core;
+mod device;
 mod driver;
 mod handle;
 mod links;
+mod requests;
 
 // The core's modules under their short names, for the driver and the handles.
 use self::core::{engine, planner, status};
@@ -34,10 +36,12 @@ use std::time::Duration;
 
 use tokio::sync::{Notify, mpsc};
 
+pub use crate::protocol::FileRead;
+pub use device::{DeviceInfo, EventCounter, EventLog, RecordWrite, ServerReport};
 pub use handle::{AsyncMasterHandle, MasterHandle};
 pub use links::DEFAULT_UDP_RETRIES;
 pub use planner::Plan;
-pub use status::{BlockError, DepthReason, Fault, Operation, Status};
+pub use status::{BlockError, DepthReason, Fault, Operation, RequestFailure, Status};
 
 use crate::memory::{Memory, Peer};
 use crate::transport::{Link, LinkSpec, Parity, SerialConfig, TcpAddr};
@@ -669,6 +673,7 @@ impl Master {
             status,
             memory: mem,
             peer: link.name(),
+            unit: self.unit,
         };
         Ok((driver, parts))
     }

@@ -1,7 +1,7 @@
 //! Building a memory with all four areas.
 
-use super::{Area, AreaSpec, Memory, Order};
-use crate::types::Result;
+use super::{Area, AreaSpec, FileData, MAX_FILE_RECORDS, Memory, Order};
+use crate::types::{Error, Result};
 
 /// Sets the four areas and the default word order of a [`Memory`].
 /// Every area defaults to empty, starting at address 0.
@@ -17,6 +17,8 @@ use crate::types::Result;
 pub struct MemoryBuilder {
     specs: [AreaSpec; 4],
     order: Order,
+    /// `(number, records)` of each file, as given.
+    files: Vec<(u16, u16)>,
 }
 
 impl Default for AreaSpec {
@@ -149,7 +151,26 @@ impl MemoryBuilder {
         self
     }
 
-    /// Checks the areas (each must end by address 65535) and makes the memory.
+    /// A file of `records` records (16-bit words numbered 0..records), numbered
+    /// `number`, read and written by FC20/FC21 and through [`Memory::file`]. Numbers are
+    /// 1..=65535 and unique; a file holds 1..=10,000 records ([`MAX_FILE_RECORDS`]).
+    /// Checked by [`build`](Self::build).
+    ///
+    /// ```
+    /// let mem = msm::Memory::builder().file(1, 10_000).file(2, 16).build()?;
+    /// assert_eq!(mem.file(2)?.len(), 16);
+    /// assert!(msm::Memory::builder().file(0, 10).build().is_err());
+    /// assert!(msm::Memory::builder().file(1, 10_001).build().is_err());
+    /// assert!(msm::Memory::builder().file(1, 1).file(1, 2).build().is_err());
+    /// # Ok::<(), msm::Error>(())
+    /// ```
+    pub fn file(mut self, number: u16, records: u16) -> Self {
+        self.files.push((number, records));
+        self
+    }
+
+    /// Checks the areas (each must end by address 65535) and the files, and makes the
+    /// memory.
     ///
     /// ```
     /// use msm::{Area, Error, Memory};
@@ -163,6 +184,22 @@ impl MemoryBuilder {
         for area in Area::ALL {
             self.specs[area.index()].check(area)?;
         }
+        for (i, &(number, records)) in self.files.iter().enumerate() {
+            let hint = if number == 0 {
+                "files are numbered 1..=65535"
+            } else if records == 0 || records > MAX_FILE_RECORDS {
+                "a file holds 1..=10000 records"
+            } else if self.files[..i].iter().any(|&(n, _)| n == number) {
+                "a number is given to one file only"
+            } else {
+                continue;
+            };
+            return Err(Error::BadFile {
+                number,
+                records,
+                hint,
+            });
+        }
         Ok(self.build_unchecked())
     }
 
@@ -171,6 +208,13 @@ impl MemoryBuilder {
         for spec in &mut self.specs {
             spec.size = spec.size.min(65536 - u32::from(spec.start));
         }
-        Memory::from_parts(self.specs, self.order)
+        let mut files: Vec<FileData> = Vec::new();
+        for (number, records) in self.files {
+            let records = records.min(MAX_FILE_RECORDS);
+            if number != 0 && records != 0 && !files.iter().any(|f| f.number == number) {
+                files.push(FileData::new(number, records));
+            }
+        }
+        Memory::from_parts(self.specs, self.order, files)
     }
 }

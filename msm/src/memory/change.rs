@@ -103,6 +103,12 @@ pub struct Stamped {
     /// When the change was made (wall-clock time), read once under the memory's lock the
     /// change was made under: every subscriber sees the same time.
     pub time: SystemTime,
+    /// `Some(n)`: records of file `n` were written (FC21, or [`File`](crate::memory::File)'s
+    /// writes), `address` being the first record and `count` how many; `area` is then
+    /// [`Area::Holding`] (records are 16-bit words) but no holding register changed.
+    /// Only the subscriptions that asked for files get these
+    /// ([`Subscription::with_files`]). `None` for every change of the four areas.
+    pub file: Option<u16>,
 }
 
 impl Stamped {
@@ -121,7 +127,7 @@ impl Stamped {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn touches(&self, area: Area, address: u16, count: u16, mask: u16) -> bool {
-        self.change.overlaps(area, address, count) && self.mask & mask != 0
+        self.file.is_none() && self.change.overlaps(area, address, count) && self.mask & mask != 0
     }
 }
 
@@ -349,6 +355,8 @@ pub(crate) struct Subscribers {
 
 struct Entry {
     queue: Arc<Queue>,
+    /// The subscription also takes the changes of file records.
+    files: bool,
     /// Set while the subscription is paused: its changes are counted here, under the
     /// memory's lock, instead of queued.
     paused: Option<Counted>,
@@ -375,6 +383,7 @@ impl Subscribers {
         });
         self.entries.push(Entry {
             queue: Arc::clone(&queue),
+            files: false,
             paused: None,
         });
         Subscription { queue, memory }
@@ -412,20 +421,34 @@ impl Subscribers {
         mask: u16,
         origin: Origin,
     ) {
+        self.publish_to(Change::new(area, address, count, origin), mask, None);
+    }
+
+    /// Tells the subscriptions that take files of a write of `count` records of `file`
+    /// from `record`.
+    pub(crate) fn publish_file(&mut self, file: u16, record: u16, count: u16, origin: Origin) {
+        let change = Change::new(Area::Holding, record, count, origin);
+        self.publish_to(change, super::WHOLE, Some(file));
+    }
+
+    fn publish_to(&mut self, change: Change, mask: u16, file: Option<u16>) {
         let mut dead = false;
-        let mut change: Option<Stamped> = None;
+        let mut stamped: Option<Stamped> = None;
         for e in &mut self.entries {
             if !e.is_live() {
                 dead = true;
+            } else if file.is_some() && !e.files {
+                // A subscription that did not ask for files never sees them.
             } else if let Some(counted) = &mut e.paused {
-                counted.add(origin);
+                counted.add(change.origin);
             } else {
-                let change = *change.get_or_insert_with(|| Stamped {
-                    change: Change::new(area, address, count, origin),
+                let stamped = *stamped.get_or_insert_with(|| Stamped {
+                    change,
                     mask,
                     time: SystemTime::now(),
+                    file,
                 });
-                e.queue.push(change);
+                e.queue.push(stamped);
             }
         }
         if dead {
@@ -580,6 +603,33 @@ impl Subscription {
     /// ```
     pub fn try_recv_stamped(&mut self) -> Result<Option<Stamped>, Lagged> {
         self.queue.take(&mut self.queue.lock()).transpose()
+    }
+
+    /// The same subscription, also taking the writes of file records (FC21 and
+    /// [`File`](crate::memory::File)'s writes): each comes as a [`Stamped`] change whose `file`
+    /// names the file. A subscription takes none unless asked, so that a program that
+    /// only knows the four areas never mistakes a record for a holding register.
+    ///
+    /// ```
+    /// use msm::Memory;
+    /// let mem = Memory::builder().holding_registers(2).file(5, 10).build()?;
+    /// let mut all = mem.subscribe().with_files();
+    /// let mut areas = mem.subscribe();
+    /// mem.file(5)?.set(9, 1)?;
+    /// let c = all.try_recv_stamped()?.expect("the file change");
+    /// assert_eq!((c.file, c.address, c.count), (Some(5), 9, 1));
+    /// assert!(!mem.holding::<u16>(1)?.touched_by(&c)); // not a holding register
+    /// assert_eq!(areas.try_recv()?, None);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn with_files(self) -> Subscription {
+        if let Some(shared) = self.memory.upgrade() {
+            let mut st = shared.lock();
+            if let Some(e) = st.subscribers.entry(&self.queue) {
+                e.files = true;
+            }
+        }
+        self
     }
 
     /// From now on, counts the changes per origin instead of queueing them, until

@@ -23,6 +23,7 @@ mod area;
 mod builder;
 mod change;
 mod counted;
+mod file;
 mod sync;
 mod value;
 mod var;
@@ -39,6 +40,8 @@ pub use change::{
     AnyChange, Change, Lagged, Origin, Peer, RecvTimeoutError, Stamped, Subscription,
 };
 pub use counted::Counted;
+pub use file::{File, MAX_FILE_RECORDS, Record};
+pub(crate) use file::{FileData, Files};
 pub(crate) use sync::{SyncState, WHOLE};
 pub use value::Value;
 pub(crate) use var::Layout;
@@ -117,6 +120,8 @@ pub(crate) struct State {
     pub(crate) subscribers: Subscribers,
     /// What the master that keeps this memory tracks (sync.rs).
     sync: SyncState,
+    /// Files of records (FC20/FC21), fixed when the memory is built.
+    pub(crate) files: Files,
 }
 
 impl State {
@@ -153,6 +158,19 @@ impl State {
         let address = (usize::from(self.area(area).start) + index) as u16;
         let count = count.min(usize::from(u16::MAX)) as u16;
         self.subscribers.publish(area, address, count, mask, origin);
+    }
+
+    /// Tells the subscriptions that take files of a write of `count` records of `file`
+    /// from `record` (a master keeps no file in sync: nothing is stamped).
+    pub(crate) fn record_file_write(
+        &mut self,
+        file: u16,
+        record: u16,
+        count: usize,
+        origin: Origin,
+    ) {
+        let count = count.min(usize::from(u16::MAX)) as u16;
+        self.subscribers.publish_file(file, record, count, origin);
     }
 
     /// Tells the subscribers of a change of whole items that was not a write (a read
@@ -204,7 +222,7 @@ impl Memory {
         MemoryBuilder::default()
     }
 
-    fn from_parts(specs: [AreaSpec; 4], default_order: Order) -> Memory {
+    fn from_parts(specs: [AreaSpec; 4], default_order: Order, files: Vec<FileData>) -> Memory {
         let areas = [
             AreaData::new(Area::Coil, specs[0]),
             AreaData::new(Area::Discrete, specs[1]),
@@ -218,6 +236,7 @@ impl Memory {
                     areas,
                     subscribers: Subscribers::default(),
                     sync: SyncState::new(sizes),
+                    files: Files::new(files),
                 }),
                 default_order,
             }),
@@ -289,6 +308,41 @@ impl Memory {
     pub fn subscribe_with_capacity(&self, capacity: usize) -> Subscription {
         let memory = Arc::downgrade(&self.shared);
         self.lock().subscribers.add(capacity, memory)
+    }
+
+    /// The file numbered `number` (declared with
+    /// [`MemoryBuilder::file`](MemoryBuilder::file), or `[[file]]` in a map).
+    ///
+    /// ```
+    /// let mem = msm::Memory::builder().file(4, 10).build()?;
+    /// mem.file(4)?.set(0, 1)?;
+    /// assert!(matches!(mem.file(5), Err(msm::Error::FileNotDeclared { number: 5 })));
+    /// # Ok::<(), msm::Error>(())
+    /// ```
+    pub fn file(&self, number: u16) -> Result<File> {
+        let records = self
+            .lock()
+            .files
+            .get(number)
+            .map(FileData::records)
+            .ok_or(Error::FileNotDeclared { number })?;
+        Ok(File::new(self.clone(), number, records))
+    }
+
+    /// Every file, by number.
+    ///
+    /// ```
+    /// let mem = msm::Memory::builder().file(9, 1).file(2, 100).build()?;
+    /// let files: Vec<(u16, usize)> = mem.files().iter().map(|f| (f.number(), f.len())).collect();
+    /// assert_eq!(files, [(2, 100), (9, 1)]);
+    /// # Ok::<(), msm::Error>(())
+    /// ```
+    pub fn files(&self) -> Vec<File> {
+        let shapes = self.lock().files.shapes();
+        shapes
+            .into_iter()
+            .map(|(number, records)| File::new(self.clone(), number, records))
+            .collect()
     }
 
     /// True if both handles share the same memory.
@@ -671,6 +725,10 @@ impl fmt::Debug for Memory {
         for area in Area::ALL {
             let s = st.area(area).spec();
             d.field(area.key(), &format_args!("{}+{}", s.start, s.size));
+        }
+        let files = st.files.shapes();
+        if !files.is_empty() {
+            d.field("files", &files);
         }
         d.field("order", &self.shared.default_order).finish()
     }

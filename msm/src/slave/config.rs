@@ -6,18 +6,19 @@ use std::time::Duration;
 
 use super::busy_poll::{BusyPoll, Gate};
 use super::core::connection::Limits;
+use super::core::diagnostics::DiagnosticsState;
 use super::core::fault::FaultSwitch;
-use super::core::identity::{DeviceIdentity, Objects};
+use super::core::identity::{Objects, ServerIdAnswer};
 use super::core::routes::{Route, Routes};
 pub(crate) use super::core::rules::{Rules, Units};
 use super::hooks::{ReadOnly, UnitCheck, Validator};
 use super::ipnet::IpNet;
 use crate::authz::Authorizer;
-use crate::memory::Memory;
+use crate::memory::{Area, Memory};
 use crate::protocol::tcp;
 use crate::transport::Framing;
 use crate::types::rng::Rng;
-use crate::types::{Error, Fault, Result};
+use crate::types::{DeviceIdentity, Error, Fault, Result, ServerId};
 
 /// Default most connections served at once.
 /// ```
@@ -107,6 +108,12 @@ pub(crate) struct Config {
     /// Whether a request's unit can answer now (`Slave::unit_available`).
     pub(crate) unit_available: Option<UnitCheck>,
     pub(crate) identity: DeviceIdentity,
+    /// What Report Server ID (FC17) answers.
+    pub(crate) server_id: ServerId,
+    /// FC07: the first of the eight exception status coils.
+    pub(crate) exception_status_coils: Option<u16>,
+    /// FC24: the FIFO pointer addresses.
+    pub(crate) fifos: Vec<u16>,
     pub(crate) worker_threads: usize,
     /// Units served from a memory of their own (`Slave::unit_memory`).
     pub(crate) unit_memories: Vec<(u8, Memory)>,
@@ -140,6 +147,9 @@ impl Default for Config {
             authorizer: None,
             unit_available: None,
             identity: DeviceIdentity::default(),
+            server_id: ServerId::default(),
+            exception_status_coils: None,
+            fifos: Vec::new(),
             worker_threads: 2,
             unit_memories: Vec::new(),
             busy_poll: Duration::ZERO,
@@ -226,6 +236,35 @@ impl Config {
         check_faults(&self.faults)?;
         warn_inapplicable(&self.faults, framing);
         let seed = self.seed.unwrap_or_else(Rng::any_seed);
+        if let Some(address) = self.exception_status_coils
+            && mem
+                .spec(Area::Coil)
+                .index_of(u32::from(address), 8)
+                .is_none()
+        {
+            return Err(Error::Config(format!(
+                "exception_status_coils {address}: the eight coils {address}..={} are not all in \
+                 the memory's coils ({}): give an address with eight coils from it, or more coils",
+                u32::from(address) + 7,
+                crate::types::area_range(mem.spec(Area::Coil).start, mem.spec(Area::Coil).size),
+            )));
+        }
+        let mut fifos = self.fifos.clone();
+        fifos.sort_unstable();
+        fifos.dedup();
+        if let Some(bad) = fifos
+            .iter()
+            .find(|&&a| mem.spec(Area::Holding).index_of(u32::from(a), 1).is_none())
+        {
+            return Err(Error::Config(format!(
+                "FIFO at {bad}: holding register {bad} (the FIFO's count) is not in the memory \
+                 (its holding registers {}): declare the FIFO inside them",
+                crate::types::area_range(
+                    mem.spec(Area::Holding).start,
+                    mem.spec(Area::Holding).size
+                ),
+            )));
+        }
         let rules = Rules {
             units,
             unknown_unit_exception: self.unknown_unit_exception,
@@ -237,8 +276,11 @@ impl Config {
             objects: Objects::new(&self.identity)?,
             specs: Route::new(mem.clone()).specs,
             routes: Routes::new(&self.unit_memories),
-            ascii_end: Default::default(),
             faults: Arc::new(FaultSwitch::new(self.faults.clone(), seed)),
+            diagnostics: DiagnosticsState::default(),
+            server_id: ServerIdAnswer::new(&self.server_id)?,
+            exception_status_coils: self.exception_status_coils,
+            fifos,
         };
         Ok(Settings {
             config: self.clone(),

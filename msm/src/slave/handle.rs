@@ -8,13 +8,17 @@ use std::thread::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
 use super::config::check_faults;
+use super::core::diagnostics::Diagnostics;
 use super::core::fault::FaultSwitch;
+use super::core::rules::Rules;
 use super::tcp::Stats;
 use crate::types::{Fault, Result};
 
 /// What both handles hold.
 pub(crate) struct Parts {
     pub(crate) local_addr: SocketAddr,
+    /// The rules the slave answers by, for its diagnostics.
+    pub(crate) rules: Arc<Rules>,
     pub(crate) stats: Arc<Stats>,
     pub(crate) stop: CancellationToken,
     /// The faults the slave makes on purpose, which the handle may replace.
@@ -30,6 +34,10 @@ impl Parts {
 
     fn connections(&self) -> usize {
         self.stats.connections.load(Ordering::Relaxed)
+    }
+
+    fn diagnostics(&self) -> Diagnostics {
+        self.rules.diagnostics.snapshot()
     }
 
     /// Busy polls that caught a request, over the slave's life.
@@ -83,6 +91,13 @@ impl SlaveHandle {
     /// ```
     pub fn local_addr(&self) -> SocketAddr {
         self.parts.local_addr
+    }
+
+    /// The slave's diagnostics as FC08, FC11 and FC12 report them: the counters, the
+    /// comm event log, listen-only mode, the ASCII input delimiter. See
+    /// [`Diagnostics`](super::Diagnostics).
+    pub fn diagnostics(&self) -> Diagnostics {
+        self.parts.diagnostics()
     }
 
     /// Connections being served now.
@@ -245,6 +260,13 @@ impl AsyncSlaveHandle {
     /// ```
     pub fn local_addr(&self) -> SocketAddr {
         self.parts.local_addr
+    }
+
+    /// The slave's diagnostics as FC08, FC11 and FC12 report them: the counters, the
+    /// comm event log, listen-only mode, the ASCII input delimiter. See
+    /// [`Diagnostics`](super::Diagnostics).
+    pub fn diagnostics(&self) -> Diagnostics {
+        self.parts.diagnostics()
     }
 
     /// Connections being served now.

@@ -2,8 +2,10 @@
 //! (RTU, [`Slave::rtu`], or ASCII, [`Slave::ascii`]), RTU frames over TCP
 //! ([`Slave::rtu_over_tcp`]) or Modbus/UDP ([`Slave::udp`]).
 //!
-//! Functions 1, 2, 3, 4, 5, 6, 8 (sub-function 0), 15, 16, 22, 23 and 43/14 are executed
-//! against the memory; any other is answered with exception 01. Every request is atomic
+//! Every public function code of the spec is answered: 1 to 6, 7 (exception status), 8
+//! (diagnostics, every sub-function), 11 and 12 (comm event counter and log), 15, 16, 17
+//! (report server id), 20 and 21 (file records), 22, 23, 24 (FIFO queues) and 43/14
+//! (device identification); any other is answered with exception 01. Every request is atomic
 //! (one lock of the memory), pipelined requests are answered in order, and many
 //! connections are served at once. See `docs/slave.md` for the check order, the limits
 //! and their defaults, unit ids, hooks and logging.
@@ -37,6 +39,7 @@ mod busy_poll;
 mod config;
 mod conn;
 mod core;
+mod device;
 mod handle;
 mod ipnet;
 mod links;
@@ -51,9 +54,9 @@ use std::ops::RangeBounds;
 use std::sync::Arc;
 use std::time::Duration;
 
-pub use self::core::identity::DeviceIdentity;
+pub use self::core::diagnostics::Diagnostics;
 pub use crate::authz::{AccessRequest, Rights, Roles, Scope, Span};
-pub use crate::types::{Fault, FaultAction, Hit};
+pub use crate::types::{DeviceIdentity, Fault, FaultAction, Hit, ServerId};
 pub use config::{
     DEFAULT_BUSY_POLL, DEFAULT_FRAME_TIMEOUT, DEFAULT_IDLE_TIMEOUT, DEFAULT_MAX_CONNECTIONS,
     DEFAULT_MAX_FRAME_LEN, DEFAULT_WRITE_TIMEOUT, MAX_BUSY_POLL, MIN_MAX_FRAME_LEN, WhenFull,

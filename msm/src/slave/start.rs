@@ -143,6 +143,7 @@ fn bind_udp(addr: &str) -> Result<(std::net::UdpSocket, SocketAddr)> {
 fn new_parts(local_addr: SocketAddr, polling: Option<Arc<BusyPoll>>, settings: &Settings) -> Parts {
     Parts {
         local_addr,
+        rules: settings.rules.clone(),
         stats: Arc::new(Stats {
             polling,
             ..Stats::default()

@@ -5,7 +5,7 @@ use std::time::Duration;
 use super::Area;
 #[cfg(feature = "map")]
 use super::MapError;
-use super::quality::BlockError;
+use super::quality::{BlockError, RequestFailure};
 
 /// Everything that can go wrong when using msm.
 ///
@@ -223,6 +223,23 @@ pub enum Error {
         cause: BlockError,
     },
 
+    /// A one-off request (report server id, diagnostics, file records, ...) the slave
+    /// did not answer usably: its exception, a malformed answer, no answer in time, the
+    /// connection lost.
+    #[error("{0}")]
+    Request(RequestFailure),
+
+    /// A bounded queue is full: the request is refused at once rather than queued.
+    #[error(
+        "too many {what} are waiting ({capacity}): wait for some to be answered before asking more"
+    )]
+    QueueFull {
+        /// What waits.
+        what: &'static str,
+        /// The queue's capacity.
+        capacity: usize,
+    },
+
     /// A memory already synced by another master.
     #[error(
         "this memory is already synced by another master: two masters would send each other's \
@@ -259,6 +276,41 @@ pub enum Error {
         reason: String,
     },
 
+    /// No file of this number is declared on the memory.
+    #[error(
+        "no file {number} is declared on this memory: declare it with \
+         Memory::builder().file({number}, records), or a [[file]] table in a map"
+    )]
+    FileNotDeclared {
+        /// The file number asked for.
+        number: u16,
+    },
+    /// Records outside a file.
+    #[error(
+        "records {record}..+{count} of file {file} do not exist: the file holds {}; \
+         read or write at least one record inside it",
+        file_range(.records)
+    )]
+    FileRecords {
+        /// The file.
+        file: u16,
+        /// The first record asked for.
+        record: u32,
+        /// How many.
+        count: u32,
+        /// How many records the file holds.
+        records: u16,
+    },
+    /// A file that cannot be declared.
+    #[error("file {number} with {records} records cannot be declared: {hint}")]
+    BadFile {
+        /// Its number.
+        number: u16,
+        /// Its records.
+        records: u16,
+        /// What the rule is.
+        hint: &'static str,
+    },
     /// A slave could not listen on its address.
     #[error("cannot listen on {addr}: {source}; {hint}")]
     Listen {
@@ -270,6 +322,14 @@ pub enum Error {
         #[source]
         source: std::io::Error,
     },
+}
+
+/// The records a file holds, for messages: `records 0..=9`.
+fn file_range(records: &u16) -> String {
+    match records {
+        0 => "no records".to_string(),
+        n => format!("records 0..={}", n - 1),
+    }
 }
 
 /// `holds addresses 0..=7`, or `holds no addresses` for an empty area.

@@ -352,6 +352,18 @@ pub enum MapErrorKind {
         asked: &'static str,
     },
 
+    /// A value a section's key cannot take: a duplicate file number or FIFO, an empty
+    /// server id, an object too long for a response.
+    #[error("{section} `{key}` {problem}")]
+    BadSetting {
+        /// The section: `[identity]`, `[[file]]`, `[[fifo]]`.
+        section: &'static str,
+        /// The key.
+        key: String,
+        /// What is wrong and how to fix it.
+        problem: String,
+    },
+
     /// A problem the memory reports: an unknown area, order or byte, an address outside
     /// the area, a bit past 15, a bad string length or content.
     #[error("{}", in_map_words(.0))]

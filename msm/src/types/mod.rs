@@ -10,6 +10,7 @@ mod area;
 mod error;
 mod escape;
 mod fault;
+mod identity;
 #[cfg(feature = "map")]
 mod map_error;
 mod order;
@@ -21,12 +22,12 @@ pub mod suggest;
 mod var_type;
 
 pub use area::{Area, AreaSpec};
-#[cfg(feature = "map")]
 pub(crate) use error::area_range;
 pub use error::{Error, Result};
 pub use escape::Escaped;
 pub(crate) use fault::DurationText;
 pub use fault::{Fault, FaultAction, Hit};
+pub use identity::{DeviceIdentity, ServerId};
 #[cfg(feature = "map")]
 pub(crate) use map_error::{BEHAVIOURS, a_type};
 #[cfg(feature = "map")]

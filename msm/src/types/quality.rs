@@ -8,7 +8,7 @@ use std::fmt;
 use std::time::{Duration, Instant};
 
 use super::Area;
-use msm_proto::ExceptionCode;
+use msm_proto::{ExceptionCode, FunctionCode};
 
 /// How far a variable's value can be trusted, from [`Var::quality`](crate::Var::quality).
 ///
@@ -363,3 +363,64 @@ impl fmt::Display for BlockError {
         )
     }
 }
+
+/// A one-off request (report server id, diagnostics, file records, a FIFO, ...) the
+/// slave did not answer usably: the unit, the function and what went wrong.
+///
+/// ```
+/// use msm::master::{Fault, RequestFailure};
+/// use msm::protocol::{ExceptionCode, FunctionCode};
+/// let e = RequestFailure::new(1, FunctionCode::ReportServerId,
+///     Fault::Exception { code: ExceptionCode::IllegalFunction });
+/// assert!(e.unsupported());
+/// assert_eq!(e.exception(), Some(ExceptionCode::IllegalFunction));
+/// assert_eq!(e.to_string(), "unit 1: Report Server ID: the slave answered exception \
+///     illegal function (01): the device does not support this function");
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct RequestFailure {
+    /// The unit (slave id) addressed.
+    pub unit: u8,
+    /// The request's function.
+    pub function: FunctionCode,
+    /// What went wrong.
+    pub fault: Fault,
+}
+
+impl RequestFailure {
+    /// A failure, for programs that report their own (tests, simulators).
+    pub fn new(unit: u8, function: FunctionCode, fault: Fault) -> RequestFailure {
+        RequestFailure {
+            unit,
+            function,
+            fault,
+        }
+    }
+
+    /// The exception the slave answered, if it answered one.
+    pub fn exception(&self) -> Option<ExceptionCode> {
+        match self.fault {
+            Fault::Exception { code } => Some(code),
+            _ => None,
+        }
+    }
+
+    /// True when the slave answered exception 01 (Illegal Function): it does not support
+    /// the function (or the sub-function).
+    pub fn unsupported(&self) -> bool {
+        self.exception() == Some(ExceptionCode::IllegalFunction)
+    }
+}
+
+impl fmt::Display for RequestFailure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "unit {}: {}: {}", self.unit, self.function, self.fault)?;
+        if self.unsupported() {
+            f.write_str(": the device does not support this function")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for RequestFailure {}

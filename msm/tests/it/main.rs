@@ -22,6 +22,7 @@ mod map_values;
 mod master_closes_on_write;
 mod master_connect;
 mod master_faults;
+mod master_fc_pymodbus;
 mod master_gave_up;
 mod master_hostile;
 mod master_pymodbus;
@@ -66,6 +67,7 @@ fn main() -> ExitCode {
         ("map_values", map_values::TESTS),
         ("master_closes_on_write", master_closes_on_write::TESTS),
         ("master_faults", master_faults::TESTS),
+        ("master_fc_pymodbus", master_fc_pymodbus::TESTS),
         ("master_connect", master_connect::TESTS),
         ("master_gave_up", master_gave_up::TESTS),
         ("master_hostile", master_hostile::TESTS),

@@ -1,6 +1,6 @@
 //! `Map::to_toml` writes a map file that reads back as the same map: for the shipped
 //! maps, for maps built in code with every type, key and starting value (a property
-//! test), with `[roles]`, and with faults, behaviours and a seed; a derived struct's map is checked with the plc_struct
+//! test), with `[roles]`, with faults, behaviours and a seed, and with `[identity]`, `[[file]]` and `[[fifo]]`; a derived struct's map is checked with the plc_struct
 //! example (examples.rs) and in msm-derive's tests.
 
 use std::time::Duration;
@@ -467,8 +467,125 @@ fn roles_text(map: &Map) -> impl Strategy<Value = String> + use<> {
     })
 }
 
+fn device_sections_are_written_and_read_back() {
+    let text = r#"
+        [memory]
+        coils = { start = 10, size = 8 }
+        holding_registers = 40
+        [identity]
+        server_id = [0, 42, 255]
+        run = false
+        additional_data = "line \"A\"\nsecond"
+        exception_status_coils = 10
+        vendor = "ACME"
+        product_code = "P-7"
+        revision = "2.1"
+        vendor_url = "https://example.com"
+        product_name = "Pumpe für Öl"
+        model_name = "MX"
+        application_name = "plant"
+        [[file]]
+        number = 4
+        records = 100
+        [[file]]
+        number = 65535
+        records = 10000
+        [[fifo]]
+        address = 20
+        [[fifo]]
+        address = 0
+    "#;
+    let map = Map::from_toml_str(text).expect("valid");
+    let written = map.to_toml();
+    assert!(
+        written.ends_with(
+            "\n[identity]\nserver_id = [0, 42, 255]\nrun = false\nexception_status_coils = 10\n\
+             additional_data = \"line \\\"A\\\"\\nsecond\"\nvendor = \"ACME\"\nproduct_code = \"P-7\"\n\
+             revision = \"2.1\"\nvendor_url = \"https://example.com\"\n\
+             product_name = \"Pumpe für Öl\"\nmodel_name = \"MX\"\napplication_name = \"plant\"\n\
+             \n[[file]]\nnumber = 4\nrecords = 100\n\n[[file]]\nnumber = 65535\nrecords = 10000\n\
+             \n[[fifo]]\naddress = 20\n\n[[fifo]]\naddress = 0\n"
+        ),
+        "{written}"
+    );
+    round_trips(&map).unwrap_or_else(|e| panic!("{e}"));
+    // One byte of server id is written as an integer, and reads back the same.
+    let one = Map::from_toml_str("[memory]\n[identity]\nserver_id = [7]\n").expect("valid");
+    assert!(one.to_toml().contains("\nserver_id = 7\n"));
+    round_trips(&one).unwrap_or_else(|e| panic!("{e}"));
+    // Each section counts: a map without it is another map.
+    for without in ["[identity]", "[[file]]", "[[fifo]]"] {
+        let cut = text.replace(without, "[ignored]");
+        let cut: String = cut
+            .split("[ignored]")
+            .next()
+            .unwrap_or_default()
+            .to_string();
+        assert_ne!(
+            Map::from_toml_str(&cut).expect("valid"),
+            map,
+            "without {without}"
+        );
+    }
+}
+
+/// `[identity]`, `[[file]]` and `[[fifo]]` tables for `map`'s areas.
+fn device_text(map: &Map) -> impl Strategy<Value = String> + use<> {
+    let [(_, coils), _, _, (_, holding)] = map.areas();
+    let coil_start = (coils.size >= 8).then(|| (coils.start, coils.size - 8));
+    let fifo_range = (holding.size > 0).then_some((holding.start, holding.size));
+    let text = "[a-zA-Z0-9 \"\\\\äé\n]{0,30}";
+    (
+        proptest::option::of(proptest::collection::vec(any::<u8>(), 1..=4)),
+        proptest::option::of(any::<bool>()),
+        proptest::option::of(text),
+        proptest::option::of(text),
+        proptest::option::of(0u32..=coil_start.map_or(0, |(_, free)| free)),
+        proptest::collection::btree_map(1u16..=u16::MAX, 1u16..=10_000, 0..3),
+        proptest::collection::btree_set(0u32..fifo_range.map_or(1, |(_, size)| size), 0..3),
+    )
+        .prop_map(move |(id, run, data, vendor, coil, files, fifos)| {
+            let mut t = String::from("\n[identity]\n");
+            if let Some(id) = id {
+                t += &format!("server_id = {id:?}\n");
+            }
+            if let Some(run) = run {
+                t += &format!("run = {run}\n");
+            }
+            let quoted = |s: &str| toml::Value::String(s.to_string()).to_string();
+            if let Some(data) = data {
+                t += &format!("additional_data = {}\n", quoted(&data));
+            }
+            if let Some(vendor) = vendor {
+                t += &format!("vendor = {}\n", quoted(&vendor));
+            }
+            if let (Some(offset), Some((start, _))) = (coil, coil_start) {
+                t += &format!("exception_status_coils = {}\n", u32::from(start) + offset);
+            }
+            for (number, records) in files {
+                t += &format!("[[file]]\nnumber = {number}\nrecords = {records}\n");
+            }
+            if let Some((start, _)) = fifo_range {
+                for offset in fifos {
+                    t += &format!("[[fifo]]\naddress = {}\n", u32::from(start) + offset);
+                }
+            }
+            t
+        })
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(256))]
+
+    fn maps_with_device_sections_read_back_the_same(
+        (map, device) in built_map().prop_flat_map(|m| { let d = device_text(&m); (Just(m), d) })
+    ) {
+        let text = format!("{}{device}", map.to_toml());
+        let with_device = Map::from_toml_str(&text)
+            .map_err(|e| TestCaseError::fail(format!("{e}\nin:\n{text}")))?;
+        prop_assert!(with_device.identity().is_some());
+        round_trips(&with_device)?;
+    }
 
     fn built_maps_read_back_the_same(map in built_map()) {
         round_trips(&map)?;
@@ -504,6 +621,16 @@ pub(crate) const TESTS: &[crate::Test] = &[
     crate::Test {
         name: "every_key_and_value_is_written",
         run: every_key_and_value_is_written,
+        needs: &[],
+    },
+    crate::Test {
+        name: "device_sections_are_written_and_read_back",
+        run: device_sections_are_written_and_read_back,
+        needs: &[],
+    },
+    crate::Test {
+        name: "maps_with_device_sections_read_back_the_same",
+        run: maps_with_device_sections_read_back_the_same,
         needs: &[],
     },
     crate::Test {

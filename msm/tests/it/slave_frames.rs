@@ -81,10 +81,12 @@ fn every_exception_path_answers_the_code_the_spec_asks() {
     let mut c = Raw::connect(slave.local_addr());
     let cases: &[(&str, &[u8], u8)] = &[
         // Unknown functions and sub-functions: 01.
-        ("fc 7", &[0x07], 1),
+        ("fc 9", &[0x09], 1),
         ("fc 0x41", &[0x41, 1, 2], 1),
         ("fc 0x64", &[0x64], 1),
-        ("fc 8 sub 1", &[8, 0, 1, 0, 0], 1),
+        ("fc 8 sub 0x15", &[8, 0, 0x15, 0, 0], 1),
+        // A defined sub-function's data outside its rule: 03.
+        ("fc 8 sub 0x0B data 0001", &[8, 0, 0x0B, 0, 1], 3),
         ("fc 43 mei 13", &[0x2B, 0x0D, 1, 0], 1),
         // Quantity 0 and max + 1: 03, whatever the address.
         ("fc1 q0", &[1, 0, 100, 0, 0], 3),
@@ -171,12 +173,12 @@ fn pipelined_requests_are_answered_in_order() {
     let mut burst = Vec::new();
     for i in 0..50u16 {
         burst.extend(frame(1000 + i, 1, &[3, 0, i as u8, 0, 1]));
-        burst.extend(frame(2000 + i, 1, &[0x07]));
+        burst.extend(frame(2000 + i, 1, &[0x09]));
     }
     c.stream.write_all(&burst).expect("send the burst");
     for i in 0..50u16 {
         assert_eq!(c.recv(), (1000 + i, 1, vec![3, 2, 0, i as u8]));
-        assert_eq!(c.recv(), (2000 + i, 1, vec![0x87, 1]));
+        assert_eq!(c.recv(), (2000 + i, 1, vec![0x89, 1]));
     }
 }
 

@@ -70,7 +70,8 @@ pub(crate) async fn run(a: ServeArgs) -> CmdResult {
     };
     let mm = map.build()?;
     let (builder, line) = slave(&a)?;
-    let builder = crate::tls::with_roles(builder, &a.tls, &map);
+    // The map's [identity] and [[fifo]]s; its [[file]]s are in the memory.
+    let builder = crate::tls::with_roles(builder.map_settings(&map), &a.tls, &map);
     let seed = a.seed.or(map.seed()).unwrap_or_else(any_seed);
     let builder = builder.faults(map.faults().iter().cloned()).seed(seed);
     let rtu = line.is_some() || a.serial.rtu_over_tcp;

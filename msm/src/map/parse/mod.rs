@@ -3,8 +3,10 @@
 //! document and `[memory]`; `var.rs` reads one variable.
 
 mod fault;
+mod identity;
 mod roles;
 mod sim;
+mod tables;
 mod var;
 
 use std::ops::Range;
@@ -18,7 +20,9 @@ use crate::memory::{Area, AreaSpec, Order};
 use crate::types::Error;
 use crate::types::{MapError, MapErrorKind, Position};
 
-const TOP_KEYS: &[&str] = &["memory", "vars", "roles", "seed", "fault"];
+const TOP_KEYS: &[&str] = &[
+    "memory", "vars", "roles", "seed", "fault", "identity", "file", "fifo",
+];
 /// The area keys of `[memory]`, in `Area::ALL` order, then the default order.
 const MEMORY_KEYS: &[&str] = &[
     "coils",
@@ -42,6 +46,7 @@ pub(super) fn parse(text: &str, file: &str) -> Result<Map, MapError> {
     let root = root.into_inner();
     let (mut memory, mut vars, mut roles) = (None, None, None);
     let (mut seed, mut faults) = (None, None);
+    let (mut identity, mut files, mut fifos) = (None, None, None);
     for (key, value) in root.iter() {
         match key.get_ref().as_ref() {
             "memory" => memory = Some(value),
@@ -49,6 +54,9 @@ pub(super) fn parse(text: &str, file: &str) -> Result<Map, MapError> {
             "roles" => roles = Some(value),
             "seed" => seed = Some(p.seed(value)?),
             "fault" => faults = Some(p.faults(value)?),
+            "identity" => identity = Some(value),
+            "file" => files = Some(value),
+            "fifo" => fifos = Some(value),
             other => return Err(p.unknown_key(key, None, "the top level", other, TOP_KEYS)),
         }
     }
@@ -65,6 +73,9 @@ pub(super) fn parse(text: &str, file: &str) -> Result<Map, MapError> {
         roles: None,
         faults: faults.unwrap_or_default(),
         seed,
+        identity: None,
+        files: Vec::new(),
+        fifos: Vec::new(),
     };
     if let Some(vars) = vars {
         for (key, value) in p.table(vars, "vars", "a table: [vars]", None)?.iter() {
@@ -86,6 +97,15 @@ pub(super) fn parse(text: &str, file: &str) -> Result<Map, MapError> {
             MapErrorKind::BadBehaviour { reason },
         )
     })?;
+    if let Some(identity) = identity {
+        map.identity = Some(p.identity(identity, areas[Area::Coil.index()])?);
+    }
+    if let Some(files) = files {
+        map.files = p.files(files)?;
+    }
+    if let Some(fifos) = fifos {
+        map.fifos = p.fifos(fifos, areas[Area::Holding.index()])?;
+    }
     // Declaring every variable on a memory is the one check of addresses against areas.
     map.build()?;
     Ok(map)

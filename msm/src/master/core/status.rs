@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use crate::types::Error;
-pub use crate::types::quality::{BlockError, Fault, Operation};
+pub use crate::types::quality::{BlockError, Fault, Operation, RequestFailure};
 
 /// A snapshot of a master's state, from [`MasterHandle::status`](crate::MasterHandle::status).
 ///

@@ -416,8 +416,13 @@ impl<S: Service> Connection<S> {
                     break;
                 }
             };
-            let exception =
-                how != Some(Misframe::Raw) && slot.get(head).is_some_and(|f| f & 0x80 != 0);
+            // Read before framing: an ASCII frame rewrites the slot as hex digits.
+            let exception = match slot.get(head..head + 2) {
+                Some(&[function, code]) if how != Some(Misframe::Raw) && function & 0x80 != 0 => {
+                    Some(code)
+                }
+                _ => None,
+            };
             let Some(n) = frame_response(self.framing, slot, &request, len, how) else {
                 self.service
                     .observe(Observed::Unanswered(NoAnswer::TooLong));

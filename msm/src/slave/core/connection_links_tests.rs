@@ -155,7 +155,7 @@ fn the_ascii_input_delimiter_is_the_slaves_and_applies_to_the_next_frame() {
     let answer = ascii_frame(1, &[3, 2, 0, 0]);
     assert_eq!(respond_all(&mut c, t0, &read_one), answer);
     // FC08/03 stores the new delimiter per slave: '!' ends frames from now on.
-    rules.ascii_end.set(b'!');
+    rules.diagnostics.set_ascii_delimiter(b'!');
     let mut bang = read_one.clone();
     *bang.last_mut().expect("LF") = b'!';
     assert_eq!(
@@ -167,7 +167,7 @@ fn the_ascii_input_delimiter_is_the_slaves_and_applies_to_the_next_frame() {
         respond_all(&mut c, t0, &read_one).is_empty(),
         "LF ends nothing now"
     );
-    rules.ascii_end.set(ascii::LF);
+    rules.diagnostics.set_ascii_delimiter(ascii::LF);
     // The rest of the refused frame (its LF) is noise before the next ':'.
     assert_eq!(respond_all(&mut c, t0, &read_one), answer);
 }

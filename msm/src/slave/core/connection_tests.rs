@@ -69,7 +69,9 @@ impl Service for Script {
         self.seen.push(match event {
             Observed::Message { unit } => Seen::Message(unit),
             Observed::Skipped(why) => Seen::Skipped(why.clone()),
-            Observed::Answered { exception } => Seen::Answered { exception },
+            Observed::Answered { exception } => Seen::Answered {
+                exception: exception.is_some(),
+            },
             Observed::Unanswered(why) => Seen::Unanswered(why),
         });
     }

@@ -15,6 +15,8 @@ use crate::protocol::{
 
 use super::hooks::{WriteRequest, WriteValues};
 use super::rules::{Rules, index_in};
+use super::service::NoAnswer;
+use super::{exec_device, exec_files};
 use crate::authz::AccessRequest;
 
 /// Who asked, and what the slave is allowed to do.
@@ -29,19 +31,21 @@ pub(crate) struct Context<'a> {
 }
 
 /// Executes the request `pdu` and writes the response PDU to the front of `out` (which
-/// holds at least 253 bytes). Returns the response's length, or `None` when there is
-/// nothing to answer (an empty PDU: no function code to answer with).
+/// holds at least 253 bytes). Returns the response's length, or why there is nothing to
+/// answer: an empty PDU (no function code to answer with), or FC08/04 (force listen-only
+/// mode, which is never answered).
 pub(crate) fn execute(
     pdu: &[u8],
     mem: &Memory,
     ctx: &Context<'_>,
     out: &mut [u8],
-) -> Option<usize> {
+) -> Result<usize, NoAnswer> {
     let request = match Request::decode(pdu) {
         Ok(request) => request,
         Err(error) => {
-            let code = error.exception()?;
-            let function = error.function()?;
+            let (Some(code), Some(function)) = (error.exception(), error.function()) else {
+                return Err(NoAnswer::NoFunction);
+            };
             tracing::debug!(peer = %ctx.peer, unit = ctx.unit, %error, %code, "request refused");
             return exception(out, function, code);
         }
@@ -64,8 +68,17 @@ pub(crate) fn execute(
         tracing::debug!(peer = %ctx.peer, unit = ctx.unit, %code, "unit not available: request refused");
         return exception(out, function, code);
     }
+    if let Request::Diagnostics {
+        sub_function: 0x04, ..
+    } = request
+    {
+        // Force listen-only mode: taken, never answered.
+        ctx.rules.diagnostics.force_listen_only();
+        tracing::info!(peer = %ctx.peer, unit = ctx.unit, "listen-only mode (FC08/04): no answers until FC08/01");
+        return Err(NoAnswer::ListenOnly);
+    }
     match run(request, pdu, mem, ctx, out) {
-        Ok(len) => Some(len),
+        Ok(len) => Ok(len),
         Err(code) => {
             tracing::debug!(
                 peer = %ctx.peer, unit = ctx.unit, function = %request.function(), %code,
@@ -76,12 +89,12 @@ pub(crate) fn execute(
     }
 }
 
-fn exception(out: &mut [u8], function: u8, code: ExceptionCode) -> Option<usize> {
-    encode_exception(out, function, code).ok()
+fn exception(out: &mut [u8], function: u8, code: ExceptionCode) -> Result<usize, NoAnswer> {
+    encode_exception(out, function, code).map_err(|_| NoAnswer::TooLong)
 }
 
 /// What every failure of a response encoding means here: our bug, not the peer's.
-const FAILURE: ExceptionCode = ExceptionCode::ServerDeviceFailure;
+pub(super) const FAILURE: ExceptionCode = ExceptionCode::ServerDeviceFailure;
 
 fn run(
     request: Request<'_>,
@@ -168,14 +181,21 @@ fn run(
             );
             copy_registers(st.area(Area::Holding), read_index, read_quantity, 0x17, out)
         }
-        Request::Diagnostics {
-            sub_function: 0, ..
-        } => echo(pdu, pdu.len(), out),
+        Request::Diagnostics { sub_function, data } => {
+            exec_device::diagnostics(sub_function, data, pdu, ctx, out)
+        }
+        Request::ReadExceptionStatus => exec_device::exception_status(mem, ctx, out),
+        Request::GetCommEventCounter => exec_device::event_counter(ctx, out),
+        Request::GetCommEventLog => exec_device::event_log(ctx, out),
+        Request::ReportServerId => ctx.rules.server_id.respond(ctx.unit, out),
+        Request::ReadFileRecord(reads) => exec_files::read(reads, mem, out),
+        Request::WriteFileRecord(writes) => exec_files::write(writes, pdu, mem, ctx, out),
+        Request::ReadFifoQueue { address } => exec_files::fifo(address, mem, ctx, out),
         Request::ReadDeviceIdentification {
             read_code,
             object_id,
         } => ctx.rules.objects.respond(read_code, object_id, out),
-        Request::Diagnostics { .. } | Request::Custom { .. } => Err(ExceptionCode::IllegalFunction),
+        Request::Custom { .. } => Err(ExceptionCode::IllegalFunction),
     }
 }
 
@@ -187,7 +207,12 @@ struct Checked {
 }
 
 impl Context<'_> {
-    fn index(&self, area: Area, address: u16, count: u16) -> Result<usize, ExceptionCode> {
+    pub(super) fn index(
+        &self,
+        area: Area,
+        address: u16,
+        count: u16,
+    ) -> Result<usize, ExceptionCode> {
         index_in(self.specs, area, address, count).ok_or(ExceptionCode::IllegalDataAddress)
     }
 
@@ -220,6 +245,7 @@ impl Context<'_> {
                 address,
                 count,
                 values,
+                file: None,
             })?;
         }
         Ok(Checked {
@@ -301,8 +327,8 @@ fn copy_registers(
     Ok(2 + bytes)
 }
 
-/// The first `len` bytes of the request, as the response (writes and FC8/0 echo).
-fn echo(pdu: &[u8], len: usize, out: &mut [u8]) -> Result<usize, ExceptionCode> {
+/// The first `len` bytes of the request, as the response (writes and FC8 echoes).
+pub(super) fn echo(pdu: &[u8], len: usize, out: &mut [u8]) -> Result<usize, ExceptionCode> {
     let src = pdu.get(..len).ok_or(FAILURE)?;
     out.get_mut(..len).ok_or(FAILURE)?.copy_from_slice(src);
     Ok(len)

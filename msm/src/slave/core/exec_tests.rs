@@ -45,7 +45,7 @@ impl Slave {
             unit: 1,
             role: None,
         };
-        execute(pdu, &self.mem, &ctx, out)
+        execute(pdu, &self.mem, &ctx, out).ok()
     }
 
     fn ask(&self, pdu: &[u8]) -> Vec<u8> {
@@ -141,16 +141,18 @@ fn read_write_multiple_writes_first_then_reads() {
 }
 
 #[test]
-fn diagnostics_echo_only_sub_function_zero() {
+fn diagnostics_echo_defined_sub_functions_and_refuse_others() {
     let s = plain();
     assert_eq!(s.ask(&[8, 0, 0, 0xA5, 0x37]), [8, 0, 0, 0xA5, 0x37]);
-    assert_eq!(s.ask(&[8, 0, 1, 0, 0]), [0x88, 1]);
+    assert_eq!(s.ask(&[8, 0, 0x0A, 0, 0]), [8, 0, 0x0A, 0, 0]);
+    assert_eq!(s.ask(&[8, 0, 0x13, 0, 0]), [0x88, 1]); // not defined by the spec
+    assert_eq!(s.ask(&[8, 0, 0x0A, 0, 1]), [0x88, 3]); // data must be 0x0000
 }
 
 #[test]
 fn check_order_is_function_then_value_then_address() {
     let s = plain();
-    assert_eq!(s.ask(&[0x07]), [0x87, 1]);
+    assert_eq!(s.ask(&[0x09]), [0x89, 1]);
     assert_eq!(s.ask(&[0x2B, 0x0D, 0, 0]), [0xAB, 1]);
     assert_eq!(s.ask(&[0x83, 0, 0, 0, 1]), [0x83, 1]);
     // Quantity 0 and max + 1 at an address that is also out of range: 03 wins.

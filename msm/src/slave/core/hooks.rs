@@ -39,16 +39,20 @@ pub struct WriteRequest<'a> {
     pub peer: Peer,
     /// The unit id it was addressed to.
     pub unit: u8,
-    /// The function: 5, 6, 15, 16, 22 or 23.
+    /// The function: 5, 6, 15, 16, 21, 22 or 23.
     pub function: FunctionCode,
-    /// Coils or holding registers (no function writes the input areas).
+    /// Coils or holding registers (no function writes the input areas); for a file
+    /// record write (FC21) `Holding`, with [`file`](Self::file) saying which file.
     pub area: Area,
-    /// First address written.
+    /// First address written (for FC21: the first record).
     pub address: u16,
-    /// Number of coils or registers written.
+    /// Number of coils or registers written (for FC21: records).
     pub count: u16,
     /// The values, as the request carries them.
     pub values: WriteValues<'a>,
+    /// `Some(n)`: records of file `n` are written (FC21: one call per sub-request, all
+    /// before any is written), not holding registers. `None` for the four areas.
+    pub file: Option<u16>,
 }
 
 /// The values of a [`WriteRequest`].

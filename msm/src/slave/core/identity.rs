@@ -2,64 +2,43 @@
 //! which of them answer a request.
 
 use crate::protocol::{ExceptionCode, MAX_PDU_LEN, ReadDeviceIdCode, encode_device_identification};
-use crate::types::Error;
+use crate::types::{DeviceIdentity, Error, ServerId};
 
-/// What the slave reports to Read Device Identification (FC43 / MEI 14).
-///
-/// The basic objects (vendor, product code, revision) are always sent; the regular ones
-/// (vendor URL, product name, model name, user application name) when not empty;
-/// `extended` holds private objects 0x80..=0xFF. Each value is at most 244 bytes (what
-/// fits in one response).
-///
-/// ```
-/// use msm::slave::DeviceIdentity;
-/// use msm::{Memory, Slave};
-/// let id = DeviceIdentity {
-///     vendor: "ACME".into(),
-///     product_code: "PUMP-7".into(),
-///     revision: "2.1".into(),
-///     product_name: "Pump controller".into(),
-///     extended: vec![(0x80, b"serial 0042".to_vec())],
-///     ..DeviceIdentity::default()
-/// };
-/// assert_eq!(DeviceIdentity::default().vendor, "msm");
-/// assert!(Slave::tcp("127.0.0.1:0").identity(id).serve(Memory::new(1)).is_ok());
-/// // Private objects are 0x80..=0xFF; the others are the named fields.
-/// let bad = DeviceIdentity { extended: vec![(0x05, b"x".to_vec())], ..DeviceIdentity::default() };
-/// assert!(Slave::tcp("127.0.0.1:0").identity(bad).serve(Memory::new(1)).is_err());
-/// ```
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct DeviceIdentity {
-    /// Object 0x00, VendorName (default `msm`).
-    pub vendor: String,
-    /// Object 0x01, ProductCode (default `msm`).
-    pub product_code: String,
-    /// Object 0x02, MajorMinorRevision (default: this crate's version).
-    pub revision: String,
-    /// Object 0x03, VendorUrl (not sent when empty).
-    pub vendor_url: String,
-    /// Object 0x04, ProductName (not sent when empty).
-    pub product_name: String,
-    /// Object 0x05, ModelName (not sent when empty).
-    pub model_name: String,
-    /// Object 0x06, UserApplicationName (not sent when empty).
-    pub user_application_name: String,
-    /// Private objects, ids 0x80..=0xFF.
-    pub extended: Vec<(u8, Vec<u8>)>,
+/// The answer to Report Server ID (FC17), made once: the server id (or the unit id the
+/// request is addressed to), then the run indicator and additional data.
+#[derive(Debug)]
+pub(crate) struct ServerIdAnswer {
+    id: Option<Vec<u8>>,
+    /// The run indicator and the additional data.
+    tail: Vec<u8>,
 }
 
-impl Default for DeviceIdentity {
-    fn default() -> Self {
-        DeviceIdentity {
-            vendor: "msm".into(),
-            product_code: "msm".into(),
-            revision: env!("CARGO_PKG_VERSION").into(),
-            vendor_url: String::new(),
-            product_name: String::new(),
-            model_name: String::new(),
-            user_application_name: String::new(),
-            extended: Vec::new(),
-        }
+impl ServerIdAnswer {
+    pub(crate) fn new(server_id: &ServerId) -> Result<ServerIdAnswer, Error> {
+        server_id.check()?;
+        let mut tail = vec![if server_id.run { 0xFF } else { 0x00 }];
+        tail.extend_from_slice(&server_id.additional_data);
+        Ok(ServerIdAnswer {
+            id: server_id.id.clone(),
+            tail,
+        })
+    }
+
+    /// Writes the response PDU for a request addressed to `unit`.
+    pub(crate) fn respond(&self, unit: u8, out: &mut [u8]) -> Result<usize, ExceptionCode> {
+        let unit = [unit];
+        let id = self.id.as_deref().unwrap_or(&unit);
+        let len = id.len() + self.tail.len();
+        let byte_count = u8::try_from(len).map_err(|_| ExceptionCode::ServerDeviceFailure)?;
+        let pdu = out
+            .get_mut(..2 + len)
+            .ok_or(ExceptionCode::ServerDeviceFailure)?;
+        let (head, rest) = pdu.split_at_mut(2);
+        head.copy_from_slice(&[0x11, byte_count]);
+        let (id_part, tail_part) = rest.split_at_mut(id.len());
+        id_part.copy_from_slice(id);
+        tail_part.copy_from_slice(&self.tail);
+        Ok(2 + len)
     }
 }
 

@@ -8,7 +8,10 @@
 
 pub(crate) mod close;
 pub(crate) mod connection;
+pub(crate) mod diagnostics;
 pub(crate) mod exec;
+mod exec_device;
+mod exec_files;
 pub(crate) mod fault;
 pub(crate) mod hooks;
 pub(crate) mod identity;

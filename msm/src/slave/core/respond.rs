@@ -9,7 +9,8 @@ use std::sync::{Arc, OnceLock};
 use std::time::Instant;
 
 use crate::memory::{Memory, Peer};
-use crate::protocol::{ExceptionCode, encode_exception};
+use crate::protocol::stream::{Discarded, Skipped};
+use crate::protocol::{DiagnosticsRequest, ExceptionCode, Request, encode_exception};
 
 use super::exec::{self, Context};
 use super::fault::{self, Faults};
@@ -44,13 +45,24 @@ impl fmt::Display for Client {
     }
 }
 
-/// Answers one connection's requests against the slave's memory, by its rules.
+/// Answers one connection's requests against the slave's memory, by its rules, and
+/// keeps the slave's diagnostics (`diagnostics.rs`) from what the connection sees.
 pub(crate) struct Responder {
     rules: Arc<Rules>,
     mem: Memory,
     client: Client,
     /// The faults the slave makes on purpose, as this connection last read them.
     faults: Faults,
+    /// The request being answered, when it was addressed to this slave: what its
+    /// answer (or silence) is counted against.
+    pending: Option<Pending>,
+}
+
+/// A request addressed to this slave (or broadcast), until its answer is observed.
+#[derive(Clone, Copy, Debug)]
+struct Pending {
+    /// Its function code, `None` for an empty PDU.
+    function: Option<u8>,
 }
 
 impl Responder {
@@ -61,6 +73,7 @@ impl Responder {
             mem,
             client,
             faults,
+            pending: None,
         }
     }
 
@@ -76,6 +89,7 @@ impl Service for Responder {
     fn respond(&mut self, request: &Incoming<'_>, out: &mut [u8]) -> Answer {
         let rules = &*self.rules;
         let unit = request.unit;
+        self.pending = None;
         let (peer, role) = match &self.client {
             Client::Tcp { addr, role } => (Peer::Tcp(*addr), role.as_deref()),
             Client::Serial { .. } => (Peer::Serial { unit }, None),
@@ -96,6 +110,24 @@ impl Service for Responder {
             return encode_exception(out, function & 0x7F, ExceptionCode::GatewayTargetDevice)
                 .map_or(Answer::Nothing(NoAnswer::TooLong), Answer::Pdu);
         }
+        let diag = &rules.diagnostics;
+        self.pending = Some(Pending {
+            function: request.pdu.first().copied(),
+        });
+        if diag.received(broadcast) {
+            // Listen-only mode: monitored, not executed, not answered; only a restart
+            // (FC08/01) leaves it, unanswered too.
+            if let Ok(Request::Diagnostics { sub_function, data }) = Request::decode(request.pdu)
+                && let Ok(DiagnosticsRequest::RestartCommunications { clear_log }) =
+                    DiagnosticsRequest::parse(sub_function, data)
+            {
+                // Counted anew from the restart.
+                self.pending = None;
+                diag.restart(clear_log);
+                tracing::info!(peer = %self.client, unit, clear_log, "restart communications (FC08/01): listen-only mode left");
+            }
+            return Answer::Nothing(NoAnswer::ListenOnly);
+        }
         let (mem, specs) = rules.route(unit, &self.mem);
         let ctx = Context {
             rules,
@@ -106,8 +138,8 @@ impl Service for Responder {
         };
         let execute = |out: &mut [u8]| match exec::execute(request.pdu, mem, &ctx, out) {
             _ if broadcast => Answer::Nothing(NoAnswer::Broadcast),
-            Some(len) => Answer::Pdu(len),
-            None => Answer::Nothing(NoAnswer::NoFunction),
+            Ok(len) => Answer::Pdu(len),
+            Err(why) => Answer::Nothing(why),
         };
         // A fault the slave was told to make, for the requests it answers.
         if !broadcast && let Some(struck) = self.faults.hit(request, &self.client) {
@@ -117,13 +149,33 @@ impl Service for Responder {
     }
 
     fn observe(&mut self, event: Observed<'_>) {
-        if let Observed::Skipped(why) = event {
-            tracing::debug!(peer = %self.client, %why, "frame dropped unanswered");
+        let diag = &self.rules.diagnostics;
+        match event {
+            Observed::Message { .. } => diag.bus_message(),
+            Observed::Skipped(why) => {
+                tracing::debug!(peer = %self.client, %why, "frame dropped unanswered");
+                match why {
+                    // Another protocol's frame on a TCP stream: not the bus's fault.
+                    Skipped::Foreign { .. } => {}
+                    Skipped::Rtu(Discarded::Overrun { .. }) => diag.bus_error(true),
+                    _ => diag.bus_error(false),
+                }
+            }
+            Observed::Answered { exception } => match self.pending.take() {
+                Some(pending) => diag.answered(pending.function, exception),
+                None if exception.is_some() => diag.exception_sent(),
+                None => {}
+            },
+            Observed::Unanswered(_) => {
+                if self.pending.take().is_some() {
+                    diag.unanswered();
+                }
+            }
         }
     }
 
     fn ascii_end(&self) -> u8 {
-        self.rules.ascii_end.get()
+        self.rules.diagnostics.ascii_delimiter()
     }
 }
 
@@ -155,3 +207,7 @@ fn log_unit_not_served(client: &Client, unit: u8, at: Instant) {
         if skipped > 0 { format!("; {skipped} more since the last such line") } else { String::new() }
     );
 }
+
+#[cfg(test)]
+#[path = "functions_tests.rs"]
+mod tests;

@@ -2,17 +2,15 @@
 //! checks. Built once by `slave/config.rs` from the builder, shared by every connection,
 //! read by [`Responder`](super::respond::Responder) and [`exec`](super::exec).
 
-use std::sync::atomic::{AtomicU8, Ordering};
-
 use crate::authz::Authorizer;
 use crate::memory::{Area, AreaSpec, Memory};
-use crate::protocol::ascii;
 
 use std::sync::Arc;
 
+use super::diagnostics::DiagnosticsState;
 use super::fault::FaultSwitch;
 use super::hooks::{ReadOnly, UnitCheck, Validator};
-use super::identity::Objects;
+use super::identity::{Objects, ServerIdAnswer};
 use super::routes::Routes;
 
 /// Which unit ids the slave answers.
@@ -65,40 +63,16 @@ pub(crate) struct Rules {
     pub(crate) specs: [AreaSpec; 4],
     /// Units with a memory of their own; the others are served from the slave's memory.
     pub(crate) routes: Routes,
-    /// The ASCII input delimiter: the character after CR that ends the ASCII frames this
-    /// slave receives, on all its connections. FC08 sub-function 03 sets it.
-    pub(crate) ascii_end: AsciiEnd,
     /// The faults the slave makes on purpose; its handle may replace them.
     pub(crate) faults: Arc<FaultSwitch>,
-}
-
-/// A slave's ASCII input delimiter (FC08 sub-function 03, "change ASCII input
-/// delimiter"): LF until a master changes it; read before each frame is cut.
-#[derive(Debug)]
-pub(crate) struct AsciiEnd(AtomicU8);
-
-impl Default for AsciiEnd {
-    fn default() -> Self {
-        AsciiEnd(AtomicU8::new(ascii::LF))
-    }
-}
-
-impl AsciiEnd {
-    pub(crate) fn get(&self) -> u8 {
-        self.0.load(Ordering::Relaxed)
-    }
-
-    /// The frames received from now on end with CR and `end`.
-    #[cfg_attr(
-        not(test),
-        expect(
-            dead_code,
-            reason = "set by FC08/03, which the function-code work adds"
-        )
-    )]
-    pub(crate) fn set(&self, end: u8) {
-        self.0.store(end, Ordering::Relaxed);
-    }
+    /// The counters, the event log and the modes of FC08, FC11 and FC12: one per slave.
+    pub(crate) diagnostics: DiagnosticsState,
+    /// The answer to Report Server ID (FC17).
+    pub(crate) server_id: ServerIdAnswer,
+    /// FC07: the first of the eight coils that are the exception status outputs.
+    pub(crate) exception_status_coils: Option<u16>,
+    /// FC24: the FIFO pointer addresses declared, sorted.
+    pub(crate) fifos: Vec<u16>,
 }
 
 impl Rules {

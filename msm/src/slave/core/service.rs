@@ -81,6 +81,9 @@ pub(crate) enum NoAnswer {
     TooLong,
     /// A fault the slave was told to make: the request was executed, its answer lost.
     Dropped,
+    /// The slave is in listen-only mode (FC08/04), or was just put in it: it answers
+    /// nothing until FC08/01 (restart communications).
+    ListenOnly,
 }
 
 /// What a connection saw, reported to its service as it happens: bus messages, errors,
@@ -99,8 +102,8 @@ pub(crate) enum Observed<'a> {
     Skipped(&'a Skipped),
     /// A response queued to be sent.
     Answered {
-        /// It is an exception response.
-        exception: bool,
+        /// The exception code, for an exception response.
+        exception: Option<u8>,
     },
     /// A request the service chose not to answer.
     Unanswered(NoAnswer),

@@ -85,6 +85,10 @@ pub fn peer_missing(peer: &str) -> Option<String> {
             find_program("chromedriver").is_some(),
             "apt-get install chromium-driver",
         ),
+        "libmodbus" => (
+            Path::new("/usr/include/modbus/modbus.h").is_file() && find_program("cc").is_some(),
+            "apt-get install libmodbus-dev (and a C compiler)",
+        ),
         "pymodbus" => return python::venv_python().err().map(|why| why.to_string()),
         "libmodbus-examples" => (
             libmodbus_examples_present(),

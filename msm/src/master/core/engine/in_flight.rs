@@ -22,13 +22,25 @@ use crate::protocol::{MAX_PDU_LEN, Request};
 // At most `depth` of these exist; inline tickets avoid an allocation per read.
 #[allow(clippy::large_enum_variant)]
 pub(super) enum Op {
-    Read { block: Block, ticket: ReadTicket },
-    Write { ticket: WriteTicket },
+    Read {
+        block: Block,
+        ticket: ReadTicket,
+    },
+    Write {
+        ticket: WriteTicket,
+    },
+    /// A program's one-off request (`one_off.rs`), answered with the response PDU.
+    OneOff {
+        id: u64,
+    },
 }
 
 impl Op {
+    /// True for a request that changes no data of a memory: a read, or a one-off
+    /// request (what the link state counts when a slave drops the connection after
+    /// writes).
     pub(super) fn is_read(&self) -> bool {
-        matches!(self, Op::Read { .. })
+        !matches!(self, Op::Write { .. })
     }
 }
 

@@ -17,6 +17,7 @@
 //! | `cycle.rs` | `Cycle` | the running cycle's read cursor, retries and first error |
 //! | `writes.rs` | `WritePacing` | whose writes go next, reads and writes alternating, pauses after faults |
 //! | `waiters.rs` | `Waiters` | `sync`s, `flush`es and the refusals they report |
+//! | `one_off.rs` | `OneOffs` | a program's one-off requests (FC17, FC08, FC20...) waiting to be sent, and their answers |
 //! | `timers.rs` | `TimerTable` | the next cycle, the RTU line's silence |
 //! | `errors.rs` | `BlockErrors` | the blocks whose last exchange failed |
 //! | `unit.rs` | `Unit` | one slave unit: its memory, plan and addresses |
@@ -30,6 +31,7 @@ mod depth;
 mod errors;
 mod in_flight;
 mod link_state;
+mod one_off;
 mod outcome;
 mod receive;
 mod timers;
@@ -51,6 +53,7 @@ use self::depth::{DepthController, Narrowed};
 use self::errors::BlockErrors;
 use self::in_flight::{InFlight, Op};
 use self::link_state::LinkState;
+use self::one_off::{OneOffs, Queued};
 use self::timers::{Timer, TimerTable};
 use self::waiters::Waiters;
 use self::writes::WritePacing;
@@ -79,6 +82,12 @@ pub(crate) enum Event {
     SyncDone { id: u64, result: Result<(), Error> },
     /// A `flush` request completed.
     FlushDone { id: u64, result: Result<(), Error> },
+    /// A one-off request completed: the response PDU (empty for a request that expects
+    /// no answer), or why there is none.
+    RequestDone {
+        id: u64,
+        result: Result<Vec<u8>, Error>,
+    },
     /// The connection is unusable (garbage from the slave, repeated timeouts): drop it
     /// and connect again.
     Reconnect { reason: String },
@@ -94,6 +103,7 @@ pub(crate) struct Engine {
     cycle: Option<Cycle>,
     writes: WritePacing,
     waiters: Waiters,
+    one_offs: OneOffs,
     timers: TimerTable,
     errors: BlockErrors,
     /// What `status()` shows: counters kept here, the rest copied from the sub-states
@@ -127,6 +137,7 @@ impl Engine {
             in_flight: InFlight::new(),
             cycle: None,
             waiters: Waiters::default(),
+            one_offs: OneOffs::default(),
             timers: TimerTable::default(),
             errors: BlockErrors::default(),
             total_cycle_time: Duration::ZERO,
@@ -153,10 +164,13 @@ impl Engine {
     }
 
     pub(crate) fn poll_event(&mut self) -> Option<Event> {
-        self.waiters.poll_done().or_else(|| {
-            let reason = self.link.take_reconnect()?;
-            Some(Event::Reconnect { reason })
-        })
+        self.waiters
+            .poll_done()
+            .or_else(|| self.one_offs.poll_done())
+            .or_else(|| {
+                let reason = self.link.take_reconnect()?;
+                Some(Event::Reconnect { reason })
+            })
     }
 
     /// The connection is up: start a cycle at once.
@@ -203,6 +217,7 @@ impl Engine {
         self.errors.forget_disconnects();
         self.cycle = None;
         self.waiters.fail_syncs(&self.cfg.peer, reason);
+        self.fail_one_offs(reason);
         self.set_stale(true, now);
         tracing::warn!(peer = %self.cfg.peer, reason, "disconnected; writes are kept and sent after reconnecting");
         self.refresh_status();
@@ -212,6 +227,16 @@ impl Engine {
     pub(crate) fn handle_connect_failed(&mut self, reason: &str) {
         self.status.last_error = Some(format!("cannot connect to {}: {reason}", self.cfg.peer));
         self.waiters.fail_syncs(&self.cfg.peer, reason);
+        self.fail_one_offs(reason);
+    }
+
+    /// The one-off requests waiting to be sent fail: no connection for them now.
+    fn fail_one_offs(&mut self, reason: &str) {
+        let peer = &self.cfg.peer;
+        self.one_offs.fail_queued(|| Error::NotConnected {
+            peer: peer.clone(),
+            reason: reason.to_string(),
+        });
     }
 
     /// Time passed: expire requests, start the next cycle when due.
@@ -266,6 +291,20 @@ impl Engine {
         self.refresh_status();
     }
 
+    /// Sends the request `pdu` to `unit` with the cycle's requests (before them) and
+    /// reports `RequestDone` with its answer; `answered` is false for a request the slave
+    /// never answers (FC08/04), and a broadcast on a serial line is never answered either.
+    pub(crate) fn request_one_off(&mut self, id: u64, unit: u8, pdu: Vec<u8>, answered: bool) {
+        let broadcast = unit == 0 && self.cfg.framing.line().is_some();
+        self.one_offs.push(Queued {
+            id,
+            unit,
+            pdu,
+            answered: answered && !broadcast,
+        });
+        self.refresh_status();
+    }
+
     /// Reports `FlushDone` once every local write made so far is confirmed by the slave.
     pub(crate) fn request_flush(&mut self, id: u64) {
         self.waiters.flush(id, self.generations());
@@ -276,12 +315,15 @@ impl Engine {
     /// the next master of the memory), and every waiter gets `Stopped`.
     pub(crate) fn stop(&mut self) {
         while let Some(f) = self.in_flight.pop_oldest() {
-            if let Op::Write { ticket } = f.op {
-                write_lost(&mut self.units[f.unit].mem.lock(), &ticket);
+            match f.op {
+                Op::Write { ticket } => write_lost(&mut self.units[f.unit].mem.lock(), &ticket),
+                Op::OneOff { id } => self.one_offs.stopped(id),
+                Op::Read { .. } => {}
             }
         }
         self.cycle = None;
         self.waiters.stopped();
+        self.one_offs.fail_queued(|| Error::Stopped);
     }
 
     /// Tests of other rules start at the configured depth at once.

@@ -5,6 +5,7 @@ use std::time::Instant;
 
 use super::Engine;
 use super::in_flight::{Op, Sent};
+use super::one_off::Queued;
 use crate::master::core::planner::Block;
 use crate::master::core::status::{BlockError, Fault, Operation};
 use crate::master::core::sync::{WriteTicket, apply_read, unsent_since, write_lost};
@@ -16,6 +17,10 @@ impl Engine {
         match f.op {
             Op::Read { block, .. } => self.read_failed(now, f.unit, block, fault),
             Op::Write { ticket } => self.write_failed(now, f.unit, &ticket, fault),
+            Op::OneOff { id } => {
+                let function = f.pdu.bytes().first().copied().unwrap_or(0);
+                self.one_offs.failed(id, f.unit_id, function, fault);
+            }
         }
     }
 
@@ -88,6 +93,7 @@ impl Engine {
                 self.clear_error(f.unit, Operation::Read, *block);
                 self.read_finished(now);
             }
+            Op::OneOff { id } => self.one_offs.answered(*id, &[]),
             Op::Write { ticket } => {
                 self.status.writes_confirmed += 1;
                 let (block, unit) = (ticket.block, f.unit);
@@ -118,6 +124,12 @@ impl Engine {
                 write_lost(&mut self.units[f.unit].mem.lock(), &ticket);
                 self.check_flushes();
             }
+            Op::OneOff { id } => self.one_offs.again(Queued {
+                id,
+                unit: f.unit_id,
+                pdu: f.pdu.bytes().to_vec(),
+                answered: true,
+            }),
         }
     }
 

@@ -4,6 +4,7 @@ use std::time::Instant;
 
 use super::Engine;
 use super::config::Framing;
+use super::in_flight::Op;
 use super::timers::Timer;
 use crate::master::core::status::Fault;
 use crate::protocol::Response;
@@ -171,6 +172,12 @@ impl Engine {
         match checked {
             Err(e) => self.fail(now, f, Fault::BadResponse(e)),
             Ok(Response::Exception { code, .. }) => self.fail(now, f, Fault::Exception { code }),
+            // A one-off request's answer goes to the program as it came.
+            Ok(_) if matches!(f.op, Op::OneOff { .. }) => {
+                if let Op::OneOff { id } = f.op {
+                    self.one_offs.answered(id, pdu);
+                }
+            }
             Ok(response) => self.complete(now, f, response),
         }
     }

@@ -4,6 +4,7 @@ use std::time::Instant;
 
 use super::config::{Framing, ascii_chars};
 use super::in_flight::{Op, Sent, SentPdu, may_resend};
+use super::one_off::Queued;
 use super::timers::Timer;
 use super::{Engine, ReadTicket};
 use crate::master::core::planner::Block;
@@ -49,6 +50,12 @@ impl Engine {
     }
 
     fn transmit(&mut self, now: Instant, buf: &mut [u8]) -> Option<usize> {
+        // A program asking a one-off request waits for it: it goes before the cycle's.
+        while let Some(request) = self.one_offs.pop() {
+            if let Some(n) = self.send_one_off(now, request, buf) {
+                return Some(n);
+            }
+        }
         // A cycle flushes the writes made before it, then reads; writes made during the
         // cycle alternate with its reads, so a program writing all the time cannot starve it.
         let reads_first = self.writes.last_was_write() && self.has_read() && !self.flushing();
@@ -111,7 +118,36 @@ impl Engine {
             self.check_flushes();
             return Some(len);
         }
-        self.push_in_flight(now, len, tid, pdu, u, Op::Write { ticket });
+        let unit_id = self.units[u].id;
+        self.push_in_flight(now, len, tid, pdu, (u, unit_id), Op::Write { ticket });
+        Some(len)
+    }
+
+    /// Frames a one-off request; one that expects no answer is answered as sent.
+    fn send_one_off(&mut self, now: Instant, q: Queued, buf: &mut [u8]) -> Option<usize> {
+        let framed = Request::decode(&q.pdu)
+            .map_err(|e| e.to_string())
+            .and_then(|req| self.encode_to(q.unit, &req, buf).map_err(|e| e.to_string()));
+        let (len, tid, pdu) = match framed {
+            Ok(x) => x,
+            Err(e) => {
+                let function = q.pdu.first().copied().unwrap_or(0);
+                let fault = Fault::BadResponse(format!("cannot frame the request: {e}"));
+                self.one_offs.failed(q.id, q.unit, function, fault);
+                return None;
+            }
+        };
+        if !q.answered {
+            if let Some(t) = self.cfg.framing.line() {
+                let free = later(now + t.transmit_time(len), t.broadcast_delay);
+                self.timers.set(Timer::BusFree, free);
+            }
+            self.one_offs.answered(q.id, &[]);
+            return Some(len);
+        }
+        // Not one of the units synced, perhaps: the index only matters to reads and writes.
+        let u = self.units.iter().position(|u| u.id == q.unit).unwrap_or(0);
+        self.push_in_flight(now, len, tid, pdu, (u, q.unit), Op::OneOff { id: q.id });
         Some(len)
     }
 
@@ -128,7 +164,9 @@ impl Engine {
         let ticket = self.read_ticket(u, block);
         match self.encode(u, &req, buf) {
             Ok((len, tid, pdu)) => {
-                self.push_in_flight(now, len, tid, pdu, u, Op::Read { block, ticket });
+                let unit_id = self.units[u].id;
+                let op = Op::Read { block, ticket };
+                self.push_in_flight(now, len, tid, pdu, (u, unit_id), op);
                 Some(len)
             }
             Err(e) => {
@@ -154,15 +192,15 @@ impl Engine {
         ticket
     }
 
-    /// Records a request sent as a `len`-byte frame carrying `pdu`, to match and check
-    /// its answer.
+    /// Records a request sent as a `len`-byte frame carrying `pdu` to `(unit index,
+    /// unit id)`, to match and check its answer.
     fn push_in_flight(
         &mut self,
         now: Instant,
         len: usize,
         tid: u16,
         pdu: SentPdu,
-        unit: usize,
+        (unit, unit_id): (usize, u8),
         op: Op,
     ) {
         let left = match self.cfg.framing {
@@ -181,7 +219,7 @@ impl Engine {
         self.in_flight.push(Sent {
             tid,
             unit,
-            unit_id: self.units[unit].id,
+            unit_id,
             seq: self.link.sending(!op.is_read()),
             pdu,
             beside: false, // set by `push`
@@ -201,7 +239,16 @@ impl Engine {
         req: &Request<'_>,
         buf: &mut [u8],
     ) -> Result<(usize, u16, SentPdu), EncodeError> {
-        let unit = self.units[u].id;
+        self.encode_to(self.units[u].id, req, buf)
+    }
+
+    /// [`encode`](Self::encode) for any `unit` (a one-off request's).
+    fn encode_to(
+        &mut self,
+        unit: u8,
+        req: &Request<'_>,
+        buf: &mut [u8],
+    ) -> Result<(usize, u16, SentPdu), EncodeError> {
         let pdu_of = |buf: &[u8], from: usize, len: usize| {
             SentPdu::new(buf.get(from..from + len).unwrap_or_default())
         };
@@ -279,6 +326,8 @@ fn expected_response_len(op: &Op) -> usize {
         Op::Read { block, .. } if block.area.is_bits() => 5 + block.count.div_ceil(8),
         Op::Read { block, .. } => 5 + 2 * block.count,
         Op::Write { .. } => 8,
+        // Anything up to the longest frame.
+        Op::OneOff { .. } => rtu::MAX_FRAME_LEN,
     }
 }
 

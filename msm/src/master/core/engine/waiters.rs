@@ -209,7 +209,7 @@ mod tests {
                         _ => None,
                     }),
                 ),
-                Event::Reconnect { .. } => panic!("not a waiter's"),
+                Event::Reconnect { .. } | Event::RequestDone { .. } => panic!("not a waiter's"),
             })
             .collect()
     }

@@ -11,6 +11,7 @@ use crate::{Memory, Quality, Var};
 mod ascii_line;
 mod faults;
 mod flush_and_sync;
+mod one_off;
 mod pipelining;
 mod rtu_line;
 mod sync_rule;
