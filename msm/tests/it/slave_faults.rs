@@ -182,6 +182,9 @@ fn msm_master_reads(
     let result = match master.sync() {
         Ok(()) => Ok(values.get()),
         Err(Error::Block(e)) => Err(e.fault),
+        // The connection dropped before the request's own failure was told (garbage
+        // makes the master reconnect): what the master saw, all the same.
+        Err(Error::NotConnected { reason, .. }) => Err(Seen::Disconnected(reason)),
         Err(other) => panic!("reading {address}: {other}"),
     };
     (result, began.elapsed())
