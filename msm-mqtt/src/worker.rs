@@ -199,7 +199,8 @@ impl States {
     /// value only once read good).
     fn stage(&mut self, i: usize) {
         let var = &self.device.vars[i];
-        let quality = var.quality();
+        // Together: the value published is the one its quality speaks of.
+        let (value, quality) = var.get_with_quality();
         let text = quality_text(&quality);
         let p = &mut self.published[i];
         if p.quality.as_deref() != Some(text.as_str()) {
@@ -210,7 +211,7 @@ impl States {
         if !quality.is_good() {
             return;
         }
-        let value = var.get().to_string();
+        let value = value.to_string();
         if p.value.as_deref() != Some(value.as_str()) {
             p.value = Some(value.clone());
             let topic = self.value_topics[i].clone();

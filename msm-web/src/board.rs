@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
-use msm::{AnyVar, Origin, Status, VarType};
+use msm::{AnyVar, Origin, Quality, Status, VarType};
 use serde_json::{Value, json};
 use tokio::sync::{Notify, broadcast};
 
@@ -66,7 +66,10 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 /// A variable's quality by name (`good`, `not_read`, `stale`, `bad`) and why it is not
 /// good, quoting the master's last error when there is one.
 fn quality_of(var: &AnyVar, status: Option<&Status>) -> (&'static str, Option<String>) {
-    let quality = var.quality();
+    named(&var.quality(), status)
+}
+
+fn named(quality: &Quality, status: Option<&Status>) -> (&'static str, Option<String>) {
     let link_error = status.and_then(|s| s.last_error.as_deref());
     (quality.name(), quality.reason(link_error))
 }
@@ -128,15 +131,18 @@ impl Board {
         let _ = self.events.send(Event::new(kind, data, None));
     }
 
-    /// The fields of a row that change.
+    /// The fields of a row that change. The value and its quality are read together
+    /// from the memory (the row's cached quality may be a refresh behind: a value a
+    /// master just read must not be shown as `not_read`, nor an old one as `good`).
     fn live_json(&self, i: usize, row: &Row) -> Value {
-        let value = self.vars[i].var.get();
+        let (value, quality) = self.vars[i].var.get_with_quality();
+        let (quality, reason) = named(&quality, lock(&self.last_status).as_ref());
         json!({
             "i": i,
             "value": value,
             "text": value.to_string(),
-            "quality": row.quality.0,
-            "reason": row.quality.1,
+            "quality": quality,
+            "reason": reason,
             "changed": row.changed_ms.map(rfc3339),
             "changed_ms": row.changed_ms,
             "origin": row.origin,

@@ -325,6 +325,24 @@ impl AnyVar {
         dispatch!(&self.typed, v => v.quality())
     }
 
+    /// The value and its quality read together (see [`Var::get_with_quality`]).
+    ///
+    /// ```
+    /// use msm::map::DynValue;
+    /// let mm = msm::Map::from_toml_str(
+    ///     "[memory]\nholding_registers = 1\n[vars]\nC = { area = \"holding\", address = 0, type = \"u16\", value = 3 }\n",
+    /// )?.build()?;
+    /// let (value, quality) = mm.find("C")?.get_with_quality();
+    /// assert_eq!((value, quality.is_good()), (DynValue::U16(3), true));
+    /// # Ok::<(), msm::map::MapError>(())
+    /// ```
+    pub fn get_with_quality(&self) -> (DynValue, Quality) {
+        dispatch!(&self.typed, v => {
+            let (value, quality) = v.get_with_quality();
+            (DynValue::from(value), quality)
+        })
+    }
+
     /// True while a local write of it is not yet confirmed by the slave (see
     /// [`Var::pending`]).
     ///

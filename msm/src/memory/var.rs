@@ -310,6 +310,29 @@ impl<T: Value> Var<T> {
         self.mem.lock().quality(self.area, self.index, self.count())
     }
 
+    /// The value and its quality, read together under the memory's lock: a master's
+    /// read applied between two separate calls cannot pair a fresh value with the
+    /// quality it had before (a display showing both wants this).
+    ///
+    /// ```
+    /// use msm::Memory;
+    /// let mem = Memory::new(2);
+    /// let v = mem.holding::<u16>(0)?;
+    /// v.set(7)?;
+    /// let (value, quality) = v.get_with_quality();
+    /// assert_eq!(value, 7);
+    /// assert!(quality.is_good()); // no master keeps this memory
+    /// # Ok::<(), msm::Error>(())
+    /// ```
+    pub fn get_with_quality(&self) -> (T, Quality) {
+        let mut buf = [0u8; 2 * MAX_VAR_REGISTERS];
+        let state = self.mem.lock();
+        let quality = state.quality(self.area, self.index, self.count());
+        let snap = self.read(&state, &mut buf);
+        drop(state);
+        (self.decode(snap, &mut buf), quality)
+    }
+
     /// True while a local write of this variable is not yet confirmed by the slave
     /// (always false for a memory no master keeps).
     ///
