@@ -363,6 +363,10 @@ fn exit_codes_say_what_went_wrong() {
             "--busy-poll applies to TCP connections",
         ),
         (
+            vec!["serve", &m, "--udp", "--max-connections", "8"],
+            "--max-connections applies to TCP connections",
+        ),
+        (
             vec!["serve", &m, "--busy-poll", "soon"],
             "give a duration such as 50us, or 0 for none",
         ),

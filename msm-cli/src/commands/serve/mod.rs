@@ -33,10 +33,10 @@ pub(crate) struct ServeArgs {
     #[arg(long = "unknown-unit-exception")]
     pub(crate) unknown_unit_exception: bool,
     /// Serve at most this many TCP connections at once; a new one then closes the one
-    /// idle longest.
-    #[arg(long = "max-connections", value_name = "N", default_value_t = 256,
+    /// idle longest [default: 256].
+    #[arg(long = "max-connections", value_name = "N",
           value_parser = clap::value_parser!(u32).range(1..=65_536))]
-    pub(crate) max_connections: u32,
+    pub(crate) max_connections: Option<u32>,
     /// Opt in to busy polling: after answering, keep polling a connection this long for
     /// its next request before sleeping (50us is the usual budget, at most 1ms; off by
     /// default). Only for a master that asks again at once, and while the process's
@@ -197,9 +197,18 @@ fn slave(a: &ServeArgs) -> Result<(Slave, Option<String>), Failure> {
              line or a UDP socket is served as its bytes come; drop --busy-poll",
         ));
     }
+    if (a.serial.serial.is_some() || a.serial.udp) && a.max_connections.is_some() {
+        return Err(Failure::usage(
+            "--max-connections applies to TCP connections (plain, RTU over TCP, TLS): a \
+             serial line or a UDP socket has none; drop --max-connections",
+        ));
+    }
     if a.serial.serial.is_none() && !a.serial.udp {
         slave = slave
-            .max_connections(a.max_connections as usize)
+            .max_connections(
+                a.max_connections
+                    .map_or(msm::slave::DEFAULT_MAX_CONNECTIONS, |n| n as usize),
+            )
             .busy_poll(a.busy_poll);
     }
     Ok(match a.unit {
