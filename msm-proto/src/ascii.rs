@@ -426,7 +426,7 @@ pub fn encode_request(
     address: u8,
     request: &Request<'_>,
 ) -> Result<usize, EncodeError> {
-    let pdu_len = after_address(buf, |pdu| request.encode(pdu))?;
+    let pdu_len = crate::wire::pdu_after_address(buf, frame_len, |pdu| request.encode(pdu))?;
     finish_frame(buf, address, pdu_len)
 }
 
@@ -445,30 +445,8 @@ pub fn encode_response(
     address: u8,
     response: &Response<'_>,
 ) -> Result<usize, EncodeError> {
-    let pdu_len = after_address(buf, |pdu| response.encode(pdu))?;
+    let pdu_len = crate::wire::pdu_after_address(buf, frame_len, |pdu| response.encode(pdu))?;
     finish_frame(buf, address, pdu_len)
-}
-
-/// Runs a PDU encoder on the bytes after the address, reporting a buffer shortage for
-/// the whole ASCII frame. The PDU must also leave room for its ASCII form.
-fn after_address(
-    buf: &mut [u8],
-    encode: impl FnOnce(&mut [u8]) -> Result<usize, EncodeError>,
-) -> Result<usize, EncodeError> {
-    let available = buf.len();
-    let pdu_area = buf.get_mut(1..).unwrap_or_default();
-    let pdu_len = encode(pdu_area).map_err(|err| match err {
-        EncodeError::BufferTooSmall { needed, .. } => EncodeError::BufferTooSmall {
-            needed: frame_len(needed),
-            available,
-        },
-        other => other,
-    })?;
-    let needed = frame_len(pdu_len);
-    if needed > available {
-        return Err(EncodeError::BufferTooSmall { needed, available });
-    }
-    Ok(pdu_len)
 }
 
 #[cfg(test)]

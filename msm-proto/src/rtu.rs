@@ -404,7 +404,11 @@ pub fn encode_request(
     address: u8,
     request: &Request<'_>,
 ) -> Result<usize, EncodeError> {
-    let pdu_len = after_address(buf, |pdu| request.encode(pdu))?;
+    let pdu_len = crate::wire::pdu_after_address(
+        buf,
+        |pdu_len| pdu_len.saturating_add(3),
+        |pdu| request.encode(pdu),
+    )?;
     finish_frame(buf, address, pdu_len)
 }
 
@@ -424,25 +428,12 @@ pub fn encode_response(
     address: u8,
     response: &Response<'_>,
 ) -> Result<usize, EncodeError> {
-    let pdu_len = after_address(buf, |pdu| response.encode(pdu))?;
+    let pdu_len = crate::wire::pdu_after_address(
+        buf,
+        |pdu_len| pdu_len.saturating_add(3),
+        |pdu| response.encode(pdu),
+    )?;
     finish_frame(buf, address, pdu_len)
-}
-
-/// Runs a PDU encoder on the bytes after the address, reporting a buffer shortage for
-/// the whole frame (address and CRC included).
-fn after_address(
-    buf: &mut [u8],
-    encode: impl FnOnce(&mut [u8]) -> Result<usize, EncodeError>,
-) -> Result<usize, EncodeError> {
-    let available = buf.len();
-    let pdu_area = buf.get_mut(1..).unwrap_or_default();
-    encode(pdu_area).map_err(|err| match err {
-        EncodeError::BufferTooSmall { needed, .. } => EncodeError::BufferTooSmall {
-            needed: needed.saturating_add(3),
-            available,
-        },
-        other => other,
-    })
 }
 
 #[cfg(test)]

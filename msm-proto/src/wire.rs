@@ -75,6 +75,31 @@ pub(crate) const fn quantity_ok(value: usize, max: u16) -> bool {
     value >= 1 && value <= max as usize
 }
 
+/// Runs a PDU encoder on the bytes after a serial frame's address byte (RTU, ASCII),
+/// reporting a buffer shortage for the whole frame as `frame_len` sizes it from the PDU's
+/// length, and checking that the whole frame fits once the PDU is known.
+pub(crate) fn pdu_after_address(
+    buf: &mut [u8],
+    frame_len: fn(usize) -> usize,
+    encode: impl FnOnce(&mut [u8]) -> Result<usize, crate::EncodeError>,
+) -> Result<usize, crate::EncodeError> {
+    use crate::EncodeError;
+    let available = buf.len();
+    let pdu_area = buf.get_mut(1..).unwrap_or_default();
+    let pdu_len = encode(pdu_area).map_err(|err| match err {
+        EncodeError::BufferTooSmall { needed, .. } => EncodeError::BufferTooSmall {
+            needed: frame_len(needed),
+            available,
+        },
+        other => other,
+    })?;
+    let needed = frame_len(pdu_len);
+    if needed > available {
+        return Err(EncodeError::BufferTooSmall { needed, available });
+    }
+    Ok(pdu_len)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
